@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { parseWebConfig } from '../../../web/config.ts';
+import { ConfigError } from '../../../web/errors.ts';
+import { TEST_ENV } from './support.ts';
+
+function configError(env: Record<string, string | undefined>): ConfigError {
+  try {
+    parseWebConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a configuration error');
+}
+
+describe('web configuration', () => {
+  it('builds a frozen config with the tenant /continue URL derived from AUTH0_DOMAIN', () => {
+    const config = parseWebConfig({ ...TEST_ENV, PORT: '4000' });
+    expect(config.continueUrl).toBe('https://tenant.example.com/continue');
+    expect(config.port).toBe(4000);
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('accepts a local tenant domain with a port', () => {
+    expect(parseWebConfig({ ...TEST_ENV, AUTH0_DOMAIN: 'localhost:8443' }).tenantOrigin).toBe(
+      'https://localhost:8443',
+    );
+  });
+
+  it.each([
+    'AUTH0_DOMAIN',
+    'WEB_URL',
+    'WEB_CLIENT_ID',
+    'WEB_CLIENT_SECRET',
+    'REAUTH_CLIENT_ID',
+    'REAUTH_CLIENT_SECRET',
+    'SESSION_TOKEN_SECRET',
+    'COOKIE_SECRET',
+  ])('names %s when it is missing', (name) => {
+    const error = configError({ ...TEST_ENV, [name]: undefined });
+    expect(error.code).toBe('config_invalid');
+    expect(error.variable).toBe(name);
+    expect(error.message).toBe(`${name} is required`);
+  });
+
+  it.each([
+    ['AUTH0_DOMAIN', 'https://tenant.example.com'],
+    ['AUTH0_DOMAIN', 'tenant.example.com/path'],
+    ['WEB_URL', 'link.example.com'],
+    ['WEB_URL', 'http://link.example.com'],
+    ['SESSION_TOKEN_SECRET', 'short'],
+    ['COOKIE_SECRET', 'x'.repeat(31)],
+    ['PORT', 'eighty'],
+    ['PORT', '70000'],
+  ])('names %s when it is %s', (name, value) => {
+    expect(configError({ ...TEST_ENV, [name]: value }).variable).toBe(name);
+  });
+
+  it('explains the minimum length of a short secret', () => {
+    expect(configError({ ...TEST_ENV, SESSION_TOKEN_SECRET: 'changeme' }).message).toBe(
+      'SESSION_TOKEN_SECRET must be at least 32 characters',
+    );
+  });
+
+  it('allows plain http for WEB_URL on localhost only', () => {
+    expect(parseWebConfig({ ...TEST_ENV, WEB_URL: 'http://localhost:3000' }).webUrl).toBe(
+      'http://localhost:3000',
+    );
+  });
+
+  it('refuses the same client for the web login and the re-authentication', () => {
+    expect(configError({ ...TEST_ENV, REAUTH_CLIENT_ID: TEST_ENV.WEB_CLIENT_ID }).variable).toBe(
+      'REAUTH_CLIENT_ID',
+    );
+  });
+});

@@ -1,0 +1,349 @@
+import { base64url } from 'jose';
+import { describe, expect, it } from 'vitest';
+import { OidcError } from '../../../web/errors.ts';
+import {
+  CANDIDATE,
+  consentUrl,
+  formActions,
+  hiddenField,
+  linkRequestToken,
+  makeTestApp,
+  NOW,
+  NOW_SECONDS,
+} from './support.ts';
+
+function claimsOf(token: string): Record<string, unknown> {
+  return JSON.parse(new TextDecoder().decode(base64url.decode(token.split('.')[1] ?? '')));
+}
+
+async function openConsent(t = makeTestApp(), state = 'tenant-state-123') {
+  const response = await t.request(consentUrl(await linkRequestToken(), state));
+  const body = await response.text();
+  return { t, response, body, csrf: hiddenField(body, 'csrf') ?? '' };
+}
+
+async function startLink(t = makeTestApp()) {
+  const { csrf } = await openConsent(t);
+  const response = await t.post('/consent', { csrf, decision: 'link', candidate: CANDIDATE.user_id });
+  return { t, response, csrf, oidcState: t.oidc.lastAuthorization().state };
+}
+
+describe('consent page', () => {
+  it('shows the candidate with a masked email, its connection and creation date', async () => {
+    const { response, body } = await openConsent();
+    expect(response.status).toBe(200);
+    expect(body).toContain('a•••e@example.com');
+    expect(body).not.toContain('alice@example.com');
+    expect(body).toContain('Username-Password-Authentication');
+    expect(body).toContain('created 2023-03-04');
+  });
+
+  it("offers Link, Not now and Don't ask again as POST forms to itself", async () => {
+    const { body } = await openConsent();
+    expect(formActions(body)).toEqual(['/consent', '/consent', '/consent']);
+    expect(body).toContain('>Link</button>');
+    expect(body).toContain('>Not now</button>');
+    expect(body).toContain(">Don't ask again</button>");
+  });
+
+  it('escapes candidate fields taken from the token', async () => {
+    const t = makeTestApp();
+    const token = await linkRequestToken({
+      candidates: [{ ...CANDIDATE, connection: '<img src=x onerror=alert(1)>' }],
+    });
+    const body = await (await t.request(consentUrl(token))).text();
+    expect(body).not.toContain('<img');
+    expect(body).toContain('&lt;img src=x onerror=alert(1)&gt;');
+  });
+
+  it('never renders the session token into the page', async () => {
+    const token = await linkRequestToken();
+    const t = makeTestApp();
+    const body = await (await t.request(consentUrl(token))).text();
+    expect(body).not.toContain(token);
+  });
+
+  it('sets a short-lived HttpOnly, Secure, SameSite=Lax round-trip cookie', async () => {
+    const { response } = await openConsent();
+    const [cookie] = response.headers.getSetCookie();
+    expect(cookie).toMatch(/^consent=/);
+    expect(cookie).toContain('HttpOnly');
+    expect(cookie).toContain('Secure');
+    expect(cookie).toContain('SameSite=Lax');
+    expect(cookie).toContain('Max-Age=600');
+    expect(cookie).toContain('Path=/consent');
+  });
+
+  it('keeps the round-trip state encrypted in the cookie', async () => {
+    const { t } = await openConsent();
+    const value = t.jar.cookies.get('consent') ?? '';
+    expect(value.split('.')).toHaveLength(5);
+    expect(value).not.toContain(base64url.encode('google-oauth2|current'));
+  });
+
+  it('answers a tampered link with a page offering to continue unlinked with the state only', async () => {
+    const t = makeTestApp();
+    const token = (await linkRequestToken()).replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'));
+    const response = await t.request(consentUrl(token));
+    const body = await response.text();
+    expect(response.status).toBe(400);
+    expect(body).toContain('This link is not valid');
+    expect(formActions(body)).toEqual(['https://tenant.example.com/continue']);
+    expect(hiddenField(body, 'state')).toBe('tenant-state-123');
+    expect(hiddenField(body, 'session_token')).toBeUndefined();
+  });
+
+  it('answers an expired link with a page that says it expired', async () => {
+    const t = makeTestApp();
+    const response = await t.request(consentUrl(await linkRequestToken({ iat: NOW_SECONDS - 900 })));
+    expect(await response.text()).toContain('This link has expired');
+  });
+
+  it('does not offer to continue when the state is not an opaque token', async () => {
+    const t = makeTestApp();
+    const body = await (
+      await t.request(consentUrl(await linkRequestToken(), 'x&redirect_uri=https://evil'))
+    ).text();
+    expect(formActions(body)).toEqual([]);
+  });
+
+  it('re-renders the page from the cookie after the token is stripped from the address bar', async () => {
+    const { t, csrf } = await openConsent();
+    const response = await t.request('/consent');
+    expect(response.status).toBe(200);
+    expect(hiddenField(await response.text(), 'csrf')).toBe(csrf);
+  });
+
+  it('explains a missing cookie instead of showing the page', async () => {
+    const t = makeTestApp();
+    const response = await t.request('/consent');
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain('Your linking session has ended');
+  });
+});
+
+describe('consent forms', () => {
+  it.each(['link', 'not-now', 'never'])(
+    'refuses the %s form without the CSRF token with 403',
+    async (decision) => {
+      const { t } = await openConsent();
+      const response = await t.post('/consent', { decision, candidate: CANDIDATE.user_id });
+      expect(response.status).toBe(403);
+    },
+  );
+
+  it.each(['link', 'not-now', 'never'])(
+    'refuses the %s form with a wrong CSRF token with 403',
+    async (decision) => {
+      const { t } = await openConsent();
+      const response = await t.post('/consent', { csrf: 'guessed', decision, candidate: CANDIDATE.user_id });
+      expect(response.status).toBe(403);
+    },
+  );
+
+  it('rejects a form post whose cookie was tampered with', async () => {
+    const { t, csrf } = await openConsent();
+    const value = t.jar.cookies.get('consent') ?? '';
+    t.jar.cookies.set('consent', `${value.slice(0, -2)}AA`);
+    const response = await t.post('/consent', { csrf, decision: 'not-now' });
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain('Your linking session has ended');
+  });
+
+  it("refuses a CSRF token taken from another browser's page", async () => {
+    const victim = makeTestApp();
+    const { csrf: attackerCsrf } = await openConsent(makeTestApp());
+    await openConsent(victim);
+    expect(
+      (await victim.post('/consent', { csrf: attackerCsrf, decision: 'link', candidate: CANDIDATE.user_id }))
+        .status,
+    ).toBe(403);
+  });
+
+  it('refuses to link a candidate that the signed request did not name', async () => {
+    const { t, csrf } = await openConsent();
+    const response = await t.post('/consent', { csrf, decision: 'link', candidate: 'auth0|attacker' });
+    expect(response.status).toBe(403);
+    expect(t.oidc.authorizations).toHaveLength(0);
+  });
+
+  it.each([
+    ['not-now', 'not-now'],
+    ['never', 'never'],
+  ])('returns a %s decision to the tenant without re-authentication', async (decision, claim) => {
+    const { t, csrf } = await openConsent();
+    const body = await (await t.post('/consent', { csrf, decision })).text();
+    const claims = claimsOf(hiddenField(body, 'session_token') ?? '');
+    expect(claims).toMatchObject({ purpose: 'link-proof', decision: claim, sub: 'google-oauth2|current' });
+    expect(claims.linked_user_id).toBeUndefined();
+    expect(t.oidc.authorizations).toHaveLength(0);
+  });
+
+  it('posts the return to the /continue URL built from configuration, never from the query', async () => {
+    const t = makeTestApp();
+    const token = await linkRequestToken();
+    const url = `${consentUrl(token)}&continue=https://evil.example/continue&redirect_uri=https://evil.example`;
+    const csrf = hiddenField(await (await t.request(url)).text(), 'csrf') ?? '';
+    const body = await (await t.post('/consent', { csrf, decision: 'not-now' })).text();
+    expect(formActions(body)).toEqual(['https://tenant.example.com/continue']);
+    expect(hiddenField(body, 'state')).toBe('tenant-state-123');
+  });
+
+  it('auto-submits the return form with a script the CSP allows by nonce and keeps a button', async () => {
+    const { t, csrf } = await openConsent();
+    const response = await t.post('/consent', { csrf, decision: 'not-now' });
+    const body = await response.text();
+    const nonce = /script-src 'nonce-([^']+)'/.exec(
+      response.headers.get('content-security-policy') ?? '',
+    )?.[1];
+    expect(body).toContain(`<script nonce="${nonce}">document.getElementById('continue').submit();</script>`);
+    expect(body).toContain('<button class="primary" type="submit">Continue</button>');
+  });
+
+  it('clears the round-trip cookie once the decision is returned', async () => {
+    const { t, csrf } = await openConsent();
+    await t.post('/consent', { csrf, decision: 'never' });
+    expect(t.jar.cookies.has('consent')).toBe(false);
+  });
+});
+
+describe('re-authentication for Link', () => {
+  it('sends the user to the tenant as the re-authentication client with the candidate connection', async () => {
+    const { t, response } = await startLink();
+    expect(response.status).toBe(303);
+    const request = t.oidc.lastAuthorization();
+    expect(request.client).toBe('reauth');
+    expect(request.redirectUri).toBe('https://link.example.com/consent/callback');
+    expect(request.params).toEqual({
+      connection: 'Username-Password-Authentication',
+      login_hint: 'alice@example.com',
+      prompt: 'login',
+      max_age: '0',
+    });
+    expect(response.headers.get('location')).toMatch(/^https:\/\/tenant\.example\.com\/authorize\?/);
+  });
+
+  it('uses fresh PKCE, state and nonce values for each attempt', async () => {
+    const { t, csrf } = await startLink();
+    await t.post('/consent', { csrf, decision: 'link', candidate: CANDIDATE.user_id });
+    const [first, second] = t.oidc.authorizations;
+    expect(first?.codeVerifier).not.toBe(second?.codeVerifier);
+    expect(first?.nonce).not.toBe(second?.nonce);
+    expect(first?.state).not.toBe(second?.state);
+  });
+
+  it('returns a link proof naming the candidate after re-authenticating as the candidate', async () => {
+    const { t, oidcState } = await startLink();
+    const response = await t.request(`/consent/callback?code=abc&state=${oidcState}`);
+    const body = await response.text();
+    expect(response.status).toBe(200);
+    const token = hiddenField(body, 'session_token') ?? '';
+    expect(claimsOf(token)).toEqual({
+      purpose: 'link-proof',
+      decision: 'link',
+      state: 'tenant-state-123',
+      linked_user_id: 'auth0|candidate',
+      sub: 'google-oauth2|current',
+      iss: 'tenant.example.com',
+      iat: NOW_SECONDS,
+      exp: NOW_SECONDS + 120,
+    });
+  });
+
+  it('exchanges the code with the PKCE verifier, state and nonce it sent', async () => {
+    const { t, oidcState } = await startLink();
+    await t.request(`/consent/callback?code=abc&state=${oidcState}`);
+    const authorization = t.oidc.lastAuthorization();
+    expect(t.oidc.exchanges[0]).toMatchObject({
+      client: 'reauth',
+      expectedState: authorization.state,
+      expectedNonce: authorization.nonce,
+      codeVerifier: authorization.codeVerifier,
+    });
+    expect(t.oidc.exchanges[0]?.callbackUrl.href).toBe(
+      `https://link.example.com/consent/callback?code=abc&state=${oidcState}`,
+    );
+  });
+
+  it('refuses a re-authentication as a different account and offers to continue unlinked', async () => {
+    const { t, oidcState } = await startLink();
+    t.oidc.claims = { sub: 'auth0|someone-else', auth_time: NOW_SECONDS };
+    const response = await t.request(`/consent/callback?code=abc&state=${oidcState}`);
+    const body = await response.text();
+    expect(response.status).toBe(400);
+    expect(body).toContain('Sign in with the account you want to link');
+    expect(claimsOf(hiddenField(body, 'session_token') ?? '')).toMatchObject({ decision: 'not-now' });
+  });
+
+  it('refuses a re-authentication whose auth_time predates the Link click', async () => {
+    const { t, oidcState } = await startLink();
+    t.oidc.claims = { sub: CANDIDATE.user_id, auth_time: NOW_SECONDS - 3600 };
+    const body = await (await t.request(`/consent/callback?code=abc&state=${oidcState}`)).text();
+    expect(body).toContain('was not signed in just now');
+    expect(claimsOf(hiddenField(body, 'session_token') ?? '').decision).toBe('not-now');
+  });
+
+  it('refuses a re-authentication without auth_time', async () => {
+    const { t, oidcState } = await startLink();
+    t.oidc.claims = { sub: CANDIDATE.user_id };
+    expect(await (await t.request(`/consent/callback?code=abc&state=${oidcState}`)).text()).toContain(
+      'Please sign in again',
+    );
+  });
+
+  it('refuses a callback whose state belongs to another attempt with 403', async () => {
+    const { t } = await startLink();
+    const response = await t.request('/consent/callback?code=abc&state=attacker-state');
+    expect(response.status).toBe(403);
+    expect(t.oidc.exchanges).toHaveLength(0);
+  });
+
+  it('explains a callback that arrives without the round-trip cookie', async () => {
+    const { t, oidcState } = await startLink();
+    t.jar.cookies.clear();
+    const response = await t.request(`/consent/callback?code=abc&state=${oidcState}`);
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain('Go back to the application and sign in again');
+  });
+
+  it('shows an unreachable tenant as such and offers to continue unlinked', async () => {
+    const { t, oidcState } = await startLink();
+    t.oidc.failure = new OidcError('tenant_unreachable', 'the tenant could not be reached');
+    const response = await t.request(`/consent/callback?code=abc&state=${oidcState}`);
+    const body = await response.text();
+    expect(response.status).toBe(502);
+    expect(body).toContain('The sign-in service is unavailable');
+    expect(hiddenField(body, 'state')).toBe('tenant-state-123');
+  });
+
+  it('lets the user try again after a wrong account', async () => {
+    const { t, oidcState } = await startLink();
+    t.oidc.claims = { sub: 'auth0|someone-else', auth_time: NOW_SECONDS };
+    await t.request(`/consent/callback?code=abc&state=${oidcState}`);
+    expect((await t.request('/consent')).status).toBe(200);
+  });
+
+  it('accepts a callback only once', async () => {
+    const { t, oidcState } = await startLink();
+    await t.request(`/consent/callback?code=abc&state=${oidcState}`);
+    expect((await t.request(`/consent/callback?code=abc&state=${oidcState}`)).status).toBe(400);
+  });
+
+  it('logs decisions without tokens or emails', async () => {
+    const { t, oidcState } = await startLink();
+    await t.request(`/consent/callback?code=abc&state=${oidcState}`);
+    const text = t.logs.join('\n');
+    expect(text).toContain('"decision":"link"');
+    expect(text).not.toMatch(/eyJ[A-Za-z0-9_-]+\./);
+    expect(text).not.toContain('alice@example.com');
+  });
+
+  it('uses the injected clock for the consent request time', async () => {
+    const t = makeTestApp({ now: () => NOW });
+    const { oidcState } = await startLink(t);
+    t.setNow(new Date(NOW.getTime() + 60_000));
+    t.oidc.claims = { sub: CANDIDATE.user_id, auth_time: NOW_SECONDS + 30 };
+    const body = await (await t.request(`/consent/callback?code=abc&state=${oidcState}`)).text();
+    expect(claimsOf(hiddenField(body, 'session_token') ?? '').decision).toBe('link');
+  });
+});

@@ -1,0 +1,238 @@
+import { SignJWT } from 'jose';
+import { createWebApp, type WebDeps } from '../../../web/app.ts';
+import { parseWebConfig, type WebConfig } from '../../../web/config.ts';
+import { WebError } from '../../../web/errors.ts';
+import type { ManagedUser, ManagementPort, MetadataPatch, UserIdentity } from '../../../web/management.ts';
+import type { AuthorizationRequest, CodeExchange, IdTokenClaims, OidcPort } from '../../../web/oidc.ts';
+
+export const TEST_ENV = {
+  AUTH0_DOMAIN: 'tenant.example.com',
+  WEB_URL: 'https://link.example.com',
+  WEB_CLIENT_ID: 'web-client',
+  WEB_CLIENT_SECRET: 'web-client-secret',
+  REAUTH_CLIENT_ID: 'reauth-client',
+  REAUTH_CLIENT_SECRET: 'reauth-client-secret',
+  SESSION_TOKEN_SECRET: 'session-token-secret-0123456789-abcdef',
+  COOKIE_SECRET: 'cookie-secret-0123456789-abcdefghijklmnop',
+} as const;
+
+export const NOW = new Date('2025-06-01T12:00:00Z');
+export const NOW_SECONDS = Math.floor(NOW.getTime() / 1000);
+
+export function testConfig(overrides: Record<string, string> = {}): WebConfig {
+  return parseWebConfig({ ...TEST_ENV, ...overrides });
+}
+
+export class FakeOidc implements OidcPort {
+  readonly authorizations: AuthorizationRequest[] = [];
+  readonly exchanges: CodeExchange[] = [];
+  claims: IdTokenClaims = { sub: 'auth0|candidate', auth_time: NOW_SECONDS };
+  failure: WebError | undefined;
+
+  async authorizationUrl(request: AuthorizationRequest): Promise<URL> {
+    if (this.failure) throw this.failure;
+    this.authorizations.push(request);
+    const url = new URL('https://tenant.example.com/authorize');
+    url.searchParams.set('client_id', request.client === 'web' ? 'web-client' : 'reauth-client');
+    url.searchParams.set('redirect_uri', request.redirectUri);
+    url.searchParams.set('state', request.state);
+    for (const [key, value] of Object.entries(request.params ?? {})) url.searchParams.set(key, value);
+    return url;
+  }
+
+  async exchangeCode(exchange: CodeExchange): Promise<IdTokenClaims> {
+    this.exchanges.push(exchange);
+    if (this.failure) throw this.failure;
+    return this.claims;
+  }
+
+  lastAuthorization(): AuthorizationRequest {
+    const last = this.authorizations.at(-1);
+    if (last === undefined) throw new Error('no authorization request was made');
+    return last;
+  }
+}
+
+export class FakeManagement implements ManagementPort {
+  readonly users = new Map<string, ManagedUser>();
+  readonly updates: { userId: string; patch: MetadataPatch }[] = [];
+  readonly links: { primary: string; provider: string; user_id: string }[] = [];
+  readonly unlinks: { primary: string; provider: string; user_id: string }[] = [];
+  failure: WebError | undefined;
+  failOn: 'getUser' | 'updateUser' | 'linkIdentity' | 'unlinkIdentity' | undefined;
+
+  add(user: ManagedUser): void {
+    this.users.set(user.user_id, user);
+  }
+
+  private check(operation: FakeManagement['failOn']): void {
+    if (this.failure && (this.failOn === undefined || this.failOn === operation)) throw this.failure;
+  }
+
+  async getUser(userId: string): Promise<ManagedUser> {
+    this.check('getUser');
+    const user = this.users.get(userId);
+    if (user === undefined) throw new WebError('management_not_found', 'The user does not exist.');
+    return user;
+  }
+
+  async updateUser(userId: string, patch: MetadataPatch): Promise<void> {
+    this.check('updateUser');
+    this.updates.push({ userId, patch });
+    const user = await this.getUser(userId);
+    this.users.set(userId, {
+      ...user,
+      ...(patch.user_metadata ? { user_metadata: { ...user.user_metadata, ...patch.user_metadata } } : {}),
+      ...(patch.app_metadata ? { app_metadata: { ...user.app_metadata, ...patch.app_metadata } } : {}),
+    });
+  }
+
+  async linkIdentity(primary: string, secondary: { provider: string; user_id: string }): Promise<void> {
+    this.check('linkIdentity');
+    this.links.push({ primary, ...secondary });
+    const user = await this.getUser(primary);
+    const secondaryId = `${secondary.provider}|${secondary.user_id}`;
+    const other = this.users.get(secondaryId);
+    const identity: UserIdentity = other?.identities[0] ?? { ...secondary, connection: secondary.provider };
+    this.users.delete(secondaryId);
+    this.users.set(primary, { ...user, identities: [...user.identities, identity] });
+  }
+
+  async unlinkIdentity(primary: string, provider: string, user_id: string): Promise<void> {
+    this.check('unlinkIdentity');
+    this.unlinks.push({ primary, provider, user_id });
+    const user = await this.getUser(primary);
+    this.users.set(primary, {
+      ...user,
+      identities: user.identities.filter(
+        (identity) => !(identity.provider === provider && identity.user_id === user_id),
+      ),
+    });
+  }
+}
+
+export function makeManagedUser(overrides: Partial<ManagedUser> & { user_id: string }): ManagedUser {
+  const [provider = 'auth0', ...rest] = overrides.user_id.split('|');
+  return {
+    email: 'alice@example.com',
+    email_verified: true,
+    name: 'Alice',
+    created_at: '2024-01-01T00:00:00.000Z',
+    identities: [
+      {
+        provider,
+        user_id: rest.join('|'),
+        connection: provider === 'auth0' ? 'Username-Password-Authentication' : provider,
+        isSocial: provider !== 'auth0',
+      },
+    ],
+    user_metadata: {},
+    app_metadata: {},
+    ...overrides,
+  };
+}
+
+export function makeTestApp(options: { config?: WebConfig; now?: () => Date } = {}) {
+  const oidc = new FakeOidc();
+  const management = new FakeManagement();
+  const logs: string[] = [];
+  let now = options.now ?? (() => NOW);
+  const deps: WebDeps = { oidc, management, now: () => now(), log: (line) => logs.push(line) };
+  const config = options.config ?? testConfig();
+  const app = createWebApp(config, deps);
+  const jar = new CookieJar();
+  return {
+    app,
+    config,
+    oidc,
+    management,
+    logs,
+    jar,
+    setNow(date: Date) {
+      now = () => date;
+    },
+    async request(path: string, init: RequestInit = {}, useJar = true): Promise<Response> {
+      const headers = new Headers(init.headers);
+      if (useJar && jar.header()) headers.set('cookie', jar.header());
+      const response = await app.request(`https://link.example.com${path}`, { ...init, headers });
+      if (useJar) jar.store(response);
+      return response;
+    },
+    async post(path: string, fields: Record<string, string>, useJar = true): Promise<Response> {
+      return this.request(
+        path,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams(fields).toString(),
+        },
+        useJar,
+      );
+    },
+  };
+}
+
+export class CookieJar {
+  readonly cookies = new Map<string, string>();
+
+  store(response: Response): void {
+    for (const line of response.headers.getSetCookie()) {
+      const [pair = ''] = line.split(';');
+      const index = pair.indexOf('=');
+      const name = pair.slice(0, index);
+      const value = pair.slice(index + 1);
+      if (value === '' || /max-age=0/i.test(line)) this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+  }
+
+  header(): string {
+    return [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+  }
+}
+
+export interface LinkRequestOptions {
+  readonly secret?: string;
+  readonly issuer?: string;
+  readonly sub?: string;
+  readonly purpose?: string;
+  readonly expiresIn?: number;
+  readonly iat?: number;
+  readonly candidates?: unknown;
+}
+
+export const CANDIDATE = {
+  user_id: 'auth0|candidate',
+  email: 'alice@example.com',
+  connection: 'Username-Password-Authentication',
+  created_at: '2023-03-04T05:06:07.000Z',
+};
+
+/** Signs a link request the way Auth0's api.redirect.encodeToken does (HS256, iss = tenant host). */
+export async function linkRequestToken(options: LinkRequestOptions = {}): Promise<string> {
+  const iat = options.iat ?? NOW_SECONDS;
+  return new SignJWT({
+    purpose: options.purpose ?? 'link-request',
+    candidates: options.candidates ?? [CANDIDATE],
+    ip: '127.0.0.1',
+  })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setIssuedAt(iat)
+    .setIssuer(options.issuer ?? TEST_ENV.AUTH0_DOMAIN)
+    .setSubject(options.sub ?? 'google-oauth2|current')
+    .setExpirationTime(iat + (options.expiresIn ?? 300))
+    .sign(new TextEncoder().encode(options.secret ?? TEST_ENV.SESSION_TOKEN_SECRET));
+}
+
+export function consentUrl(token: string, state = 'tenant-state-123'): string {
+  return `/consent?${new URLSearchParams({ session_token: token, state })}`;
+}
+
+export function hiddenField(body: string, name: string): string | undefined {
+  const match = new RegExp(`name="${name}" value="([^"]*)"`).exec(body);
+  return match?.[1];
+}
+
+export function formActions(body: string): string[] {
+  return [...body.matchAll(/<form[^>]*action="([^"]*)"/g)].map((match) => match[1] ?? '');
+}

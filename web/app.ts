@@ -1,0 +1,45 @@
+import { Hono } from 'hono';
+import type { WebConfig } from './config.ts';
+import { mountConsent } from './consent.ts';
+import { failurePage } from './consent-views.ts';
+import type { ManagementPort } from './management.ts';
+import type { OidcPort } from './oidc.ts';
+import { WEB_ROUTES } from './routes.ts';
+import { securityHeaders, type WebEnv } from './security-headers.ts';
+
+export interface WebDeps {
+  readonly oidc: OidcPort;
+  readonly management: ManagementPort;
+  readonly now?: () => Date;
+  /** Receives one line per event; fields never hold tokens, secrets or full emails. */
+  readonly log?: (line: string) => void;
+}
+
+const ROBOTS = 'User-agent: *\nDisallow: /\n';
+
+export function createWebApp(config: WebConfig, deps: WebDeps): Hono<WebEnv> {
+  const now = deps.now ?? (() => new Date());
+  const write = deps.log ?? ((line: string) => console.log(line));
+  const log = (event: string, fields: Record<string, string | number>) =>
+    write(`account-linking-web ${JSON.stringify({ event, ...fields })}`);
+
+  const app = new Hono<WebEnv>();
+  app.use('*', securityHeaders(config.tenantOrigin));
+  app.get(WEB_ROUTES.robots, (c) => c.text(ROBOTS));
+  app.get('/', (c) => c.redirect(WEB_ROUTES.account, 303));
+  mountConsent(app, config, { oidc: deps.oidc, now, log });
+  app.notFound((c) =>
+    c.html(
+      failurePage({ nonce: c.get('nonce'), heading: 'Page not found', message: 'There is nothing here.' }),
+      404,
+    ),
+  );
+  app.onError((error, c) => {
+    log('unhandled_error', { name: error.name });
+    return c.html(
+      failurePage({ nonce: c.get('nonce'), heading: 'Something went wrong', message: 'Please try again.' }),
+      500,
+    );
+  });
+  return app;
+}

@@ -1,0 +1,131 @@
+import { ConfigError } from './errors.ts';
+
+export interface WebConfig {
+  readonly auth0Domain: string;
+  readonly tenantOrigin: string;
+  readonly continueUrl: string;
+  readonly webUrl: string;
+  readonly webOrigin: string;
+  readonly webClient: ClientCredentials;
+  readonly reauthClient: ClientCredentials;
+  readonly sessionTokenSecret: string;
+  readonly cookieSecret: string;
+  readonly linkConnections: readonly string[];
+  readonly port: number;
+}
+
+export interface ClientCredentials {
+  readonly clientId: string;
+  readonly clientSecret: string;
+}
+
+export const WEB_DEFAULTS = {
+  port: 3000,
+  linkConnections: ['Username-Password-Authentication', 'google-oauth2', 'github'],
+  minSecretLength: 32,
+} as const;
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const HOST_WITH_OPTIONAL_PORT =
+  /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*(?::\d{1,5})?$/i;
+
+export function parseWebConfig(env: Env): WebConfig {
+  const auth0Domain = parseDomain(required(env, 'AUTH0_DOMAIN'));
+  const webUrl = parseWebUrl(required(env, 'WEB_URL'));
+  const config: WebConfig = {
+    auth0Domain,
+    tenantOrigin: `https://${auth0Domain}`,
+    continueUrl: `https://${auth0Domain}/continue`,
+    webUrl: webUrl.href.replace(/\/$/, ''),
+    webOrigin: webUrl.origin,
+    webClient: {
+      clientId: required(env, 'WEB_CLIENT_ID'),
+      clientSecret: required(env, 'WEB_CLIENT_SECRET'),
+    },
+    reauthClient: {
+      clientId: required(env, 'REAUTH_CLIENT_ID'),
+      clientSecret: required(env, 'REAUTH_CLIENT_SECRET'),
+    },
+    sessionTokenSecret: longSecret(env, 'SESSION_TOKEN_SECRET'),
+    cookieSecret: longSecret(env, 'COOKIE_SECRET'),
+    linkConnections: parseConnections(env.LINK_CONNECTIONS),
+    port: parsePort(env.PORT),
+  };
+  if (config.webClient.clientId === config.reauthClient.clientId) {
+    throw new ConfigError(
+      'REAUTH_CLIENT_ID',
+      'REAUTH_CLIENT_ID must differ from WEB_CLIENT_ID (the Action skips the re-authentication client)',
+    );
+  }
+  return Object.freeze({
+    ...config,
+    webClient: Object.freeze(config.webClient),
+    reauthClient: Object.freeze(config.reauthClient),
+    linkConnections: Object.freeze([...config.linkConnections]),
+  });
+}
+
+function required(env: Env, name: string): string {
+  const value = env[name]?.trim();
+  if (!value) throw new ConfigError(name, `${name} is required`);
+  return value;
+}
+
+function parseDomain(value: string): string {
+  if (!HOST_WITH_OPTIONAL_PORT.test(value)) {
+    throw new ConfigError(
+      'AUTH0_DOMAIN',
+      'AUTH0_DOMAIN must be a host name with an optional port, without scheme or path (e.g. tenant.eu.auth0.com or localhost:8443)',
+    );
+  }
+  return value.toLowerCase();
+}
+
+function parseWebUrl(value: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError('WEB_URL', 'WEB_URL must be an absolute URL (e.g. https://link.example.com)');
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url.hostname))) {
+    throw new ConfigError('WEB_URL', 'WEB_URL must use https (plain http is allowed on localhost only)');
+  }
+  if (url.search || url.hash || url.username || url.password) {
+    throw new ConfigError('WEB_URL', 'WEB_URL must not carry credentials, a query or a fragment');
+  }
+  return url;
+}
+
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '127.0.0.1' || hostname === '[::1]';
+}
+
+function longSecret(env: Env, name: string): string {
+  const value = required(env, name);
+  if (value.length < WEB_DEFAULTS.minSecretLength) {
+    throw new ConfigError(name, `${name} must be at least ${WEB_DEFAULTS.minSecretLength} characters`);
+  }
+  return value;
+}
+
+function parseConnections(value: string | undefined): string[] {
+  if (value === undefined || value.trim() === '') return [...WEB_DEFAULTS.linkConnections];
+  const names = value
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+  if (names.length === 0)
+    throw new ConfigError('LINK_CONNECTIONS', 'LINK_CONNECTIONS must name at least one connection');
+  return names;
+}
+
+function parsePort(value: string | undefined): number {
+  if (value === undefined || value.trim() === '') return WEB_DEFAULTS.port;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError('PORT', 'PORT must be an integer between 0 and 65535');
+  }
+  return port;
+}

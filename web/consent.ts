@@ -1,0 +1,309 @@
+import type { Context, Hono } from 'hono';
+import type { WebConfig } from './config.ts';
+import { consentPage, continuePage, failurePage } from './consent-views.ts';
+import { csrfMatches, newCsrfToken } from './csrf.ts';
+import { WebError, type WebErrorCode } from './errors.ts';
+import type { OidcPort } from './oidc.ts';
+import { randomOidcValues } from './oidc.ts';
+import { epochSeconds, requireFreshLogin, requireSubject } from './reauth.ts';
+import { WEB_ROUTES } from './routes.ts';
+import { type SealedCookie, sealedCookie } from './sealed-cookie.ts';
+import type { WebEnv } from './security-headers.ts';
+import {
+  isOpaqueState,
+  type LinkCandidate,
+  type LinkDecision,
+  signLinkProof,
+  verifyLinkRequest,
+} from './tokens.ts';
+
+export interface ConsentDeps {
+  readonly oidc: OidcPort;
+  readonly now: () => Date;
+  readonly log: (event: string, fields: Record<string, string | number>) => void;
+}
+
+interface PendingReauth {
+  readonly candidateId: string;
+  readonly oidcState: string;
+  readonly nonce: string;
+  readonly codeVerifier: string;
+  readonly startedAt: number;
+}
+
+interface ConsentState {
+  readonly sub: string;
+  readonly state: string;
+  readonly candidates: readonly LinkCandidate[];
+  readonly csrf: string;
+  readonly requestedAt: number;
+  readonly reauth?: PendingReauth;
+}
+
+/** Long enough to sign in to the other account; the tenant's pending /continue expires anyway. */
+export const CONSENT_COOKIE_SECONDS = 600;
+
+type ConsentContext = Context<WebEnv>;
+
+export function mountConsent(app: Hono<WebEnv>, config: WebConfig, deps: ConsentDeps): void {
+  const cookie: SealedCookie<ConsentState> = sealedCookie<ConsentState>({
+    name: 'consent',
+    path: WEB_ROUTES.consent,
+    maxAgeSeconds: CONSENT_COOKIE_SECONDS,
+    secret: config.cookieSecret,
+  });
+  const tokenContext = () => ({
+    secret: config.sessionTokenSecret,
+    issuer: config.auth0Domain,
+    now: deps.now(),
+  });
+
+  async function readState(c: ConsentContext): Promise<ConsentState | undefined> {
+    try {
+      return await cookie.read(c, deps.now());
+    } catch {
+      cookie.clear(c);
+      return undefined;
+    }
+  }
+
+  function fail(c: ConsentContext, code: WebErrorCode, status: 400 | 403 | 502, consent?: ConsentState) {
+    deps.log('consent_failed', { code });
+    return failureResponse(c, code, status, consent);
+  }
+
+  async function failureResponse(
+    c: ConsentContext,
+    code: WebErrorCode,
+    status: 400 | 403 | 502,
+    consent?: ConsentState,
+  ) {
+    const { heading, message } = describeFailure(code);
+    const continueUnlinked = consent
+      ? {
+          nonce: c.get('nonce'),
+          continueUrl: config.continueUrl,
+          state: consent.state,
+          sessionToken: await signLinkProof(
+            { sub: consent.sub, state: consent.state, decision: 'not-now' },
+            tokenContext(),
+          ),
+        }
+      : undefined;
+    return c.html(
+      failurePage({
+        nonce: c.get('nonce'),
+        heading,
+        message,
+        retry: consent !== undefined && code !== 'cookie_invalid',
+        ...(continueUnlinked ? { continueUnlinked } : {}),
+      }),
+      status,
+    );
+  }
+
+  async function returnToTenant(
+    c: ConsentContext,
+    consent: ConsentState,
+    decision: LinkDecision,
+    linkedUserId?: string,
+  ) {
+    const sessionToken = await signLinkProof(
+      { sub: consent.sub, state: consent.state, decision, ...(linkedUserId ? { linkedUserId } : {}) },
+      tokenContext(),
+    );
+    cookie.clear(c);
+    deps.log('consent_returned', { decision });
+    const heading = decision === 'link' ? 'Account confirmed' : 'Continuing your sign-in';
+    const message =
+      decision === 'link'
+        ? 'Thanks, that account is yours. Finishing your sign-in and linking the accounts…'
+        : 'Nothing was linked. Finishing your sign-in…';
+    return c.html(
+      continuePage({
+        nonce: c.get('nonce'),
+        continueUrl: config.continueUrl,
+        state: consent.state,
+        sessionToken,
+        heading,
+        message,
+      }),
+    );
+  }
+
+  app.get(WEB_ROUTES.consent, async (c) => {
+    const token = c.req.query('session_token');
+    const state = c.req.query('state');
+    if (token === undefined && state === undefined) {
+      const consent = await readState(c);
+      if (consent === undefined) return fail(c, 'cookie_invalid', 400);
+      const current = { ...consent, reauth: undefined };
+      await cookie.write(c, current, deps.now());
+      return c.html(
+        consentPage({
+          nonce: c.get('nonce'),
+          csrf: consent.csrf,
+          candidates: consent.candidates,
+          stripQuery: false,
+        }),
+      );
+    }
+    if (!isOpaqueState(state) || token === undefined) return unlinkedWithoutProof(c, 'token_invalid', state);
+    let request: Awaited<ReturnType<typeof verifyLinkRequest>>;
+    try {
+      request = await verifyLinkRequest(token, tokenContext());
+    } catch (error) {
+      return unlinkedWithoutProof(c, error instanceof WebError ? error.code : 'token_invalid', state);
+    }
+    const consent: ConsentState = {
+      sub: request.sub,
+      state,
+      candidates: request.candidates,
+      csrf: newCsrfToken(),
+      requestedAt: epochSeconds(deps.now()),
+    };
+    await cookie.write(c, consent, deps.now());
+    return c.html(
+      consentPage({
+        nonce: c.get('nonce'),
+        csrf: consent.csrf,
+        candidates: consent.candidates,
+        stripQuery: true,
+      }),
+    );
+  });
+
+  // Without a trustworthy `sub` no proof can be signed; posting only the tenant's `state`
+  // resumes the login, and the Action treats a missing session_token as "continue unlinked".
+  function unlinkedWithoutProof(c: ConsentContext, code: WebErrorCode, state: string | undefined) {
+    deps.log('consent_failed', { code });
+    const { heading, message } = describeFailure(code);
+    const nonce = c.get('nonce');
+    return c.html(
+      failurePage({
+        nonce,
+        heading,
+        message,
+        ...(isOpaqueState(state)
+          ? { continueUnlinked: { nonce, continueUrl: config.continueUrl, state } }
+          : {}),
+      }),
+      400,
+    );
+  }
+
+  app.post(WEB_ROUTES.consent, async (c) => {
+    const consent = await readState(c);
+    const form = await c.req.parseBody();
+    if (consent === undefined) return fail(c, 'cookie_invalid', 400);
+    if (!csrfMatches(consent.csrf, form.csrf)) return fail(c, 'csrf_invalid', 403);
+    const decision = form.decision;
+    if (decision === 'not-now' || decision === 'never') return returnToTenant(c, consent, decision);
+    if (decision !== 'link') return fail(c, 'csrf_invalid', 403, consent);
+    const candidate = consent.candidates.find((entry) => entry.user_id === form.candidate);
+    if (candidate === undefined) return fail(c, 'csrf_invalid', 403, consent);
+    const { state, nonce, codeVerifier } = randomOidcValues();
+    let authorizationUrl: URL;
+    try {
+      authorizationUrl = await deps.oidc.authorizationUrl({
+        client: 'reauth',
+        redirectUri: `${config.webUrl}${WEB_ROUTES.consentCallback}`,
+        state,
+        nonce,
+        codeVerifier,
+        params: {
+          connection: candidate.connection,
+          login_hint: candidate.email,
+          prompt: 'login',
+          max_age: '0',
+        },
+      });
+    } catch (error) {
+      return fail(c, error instanceof WebError ? error.code : 'tenant_unreachable', 502, consent);
+    }
+    const reauth: PendingReauth = {
+      candidateId: candidate.user_id,
+      oidcState: state,
+      nonce,
+      codeVerifier,
+      startedAt: epochSeconds(deps.now()),
+    };
+    await cookie.write(c, { ...consent, reauth }, deps.now());
+    return c.redirect(authorizationUrl.href, 303);
+  });
+
+  app.get(WEB_ROUTES.consentCallback, async (c) => {
+    const consent = await readState(c);
+    if (consent === undefined) return fail(c, 'cookie_invalid', 400);
+    const reauth = consent.reauth;
+    if (reauth === undefined || !csrfMatches(reauth.oidcState, c.req.query('state'))) {
+      return fail(c, 'csrf_invalid', 403, consent);
+    }
+    const retryable = { ...consent, reauth: undefined };
+    await cookie.write(c, retryable, deps.now());
+    const callbackUrl = new URL(`${config.webUrl}${WEB_ROUTES.consentCallback}`);
+    callbackUrl.search = new URL(c.req.url).search;
+    try {
+      const claims = await deps.oidc.exchangeCode({
+        client: 'reauth',
+        callbackUrl,
+        expectedState: reauth.oidcState,
+        expectedNonce: reauth.nonce,
+        codeVerifier: reauth.codeVerifier,
+      });
+      requireSubject(claims, reauth.candidateId);
+      requireFreshLogin(claims, reauth.startedAt);
+    } catch (error) {
+      const code = error instanceof WebError ? error.code : 'oidc_rejected';
+      return fail(c, code, code === 'tenant_unreachable' ? 502 : 400, retryable);
+    }
+    return returnToTenant(c, consent, 'link', reauth.candidateId);
+  });
+}
+
+const FAILURES: Partial<Record<WebErrorCode, { heading: string; message: string }>> = {
+  token_expired: {
+    heading: 'This link has expired',
+    message: 'The account-linking request is only valid for a few minutes, and this one is too old.',
+  },
+  token_invalid: {
+    heading: 'This link is not valid',
+    message: 'The account-linking request could not be verified, so nothing can be linked from it.',
+  },
+  cookie_invalid: {
+    heading: 'Your linking session has ended',
+    message:
+      'This page has expired or your browser did not keep our cookie (cookies must be enabled for this page).',
+  },
+  csrf_invalid: {
+    heading: 'Request refused',
+    message: 'This form was not sent from the account-linking page you opened, so it was refused.',
+  },
+  reauth_wrong_account: {
+    heading: 'That was a different account',
+    message:
+      'Sign in with the account you want to link. You signed in to another account, so nothing was linked.',
+  },
+  reauth_not_fresh: {
+    heading: 'Please sign in again',
+    message:
+      'The other account was not signed in just now, so it cannot prove ownership. Nothing was linked.',
+  },
+  oidc_rejected: {
+    heading: 'Sign-in did not complete',
+    message: 'Signing in to the other account was cancelled or refused, so nothing was linked.',
+  },
+  tenant_unreachable: {
+    heading: 'The sign-in service is unavailable',
+    message: 'We could not reach the sign-in service, so nothing was linked. Please try again in a moment.',
+  },
+};
+
+export function describeFailure(code: WebErrorCode): { heading: string; message: string } {
+  return (
+    FAILURES[code] ?? {
+      heading: 'Something went wrong',
+      message: 'Nothing was linked.',
+    }
+  );
+}

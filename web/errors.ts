@@ -1,0 +1,67 @@
+export type WebErrorCode =
+  | 'config_invalid'
+  | 'token_invalid'
+  | 'token_expired'
+  | 'cookie_invalid'
+  | 'csrf_invalid'
+  | 'reauth_wrong_account'
+  | 'reauth_not_fresh'
+  | 'oidc_rejected'
+  | 'tenant_unreachable'
+  | 'management_not_found'
+  | 'management_rate_limited'
+  | 'management_conflict'
+  | 'management_forbidden'
+  | 'management_failed';
+
+export class WebError extends Error {
+  readonly code: WebErrorCode;
+
+  constructor(code: WebErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+export class ConfigError extends WebError {
+  readonly variable: string;
+
+  constructor(variable: string, message: string) {
+    super('config_invalid', message);
+    this.variable = variable;
+  }
+}
+
+export type TokenErrorCode = 'token_invalid' | 'token_expired';
+
+export class SessionTokenError extends WebError {
+  constructor(code: TokenErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}
+
+export type OidcErrorCode = 'oidc_rejected' | 'tenant_unreachable';
+
+export class OidcError extends WebError {
+  constructor(code: OidcErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}
+
+export type ManagementErrorCode =
+  | 'management_not_found'
+  | 'management_rate_limited'
+  | 'management_conflict'
+  | 'management_forbidden'
+  | 'management_failed'
+  | 'tenant_unreachable';
+
+export class ManagementPortError extends WebError {
+  readonly status: number | undefined;
+
+  constructor(code: ManagementErrorCode, message: string, status?: number, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.status = status;
+  }
+}

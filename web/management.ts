@@ -1,0 +1,127 @@
+import { ManagementClient, ManagementError, ManagementTimeoutError } from 'auth0';
+import type { WebConfig } from './config.ts';
+import { ManagementPortError } from './errors.ts';
+
+export interface UserIdentity {
+  readonly provider: string;
+  readonly user_id: string;
+  readonly connection: string;
+  readonly isSocial?: boolean;
+  readonly profileData?: Readonly<Record<string, unknown>>;
+}
+
+export type Metadata = Readonly<Record<string, unknown>>;
+
+export interface ManagedUser {
+  readonly user_id: string;
+  readonly email?: string;
+  readonly email_verified?: boolean;
+  readonly name?: string;
+  readonly picture?: string;
+  readonly created_at?: string;
+  readonly blocked?: boolean;
+  readonly identities: readonly UserIdentity[];
+  readonly user_metadata?: Metadata;
+  readonly app_metadata?: Metadata;
+}
+
+export interface MetadataPatch {
+  readonly user_metadata?: Metadata;
+  readonly app_metadata?: Metadata;
+}
+
+/** The Management API operations the account page needs. */
+export interface ManagementPort {
+  getUser(userId: string): Promise<ManagedUser>;
+  updateUser(userId: string, patch: MetadataPatch): Promise<void>;
+  linkIdentity(primaryUserId: string, secondary: { provider: string; user_id: string }): Promise<void>;
+  unlinkIdentity(primaryUserId: string, provider: string, identityUserId: string): Promise<void>;
+}
+
+const MANAGEMENT_TIMEOUT_SECONDS = 10;
+
+export function createManagementClient(config: WebConfig): ManagementPort {
+  const management = new ManagementClient({
+    domain: config.auth0Domain,
+    clientId: config.webClient.clientId,
+    clientSecret: config.webClient.clientSecret,
+    timeoutInSeconds: MANAGEMENT_TIMEOUT_SECONDS,
+    maxRetries: 1,
+  });
+  return {
+    async getUser(userId) {
+      const user = await call(() => management.users.get(userId));
+      return toManagedUser(user as unknown as Record<string, unknown>);
+    },
+    async updateUser(userId, patch) {
+      await call(() => management.users.update(userId, patch));
+    },
+    async linkIdentity(primaryUserId, secondary) {
+      await call(() =>
+        management.users.identities.link(primaryUserId, {
+          provider: secondary.provider as never,
+          user_id: secondary.user_id,
+        }),
+      );
+    },
+    async unlinkIdentity(primaryUserId, provider, identityUserId) {
+      await call(() => management.users.identities.delete(primaryUserId, provider as never, identityUserId));
+    },
+  };
+}
+
+async function call<T>(request: () => PromiseLike<T>): Promise<T> {
+  try {
+    return await request();
+  } catch (cause) {
+    throw toPortError(cause);
+  }
+}
+
+export function toPortError(cause: unknown): ManagementPortError {
+  if (cause instanceof ManagementTimeoutError) {
+    return new ManagementPortError('tenant_unreachable', 'the Management API timed out', undefined, {
+      cause,
+    });
+  }
+  if (cause instanceof ManagementError && cause.statusCode !== undefined) {
+    const status = cause.statusCode;
+    const detail = errorMessage(cause.body);
+    if (status === 404) return new ManagementPortError('management_not_found', detail, status, { cause });
+    if (status === 429) return new ManagementPortError('management_rate_limited', detail, status, { cause });
+    if (status === 409) return new ManagementPortError('management_conflict', detail, status, { cause });
+    if (status === 401 || status === 403) {
+      return new ManagementPortError('management_forbidden', detail, status, { cause });
+    }
+    if (status >= 500) return new ManagementPortError('tenant_unreachable', detail, status, { cause });
+    return new ManagementPortError('management_failed', detail, status, { cause });
+  }
+  return new ManagementPortError('tenant_unreachable', 'the Management API could not be reached', undefined, {
+    cause,
+  });
+}
+
+function errorMessage(body: unknown): string {
+  if (typeof body === 'object' && body !== null) {
+    const { message } = body as Record<string, unknown>;
+    if (typeof message === 'string') return message.slice(0, 200);
+  }
+  return 'the Management API refused the request';
+}
+
+function toManagedUser(raw: Record<string, unknown>): ManagedUser {
+  const identities = Array.isArray(raw.identities) ? raw.identities : [];
+  return {
+    ...(raw as Partial<ManagedUser>),
+    user_id: String(raw.user_id),
+    identities: identities.map((identity: Record<string, unknown>) => ({
+      provider: String(identity.provider),
+      user_id: String(identity.user_id),
+      connection: String(identity.connection),
+      isSocial: identity.isSocial === true,
+      ...(typeof identity.profileData === 'object' && identity.profileData !== null
+        ? { profileData: identity.profileData as Record<string, unknown> }
+        : {}),
+    })),
+  };
+}

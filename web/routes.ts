@@ -1,0 +1,23 @@
+/** Paths the tenant's clients must allow (tenant.yaml builds its callback URLs from these). */
+export const WEB_ROUTES = {
+  consent: '/consent',
+  consentCallback: '/consent/callback',
+  account: '/account',
+  login: '/login',
+  loginCallback: '/callback',
+  logout: '/logout',
+  accountLink: '/account/link',
+  accountLinkCallback: '/account/link/callback',
+  accountUnlink: '/account/unlink',
+  robots: '/robots.txt',
+} as const;
+
+/** Callback URLs each client must register, for a given WEB_URL. */
+export function clientCallbackUrls(webUrl: string): { web: string[]; reauth: string[]; logout: string[] } {
+  const base = webUrl.replace(/\/$/, '');
+  return {
+    web: [`${base}${WEB_ROUTES.loginCallback}`],
+    reauth: [`${base}${WEB_ROUTES.consentCallback}`, `${base}${WEB_ROUTES.accountLinkCallback}`],
+    logout: [`${base}/`],
+  };
+}

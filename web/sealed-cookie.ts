@@ -1,0 +1,63 @@
+import { hkdfSync } from 'node:crypto';
+import type { Context } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { EncryptJWT, jwtDecrypt } from 'jose';
+import { WebError } from './errors.ts';
+
+export interface SealedCookie<T extends object> {
+  readonly name: string;
+  write(c: Context, value: T, now: Date): Promise<void>;
+  read(c: Context, now: Date): Promise<T | undefined>;
+  clear(c: Context): void;
+}
+
+export interface SealedCookieOptions {
+  readonly name: string;
+  readonly path: string;
+  readonly maxAgeSeconds: number;
+  readonly secret: string;
+}
+
+// Each cookie gets its own key (HKDF info = cookie name), so a value sealed for one
+// purpose (e.g. the pending re-authentication) can never be replayed as another (the session).
+export function sealedCookie<T extends object>(options: SealedCookieOptions): SealedCookie<T> {
+  const key = new Uint8Array(hkdfSync('sha256', options.secret, 'auth0-account-linking', options.name, 32));
+  const cookieOptions = {
+    path: options.path,
+    httpOnly: true,
+    secure: true,
+    sameSite: 'Lax',
+    maxAge: options.maxAgeSeconds,
+  } as const;
+  return {
+    name: options.name,
+    async write(c, value, now) {
+      const iat = Math.floor(now.getTime() / 1000);
+      const sealed = await new EncryptJWT({ v: value })
+        .setProtectedHeader({ alg: 'dir', enc: 'A256GCM' })
+        .setIssuedAt(iat)
+        .setExpirationTime(iat + options.maxAgeSeconds)
+        .encrypt(key);
+      setCookie(c, options.name, sealed, cookieOptions);
+    },
+    async read(c, now) {
+      const sealed = getCookie(c, options.name);
+      if (sealed === undefined || sealed === '') return undefined;
+      try {
+        const { payload } = await jwtDecrypt(sealed, key, {
+          keyManagementAlgorithms: ['dir'],
+          contentEncryptionAlgorithms: ['A256GCM'],
+          currentDate: now,
+          requiredClaims: ['exp'],
+        });
+        // Only this server holds the key, so a value that decrypts is one we wrote.
+        return payload.v as T;
+      } catch (cause) {
+        throw new WebError('cookie_invalid', `the ${options.name} cookie is invalid or expired`, { cause });
+      }
+    },
+    clear(c) {
+      deleteCookie(c, options.name, cookieOptions);
+    },
+  };
+}

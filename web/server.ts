@@ -1,0 +1,32 @@
+import { serve } from '@hono/node-server';
+import { createWebApp } from './app.ts';
+import { parseWebConfig } from './config.ts';
+import { ConfigError } from './errors.ts';
+import { createManagementClient } from './management.ts';
+import { createOidcClient } from './oidc.ts';
+
+function main(): void {
+  let config: ReturnType<typeof parseWebConfig>;
+  try {
+    config = parseWebConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`web: configuration error: ${error.message}`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const app = createWebApp(config, {
+    oidc: createOidcClient(config),
+    management: createManagementClient(config),
+  });
+  const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: config.port }, (info) => {
+    console.log(`web: listening on http://127.0.0.1:${info.port} (public URL ${config.webUrl})`);
+    console.log(`web: account page ${config.webUrl}/account`);
+  });
+  const stop = () => server.close(() => process.exit(0));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main();

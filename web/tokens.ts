@@ -1,0 +1,120 @@
+import { errors, jwtVerify, SignJWT } from 'jose';
+import { SessionTokenError } from './errors.ts';
+
+export interface LinkCandidate {
+  readonly user_id: string;
+  readonly email: string;
+  readonly connection: string;
+  readonly created_at?: string;
+}
+
+export interface LinkRequest {
+  readonly sub: string;
+  readonly candidates: readonly LinkCandidate[];
+}
+
+export type LinkDecision = 'link' | 'not-now' | 'never';
+
+export interface LinkProof {
+  readonly sub: string;
+  readonly state: string;
+  readonly decision: LinkDecision;
+  readonly linkedUserId?: string;
+}
+
+export interface TokenContext {
+  readonly secret: string;
+  readonly issuer: string;
+  readonly now: Date;
+}
+
+export const TOKEN_LIMITS = {
+  proofLifetimeSeconds: 120,
+  maxCandidates: 10,
+  clockToleranceSeconds: 5,
+} as const;
+
+const STATE_CHARSET = /^[A-Za-z0-9._~-]{1,2048}$/;
+
+export function isOpaqueState(value: string | undefined): value is string {
+  return value !== undefined && STATE_CHARSET.test(value);
+}
+
+export async function verifyLinkRequest(token: string, context: TokenContext): Promise<LinkRequest> {
+  let payload: Record<string, unknown>;
+  try {
+    ({ payload } = await jwtVerify(token, secretKey(context.secret), {
+      algorithms: ['HS256'],
+      issuer: context.issuer,
+      requiredClaims: ['exp', 'sub'],
+      currentDate: context.now,
+      clockTolerance: TOKEN_LIMITS.clockToleranceSeconds,
+    }));
+  } catch (cause) {
+    if (cause instanceof errors.JWTExpired) {
+      throw new SessionTokenError('token_expired', 'the link request has expired', { cause });
+    }
+    throw new SessionTokenError('token_invalid', describeJoseFailure(cause), { cause });
+  }
+  if (payload.purpose !== 'link-request') {
+    throw new SessionTokenError('token_invalid', 'unexpected "purpose" claim');
+  }
+  if (typeof payload.sub !== 'string' || payload.sub === '') {
+    throw new SessionTokenError('token_invalid', 'missing required "sub" claim');
+  }
+  return { sub: payload.sub, candidates: parseCandidates(payload.candidates, payload.sub) };
+}
+
+export async function signLinkProof(proof: LinkProof, context: TokenContext): Promise<string> {
+  const iat = Math.floor(context.now.getTime() / 1000);
+  const claims: Record<string, string> = {
+    purpose: 'link-proof',
+    state: proof.state,
+    decision: proof.decision,
+  };
+  if (proof.linkedUserId !== undefined) claims.linked_user_id = proof.linkedUserId;
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(proof.sub)
+    .setIssuer(context.issuer)
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + TOKEN_LIMITS.proofLifetimeSeconds)
+    .sign(secretKey(context.secret));
+}
+
+function secretKey(secret: string): Uint8Array {
+  return new TextEncoder().encode(secret);
+}
+
+function describeJoseFailure(cause: unknown): string {
+  if (cause instanceof errors.JWTClaimValidationFailed) return `invalid "${cause.claim}" claim`;
+  if (cause instanceof errors.JOSEAlgNotAllowed) return 'unexpected signing algorithm';
+  if (cause instanceof errors.JWSSignatureVerificationFailed) return 'signature verification failed';
+  return 'malformed link request';
+}
+
+function parseCandidates(value: unknown, sub: string): LinkCandidate[] {
+  if (!Array.isArray(value) || value.length === 0 || value.length > TOKEN_LIMITS.maxCandidates) {
+    throw new SessionTokenError('token_invalid', 'invalid "candidates" claim');
+  }
+  return value.map((entry) => {
+    const candidate = parseCandidate(entry);
+    if (candidate.user_id === sub) throw new SessionTokenError('token_invalid', 'invalid "candidates" claim');
+    return candidate;
+  });
+}
+
+function parseCandidate(entry: unknown): LinkCandidate {
+  if (typeof entry !== 'object' || entry === null) {
+    throw new SessionTokenError('token_invalid', 'invalid "candidates" claim');
+  }
+  const { user_id, email, connection, created_at } = entry as Record<string, unknown>;
+  if (!nonEmpty(user_id) || !nonEmpty(email) || !nonEmpty(connection)) {
+    throw new SessionTokenError('token_invalid', 'invalid "candidates" claim');
+  }
+  return nonEmpty(created_at) ? { user_id, email, connection, created_at } : { user_id, email, connection };
+}
+
+function nonEmpty(value: unknown): value is string {
+  return typeof value === 'string' && value !== '';
+}
