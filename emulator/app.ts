@@ -1,0 +1,28 @@
+import { Hono } from 'hono';
+import type { TenantContext, TenantEnv } from './context.ts';
+import { controlRoutes } from './control.ts';
+import { ApiError, reasonPhrase } from './errors.ts';
+import { injectFaults } from './http-guards.ts';
+import { managementApi } from './management/index.ts';
+import { tokenRoutes } from './oauth/token.ts';
+
+/** The tenant's HTTP surface; each area is one route module mounted here. */
+export function createTenantApp(tenant: TenantContext): Hono<TenantEnv> {
+  const app = new Hono<TenantEnv>();
+
+  if (tenant.controlKey !== undefined) app.route('/__control', controlRoutes(tenant, tenant.controlKey));
+  app.use('*', injectFaults(tenant));
+  app.route('/oauth', tokenRoutes(tenant));
+  app.route('/api/v2', managementApi(tenant));
+
+  app.notFound((c) => c.json(new ApiError(404, 'Not Found').toBody(), 404));
+  app.onError((error, c) => {
+    if (error instanceof ApiError) return c.json(error.toBody(), error.statusCode as 400);
+    console.error('local tenant: unhandled error', c.req.method, c.req.path, error);
+    return c.json(
+      { statusCode: 500, error: reasonPhrase(500), message: 'Internal error in the local tenant' },
+      500,
+    );
+  });
+  return app;
+}

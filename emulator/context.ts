@@ -1,0 +1,31 @@
+import type { HttpBindings } from '@hono/node-server';
+import type { EventLog } from './events.ts';
+import type { FaultInjector } from './faults.ts';
+import type { GrantHandler } from './oauth/grants.ts';
+import type { TokenBucket } from './rate-limit.ts';
+import type { TenantStore } from './store.ts';
+import type { AccessTokenClaims, TokenService } from './tokens.ts';
+
+/** Everything route modules share; built once per running tenant. */
+export interface TenantContext {
+  /** `localhost:<port>` */
+  domain: string;
+  /** `https://localhost:<port>/` */
+  issuer: string;
+  store: TenantStore;
+  tokens: TokenService;
+  events: EventLog;
+  rateLimit: TokenBucket;
+  faults: FaultInjector;
+  /** `/oauth/token` grant handlers by `grant_type`. */
+  grants: Map<string, GrantHandler>;
+  now: () => number;
+  /** Present when the control API is on; it must be sent as `x-control-key`. */
+  controlKey?: string;
+}
+
+/** Hono environment of the tenant app: Node bindings (socket access for faults) plus per-request variables. */
+export interface TenantEnv {
+  Bindings: Partial<HttpBindings>;
+  Variables: { token: AccessTokenClaims };
+}

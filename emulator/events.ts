@@ -1,0 +1,58 @@
+/** One run of an Action (written by the post-login pipeline). */
+export interface ActionRunEvent {
+  type: 'action';
+  trigger: string;
+  action: string;
+  phase: 'execute' | 'continue';
+  user_id?: string;
+  logs: string[];
+  outcome?: unknown;
+  error?: { message: string; code?: string };
+  duration_ms?: number;
+}
+
+/** An injected fault that fired. */
+export interface FaultEvent {
+  type: 'fault';
+  route: string;
+  method: string;
+  path: string;
+  effect: 'status' | 'drop' | 'latency';
+  status?: number;
+  latency_ms?: number;
+}
+
+export type TenantEventInput = ActionRunEvent | FaultEvent;
+export type TenantEvent = TenantEventInput & { id: number; at: string };
+
+const MAX_EVENTS = 5000;
+
+/** The tenant's event log, read through `GET /__control/events`. */
+export class EventLog {
+  #events: TenantEvent[] = [];
+  #nextId = 1;
+  readonly #now: () => number;
+
+  constructor(now: () => number) {
+    this.#now = now;
+  }
+
+  record(event: TenantEventInput): TenantEvent {
+    const stored = { ...event, id: this.#nextId++, at: new Date(this.#now()).toISOString() } as TenantEvent;
+    this.#events.push(stored);
+    if (this.#events.length > MAX_EVENTS) this.#events.splice(0, this.#events.length - MAX_EVENTS);
+    return stored;
+  }
+
+  list(filter: { type?: string; after?: number } = {}): TenantEvent[] {
+    return this.#events.filter(
+      (e) =>
+        (filter.type === undefined || e.type === filter.type) &&
+        (filter.after === undefined || e.id > filter.after),
+    );
+  }
+
+  clear(): void {
+    this.#events = [];
+  }
+}

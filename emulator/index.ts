@@ -1,0 +1,157 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { dirname, resolve } from 'node:path';
+import { createAdaptorServer } from '@hono/node-server';
+import type { Hono } from 'hono';
+import { createTenantApp } from './app.ts';
+import { loadTlsMaterial } from './certs.ts';
+import type { TenantContext, TenantEnv } from './context.ts';
+import { EventLog } from './events.ts';
+import { FaultInjector, type FaultRule, validateFaultRules } from './faults.ts';
+import { loadSigningKey } from './keys.ts';
+import { clientCredentialsGrant } from './oauth/client-credentials.ts';
+import type { GrantHandler } from './oauth/grants.ts';
+import { DEFAULT_RATE_LIMIT, type RateLimitConfig, TokenBucket } from './rate-limit.ts';
+import { type TenantSnapshot, TenantStore } from './store.ts';
+import { TokenService } from './tokens.ts';
+
+export interface TenantOptions {
+  /** 0 picks a free port. Default 8443. */
+  port?: number;
+  host?: '127.0.0.1';
+  /** Where the CA and the signing key live. Default `.local-tenant`. */
+  dataDir?: string;
+  /** State is loaded from here at start (when present) and written back on change and at close. */
+  snapshotFile?: string;
+  /** Serves `/__control/` with a random key (`RunningTenant.controlKey`). */
+  control?: boolean;
+  rateLimit?: RateLimitConfig;
+  faults?: FaultRule[];
+  bootstrapClient?: { client_id: string; client_secret: string };
+  /** Simulated Action build time before `status: 'built'`. Default 300 ms. */
+  actionBuildMs?: number;
+  now?: () => number;
+  random?: () => number;
+}
+
+export interface RunningTenant {
+  /** `localhost:<port>` */
+  domain: string;
+  /** `https://localhost:<port>/` */
+  issuer: string;
+  /** `https://localhost:<port>` */
+  url: string;
+  port: number;
+  caFile: string;
+  clientId: string;
+  clientSecret: string;
+  /** Present when started with `control: true`; send it as `x-control-key`. */
+  controlKey?: string;
+  /** The live context, for in-process tests and for the login side. */
+  context: TenantContext;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_PORT = 8443;
+export const DEFAULT_DATA_DIR = '.local-tenant';
+const SNAPSHOT_DEBOUNCE_MS = 250;
+
+export async function startTenant(options: TenantOptions = {}): Promise<RunningTenant> {
+  const host = options.host ?? '127.0.0.1';
+  const dataDir = resolve(options.dataDir ?? DEFAULT_DATA_DIR);
+  const now = options.now ?? Date.now;
+  const faultRules = validateFaultRules(options.faults ?? []);
+  const [tls, key] = await Promise.all([loadTlsMaterial(dataDir), loadSigningKey(dataDir)]);
+
+  let app: Hono<TenantEnv> | undefined;
+  const server = createAdaptorServer({
+    fetch: (request, env) => (app ? app.fetch(request, env) : new Response(null, { status: 503 })),
+    createServer,
+    serverOptions: { cert: tls.certPem, key: tls.keyPem },
+  }) as Server;
+  await listen(server, options.port ?? DEFAULT_PORT, host);
+  const port = (server.address() as AddressInfo).port;
+  const domain = `localhost:${port}`;
+  const issuer = `https://${domain}/`;
+
+  const store = new TenantStore({
+    domain,
+    now,
+    actionBuildMs: options.actionBuildMs ?? 300,
+    ...(options.bootstrapClient ? { bootstrapClient: options.bootstrapClient } : {}),
+  });
+  const snapshotFile = options.snapshotFile ? resolve(options.snapshotFile) : undefined;
+  if (snapshotFile && existsSync(snapshotFile)) {
+    store.restore(JSON.parse(readFileSync(snapshotFile, 'utf8')) as TenantSnapshot);
+  }
+
+  const faults = new FaultInjector(options.random);
+  faults.set(faultRules);
+  const grants = new Map<string, GrantHandler>([['client_credentials', clientCredentialsGrant]]);
+  const context: TenantContext = {
+    domain,
+    issuer,
+    store,
+    tokens: new TokenService({ issuer, key, now }),
+    events: new EventLog(now),
+    rateLimit: new TokenBucket(options.rateLimit ?? DEFAULT_RATE_LIMIT, now),
+    faults,
+    grants,
+    now,
+    ...(options.control ? { controlKey: randomBytes(24).toString('base64url') } : {}),
+  };
+
+  const writeSnapshot = snapshotFile ? () => saveSnapshot(snapshotFile, store.snapshot()) : undefined;
+  let timer: NodeJS.Timeout | undefined;
+  if (writeSnapshot) {
+    store.onChange(() => {
+      clearTimeout(timer);
+      timer = setTimeout(writeSnapshot, SNAPSHOT_DEBOUNCE_MS);
+      timer.unref();
+    });
+  }
+
+  app = createTenantApp(context);
+
+  const bootstrap = store.bootstrapClient();
+  let closing: Promise<void> | undefined;
+  return {
+    domain,
+    issuer,
+    url: `https://${domain}`,
+    port,
+    caFile: tls.caFile,
+    clientId: bootstrap.client_id,
+    clientSecret: bootstrap.client_secret,
+    ...(context.controlKey ? { controlKey: context.controlKey } : {}),
+    context,
+    close() {
+      closing ??= new Promise<void>((done) => {
+        clearTimeout(timer);
+        writeSnapshot?.();
+        server.close(() => done());
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((done, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      done();
+    });
+  });
+}
+
+function saveSnapshot(file: string, snapshot: TenantSnapshot): void {
+  mkdirSync(dirname(file), { recursive: true });
+  const staging = `${file}.${process.pid}.tmp`;
+  writeFileSync(staging, JSON.stringify(snapshot, null, 2), { mode: 0o600 });
+  renameSync(staging, file);
+}

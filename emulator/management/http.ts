@@ -1,0 +1,123 @@
+import type { Context } from 'hono';
+import { badRequest } from '../errors.ts';
+import { isRecord } from '../store.ts';
+
+/** The JSON object body of a Management request, or Auth0's 400 for anything else. */
+export async function jsonBody(c: Context): Promise<Record<string, unknown>> {
+  const text = await c.req.text();
+  if (text.trim() === '') return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw badRequest('Invalid request payload JSON format', 'invalid_body');
+  }
+  if (!isRecord(parsed)) throw badRequest('Payload validation error: Expected type object.', 'invalid_body');
+  return parsed;
+}
+
+export async function jsonArrayBody(c: Context): Promise<unknown[]> {
+  const text = await c.req.text();
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (Array.isArray(parsed)) return parsed;
+  } catch {
+    // answered below
+  }
+  throw badRequest('Payload validation error: Expected type array.', 'invalid_body');
+}
+
+export function rejectUnknownFields(body: Record<string, unknown>, allowed: readonly string[]): void {
+  const extra = Object.keys(body).filter((k) => !allowed.includes(k));
+  if (extra.length > 0) {
+    throw badRequest(
+      `Payload validation error: 'Additional properties not allowed: ${extra.join(',')}'.`,
+      'invalid_body',
+    );
+  }
+}
+
+export function optionalString(body: Record<string, unknown>, field: string): string | undefined {
+  const value = body[field];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string')
+    throw badRequest(`Payload validation error: '${field}' must be a string.`, 'invalid_body');
+  return value;
+}
+
+export function optionalBoolean(body: Record<string, unknown>, field: string): boolean | undefined {
+  const value = body[field];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'boolean')
+    throw badRequest(`Payload validation error: '${field}' must be a boolean.`, 'invalid_body');
+  return value;
+}
+
+export function optionalObject(
+  body: Record<string, unknown>,
+  field: string,
+): Record<string, unknown> | undefined {
+  const value = body[field];
+  if (value === undefined) return undefined;
+  if (!isRecord(value))
+    throw badRequest(`Payload validation error: '${field}' must be an object.`, 'invalid_body');
+  return value;
+}
+
+export interface PageQuery {
+  page: number;
+  perPage: number;
+  includeTotals: boolean;
+}
+
+export function pageQuery(c: Context, defaultPerPage = 50): PageQuery {
+  const page = integer(c.req.query('page'), 0, 'page');
+  const perPage = integer(c.req.query('per_page'), defaultPerPage, 'per_page');
+  if (perPage < 0 || perPage > 100)
+    throw badRequest("Query validation error: 'per_page' must be between 0 and 100.", 'invalid_query_string');
+  return { page, perPage, includeTotals: c.req.query('include_totals') === 'true' };
+}
+
+/** Page-based list: a bare array, or `{<key>, start, limit, total}` with `include_totals=true`. */
+export function pagedList<T>(key: string, items: T[], query: PageQuery): unknown {
+  const start = query.page * query.perPage;
+  const slice = items.slice(start, start + query.perPage);
+  if (!query.includeTotals) return slice;
+  return { [key]: slice, start, limit: query.perPage, length: slice.length, total: items.length };
+}
+
+/**
+ * Checkpoint list (`take`/`from`): `{<key>, next?}`; `next` is present only while more items follow. With
+ * `include_totals=true` the page-based fields come along, as a0deploy reads `total` there.
+ */
+export function checkpointList<T>(key: string, items: T[], c: Context): unknown {
+  const take = integer(c.req.query('take'), 50, 'take');
+  const from = c.req.query('from');
+  const start = from ? Number.parseInt(Buffer.from(from, 'base64url').toString('utf8'), 10) || 0 : 0;
+  const slice = items.slice(start, start + take);
+  const body: Record<string, unknown> = { [key]: slice };
+  if (start + take < items.length) body.next = Buffer.from(String(start + take)).toString('base64url');
+  if (c.req.query('include_totals') === 'true')
+    Object.assign(body, { start, limit: take, total: items.length });
+  return body;
+}
+
+/** `fields` + `include_fields`, as Auth0 applies them to returned objects. */
+export function project<T extends object>(c: Context, item: T): Partial<T> {
+  const fields = c.req.query('fields');
+  if (!fields) return item;
+  const names = new Set(fields.split(',').map((f) => f.trim()));
+  const include = c.req.query('include_fields') !== 'false';
+  return Object.fromEntries(Object.entries(item).filter(([k]) => names.has(k) === include)) as Partial<T>;
+}
+
+function integer(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0)
+    throw badRequest(
+      `Query validation error: '${name}' must be a non-negative integer.`,
+      'invalid_query_string',
+    );
+  return n;
+}

@@ -1,0 +1,33 @@
+/** Every Management API scope this tenant implements; the bootstrap client is granted all of them. */
+export const MANAGEMENT_SCOPES = [
+  'read:users',
+  'create:users',
+  'update:users',
+  'delete:users',
+  'update:users_app_metadata',
+  'read:clients',
+  'create:clients',
+  'update:clients',
+  'delete:clients',
+  'read:client_keys',
+  'read:client_grants',
+  'create:client_grants',
+  'update:client_grants',
+  'delete:client_grants',
+  'read:resource_servers',
+  'create:resource_servers',
+  'update:resource_servers',
+  'delete:resource_servers',
+  'read:actions',
+  'create:actions',
+  'update:actions',
+  'delete:actions',
+  'read:connections',
+  'create:connections',
+  'update:connections',
+  'delete:connections',
+  'read:tenant_settings',
+  'update:tenant_settings',
+] as const;
+
+export type ManagementScope = (typeof MANAGEMENT_SCOPES)[number];

@@ -1,0 +1,21 @@
+import type { Context } from 'hono';
+import type { TenantContext, TenantEnv } from '../context.ts';
+import type { ClientRecord } from '../store.ts';
+
+export interface TokenRequest {
+  /** Body parameters (form or JSON), strings only. */
+  params: Record<string, string>;
+  client: ClientRecord;
+  /** True when the client proved its secret (`client_secret_post` or `client_secret_basic`). */
+  authenticated: boolean;
+  http: Context<TenantEnv>;
+}
+
+export type TokenResponse = Record<string, unknown> & {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+};
+
+/** Handles one `grant_type` of `/oauth/token`; throws `OAuthError` for RFC 6749 errors. */
+export type GrantHandler = (request: TokenRequest, tenant: TenantContext) => Promise<TokenResponse>;
