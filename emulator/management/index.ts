@@ -2,8 +2,14 @@ import { Hono } from 'hono';
 import type { TenantContext, TenantEnv } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { rateLimit } from '../http-guards.ts';
+import { actionRoutes } from './actions.ts';
 import { requireBearer } from './auth.ts';
+import { clientGrantRoutes } from './client-grants.ts';
+import { clientRoutes } from './clients.ts';
+import { connectionRoutes } from './connections.ts';
 import { identityRoutes } from './identities.ts';
+import { resourceServerRoutes } from './resource-servers.ts';
+import { tenantSettingsRoutes } from './tenant-settings.ts';
 import { userRoutes } from './users.ts';
 
 /** The Management API subset under `/api/v2`: rate limit first (every answer carries its headers), then the token. */
@@ -13,6 +19,12 @@ export function managementApi(tenant: TenantContext): Hono<TenantEnv> {
   app.use('*', requireBearer(tenant));
   app.route('/', userRoutes(tenant));
   app.route('/', identityRoutes(tenant));
+  app.route('/', clientRoutes(tenant));
+  app.route('/', clientGrantRoutes(tenant));
+  app.route('/', resourceServerRoutes(tenant));
+  app.route('/', connectionRoutes(tenant));
+  app.route('/', actionRoutes(tenant));
+  app.route('/', tenantSettingsRoutes(tenant));
   app.all('*', (c) => {
     throw new ApiError(404, `Not supported by the local tenant: ${c.req.method} ${c.req.path}`, 'not_found');
   });

@@ -1,0 +1,66 @@
+import { Hono } from 'hono';
+import type { TenantContext, TenantEnv } from '../context.ts';
+import { badRequest } from '../errors.ts';
+import type { ConnectionRecord } from '../store.ts';
+import { requireScope } from './auth.ts';
+import { checkpointList, jsonArrayBody, jsonBody, pagedList, pageQuery, project } from './http.ts';
+
+/** `/connections` and `/connections/{id}/clients` (how a0deploy enables clients on a connection). */
+export function connectionRoutes(tenant: TenantContext): Hono<TenantEnv> {
+  const app = new Hono<TenantEnv>();
+  const store = tenant.store;
+
+  app.get('/connections', requireScope('read:connections'), (c) => {
+    const strategy = c.req.queries('strategy');
+    const name = c.req.query('name');
+    const matching = store
+      .listConnections()
+      .filter((conn) => (!strategy || strategy.includes(conn.strategy)) && (!name || conn.name === name))
+      .map((conn) => project(c, conn));
+    const body =
+      c.req.query('take') !== undefined || c.req.query('from') !== undefined
+        ? checkpointList('connections', matching, c)
+        : pagedList('connections', matching, pageQuery(c));
+    return c.json(body as object);
+  });
+
+  app.get('/connections/:id', requireScope('read:connections'), (c) =>
+    c.json(project(c, store.requireConnection(c.req.param('id')))),
+  );
+
+  app.post('/connections', requireScope('create:connections'), async (c) =>
+    c.json(store.createConnection(await jsonBody(c)), 201),
+  );
+
+  app.patch('/connections/:id', requireScope('update:connections'), async (c) =>
+    c.json(store.updateConnection(c.req.param('id'), await jsonBody(c))),
+  );
+
+  app.delete('/connections/:id', requireScope('delete:connections'), (c) => {
+    store.deleteConnection(c.req.param('id'));
+    return c.body(null, 204);
+  });
+
+  app.get('/connections/:id/clients', requireScope('read:connections'), (c) => {
+    const connection: ConnectionRecord = store.requireConnection(c.req.param('id'));
+    const clients = connection.enabled_clients.map((client_id) => ({ client_id }));
+    return c.json(checkpointList('clients', clients, c) as object);
+  });
+
+  app.patch('/connections/:id/clients', requireScope('update:connections'), async (c) => {
+    const changes = (await jsonArrayBody(c)).map((entry) => {
+      const { client_id, status } = (entry ?? {}) as { client_id?: unknown; status?: unknown };
+      if (typeof client_id !== 'string' || typeof status !== 'boolean') {
+        throw badRequest(
+          'Payload validation error: items need client_id (string) and status (boolean).',
+          'invalid_body',
+        );
+      }
+      return { client_id, status };
+    });
+    store.setConnectionClients(c.req.param('id'), changes);
+    return c.body(null, 204);
+  });
+
+  return app;
+}
