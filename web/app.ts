@@ -1,7 +1,9 @@
 import { Hono } from 'hono';
+import { mountAccount } from './account.ts';
 import type { WebConfig } from './config.ts';
 import { mountConsent } from './consent.ts';
 import { failurePage } from './consent-views.ts';
+import type { PlanMetadataMerge } from './link-account.ts';
 import type { ManagementPort } from './management.ts';
 import type { OidcPort } from './oidc.ts';
 import { WEB_ROUTES } from './routes.ts';
@@ -10,6 +12,8 @@ import { securityHeaders, type WebEnv } from './security-headers.ts';
 export interface WebDeps {
   readonly oidc: OidcPort;
   readonly management: ManagementPort;
+  /** The Action's metadata merge, so the account page and the Action merge the same way. */
+  readonly planMerge: PlanMetadataMerge;
   readonly now?: () => Date;
   /** Receives one line per event; fields never hold tokens, secrets or full emails. */
   readonly log?: (line: string) => void;
@@ -26,8 +30,14 @@ export function createWebApp(config: WebConfig, deps: WebDeps): Hono<WebEnv> {
   const app = new Hono<WebEnv>();
   app.use('*', securityHeaders(config.tenantOrigin));
   app.get(WEB_ROUTES.robots, (c) => c.text(ROBOTS));
-  app.get('/', (c) => c.redirect(WEB_ROUTES.account, 303));
   mountConsent(app, config, { oidc: deps.oidc, now, log });
+  mountAccount(app, config, {
+    oidc: deps.oidc,
+    management: deps.management,
+    planMerge: deps.planMerge,
+    now,
+    log,
+  });
   app.notFound((c) =>
     c.html(
       failurePage({ nonce: c.get('nonce'), heading: 'Page not found', message: 'There is nothing here.' }),

@@ -2,6 +2,7 @@ import { serve } from '@hono/node-server';
 import { createWebApp } from './app.ts';
 import { parseWebConfig } from './config.ts';
 import { ConfigError } from './errors.ts';
+import { AccountChangeError } from './link-account.ts';
 import { createManagementClient } from './management.ts';
 import { createOidcClient } from './oidc.ts';
 
@@ -19,6 +20,10 @@ function main(): void {
   const app = createWebApp(config, {
     oidc: createOidcClient(config),
     management: createManagementClient(config),
+    // Until the Action's merge module lands, refuse to link rather than drop the other account's metadata.
+    planMerge: () => {
+      throw new AccountChangeError('link_failed');
+    },
   });
   const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: config.port }, (info) => {
     console.log(`web: listening on http://127.0.0.1:${info.port} (public URL ${config.webUrl})`);

@@ -1,7 +1,8 @@
 import { SignJWT } from 'jose';
 import { createWebApp, type WebDeps } from '../../../web/app.ts';
 import { parseWebConfig, type WebConfig } from '../../../web/config.ts';
-import { WebError } from '../../../web/errors.ts';
+import { ManagementPortError, type WebError } from '../../../web/errors.ts';
+import type { PlanMetadataMerge } from '../../../web/link-account.ts';
 import type { ManagedUser, ManagementPort, MetadataPatch, UserIdentity } from '../../../web/management.ts';
 import type { AuthorizationRequest, CodeExchange, IdTokenClaims, OidcPort } from '../../../web/oidc.ts';
 
@@ -72,7 +73,8 @@ export class FakeManagement implements ManagementPort {
   async getUser(userId: string): Promise<ManagedUser> {
     this.check('getUser');
     const user = this.users.get(userId);
-    if (user === undefined) throw new WebError('management_not_found', 'The user does not exist.');
+    if (user === undefined)
+      throw new ManagementPortError('management_not_found', 'The user does not exist.', 404);
     return user;
   }
 
@@ -111,6 +113,14 @@ export class FakeManagement implements ManagementPort {
   }
 }
 
+/** Stands in for the Action's merge: keys only the secondary has are copied. */
+export const copyMissingUserMetadata: PlanMetadataMerge = (primary, secondary) => {
+  const missing = Object.entries(secondary.user_metadata ?? {}).filter(
+    ([key]) => !(key in (primary.user_metadata ?? {})),
+  );
+  return missing.length === 0 ? undefined : { user_metadata: Object.fromEntries(missing) };
+};
+
 export function makeManagedUser(overrides: Partial<ManagedUser> & { user_id: string }): ManagedUser {
   const [provider = 'auth0', ...rest] = overrides.user_id.split('|');
   return {
@@ -137,7 +147,13 @@ export function makeTestApp(options: { config?: WebConfig; now?: () => Date } = 
   const management = new FakeManagement();
   const logs: string[] = [];
   let now = options.now ?? (() => NOW);
-  const deps: WebDeps = { oidc, management, now: () => now(), log: (line) => logs.push(line) };
+  const deps: WebDeps = {
+    oidc,
+    management,
+    planMerge: copyMissingUserMetadata,
+    now: () => now(),
+    log: (line) => logs.push(line),
+  };
   const config = options.config ?? testConfig();
   const app = createWebApp(config, deps);
   const jar = new CookieJar();

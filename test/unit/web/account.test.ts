@@ -1,0 +1,296 @@
+import { describe, expect, it } from 'vitest';
+import { ManagementPortError, OidcError } from '../../../web/errors.ts';
+import { formActions, hiddenField, makeManagedUser, makeTestApp, NOW, NOW_SECONDS } from './support.ts';
+
+const PRIMARY = 'auth0|primary';
+const GOOGLE = 'google-oauth2|104';
+
+function seededApp() {
+  const t = makeTestApp();
+  t.management.add(
+    makeManagedUser({
+      user_id: PRIMARY,
+      user_metadata: { theme: 'dark' },
+      identities: [
+        { provider: 'auth0', user_id: 'primary', connection: 'Username-Password-Authentication' },
+        { provider: 'google-oauth2', user_id: '104', connection: 'google-oauth2', isSocial: true },
+      ],
+    }),
+  );
+  t.management.add(
+    makeManagedUser({ user_id: 'github|77', user_metadata: { theme: 'light', city: 'Oslo' } }),
+  );
+  return t;
+}
+
+async function signIn(t = seededApp(), authTime = NOW_SECONDS) {
+  await t.request('/login');
+  const { state } = t.oidc.lastAuthorization();
+  t.oidc.claims = { sub: PRIMARY, auth_time: authTime };
+  const response = await t.request(`/callback?code=login-code&state=${state}`);
+  const page = await (await t.request('/account')).text();
+  return { t, response, csrf: hiddenField(page, 'csrf') ?? '', page };
+}
+
+async function linkAs(t: ReturnType<typeof seededApp>, csrf: string, sub: string, authTime = NOW_SECONDS) {
+  await t.post('/account/link', { csrf, connection: 'github' });
+  const { state } = t.oidc.lastAuthorization();
+  t.oidc.claims = { sub, auth_time: authTime };
+  return t.request(`/account/link/callback?code=link-code&state=${state}`);
+}
+
+describe('account page sign-in', () => {
+  it('sends a visitor without a session to the login', async () => {
+    const response = await makeTestApp().request('/account');
+    expect(response.status).toBe(303);
+    expect(response.headers.get('location')).toBe('/login');
+  });
+
+  it('logs in with the regular web client and PKCE', async () => {
+    const t = seededApp();
+    await t.request('/login');
+    expect(t.oidc.lastAuthorization()).toMatchObject({
+      client: 'web',
+      redirectUri: 'https://link.example.com/callback',
+    });
+  });
+
+  it('keeps the session in an encrypted HttpOnly, Secure, SameSite=Lax cookie', async () => {
+    const { response } = await signIn();
+    const cookie = response.headers.getSetCookie().find((line) => line.startsWith('session='));
+    expect(cookie).toContain('HttpOnly');
+    expect(cookie).toContain('Secure');
+    expect(cookie).toContain('SameSite=Lax');
+    expect(cookie?.split(';')[0]?.split('.')).toHaveLength(5);
+  });
+
+  it('refuses a login callback whose state it did not issue', async () => {
+    const t = seededApp();
+    await t.request('/login');
+    const response = await t.request('/callback?code=x&state=forged');
+    expect(response.status).toBe(403);
+    expect(t.oidc.exchanges).toHaveLength(0);
+  });
+
+  it('ignores a tampered session cookie', async () => {
+    const { t } = await signIn();
+    const value = t.jar.cookies.get('session') ?? '';
+    t.jar.cookies.set('session', `${value.slice(0, -3)}abc`);
+    expect((await t.request('/account')).headers.get('location')).toBe('/login');
+  });
+
+  it('shows the profile and every linked identity with connection, provider and id', async () => {
+    const { page } = await signIn();
+    expect(page).toContain('alice@example.com');
+    expect(page).toContain('google-oauth2');
+    expect(page).toContain('provider google-oauth2 · id 104');
+    expect(page).toContain('Username-Password-Authentication');
+  });
+
+  it('offers Unlink for secondary identities only', async () => {
+    const { page } = await signIn();
+    expect(formActions(page).filter((action) => action === '/account/unlink')).toHaveLength(1);
+    expect(hiddenField(page, 'user_id')).toBe('104');
+  });
+
+  it('signs out through the tenant logout with a return to the web app', async () => {
+    const { t, csrf } = await signIn();
+    const response = await t.post('/logout', { csrf });
+    const location = new URL(response.headers.get('location') ?? '');
+    expect(location.origin + location.pathname).toBe('https://tenant.example.com/v2/logout');
+    expect(location.searchParams.get('returnTo')).toBe('https://link.example.com/');
+    expect(t.jar.cookies.has('session')).toBe(false);
+  });
+
+  it('explains a rate-limited Management API when loading the account', async () => {
+    const { t } = await signIn();
+    t.management.failure = new ManagementPortError('management_rate_limited', 'Too Many Requests', 429);
+    const response = await t.request('/account');
+    expect(response.status).toBe(429);
+    expect(await response.text()).toContain('too many requests');
+  });
+});
+
+describe('linking another account from the account page', () => {
+  it('re-authenticates with the chosen connection as the re-authentication client', async () => {
+    const { t, csrf } = await signIn();
+    const response = await t.post('/account/link', { csrf, connection: 'github' });
+    expect(response.status).toBe(303);
+    expect(t.oidc.lastAuthorization()).toMatchObject({
+      client: 'reauth',
+      redirectUri: 'https://link.example.com/account/link/callback',
+      params: { connection: 'github', prompt: 'login', max_age: '0' },
+    });
+  });
+
+  it('refuses the link form without the CSRF token with 403', async () => {
+    const { t } = await signIn();
+    expect((await t.post('/account/link', { connection: 'github' })).status).toBe(403);
+  });
+
+  it('refuses a connection that is not offered', async () => {
+    const { t, csrf } = await signIn();
+    expect((await t.post('/account/link', { csrf, connection: 'evil-idp' })).status).toBe(403);
+  });
+
+  it('asks for a fresh login when the session is older than five minutes', async () => {
+    const { t, csrf } = await signIn(seededApp(), NOW_SECONDS - 301);
+    const response = await t.post('/account/link', { csrf, connection: 'github' });
+    expect(response.headers.get('location')).toBe('/login?fresh=1');
+  });
+
+  it('forces the password prompt on the fresh login', async () => {
+    const t = seededApp();
+    await t.request('/login?fresh=1');
+    expect(t.oidc.lastAuthorization().params).toEqual({ prompt: 'login', max_age: '0' });
+  });
+
+  it('merges the other account metadata into the primary before linking it', async () => {
+    const { t, csrf } = await signIn();
+    const response = await linkAs(t, csrf, 'github|77');
+    expect(response.headers.get('location')).toBe('/account?notice=linked');
+    expect(t.management.updates).toEqual([{ userId: PRIMARY, patch: { user_metadata: { city: 'Oslo' } } }]);
+    expect(t.management.links).toEqual([{ primary: PRIMARY, provider: 'github', user_id: '77' }]);
+  });
+
+  it('keeps the web app session on the primary user after linking', async () => {
+    const { t, csrf } = await signIn();
+    await linkAs(t, csrf, 'github|77');
+    const page = await (await t.request('/account?notice=linked')).text();
+    expect(page).toContain('The account was linked');
+    expect(page).toContain(`<dd>${PRIMARY}</dd>`);
+  });
+
+  it('refuses a re-authentication older than the Link click', async () => {
+    const { t, csrf } = await signIn();
+    const response = await linkAs(t, csrf, 'github|77', NOW_SECONDS - 600);
+    expect(response.headers.get('location')).toBe('/account?notice=reauth_not_fresh');
+    expect(t.management.links).toHaveLength(0);
+  });
+
+  it('reports an account that is already linked to another user and changes nothing', async () => {
+    const { t, csrf } = await signIn();
+    t.management.add(
+      makeManagedUser({
+        user_id: 'auth0|someone',
+        identities: [
+          { provider: 'auth0', user_id: 'someone', connection: 'Username-Password-Authentication' },
+          { provider: 'github', user_id: '88', connection: 'github' },
+        ],
+      }),
+    );
+    const response = await linkAs(t, csrf, 'auth0|someone');
+    expect(response.headers.get('location')).toBe('/account?notice=linked_elsewhere');
+    expect(t.management.updates).toHaveLength(0);
+    expect(t.management.links).toHaveLength(0);
+  });
+
+  it('reports signing in with an identity that is already part of the account', async () => {
+    const { t, csrf } = await signIn();
+    expect((await linkAs(t, csrf, PRIMARY)).headers.get('location')).toBe('/account?notice=already_linked');
+  });
+
+  it('reports an account that no longer exists', async () => {
+    const { t, csrf } = await signIn();
+    expect((await linkAs(t, csrf, 'github|gone')).headers.get('location')).toBe('/account?notice=not_found');
+  });
+
+  it('reports a rate-limited link', async () => {
+    const { t, csrf } = await signIn();
+    t.management.failOn = 'linkIdentity';
+    t.management.failure = new ManagementPortError('management_rate_limited', 'Too Many Requests', 429);
+    expect((await linkAs(t, csrf, 'github|77')).headers.get('location')).toBe('/account?notice=rate_limited');
+  });
+
+  it('reports an unreachable tenant at re-authentication', async () => {
+    const { t, csrf } = await signIn();
+    await t.post('/account/link', { csrf, connection: 'github' });
+    const { state } = t.oidc.lastAuthorization();
+    t.oidc.failure = new OidcError('tenant_unreachable', 'down');
+    const response = await t.request(`/account/link/callback?code=c&state=${state}`);
+    expect(response.headers.get('location')).toBe('/account?notice=tenant_unreachable');
+  });
+
+  it('refuses a link callback whose state it did not issue', async () => {
+    const { t, csrf } = await signIn();
+    await t.post('/account/link', { csrf, connection: 'github' });
+    expect((await t.request('/account/link/callback?code=c&state=forged')).status).toBe(403);
+  });
+
+  it('renders each notice from a closed list only', async () => {
+    const { t } = await signIn();
+    const page = await (await t.request('/account?notice=%3Cscript%3E')).text();
+    expect(page).not.toContain('<script');
+    expect(page).not.toContain('class="notice');
+  });
+});
+
+describe('unlinking from the account page', () => {
+  it('unlinks a secondary identity', async () => {
+    const { t, csrf } = await signIn();
+    const response = await t.post('/account/unlink', { csrf, provider: 'google-oauth2', user_id: '104' });
+    expect(response.headers.get('location')).toBe('/account?notice=unlinked');
+    expect(t.management.unlinks).toEqual([{ primary: PRIMARY, provider: 'google-oauth2', user_id: '104' }]);
+  });
+
+  it('records the unlinked pair as declined on both sides so the Action does not relink them', async () => {
+    const { t, csrf } = await signIn();
+    t.management.add(makeManagedUser({ user_id: GOOGLE }));
+    await t.post('/account/unlink', { csrf, provider: 'google-oauth2', user_id: '104' });
+    expect(t.management.users.get(PRIMARY)?.app_metadata).toEqual({
+      account_linking: { declined: [GOOGLE] },
+    });
+    expect(t.management.users.get(GOOGLE)?.app_metadata).toEqual({
+      account_linking: { declined: [PRIMARY] },
+    });
+  });
+
+  it("refuses to unlink the primary's own identity", async () => {
+    const { t, csrf } = await signIn();
+    const response = await t.post('/account/unlink', { csrf, provider: 'auth0', user_id: 'primary' });
+    expect(response.headers.get('location')).toBe('/account?notice=unlink_primary');
+    expect(t.management.unlinks).toHaveLength(0);
+  });
+
+  it('refuses to unlink the last identity', async () => {
+    const { t, csrf } = await signIn();
+    t.management.add(makeManagedUser({ user_id: PRIMARY }));
+    const response = await t.post('/account/unlink', { csrf, provider: 'auth0', user_id: 'primary' });
+    expect(response.headers.get('location')).toBe('/account?notice=unlink_last');
+    expect(t.management.unlinks).toHaveLength(0);
+  });
+
+  it('refuses to unlink an identity the account does not hold', async () => {
+    const { t, csrf } = await signIn();
+    const response = await t.post('/account/unlink', { csrf, provider: 'github', user_id: '999' });
+    expect(response.headers.get('location')).toBe('/account?notice=not_found');
+  });
+
+  it('refuses the unlink form without the CSRF token with 403', async () => {
+    const { t } = await signIn();
+    expect((await t.post('/account/unlink', { provider: 'google-oauth2', user_id: '104' })).status).toBe(403);
+    expect(t.management.unlinks).toHaveLength(0);
+  });
+
+  it('asks for a fresh login before unlinking with an old session', async () => {
+    const { t, csrf } = await signIn(seededApp(), NOW_SECONDS - 3600);
+    const response = await t.post('/account/unlink', { csrf, provider: 'google-oauth2', user_id: '104' });
+    expect(response.headers.get('location')).toBe('/login?fresh=1');
+    expect(t.management.unlinks).toHaveLength(0);
+  });
+
+  it('reports an unreachable tenant while unlinking', async () => {
+    const { t, csrf } = await signIn();
+    t.management.failOn = 'unlinkIdentity';
+    t.management.failure = new ManagementPortError('tenant_unreachable', 'down');
+    const response = await t.post('/account/unlink', { csrf, provider: 'google-oauth2', user_id: '104' });
+    expect(response.headers.get('location')).toBe('/account?notice=tenant_unreachable');
+  });
+
+  it('uses the clock to judge freshness', async () => {
+    const { t, csrf } = await signIn();
+    t.setNow(new Date(NOW.getTime() + 10 * 60_000));
+    const response = await t.post('/account/unlink', { csrf, provider: 'google-oauth2', user_id: '104' });
+    expect(response.headers.get('location')).toBe('/login?fresh=1');
+  });
+});

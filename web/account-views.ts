@@ -1,0 +1,151 @@
+import { html, page, type SafeHtml } from './html.ts';
+import type { ManagedUser, UserIdentity } from './management.ts';
+import { WEB_ROUTES } from './routes.ts';
+
+export type AccountNotice =
+  | 'linked'
+  | 'unlinked'
+  | 'fresh'
+  | 'already_linked'
+  | 'linked_elsewhere'
+  | 'not_found'
+  | 'rate_limited'
+  | 'tenant_unreachable'
+  | 'unlink_last'
+  | 'unlink_primary'
+  | 'reauth_failed'
+  | 'reauth_not_fresh'
+  | 'link_failed';
+
+const NOTICES: Record<AccountNotice, { kind: 'ok' | 'error'; text: string }> = {
+  linked: { kind: 'ok', text: 'The account was linked. You can now sign in with either method.' },
+  unlinked: { kind: 'ok', text: 'The sign-in method was unlinked and is a separate account again.' },
+  fresh: {
+    kind: 'ok',
+    text: 'You signed in again. You can now link or unlink accounts for the next few minutes.',
+  },
+  already_linked: {
+    kind: 'error',
+    text: 'That sign-in is already part of your account. Nothing was changed.',
+  },
+  linked_elsewhere: {
+    kind: 'error',
+    text: 'That account is already linked with other sign-in methods. Sign in to it and unlink them there first. Nothing was changed.',
+  },
+  not_found: {
+    kind: 'error',
+    text: 'That account no longer exists (it may have been linked or deleted meanwhile). Nothing was changed.',
+  },
+  rate_limited: {
+    kind: 'error',
+    text: 'The sign-in service is receiving too many requests. Wait a minute and try again. Nothing was changed.',
+  },
+  tenant_unreachable: {
+    kind: 'error',
+    text: 'We could not reach the sign-in service. Nothing was changed. Please try again in a moment.',
+  },
+  unlink_last: { kind: 'error', text: 'You cannot unlink your only sign-in method.' },
+  unlink_primary: {
+    kind: 'error',
+    text: "This is your account's own sign-in method; it cannot be unlinked. Unlink the others instead.",
+  },
+  reauth_failed: {
+    kind: 'error',
+    text: 'Signing in to the other account was cancelled or refused, so nothing was linked.',
+  },
+  reauth_not_fresh: {
+    kind: 'error',
+    text: 'The other account was not signed in just now, so it cannot prove ownership. Nothing was linked.',
+  },
+  link_failed: { kind: 'error', text: 'The sign-in service refused the change. Nothing was changed.' },
+};
+
+export function isAccountNotice(value: string | undefined): value is AccountNotice {
+  return value !== undefined && Object.hasOwn(NOTICES, value);
+}
+
+export interface AccountView {
+  readonly nonce: string;
+  readonly csrf: string;
+  readonly user: ManagedUser;
+  readonly connections: readonly string[];
+  readonly notice?: AccountNotice;
+}
+
+export function accountPage(view: AccountView): string {
+  const { user } = view;
+  const notice = view.notice ? NOTICES[view.notice] : undefined;
+  const body = html`
+<h1>Your account</h1>
+${notice ? html`<div class="notice ${notice.kind}" role="${notice.kind === 'error' ? 'alert' : 'status'}"><p>${notice.text}</p></div>` : ''}
+<h2 id="profile">Profile</h2>
+<dl aria-labelledby="profile">
+<dt>Name</dt><dd>${user.name ?? '—'}</dd>
+<dt>Email</dt><dd>${user.email ?? '—'}${user.email_verified === true ? ' (verified)' : ' (not verified)'}</dd>
+<dt>User id</dt><dd>${user.user_id}</dd>
+${user.created_at ? html`<dt>Created</dt><dd>${user.created_at.slice(0, 10)}</dd>` : ''}
+</dl>
+${metadataList(user)}
+<h2 id="identities">Sign-in methods</h2>
+<ul class="accounts" aria-labelledby="identities">
+${user.identities.map((identity) => identityItem(view, identity))}
+</ul>
+<h2 id="link">Link another account</h2>
+<form method="post" action="${WEB_ROUTES.accountLink}">
+${csrfField(view.csrf)}
+<label for="connection">Sign-in method of the other account</label>
+<select id="connection" name="connection">
+${view.connections.map((name) => html`<option value="${name}">${name}</option>`)}
+</select>
+<p class="muted">You will sign in to the other account to prove it is yours. Its profile data is merged into this one.</p>
+<div class="actions"><button class="primary" type="submit">Link another account</button></div>
+</form>
+<h2>Session</h2>
+<form method="post" action="${WEB_ROUTES.logout}">
+${csrfField(view.csrf)}
+<button type="submit">Sign out</button>
+</form>`;
+  return page({ title: 'Your account', nonce: view.nonce, body });
+}
+
+function identityItem(view: AccountView, identity: UserIdentity): SafeHtml {
+  const own = `${identity.provider}|${identity.user_id}` === view.user.user_id;
+  const canUnlink = !own && view.user.identities.length > 1;
+  return html`<li>
+<div><div class="who">${identity.connection}</div>
+<div class="muted">provider ${identity.provider} · id ${identity.user_id}${own ? ' · main sign-in method' : ''}</div></div>
+${
+  canUnlink
+    ? html`<form method="post" action="${WEB_ROUTES.accountUnlink}">
+${csrfField(view.csrf)}
+<input type="hidden" name="provider" value="${identity.provider}">
+<input type="hidden" name="user_id" value="${identity.user_id}">
+<button class="danger" type="submit" aria-label="Unlink ${identity.connection}">Unlink</button>
+</form>`
+    : ''
+}
+</li>`;
+}
+
+function metadataList(user: ManagedUser): SafeHtml | string {
+  const entries = Object.entries(user.user_metadata ?? {});
+  if (entries.length === 0) return '';
+  return html`<h2 id="metadata">Profile data</h2>
+<dl aria-labelledby="metadata">
+${entries.map(([key, value]) => html`<dt>${key}</dt><dd>${typeof value === 'string' ? value : JSON.stringify(value)}</dd>`)}
+</dl>`;
+}
+
+export function signedOutPage(nonce: string): string {
+  return page({
+    title: 'Account linking',
+    nonce,
+    body: html`<h1>Account linking</h1>
+<p>Sign in to see your profile and the sign-in methods linked to it.</p>
+<form method="get" action="${WEB_ROUTES.login}"><button class="primary" type="submit">Sign in</button></form>`,
+  });
+}
+
+function csrfField(token: string): SafeHtml {
+  return html`<input type="hidden" name="csrf" value="${token}">`;
+}

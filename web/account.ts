@@ -1,0 +1,331 @@
+import type { Context, Hono } from 'hono';
+import { accountPage, isAccountNotice, signedOutPage } from './account-views.ts';
+import type { WebConfig } from './config.ts';
+import { failurePage } from './consent-views.ts';
+import { csrfMatches, newCsrfToken } from './csrf.ts';
+import { WebError } from './errors.ts';
+import {
+  AccountChangeError,
+  linkAccount,
+  type PlanMetadataMerge,
+  recordDeclined,
+  unlinkAccount,
+} from './link-account.ts';
+import type { ManagementPort } from './management.ts';
+import { logoutUrl, type OidcPort, randomOidcValues } from './oidc.ts';
+import { epochSeconds, requireFreshLogin } from './reauth.ts';
+import { WEB_ROUTES } from './routes.ts';
+import { sealedCookie } from './sealed-cookie.ts';
+import type { WebEnv } from './security-headers.ts';
+
+export interface AccountDeps {
+  readonly oidc: OidcPort;
+  readonly management: ManagementPort;
+  readonly planMerge: PlanMetadataMerge;
+  readonly now: () => Date;
+  readonly log: (event: string, fields: Record<string, string | number>) => void;
+}
+
+interface Session {
+  readonly sub: string;
+  readonly authTime: number;
+  readonly csrf: string;
+}
+
+interface PendingLogin {
+  readonly state: string;
+  readonly nonce: string;
+  readonly codeVerifier: string;
+  readonly fresh: boolean;
+}
+
+interface PendingLink {
+  readonly sub: string;
+  readonly state: string;
+  readonly nonce: string;
+  readonly codeVerifier: string;
+  readonly startedAt: number;
+}
+
+/** Linking and unlinking need a login at most this old (OWASP: re-authenticate before sensitive changes). */
+export const FRESH_LOGIN_SECONDS = 300;
+export const SESSION_SECONDS = 8 * 3600;
+const PENDING_SECONDS = 600;
+
+type AccountContext = Context<WebEnv>;
+
+export function mountAccount(app: Hono<WebEnv>, config: WebConfig, deps: AccountDeps): void {
+  const secret = config.cookieSecret;
+  const sessions = sealedCookie<Session>({
+    name: 'session',
+    path: '/',
+    maxAgeSeconds: SESSION_SECONDS,
+    secret,
+  });
+  const logins = sealedCookie<PendingLogin>({
+    name: 'login',
+    path: '/',
+    maxAgeSeconds: PENDING_SECONDS,
+    secret,
+  });
+  const links = sealedCookie<PendingLink>({
+    name: 'account_link',
+    path: WEB_ROUTES.accountLink,
+    maxAgeSeconds: PENDING_SECONDS,
+    secret,
+  });
+
+  async function readSession(c: AccountContext): Promise<Session | undefined> {
+    try {
+      return await sessions.read(c, deps.now());
+    } catch {
+      sessions.clear(c);
+      return undefined;
+    }
+  }
+
+  async function formWithSession(
+    c: AccountContext,
+  ): Promise<{ session: Session; form: Record<string, unknown> } | Response> {
+    const session = await readSession(c);
+    const form = await c.req.parseBody();
+    if (session === undefined) return c.redirect(WEB_ROUTES.login, 303);
+    if (!csrfMatches(session.csrf, form.csrf)) return refused(c);
+    return { session, form };
+  }
+
+  function isFresh(session: Session): boolean {
+    return session.authTime >= epochSeconds(deps.now()) - FRESH_LOGIN_SECONDS;
+  }
+
+  function refused(c: AccountContext): Response {
+    deps.log('account_failed', { code: 'csrf_invalid' });
+    return c.html(
+      failurePage({
+        nonce: c.get('nonce'),
+        heading: 'Request refused',
+        message: 'This form was not sent from your account page, so it was refused.',
+      }),
+      403,
+    );
+  }
+
+  const withNotice = (notice: string) => `${WEB_ROUTES.account}?notice=${notice}`;
+
+  app.get('/', async (c) => {
+    if (await readSession(c)) return c.redirect(WEB_ROUTES.account, 303);
+    return c.html(signedOutPage(c.get('nonce')));
+  });
+
+  app.get(WEB_ROUTES.login, async (c) => {
+    const fresh = c.req.query('fresh') === '1';
+    const { state, nonce, codeVerifier } = randomOidcValues();
+    let url: URL;
+    try {
+      url = await deps.oidc.authorizationUrl({
+        client: 'web',
+        redirectUri: `${config.webUrl}${WEB_ROUTES.loginCallback}`,
+        state,
+        nonce,
+        codeVerifier,
+        ...(fresh ? { params: { prompt: 'login', max_age: '0' } } : {}),
+      });
+    } catch {
+      return unavailable(c);
+    }
+    await logins.write(c, { state, nonce, codeVerifier, fresh }, deps.now());
+    return c.redirect(url.href, 303);
+  });
+
+  app.get(WEB_ROUTES.loginCallback, async (c) => {
+    let pending: PendingLogin | undefined;
+    try {
+      pending = await logins.read(c, deps.now());
+    } catch {
+      pending = undefined;
+    }
+    logins.clear(c);
+    if (pending === undefined || !csrfMatches(pending.state, c.req.query('state'))) return refused(c);
+    try {
+      const claims = await deps.oidc.exchangeCode({
+        client: 'web',
+        callbackUrl: callbackUrl(config, WEB_ROUTES.loginCallback, c.req.url),
+        expectedState: pending.state,
+        expectedNonce: pending.nonce,
+        codeVerifier: pending.codeVerifier,
+      });
+      const authTime = typeof claims.auth_time === 'number' ? claims.auth_time : 0;
+      await sessions.write(c, { sub: claims.sub, authTime, csrf: newCsrfToken() }, deps.now());
+      deps.log('account_login', { fresh: pending.fresh ? 1 : 0 });
+    } catch (error) {
+      if (error instanceof WebError && error.code === 'tenant_unreachable') return unavailable(c);
+      return c.html(
+        failurePage({
+          nonce: c.get('nonce'),
+          heading: 'Sign-in did not complete',
+          message: 'The sign-in was cancelled or refused.',
+        }),
+        400,
+      );
+    }
+    return c.redirect(pending.fresh ? withNotice('fresh') : WEB_ROUTES.account, 303);
+  });
+
+  app.post(WEB_ROUTES.logout, async (c) => {
+    const checked = await formWithSession(c);
+    if (checked instanceof Response) return checked;
+    sessions.clear(c);
+    return c.redirect(logoutUrl(config, `${config.webUrl}/`).href, 303);
+  });
+
+  app.get(WEB_ROUTES.account, async (c) => {
+    const session = await readSession(c);
+    if (session === undefined) return c.redirect(WEB_ROUTES.login, 303);
+    const notice = c.req.query('notice');
+    try {
+      const user = await deps.management.getUser(session.sub);
+      return c.html(
+        accountPage({
+          nonce: c.get('nonce'),
+          csrf: session.csrf,
+          user,
+          connections: config.linkConnections,
+          ...(isAccountNotice(notice) ? { notice } : {}),
+        }),
+      );
+    } catch (error) {
+      const code = error instanceof WebError ? error.code : 'tenant_unreachable';
+      deps.log('account_failed', { code });
+      const rateLimited = code === 'management_rate_limited';
+      return c.html(
+        failurePage({
+          nonce: c.get('nonce'),
+          heading: rateLimited ? 'Too many requests' : 'Your account could not be loaded',
+          message: rateLimited
+            ? 'The sign-in service is receiving too many requests. Wait a minute and reload.'
+            : 'We could not reach the sign-in service. Please reload in a moment.',
+        }),
+        rateLimited ? 429 : 502,
+      );
+    }
+  });
+
+  app.post(WEB_ROUTES.accountLink, async (c) => {
+    const checked = await formWithSession(c);
+    if (checked instanceof Response) return checked;
+    const { session, form } = checked;
+    const connection = form.connection;
+    if (typeof connection !== 'string' || !config.linkConnections.includes(connection)) return refused(c);
+    if (!isFresh(session)) return c.redirect(`${WEB_ROUTES.login}?fresh=1`, 303);
+    const { state, nonce, codeVerifier } = randomOidcValues();
+    let url: URL;
+    try {
+      url = await deps.oidc.authorizationUrl({
+        client: 'reauth',
+        redirectUri: `${config.webUrl}${WEB_ROUTES.accountLinkCallback}`,
+        state,
+        nonce,
+        codeVerifier,
+        params: { connection, prompt: 'login', max_age: '0' },
+      });
+    } catch {
+      return c.redirect(withNotice('tenant_unreachable'), 303);
+    }
+    const pending: PendingLink = {
+      sub: session.sub,
+      state,
+      nonce,
+      codeVerifier,
+      startedAt: epochSeconds(deps.now()),
+    };
+    await links.write(c, pending, deps.now());
+    return c.redirect(url.href, 303);
+  });
+
+  app.get(WEB_ROUTES.accountLinkCallback, async (c) => {
+    const session = await readSession(c);
+    let pending: PendingLink | undefined;
+    try {
+      pending = await links.read(c, deps.now());
+    } catch {
+      pending = undefined;
+    }
+    links.clear(c);
+    if (session === undefined) return c.redirect(WEB_ROUTES.login, 303);
+    if (
+      pending === undefined ||
+      pending.sub !== session.sub ||
+      !csrfMatches(pending.state, c.req.query('state'))
+    ) {
+      return refused(c);
+    }
+    let otherSub: string;
+    try {
+      const claims = await deps.oidc.exchangeCode({
+        client: 'reauth',
+        callbackUrl: callbackUrl(config, WEB_ROUTES.accountLinkCallback, c.req.url),
+        expectedState: pending.state,
+        expectedNonce: pending.nonce,
+        codeVerifier: pending.codeVerifier,
+      });
+      requireFreshLogin(claims, pending.startedAt);
+      otherSub = claims.sub;
+    } catch (error) {
+      const code = error instanceof WebError ? error.code : 'oidc_rejected';
+      deps.log('account_failed', { code });
+      if (code === 'tenant_unreachable') return c.redirect(withNotice('tenant_unreachable'), 303);
+      return c.redirect(withNotice(code === 'reauth_not_fresh' ? 'reauth_not_fresh' : 'reauth_failed'), 303);
+    }
+    try {
+      await linkAccount(deps.management, deps.planMerge, session.sub, otherSub);
+    } catch (error) {
+      const notice = error instanceof AccountChangeError ? error.code : 'link_failed';
+      deps.log('account_link_refused', { code: notice });
+      return c.redirect(withNotice(notice), 303);
+    }
+    deps.log('account_linked', { primary: session.sub, secondary: otherSub });
+    return c.redirect(withNotice('linked'), 303);
+  });
+
+  app.post(WEB_ROUTES.accountUnlink, async (c) => {
+    const checked = await formWithSession(c);
+    if (checked instanceof Response) return checked;
+    const { session, form } = checked;
+    const { provider, user_id } = form;
+    if (typeof provider !== 'string' || typeof user_id !== 'string' || provider === '' || user_id === '') {
+      return refused(c);
+    }
+    if (!isFresh(session)) return c.redirect(`${WEB_ROUTES.login}?fresh=1`, 303);
+    let unlinkedId: string;
+    try {
+      unlinkedId = await unlinkAccount(deps.management, session.sub, { provider, user_id });
+    } catch (error) {
+      const notice = error instanceof AccountChangeError ? error.code : 'link_failed';
+      deps.log('account_unlink_refused', { code: notice });
+      return c.redirect(withNotice(notice), 303);
+    }
+    deps.log('account_unlinked', { primary: session.sub, secondary: unlinkedId });
+    await Promise.all([
+      recordDeclined(deps.management, session.sub, unlinkedId),
+      recordDeclined(deps.management, unlinkedId, session.sub),
+    ]).catch(() => deps.log('account_decline_not_recorded', { primary: session.sub, secondary: unlinkedId }));
+    return c.redirect(withNotice('unlinked'), 303);
+  });
+
+  function unavailable(c: AccountContext): Response {
+    return c.html(
+      failurePage({
+        nonce: c.get('nonce'),
+        heading: 'The sign-in service is unavailable',
+        message: 'We could not reach the sign-in service. Please try again in a moment.',
+      }),
+      502,
+    );
+  }
+}
+
+function callbackUrl(config: WebConfig, path: string, requestUrl: string): URL {
+  const url = new URL(`${config.webUrl}${path}`);
+  url.search = new URL(requestUrl).search;
+  return url;
+}

@@ -1,0 +1,117 @@
+import type { AccountNotice } from './account-views.ts';
+import { ManagementPortError } from './errors.ts';
+import type { ManagedUser, ManagementPort, MetadataPatch, UserIdentity } from './management.ts';
+
+export class AccountChangeError extends Error {
+  readonly code: AccountNotice;
+
+  constructor(code: AccountNotice, options?: { cause?: unknown }) {
+    super(`account change refused: ${code}`, options);
+    this.name = 'AccountChangeError';
+    this.code = code;
+  }
+}
+
+/** The metadata changes linking `secondary` into `primary` needs, or undefined when none. */
+export type PlanMetadataMerge = (primary: ManagedUser, secondary: ManagedUser) => MetadataPatch | undefined;
+
+/**
+ * Links `secondaryId` under `primaryId` in the order that never loses data: the secondary's
+ * metadata is merged first, because Auth0 drops a secondary's metadata when it is linked.
+ */
+export async function linkAccount(
+  management: ManagementPort,
+  planMerge: PlanMetadataMerge,
+  primaryId: string,
+  secondaryId: string,
+): Promise<void> {
+  await guarded(async () => {
+    if (primaryId === secondaryId) throw new AccountChangeError('already_linked');
+    const primary = await management.getUser(primaryId);
+    if (primary.identities.some((identity) => identityUserId(identity) === secondaryId)) {
+      throw new AccountChangeError('already_linked');
+    }
+    const secondary = await management.getUser(secondaryId);
+    if (secondary.identities.length !== 1) throw new AccountChangeError('linked_elsewhere');
+    const patch = planMerge(primary, secondary);
+    if (patch !== undefined) await management.updateUser(primaryId, patch);
+    const [provider, ...rest] = secondaryId.split('|');
+    const identity = secondary.identities[0];
+    await management.linkIdentity(primaryId, {
+      provider: identity?.provider ?? provider ?? '',
+      user_id: identity?.user_id ?? rest.join('|'),
+    });
+  });
+}
+
+/** Unlinks one identity, never the primary's own nor the last one. */
+export async function unlinkAccount(
+  management: ManagementPort,
+  primaryId: string,
+  target: { provider: string; user_id: string },
+): Promise<string> {
+  return guarded(async () => {
+    const primary = await management.getUser(primaryId);
+    const targetId = `${target.provider}|${target.user_id}`;
+    if (!primary.identities.some((identity) => identityUserId(identity) === targetId)) {
+      throw new AccountChangeError('not_found');
+    }
+    if (primary.identities.length <= 1) throw new AccountChangeError('unlink_last');
+    const own = primary.identities[0];
+    if (targetId === primaryId || (own !== undefined && identityUserId(own) === targetId)) {
+      throw new AccountChangeError('unlink_primary');
+    }
+    await management.unlinkIdentity(primaryId, target.provider, target.user_id);
+    return targetId;
+  });
+}
+
+/**
+ * After an unlink, each side records the other as declined so the post-login Action does not
+ * silently link them again on the next login (the decision lives in app_metadata, which users cannot edit).
+ */
+export async function recordDeclined(
+  management: ManagementPort,
+  userId: string,
+  declinedId: string,
+): Promise<void> {
+  const user = await management.getUser(userId);
+  const current = user.app_metadata?.account_linking;
+  const linking = typeof current === 'object' && current !== null ? (current as Record<string, unknown>) : {};
+  const declined = Array.isArray(linking.declined)
+    ? linking.declined.filter((id): id is string => typeof id === 'string')
+    : [];
+  if (declined.includes(declinedId)) return;
+  await management.updateUser(userId, {
+    app_metadata: { account_linking: { ...linking, declined: [...declined, declinedId] } },
+  });
+}
+
+function identityUserId(identity: UserIdentity): string {
+  return `${identity.provider}|${identity.user_id}`;
+}
+
+async function guarded<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof AccountChangeError) throw error;
+    throw new AccountChangeError(noticeFor(error), { cause: error });
+  }
+}
+
+function noticeFor(error: unknown): AccountNotice {
+  if (!(error instanceof ManagementPortError)) return 'tenant_unreachable';
+  switch (error.code) {
+    case 'management_not_found':
+      return 'not_found';
+    case 'management_rate_limited':
+      return 'rate_limited';
+    case 'management_conflict':
+      return 'linked_elsewhere';
+    case 'tenant_unreachable':
+      return 'tenant_unreachable';
+    default:
+      return 'link_failed';
+  }
+}
