@@ -30,7 +30,8 @@ function parseCli(argv: string[]): CliOptions {
     process.exit(0);
   }
   const port = values.port === undefined ? DEFAULT_PORT : Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a TCP port, got ${values.port}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`--port must be a TCP port, got ${values.port}`);
   const dataDir = values['data-dir'] ?? DEFAULT_DATA_DIR;
   const snapshotFile = values['no-snapshot'] ? undefined : (values.snapshot ?? `${dataDir}/state.json`);
   return { port, snapshotFile, control: values.control === true, dataDir };
@@ -47,7 +48,9 @@ async function relaunchTrustingCa(caFile: string): Promise<boolean> {
     env: { ...process.env, NODE_EXTRA_CA_CERTS: caFile },
   });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
-  const code = await new Promise<number>((done) => child.on('exit', (exitCode, signal) => done(exitCode ?? (signal ? 1 : 0))));
+  const code = await new Promise<number>((done) =>
+    child.on('exit', (exitCode, signal) => done(exitCode ?? (signal ? 1 : 0))),
+  );
   process.exit(code);
 }
 
@@ -65,9 +68,14 @@ async function main(): Promise<void> {
   console.log(`Local tenant listening on ${tenant.url}`);
   console.log(`  trust its CA:        export NODE_EXTRA_CA_CERTS=${tenant.caFile}`);
   console.log(`  Management API:      ${tenant.url}/api/v2/ (bootstrap M2M client below, every scope)`);
-  console.log(`  AUTH0_DOMAIN=${tenant.domain} AUTH0_CLIENT_ID=${tenant.clientId} AUTH0_CLIENT_SECRET=<client_secret below>`);
-  console.log(`  state snapshot:      ${options.snapshotFile ? resolve(options.snapshotFile) : 'off (in memory only)'}`);
-  if (tenant.controlKey) console.log(`  control API:         ${tenant.url}/__control/ (header x-control-key)`);
+  console.log(
+    `  AUTH0_DOMAIN=${tenant.domain} AUTH0_CLIENT_ID=${tenant.clientId} AUTH0_CLIENT_SECRET=<client_secret below>`,
+  );
+  console.log(
+    `  state snapshot:      ${options.snapshotFile ? resolve(options.snapshotFile) : 'off (in memory only)'}`,
+  );
+  if (tenant.controlKey)
+    console.log(`  control API:         ${tenant.url}/__control/ (header x-control-key)`);
   console.log(
     `LOCAL_TENANT ${JSON.stringify({
       domain: tenant.domain,

@@ -1,0 +1,48 @@
+import { ManagementClient } from 'auth0';
+import { AuthenticationClient } from 'auth0/legacy';
+import type { TestTenant } from '../../support/tenant.ts';
+
+export function managementClient(
+  tenant: TestTenant,
+  options: { maxRetries?: number } = {},
+): ManagementClient {
+  return new ManagementClient({
+    domain: tenant.domain,
+    clientId: tenant.clientId,
+    clientSecret: tenant.clientSecret,
+    maxRetries: options.maxRetries ?? 0,
+  });
+}
+
+/** A new M2M client granted only `scopes` on the Management API, and its access token. */
+export async function tokenWithScopes(tenant: TestTenant, scopes: string[]): Promise<string> {
+  const admin = managementClient(tenant);
+  const client = await admin.clients.create({
+    name: `limited ${scopes.join(' ')} ${Math.random()}`,
+    app_type: 'non_interactive',
+  });
+  await admin.clientGrants.create({
+    client_id: client.client_id!,
+    audience: `https://${tenant.domain}/api/v2/`,
+    scope: scopes,
+  });
+  const auth = new AuthenticationClient({
+    domain: tenant.domain,
+    clientId: client.client_id!,
+    clientSecret: client.client_secret!,
+  });
+  const { data } = await auth.oauth.clientCredentialsGrant({ audience: `https://${tenant.domain}/api/v2/` });
+  return data.access_token;
+}
+
+/** Captures the rejection of a promise (the SDK's `ManagementError`) for assertions on status and body. */
+export async function rejectionOf(
+  promise: Promise<unknown>,
+): Promise<{ statusCode?: number; body?: unknown }> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as { statusCode?: number; body?: unknown };
+  }
+  throw new Error('expected the call to fail');
+}
