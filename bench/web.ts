@@ -1,0 +1,135 @@
+import { Agent, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { SignJWT } from 'jose';
+import { createWebApp } from '../web/app.ts';
+import { parseWebConfig } from '../web/config.ts';
+import type { ManagementPort } from '../web/management.ts';
+import type { OidcPort } from '../web/oidc.ts';
+
+const RATE_PER_SECOND = 500;
+const SECONDS = Number(process.env.BENCH_WEB_SECONDS ?? 5);
+const WARMUP_SECONDS = 1;
+
+const ENV = {
+  AUTH0_DOMAIN: 'tenant.bench.local',
+  WEB_URL: 'http://localhost:3000',
+  WEB_CLIENT_ID: 'bench-web',
+  WEB_CLIENT_SECRET: 'bench-web-secret',
+  REAUTH_CLIENT_ID: 'bench-reauth',
+  REAUTH_CLIENT_SECRET: 'bench-reauth-secret',
+  SESSION_TOKEN_SECRET: 'bench-session-token-secret-0123456789',
+  COOKIE_SECRET: 'bench-cookie-secret-0123456789-abcdefgh',
+};
+
+const unused = (): never => {
+  throw new Error('the consent page render needs no tenant');
+};
+const oidc: OidcPort = { authorizationUrl: unused, exchangeCode: unused };
+const management: ManagementPort = {
+  getUser: unused,
+  updateUser: unused,
+  linkIdentity: unused,
+  unlinkIdentity: unused,
+};
+
+/** Open-loop load: requests leave on a fixed schedule and latency counts from the scheduled time. */
+async function load(
+  port: number,
+  path: string,
+  seconds: number,
+): Promise<{ latencies: number[]; errors: number }> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  const total = Math.round(RATE_PER_SECOND * seconds);
+  const interval = 1000 / RATE_PER_SECOND;
+  const latencies: number[] = [];
+  let errors = 0;
+  let sent = 0;
+  const start = performance.now();
+  const pending: Promise<void>[] = [];
+  const send = (scheduled: number) =>
+    new Promise<void>((resolve) => {
+      const req = request({ host: '127.0.0.1', port, path, agent }, (res) => {
+        res.resume();
+        res.on('end', () => {
+          if (res.statusCode === 200) latencies.push(performance.now() - scheduled);
+          else errors += 1;
+          resolve();
+        });
+      });
+      req.on('error', () => {
+        errors += 1;
+        resolve();
+      });
+      req.end();
+    });
+  await new Promise<void>((done) => {
+    const tick = () => {
+      const now = performance.now();
+      while (sent < total && start + sent * interval <= now) {
+        pending.push(send(start + sent * interval));
+        sent += 1;
+      }
+      if (sent < total) setTimeout(tick, 1);
+      else done();
+    };
+    tick();
+  });
+  await Promise.all(pending);
+  agent.destroy();
+  return { latencies, errors };
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
+  return sorted[Math.max(0, index)] ?? Number.NaN;
+}
+
+export async function run(): Promise<void> {
+  const config = parseWebConfig(ENV);
+  const app = createWebApp(config, {
+    oidc,
+    management,
+    planMerge: unused,
+    log: () => {},
+  });
+  const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 });
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  const iat = Math.floor(Date.now() / 1000);
+  const token = await new SignJWT({
+    purpose: 'link-request',
+    candidates: [
+      {
+        user_id: 'auth0|bench',
+        email: 'bench.user@example.com',
+        connection: 'Username-Password-Authentication',
+        created_at: '2024-01-01T00:00:00.000Z',
+      },
+    ],
+  })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject('google-oauth2|bench')
+    .setIssuer(config.auth0Domain)
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + 300)
+    .sign(new TextEncoder().encode(config.sessionTokenSecret));
+  const consentPath = `/consent?${new URLSearchParams({ session_token: token, state: 'bench-state' })}`;
+  const staticPath = '/robots.txt';
+  try {
+    await load(port, staticPath, WARMUP_SECONDS);
+    await load(port, consentPath, WARMUP_SECONDS);
+    const consent = await load(port, consentPath, SECONDS);
+    const baseline = await load(port, staticPath, SECONDS);
+    console.log(`web.consent_p99_ms: ${percentile(consent.latencies, 99).toFixed(2)} ms`);
+    console.log(`web.consent_p50_ms: ${percentile(consent.latencies, 50).toFixed(2)} ms`);
+    console.log(`web.consent_errors: ${consent.errors} requests`);
+    console.log(`baseline.web_static_p99_ms: ${percentile(baseline.latencies, 99).toFixed(2)} ms`);
+    console.log(`baseline.web_static_p50_ms: ${percentile(baseline.latencies, 50).toFixed(2)} ms`);
+  } finally {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await run();
