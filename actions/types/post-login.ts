@@ -305,8 +305,8 @@ export interface PostLoginAPI {
   };
   accessToken: {
     setCustomClaim(name: string, value: unknown): PostLoginAPI;
-    addScope(scope: string): PostLoginAPI;
-    removeScope(scope: string): PostLoginAPI;
+    addScope(scope: string): void;
+    removeScope(scope: string): void;
   };
   idToken: {
     setCustomClaim(name: string, value: unknown): PostLoginAPI;
@@ -338,21 +338,21 @@ export interface PostLoginAPI {
   };
   cache: CacheAPI;
   session: {
-    revoke(reason: string, options?: { preserveRefreshTokens?: boolean }): PostLoginAPI;
-    setExpiresAt(absolute: number): PostLoginAPI;
-    setIdleExpiresAt(absolute: number): PostLoginAPI;
-    setCookieMode(mode: CookieMode): PostLoginAPI;
-    setMetadata(key: string, value: string): PostLoginAPI;
-    deleteMetadata(key: string): PostLoginAPI;
-    evictMetadata(): PostLoginAPI;
+    revoke(reason: string, options?: { preserveRefreshTokens?: boolean }): void;
+    setExpiresAt(absolute: number): void;
+    setIdleExpiresAt(absolute: number): void;
+    setCookieMode(mode: CookieMode): void;
+    setMetadata(key: string, value: string): void;
+    deleteMetadata(key: string): void;
+    evictMetadata(): void;
   };
   refreshToken: {
-    revoke(reason: string): PostLoginAPI;
-    setExpiresAt(absolute: number): PostLoginAPI;
-    setIdleExpiresAt(absolute: number): PostLoginAPI;
-    setMetadata(key: string, value: string): PostLoginAPI;
-    deleteMetadata(key: string): PostLoginAPI;
-    evictMetadata(): PostLoginAPI;
+    revoke(reason: string): void;
+    setExpiresAt(absolute: number): void;
+    setIdleExpiresAt(absolute: number): void;
+    setMetadata(key: string, value: string): void;
+    deleteMetadata(key: string): void;
+    evictMetadata(): void;
   };
   validation: {
     error(errorCode: string, errorMessage: string): PostLoginAPI;
@@ -361,6 +361,6 @@ export interface PostLoginAPI {
     render(promptId: string, options?: RenderPromptOptions): void;
   };
   transaction: {
-    setMetadata(key: string, value: string | number | boolean): PostLoginAPI;
+    setMetadata(key: string, value: string | number | boolean): void;
   };
 }
