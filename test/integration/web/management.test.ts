@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { parseWebConfig } from '../../../web/config.ts';
+import { ManagementPortError } from '../../../web/errors.ts';
+import { createManagementClient, type ManagementPort } from '../../../web/management.ts';
+import { startTestTenant, type TestTenant } from '../../support/tenant.ts';
+
+let tenant: TestTenant;
+let management: ManagementPort;
+
+beforeAll(async () => {
+  tenant = await startTestTenant();
+  const config = parseWebConfig({
+    AUTH0_DOMAIN: tenant.domain,
+    WEB_URL: 'http://localhost:3000',
+    WEB_CLIENT_ID: tenant.clientId,
+    WEB_CLIENT_SECRET: tenant.clientSecret,
+    REAUTH_CLIENT_ID: 'reauth-client',
+    REAUTH_CLIENT_SECRET: 'reauth-secret',
+    SESSION_TOKEN_SECRET: 'session-token-secret-0123456789-abcdef',
+    COOKIE_SECRET: 'cookie-secret-0123456789-abcdefghijklmnop',
+  });
+  management = createManagementClient(config);
+});
+
+afterAll(async () => {
+  await tenant.close();
+});
+
+beforeEach(async () => {
+  await tenant.control.reset();
+});
+
+async function seedPair() {
+  const [primary, secondary] = await tenant.control.seedUsers([
+    {
+      connection: 'Username-Password-Authentication',
+      email: 'pat@example.com',
+      email_verified: true,
+      user_metadata: { lang: 'en' },
+    },
+    { connection: 'github', email: 'pat@example.com', email_verified: true },
+  ]);
+  return { primary: primary!, secondary: secondary! };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<ManagementPortError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof ManagementPortError) return error;
+    throw error;
+  }
+  throw new Error('expected the call to fail');
+}
+
+describe('the web app Management adapter against the local tenant', () => {
+  it('reads a user with identities and metadata', async () => {
+    const { primary } = await seedPair();
+    const user = await management.getUser(primary.user_id);
+    expect(user.user_id).toBe(primary.user_id);
+    expect(user.user_metadata).toEqual({ lang: 'en' });
+    expect(user.identities[0]?.connection).toBe('Username-Password-Authentication');
+  });
+
+  it('links and unlinks an identity by provider and provider-local id', async () => {
+    const { primary, secondary } = await seedPair();
+    const identity = secondary.identities[0]!;
+    await management.linkIdentity(primary.user_id, {
+      provider: identity.provider,
+      user_id: identity.user_id,
+    });
+    expect((await management.getUser(primary.user_id)).identities).toHaveLength(2);
+    await management.unlinkIdentity(primary.user_id, identity.provider, identity.user_id);
+    expect((await management.getUser(primary.user_id)).identities).toHaveLength(1);
+    expect((await management.getUser(secondary.user_id)).user_id).toBe(secondary.user_id);
+  });
+
+  it('merges metadata at the first level with a patch', async () => {
+    const { primary } = await seedPair();
+    await management.updateUser(primary.user_id, { user_metadata: { city: 'Oslo' } });
+    expect((await management.getUser(primary.user_id)).user_metadata).toEqual({ lang: 'en', city: 'Oslo' });
+  });
+
+  it('maps a missing user to management_not_found', async () => {
+    expect((await rejection(management.getUser('auth0|nobody'))).code).toBe('management_not_found');
+  });
+
+  it('maps a 429 to management_rate_limited', async () => {
+    const { primary } = await seedPair();
+    await tenant.control.setFaults([{ route: 'GET /api/v2/users/*', status: 429, count: 5 }]);
+    expect((await rejection(management.getUser(primary.user_id))).code).toBe('management_rate_limited');
+  });
+});
