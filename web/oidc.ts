@@ -113,7 +113,7 @@ export function randomOidcValues(): { state: string; nonce: string; codeVerifier
   };
 }
 
-function toOidcError(cause: unknown): OidcError {
+export function toOidcError(cause: unknown): OidcError {
   if (cause instanceof OidcError) return cause;
   if (cause instanceof client.AuthorizationResponseError) {
     return new OidcError('oidc_rejected', `the tenant refused the sign-in (${cause.error})`, { cause });
