@@ -67,17 +67,14 @@ export function mountConsent(app: Hono<WebEnv>, config: WebConfig, deps: Consent
     }
   }
 
-  function fail(c: ConsentContext, code: WebErrorCode, status: 400 | 403 | 502, consent?: ConsentState) {
-    deps.log('consent_failed', { code });
-    return failureResponse(c, code, status, consent);
-  }
-
-  async function failureResponse(
+  /** With the round-trip state known, the page offers a signed not-now return so the login still completes. */
+  async function fail(
     c: ConsentContext,
     code: WebErrorCode,
     status: 400 | 403 | 502,
     consent?: ConsentState,
   ) {
+    deps.log('consent_failed', { code });
     const { heading, message } = describeFailure(code);
     const continueUnlinked = consent
       ? {
