@@ -6,6 +6,7 @@ import { validateFaultRules } from './faults.ts';
 import { presentUser } from './management/present.ts';
 import { hashPassword } from './passwords.ts';
 import { DEFAULT_RATE_LIMIT } from './rate-limit.ts';
+import { isRecord } from './store.ts';
 import type { NewUser } from './user-directory.ts';
 
 export const CONTROL_KEY_HEADER = 'x-control-key';
@@ -35,7 +36,7 @@ export function controlRoutes(tenant: TenantContext, controlKey: string): Hono<T
   /** Body `{ all?: true }`: users, events, faults and the rate limit always; with `all`, clients/actions too. */
   app.post('/reset', async (c) => {
     const body = await optionalJson(c.req.raw);
-    if (body?.all === true) tenant.store.seed();
+    if (isRecord(body) && body.all === true) tenant.store.seed();
     else tenant.store.users.clear();
     tenant.events.clear();
     tenant.faults.set([]);
@@ -45,9 +46,17 @@ export function controlRoutes(tenant: TenantContext, controlKey: string): Hono<T
 
   app.post('/users', async (c) => {
     const body = await optionalJson(c.req.raw);
-    const seeds = Array.isArray(body) ? body : Array.isArray(body?.users) ? body.users : body ? [body] : [];
+    const seeds = Array.isArray(body)
+      ? body
+      : isRecord(body) && Array.isArray(body.users)
+        ? body.users
+        : [body];
     const created = [];
-    for (const seed of seeds as SeedUser[]) created.push(presentUser(await seedUser(tenant, seed)));
+    for (const seed of seeds) {
+      if (!isRecord(seed) || typeof seed.connection !== 'string')
+        throw badRequest('each user needs a "connection"');
+      created.push(presentUser(await seedUser(tenant, seed as unknown as SeedUser)));
+    }
     return c.json(created, 201);
   });
 
@@ -77,7 +86,8 @@ export function controlRoutes(tenant: TenantContext, controlKey: string): Hono<T
   app.put('/rate-limit', async (c) => {
     const body = await optionalJson(c.req.raw);
     try {
-      tenant.rateLimit.configure({ rps: Number(body?.rps), burst: Number(body?.burst) });
+      if (!isRecord(body)) throw new TypeError('expected {"rps": number, "burst": number}');
+      tenant.rateLimit.configure({ rps: Number(body.rps), burst: Number(body.burst) });
     } catch (error) {
       throw badRequest(error instanceof Error ? error.message : 'invalid rate limit');
     }
@@ -108,8 +118,7 @@ async function seedUser(tenant: TenantContext, seed: SeedUser) {
   return users.get(primary.user_id) ?? primary;
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: control bodies are validated field by field where used
-async function optionalJson(request: Request): Promise<any> {
+async function optionalJson(request: Request): Promise<unknown> {
   const text = await request.text();
   if (text.trim() === '') return undefined;
   try {

@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
 import type { TenantContext, TenantEnv } from '../context.ts';
 import { OAuthError } from '../errors.ts';
@@ -92,9 +93,6 @@ function decodeFormComponent(value: string): string {
 }
 
 function constantTimeEqual(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  let diff = left.length ^ right.length;
-  for (let i = 0; i < left.length; i++) diff |= (left[i] ?? 0) ^ (right[i % right.length] ?? 0);
-  return diff === 0;
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(a), digest(b));
 }
