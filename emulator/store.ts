@@ -77,7 +77,6 @@ export const BOOTSTRAP_CLIENT_NAME = 'Local Tenant Bootstrap (Management API)';
 export class TenantStore {
   readonly users: UserDirectory;
   readonly actions: ActionsRegistry;
-  readonly #options: StoreOptions;
   #domain: string;
   #clients = new Map<string, ClientRecord>();
   #grants = new Map<string, ClientGrantRecord>();
@@ -85,10 +84,15 @@ export class TenantStore {
   #connections = new Map<string, ConnectionRecord>();
   #settings: Record<string, unknown> = {};
   #listeners: Array<() => void> = [];
+  /** Kept across `seed()` so a reset never invalidates the credentials printed at start. */
+  #bootstrapCredentials: { client_id: string; client_secret: string };
 
   constructor(options: StoreOptions) {
-    this.#options = options;
     this.#domain = options.domain;
+    this.#bootstrapCredentials = options.bootstrapClient ?? {
+      client_id: randomAlphanumeric(32),
+      client_secret: randomSecret(),
+    };
     const changed = () => this.#emitChange();
     this.users = new UserDirectory({
       now: options.now,
@@ -130,7 +134,7 @@ export class TenantStore {
       name: BOOTSTRAP_CLIENT_NAME,
       app_type: 'non_interactive',
       grant_types: ['client_credentials'],
-      ...(this.#options.bootstrapClient ?? {}),
+      ...this.#bootstrapCredentials,
     });
     this.#resourceServers.set('rs_management', this.#managementApi('rs_management'));
     this.createClientGrant({
@@ -449,6 +453,8 @@ export class TenantStore {
     );
     this.#connections = new Map(copy.connections.map((c) => [c.id, c]));
     this.#settings = copy.settings;
+    const { client_id, client_secret } = this.bootstrapClient();
+    this.#bootstrapCredentials = { client_id, client_secret };
   }
 
   #managementApi(id: string): ResourceServerRecord {
