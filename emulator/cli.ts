@@ -1,8 +1,7 @@
-import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ensureCertificateAuthority } from './certs.ts';
 import { DEFAULT_DATA_DIR, DEFAULT_PORT, startTenant } from './index.ts';
+import { ensureProcessTrustsCa } from './trust.ts';
 
 const USAGE = `Usage: npm run tenant -- [--port 8443] [--snapshot .local-tenant/state.json | --no-snapshot] [--control]`;
 
@@ -37,27 +36,9 @@ function parseCli(argv: string[]): CliOptions {
   return { port, snapshotFile, control: values.control === true, dataDir };
 }
 
-/**
- * Node reads NODE_EXTRA_CA_CERTS only at start, and the Actions this tenant runs call it back over HTTPS with
- * `fetch`: so the CA is made first, then the CLI runs itself once more with the variable set.
- */
-async function relaunchTrustingCa(caFile: string): Promise<boolean> {
-  if (process.env.NODE_EXTRA_CA_CERTS === caFile) return false;
-  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
-    stdio: 'inherit',
-    env: { ...process.env, NODE_EXTRA_CA_CERTS: caFile },
-  });
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
-  const code = await new Promise<number>((done) =>
-    child.on('exit', (exitCode, signal) => done(exitCode ?? (signal ? 1 : 0))),
-  );
-  process.exit(code);
-}
-
 async function main(): Promise<void> {
   const options = parseCli(process.argv.slice(2));
-  const { caFile } = await ensureCertificateAuthority(options.dataDir);
-  if (await relaunchTrustingCa(caFile)) return;
+  await ensureProcessTrustsCa(options.dataDir);
 
   const tenant = await startTenant({
     port: options.port,
