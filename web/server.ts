@@ -17,6 +17,11 @@ function main(): void {
     }
     throw error;
   }
+  if (config.auth0Domain.startsWith('localhost') && !process.env.NODE_EXTRA_CA_CERTS) {
+    console.warn(
+      'web: AUTH0_DOMAIN is a local tenant; set NODE_EXTRA_CA_CERTS to its ca_file so HTTPS calls trust it',
+    );
+  }
   const app = createWebApp(config, {
     oidc: createOidcClient(config),
     management: createManagementClient(config),
