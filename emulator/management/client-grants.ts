@@ -22,6 +22,10 @@ export function clientGrantRoutes(tenant: TenantContext): Hono<TenantEnv> {
     return c.json(body as object);
   });
 
+  app.get('/client-grants/:id', requireScope('read:client_grants'), (c) =>
+    c.json(store.requireClientGrant(c.req.param('id'))),
+  );
+
   app.post('/client-grants', requireScope('create:client_grants'), async (c) => {
     const body = await jsonBody(c);
     const clientId = optionalString(body, 'client_id');

@@ -10,7 +10,8 @@ import { managementClient } from './helpers.ts';
 
 const run = promisify(execFile);
 const A0DEPLOY = resolve('node_modules/auth0-deploy-cli/lib/index.js');
-const ACTION_CODE = "exports.onExecutePostLogin = async (event) => { console.log('hello', event.user.user_id); };\n";
+const ACTION_CODE =
+  "exports.onExecutePostLogin = async (event) => { console.log('hello', event.user.user_id); };\n";
 const TENANT_YAML = `
 actions:
   - name: hello-action
@@ -78,14 +79,18 @@ afterAll(async () => {
 
 // a0deploy validates its schema with ajv twice per import: ~30 s of CPU on a 2-core machine.
 describe('the real a0deploy against the local tenant', () => {
-  it('imports clients, a client grant, a deployed Action and its post-login binding', { timeout: 180_000 }, async () => {
+  it('imports clients, a client grant, a deployed Action and its post-login binding', {
+    timeout: 180_000,
+  }, async () => {
     const { stdout } = await a0deploy(['import', '--input_file', 'tenant.yaml']);
     expect(stdout).toContain('Import Successful');
 
     const clients = await management.clients.list({ is_global: false, include_totals: true });
     const m2m = clients.data.find((c) => c.name === 'Deploy Test M2M');
     expect(m2m?.client_id).toBeTruthy();
-    expect(clients.data.find((c) => c.name === 'Deploy Test Web')?.callbacks).toEqual(['https://localhost:3000/callback']);
+    expect(clients.data.find((c) => c.name === 'Deploy Test Web')?.callbacks).toEqual([
+      'https://localhost:3000/callback',
+    ]);
 
     const grants = await management.clientGrants.list({ client_id: m2m!.client_id! });
     expect(grants.data.map((g) => [g.audience, g.scope])).toEqual([
@@ -93,7 +98,12 @@ describe('the real a0deploy against the local tenant', () => {
     ]);
 
     const [bound] = tenant.context.store.actions.boundActions('post-login');
-    expect(bound).toMatchObject({ name: 'hello-action', version_number: 1, code: ACTION_CODE, secrets: { GREETING: 'hi' } });
+    expect(bound).toMatchObject({
+      name: 'hello-action',
+      version_number: 1,
+      code: ACTION_CODE,
+      secrets: { GREETING: 'hi' },
+    });
   });
 
   it('exports what it imported, without secret values', { timeout: 120_000 }, async () => {
@@ -105,6 +115,6 @@ describe('the real a0deploy against the local tenant', () => {
     expect(yaml).toContain('Deploy Test M2M');
     expect(yaml).toContain('post-login');
     expect(readFileSync(join(out, 'actions', 'hello-action', 'code.js'), 'utf8')).toBe(ACTION_CODE);
-    expect(yaml).not.toContain("value: hi");
+    expect(yaml).not.toContain('value: hi');
   });
 });
