@@ -1,15 +1,17 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_DATA_DIR, DEFAULT_PORT, startTenant } from './index.ts';
+import { DEFAULT_RATE_LIMIT } from './rate-limit.ts';
 import { ensureProcessTrustsCa } from './trust.ts';
 
-const USAGE = `Usage: npm run tenant -- [--port 8443] [--snapshot .local-tenant/state.json | --no-snapshot] [--control]`;
+const USAGE = `Usage: npm run tenant -- [--port 8443] [--snapshot .local-tenant/state.json | --no-snapshot] [--control] [--rps 50 --burst 100]`;
 
 interface CliOptions {
   port: number;
   snapshotFile: string | undefined;
   control: boolean;
   dataDir: string;
+  rateLimit: { rps: number; burst: number };
 }
 
 function parseCli(argv: string[]): CliOptions {
@@ -21,6 +23,8 @@ function parseCli(argv: string[]): CliOptions {
       'no-snapshot': { type: 'boolean' },
       control: { type: 'boolean' },
       'data-dir': { type: 'string' },
+      rps: { type: 'string' },
+      burst: { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -33,7 +37,12 @@ function parseCli(argv: string[]): CliOptions {
     throw new Error(`--port must be a TCP port, got ${values.port}`);
   const dataDir = values['data-dir'] ?? DEFAULT_DATA_DIR;
   const snapshotFile = values['no-snapshot'] ? undefined : (values.snapshot ?? `${dataDir}/state.json`);
-  return { port, snapshotFile, control: values.control === true, dataDir };
+  const rateLimit = {
+    rps: values.rps === undefined ? DEFAULT_RATE_LIMIT.rps : Number(values.rps),
+    burst: values.burst === undefined ? DEFAULT_RATE_LIMIT.burst : Number(values.burst),
+  };
+  if (!(rateLimit.rps > 0) || !(rateLimit.burst >= 1)) throw new Error('--rps must be > 0 and --burst >= 1');
+  return { port, snapshotFile, control: values.control === true, dataDir, rateLimit };
 }
 
 async function main(): Promise<void> {
@@ -44,6 +53,7 @@ async function main(): Promise<void> {
     port: options.port,
     dataDir: options.dataDir,
     control: options.control,
+    rateLimit: options.rateLimit,
     ...(options.snapshotFile ? { snapshotFile: options.snapshotFile } : {}),
   });
   console.log(`Local tenant listening on ${tenant.url}`);
@@ -51,6 +61,9 @@ async function main(): Promise<void> {
   console.log(`  Management API:      ${tenant.url}/api/v2/ (bootstrap M2M client below, every scope)`);
   console.log(
     `  AUTH0_DOMAIN=${tenant.domain} AUTH0_CLIENT_ID=${tenant.clientId} AUTH0_CLIENT_SECRET=<client_secret below>`,
+  );
+  console.log(
+    `  rate limit:          ${options.rateLimit.rps} req/s, burst ${options.rateLimit.burst} (Auth0 free tenants: 2/10)`,
   );
   console.log(
     `  state snapshot:      ${options.snapshotFile ? resolve(options.snapshotFile) : 'off (in memory only)'}`,
