@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { ManagementPortError, OidcError } from '../../../web/errors.ts';
-import { formActions, hiddenField, makeManagedUser, makeTestApp, NOW, NOW_SECONDS } from './support.ts';
+import {
+  consentUrl,
+  formActions,
+  hiddenField,
+  linkRequestToken,
+  makeManagedUser,
+  makeTestApp,
+  NOW,
+  NOW_SECONDS,
+} from './support.ts';
 
 const PRIMARY = 'auth0|primary';
 const GOOGLE = 'google-oauth2|104';
@@ -76,6 +85,13 @@ describe('account page sign-in', () => {
     const { t } = await signIn();
     const value = t.jar.cookies.get('session') ?? '';
     t.jar.cookies.set('session', `${value.slice(0, -3)}abc`);
+    expect((await t.request('/account')).headers.get('location')).toBe('/login');
+  });
+
+  it('refuses a sealed cookie written for another purpose as the session', async () => {
+    const t = seededApp();
+    await t.request(consentUrl(await linkRequestToken()));
+    t.jar.cookies.set('session', t.jar.cookies.get('consent') ?? '');
     expect((await t.request('/account')).headers.get('location')).toBe('/login');
   });
 
