@@ -1,6 +1,6 @@
 // @peculiar/x509 resolves its ASN.1 services through tsyringe, which needs the Reflect metadata polyfill first.
 import 'reflect-metadata';
-import { webcrypto } from 'node:crypto';
+import { createHash, webcrypto } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as x509 from '@peculiar/x509';
@@ -19,6 +19,8 @@ export interface TlsMaterial {
   /** Server certificate (PEM) for `localhost` and `127.0.0.1`, signed by the CA. */
   certPem: string;
   keyPem: string;
+  /** base64 SHA-256 of the server and CA public keys, for Chromium's `--ignore-certificate-errors-spki-list`. */
+  spkiPins: string[];
 }
 
 /**
@@ -50,7 +52,12 @@ export async function loadTlsMaterial(dataDir: string): Promise<TlsMaterial> {
   const caPem = readFileSync(caFile, 'utf8');
   const caKeyPem = readFileSync(join(caFile, '..', 'ca-key.pem'), 'utf8');
   const server = await createServerCertificate(caPem, caKeyPem);
-  return { caFile, caPem, certPem: server.certPem, keyPem: server.keyPem };
+  const spkiPins = [server.certPem, caPem].map((pem) =>
+    createHash('sha256')
+      .update(Buffer.from(new x509.X509Certificate(pem).publicKey.rawData))
+      .digest('base64'),
+  );
+  return { caFile, caPem, certPem: server.certPem, keyPem: server.keyPem, spkiPins };
 }
 
 async function createCertificateAuthority(): Promise<{ certPem: string; keyPem: string }> {

@@ -45,6 +45,8 @@ export interface RunningTenant {
   url: string;
   port: number;
   caFile: string;
+  /** For Chromium: `--ignore-certificate-errors-spki-list=<pins joined by ,>` (the server key changes per start). */
+  spkiPins: string[];
   clientId: string;
   clientSecret: string;
   /** Present when started with `control: true`; send it as `x-control-key`. */
@@ -123,6 +125,7 @@ export async function startTenant(options: TenantOptions = {}): Promise<RunningT
     url: `https://${domain}`,
     port,
     caFile: tls.caFile,
+    spkiPins: tls.spkiPins,
     clientId: bootstrap.client_id,
     clientSecret: bootstrap.client_secret,
     ...(context.controlKey ? { controlKey: context.controlKey } : {}),
