@@ -1,0 +1,102 @@
+import type { Secrets } from '../types/post-login.ts';
+import { ConfigError } from './errors.ts';
+
+export type CheckOn = 'every-login' | 'first-login';
+
+export interface Config {
+  readonly domain: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly consentUrl: string | undefined;
+  readonly sessionTokenSecret: string | undefined;
+  /** `'*'` trusts every connection. */
+  readonly autoLinkConnections: readonly string[] | '*';
+  readonly skipClientIds: readonly string[];
+  readonly checkOn: CheckOn;
+  readonly mergeAppMetadataKeys: readonly string[];
+  readonly dryRun: boolean;
+}
+
+export const MIN_SESSION_TOKEN_SECRET_LENGTH = 32;
+const DOMAIN_PATTERN = /^[a-z0-9.-]+(:\d{1,5})?$/i;
+
+export function parseConfig(secrets: Secrets): Config {
+  const consentUrl = optional(secrets, 'CONSENT_URL');
+  if (consentUrl !== undefined && !isHttpsUrl(consentUrl)) {
+    throw new ConfigError('invalid_secret', 'CONSENT_URL', 'CONSENT_URL must be an absolute https:// URL');
+  }
+  const sessionTokenSecret = optional(secrets, 'SESSION_TOKEN_SECRET');
+  if (consentUrl !== undefined && sessionTokenSecret === undefined) {
+    throw new ConfigError(
+      'missing_secret',
+      'SESSION_TOKEN_SECRET',
+      'SESSION_TOKEN_SECRET is required with CONSENT_URL',
+    );
+  }
+  if (sessionTokenSecret !== undefined && sessionTokenSecret.length < MIN_SESSION_TOKEN_SECRET_LENGTH) {
+    throw new ConfigError(
+      'invalid_secret',
+      'SESSION_TOKEN_SECRET',
+      `SESSION_TOKEN_SECRET must be at least ${MIN_SESSION_TOKEN_SECRET_LENGTH} characters`,
+    );
+  }
+  const domain = required(secrets, 'AUTH0_DOMAIN');
+  if (!DOMAIN_PATTERN.test(domain)) {
+    throw new ConfigError(
+      'invalid_secret',
+      'AUTH0_DOMAIN',
+      'AUTH0_DOMAIN must be a host name (with an optional port), without https://',
+    );
+  }
+  const autoLink = list(optional(secrets, 'AUTO_LINK_CONNECTIONS'));
+  return Object.freeze({
+    domain,
+    clientId: required(secrets, 'AUTH0_CLIENT_ID'),
+    clientSecret: required(secrets, 'AUTH0_CLIENT_SECRET'),
+    consentUrl,
+    sessionTokenSecret,
+    autoLinkConnections: autoLink.includes('*') ? '*' : autoLink,
+    skipClientIds: list(optional(secrets, 'SKIP_CLIENT_IDS')),
+    checkOn: parseCheckOn(optional(secrets, 'CHECK_ON')),
+    mergeAppMetadataKeys: list(optional(secrets, 'MERGE_APP_METADATA_KEYS')),
+    dryRun: parseBoolean(optional(secrets, 'DRY_RUN'), 'DRY_RUN'),
+  });
+}
+
+function required(secrets: Secrets, name: string): string {
+  const value = optional(secrets, name);
+  if (value === undefined) throw new ConfigError('missing_secret', name, `${name} is required`);
+  return value;
+}
+
+function optional(secrets: Secrets, name: string): string | undefined {
+  const value = secrets[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function list(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
+function parseCheckOn(value: string | undefined): CheckOn {
+  if (value === undefined || value === 'every-login' || value === 'first-login')
+    return value ?? 'every-login';
+  throw new ConfigError('invalid_secret', 'CHECK_ON', 'CHECK_ON must be "every-login" or "first-login"');
+}
+
+function parseBoolean(value: string | undefined, name: string): boolean {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  throw new ConfigError('invalid_secret', name, `${name} must be "true" or "false"`);
+}
+
+function isHttpsUrl(value: string): boolean {
+  try {
+    return new URL(value).protocol === 'https:';
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,219 @@
+import type { Event, PostLoginAPI } from '../types/post-login.ts';
+import { type Config, parseConfig } from './config.ts';
+import { ConfigError, ManagementError } from './errors.ts';
+import { linkAccounts } from './link.ts';
+import { logDecision } from './log.ts';
+import { createManagementClient, type ManagementPort } from './management.ts';
+import {
+  decideLink,
+  filterLinkCandidates,
+  isInteractive,
+  type LoginFacts,
+  linkPair,
+  loginSkipReason,
+  normaliseEmail,
+  withDeclined,
+} from './policy.ts';
+import type { ManagementUser } from './users.ts';
+
+/** Auth0 stops an Action at 20 s; Management calls stop well before, so the login always completes. */
+const MANAGEMENT_BUDGET_MS = 12_000;
+const CONSENT_TOKEN_LIFETIME_SECONDS = 300;
+type LinkDecisionClaim = 'link' | 'not-now' | 'never';
+
+export async function onExecutePostLogin(event: Event, api: PostLoginAPI): Promise<void> {
+  const config = readConfig(event);
+  if (config === undefined) return;
+  const facts = loginFacts(event);
+  const skip = loginSkipReason(facts, config);
+  if (skip !== undefined) {
+    logDecision('skip', { reason: skip, user: facts.user.user_id });
+    return;
+  }
+  const port = managementFor(config, api);
+  try {
+    const candidates = filterLinkCandidates(facts.user, await findByEmail(port, facts.user.email ?? ''));
+    const decision = decideLink(facts, candidates, config);
+    if (decision.kind === 'skip') {
+      logDecision('skip', { reason: decision.reason, user: facts.user.user_id });
+    } else if (decision.kind === 'link') {
+      await link(port, api, facts.user, decision.primary, decision.secondary, config, 'silent');
+    } else {
+      askForConsent(api, config, decision.candidates, decision.reason, facts.user.user_id);
+    }
+  } catch (error) {
+    logFailure(error, facts.user.user_id);
+  }
+}
+
+export async function onContinuePostLogin(event: Event, api: PostLoginAPI): Promise<void> {
+  const config = readConfig(event);
+  if (config?.sessionTokenSecret === undefined) return;
+  const user = event.user as ManagementUser;
+  let claims: Record<string, unknown>;
+  try {
+    claims = api.redirect.validateToken({ secret: config.sessionTokenSecret }) as Record<string, unknown>;
+  } catch (error) {
+    logDecision('reject', {
+      reason: 'invalid_token',
+      detail: (error as Error).message.slice(0, 80),
+      user: user.user_id,
+    });
+    return;
+  }
+  const choice = claims.decision;
+  if (claims.purpose !== 'link-proof' || !isDecisionClaim(choice)) {
+    logDecision('reject', { reason: 'unexpected_claims', user: user.user_id });
+    return;
+  }
+  if (choice === 'not-now') {
+    logDecision('declined', { reason: 'not_now', user: user.user_id });
+    return;
+  }
+  const port = managementFor(config, api);
+  try {
+    const candidates = filterLinkCandidates(user, await findByEmail(port, user.email ?? ''));
+    if (choice === 'never') {
+      recordDecline(api, config, user, candidates);
+      return;
+    }
+    // The token only says which account was proven; whether it may be linked is checked again now.
+    const chosen = candidates.find((candidate) => candidate.user_id === claims.linked_user_id);
+    if (chosen === undefined) {
+      logDecision('reject', { reason: 'candidate_not_linkable', user: user.user_id });
+      return;
+    }
+    const { primary, secondary } = linkPair(user, chosen);
+    await link(port, api, user, primary, secondary, config, 'consent');
+  } catch (error) {
+    logFailure(error, user.user_id);
+  }
+}
+
+function readConfig(event: Event): Config | undefined {
+  try {
+    return parseConfig(event.secrets ?? {});
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    logDecision('skip', {
+      reason: 'config_error',
+      code: error.code,
+      setting: error.secret,
+      message: error.message,
+    });
+    return undefined;
+  }
+}
+
+function loginFacts(event: Event): LoginFacts {
+  const prompt = event.transaction?.prompt ?? [];
+  const queryPrompt = event.request?.query?.prompt;
+  return {
+    user: event.user as ManagementUser,
+    connection: event.connection.name,
+    clientId: event.client.client_id,
+    loginsCount: event.stats?.logins_count ?? 0,
+    interactive: isInteractive(
+      event.transaction?.protocol,
+      queryPrompt === undefined ? prompt : [...prompt, queryPrompt],
+    ),
+  };
+}
+
+function managementFor(config: Config, api: PostLoginAPI): ManagementPort {
+  return createManagementClient({
+    domain: config.domain,
+    clientId: config.clientId,
+    clientSecret: config.clientSecret,
+    cache: api.cache,
+    deadline: Date.now() + MANAGEMENT_BUDGET_MS,
+  });
+}
+
+/** `users-by-email` is exact; Auth0's own connections store emails lower-cased, so search that form too. */
+async function findByEmail(port: ManagementPort, email: string): Promise<ManagementUser[]> {
+  const lowered = normaliseEmail(email);
+  const found = await port.usersByEmail(email);
+  return lowered === email ? found : [...found, ...(await port.usersByEmail(lowered))];
+}
+
+async function link(
+  port: ManagementPort,
+  api: PostLoginAPI,
+  current: ManagementUser,
+  primary: ManagementUser,
+  secondary: ManagementUser,
+  config: Config,
+  via: 'silent' | 'consent',
+): Promise<void> {
+  const fields = { via, primary: primary.user_id, secondary: secondary.user_id, user: current.user_id };
+  if (config.dryRun) {
+    logDecision('would-link', fields);
+    return;
+  }
+  const result = await linkAccounts(port, primary, secondary, config);
+  if (primary.user_id !== current.user_id) api.authentication.setPrimaryUser(primary.user_id);
+  logDecision(result === 'linked' ? 'linked' : 'already-linked', fields);
+}
+
+function askForConsent(
+  api: PostLoginAPI,
+  config: Config,
+  candidates: readonly ManagementUser[],
+  reason: string,
+  userId: string,
+): void {
+  if (config.consentUrl === undefined || config.sessionTokenSecret === undefined) return;
+  if (config.dryRun) {
+    logDecision('would-ask', { reason, user: userId, candidates: candidates.length });
+    return;
+  }
+  const sessionToken = api.redirect.encodeToken({
+    secret: config.sessionTokenSecret,
+    expiresInSeconds: CONSENT_TOKEN_LIFETIME_SECONDS,
+    payload: {
+      purpose: 'link-request',
+      candidates: candidates.map((candidate) => ({
+        user_id: candidate.user_id,
+        email: candidate.email,
+        connection: candidate.identities?.[0]?.connection ?? '',
+        created_at: candidate.created_at,
+      })),
+    },
+  });
+  api.redirect.sendUserTo(config.consentUrl, { query: { session_token: sessionToken } });
+  logDecision('ask', { reason, user: userId, candidates: candidates.length });
+}
+
+/** "Don't ask again" lives in app_metadata, which users cannot edit (never user_metadata). */
+function recordDecline(
+  api: PostLoginAPI,
+  config: Config,
+  user: ManagementUser,
+  candidates: readonly ManagementUser[],
+): void {
+  const ids = candidates.map((candidate) => candidate.user_id);
+  if (!config.dryRun) api.user.setAppMetadata('account_linking', withDeclined(user, ids));
+  logDecision('declined', { reason: 'never', user: user.user_id, candidates: ids.length });
+}
+
+function isDecisionClaim(value: unknown): value is LinkDecisionClaim {
+  return value === 'link' || value === 'not-now' || value === 'never';
+}
+
+function logFailure(error: unknown, userId: string): void {
+  if (error instanceof ManagementError) {
+    logDecision('unlinked', {
+      reason: 'management_error',
+      code: error.code,
+      status: error.status,
+      user: userId,
+    });
+    return;
+  }
+  logDecision('unlinked', {
+    reason: 'unexpected_error',
+    message: String((error as Error)?.message ?? error).slice(0, 80),
+    user: userId,
+  });
+}

@@ -1,0 +1,169 @@
+import type { Config } from './config.ts';
+import { type ManagementUser, primaryConnection } from './users.ts';
+
+export type SkipReason =
+  | 'no_email'
+  | 'email_not_verified'
+  | 'client_skipped'
+  | 'not_first_login'
+  | 'no_candidates'
+  | 'secondary_has_identities'
+  | 'consent_unavailable'
+  | 'not_interactive';
+
+export type LinkDecision =
+  | { kind: 'skip'; reason: SkipReason }
+  | { kind: 'link'; primary: ManagementUser; secondary: ManagementUser }
+  | { kind: 'ask'; candidates: readonly ManagementUser[]; reason: AskReason };
+
+export type AskReason = 'connection_not_trusted' | 'non_ascii_email' | 'foreign_identity_on_primary';
+
+export interface LoginFacts {
+  readonly user: ManagementUser;
+  readonly connection: string;
+  readonly clientId: string;
+  readonly loginsCount: number;
+  readonly interactive: boolean;
+}
+
+const DECLINED_KEY = 'account_linking';
+
+/** Emails are the same when equal after lower-casing A–Z only: no Unicode folding, trimming or aliases. */
+export function normaliseEmail(email: string): string {
+  return email.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
+}
+
+export function sameEmail(a: string | undefined, b: string | undefined): boolean {
+  return a !== undefined && b !== undefined && a !== '' && normaliseEmail(a) === normaliseEmail(b);
+}
+
+export function isAsciiEmail(email: string): boolean {
+  return /^[\x21-\x7e]+$/.test(email);
+}
+
+/** Only the boolean `true` counts: `"true"`, `1` or a missing flag are not verified. */
+export function isVerifiedEmailUser(user: ManagementUser): boolean {
+  return user.email_verified === true && typeof user.email === 'string' && user.email !== '';
+}
+
+export function declinedUserIds(user: ManagementUser): readonly string[] {
+  const record = user.app_metadata?.[DECLINED_KEY];
+  if (typeof record !== 'object' || record === null) return [];
+  const declined = (record as Record<string, unknown>).declined;
+  return Array.isArray(declined) ? declined.filter((id): id is string => typeof id === 'string') : [];
+}
+
+export function withDeclined(user: ManagementUser, userIds: readonly string[]): Record<string, unknown> {
+  const current = user.app_metadata?.[DECLINED_KEY];
+  const base = typeof current === 'object' && current !== null ? (current as Record<string, unknown>) : {};
+  return { ...base, declined: [...new Set([...declinedUserIds(user), ...userIds])] };
+}
+
+/** Why this login is not looked at, or undefined when it is. Pure: no Management call is needed to say. */
+export function loginSkipReason(facts: LoginFacts, config: Config): SkipReason | undefined {
+  if (config.skipClientIds.includes(facts.clientId)) return 'client_skipped';
+  if (typeof facts.user.email !== 'string' || facts.user.email === '') return 'no_email';
+  if (!isVerifiedEmailUser(facts.user)) return 'email_not_verified';
+  if (config.checkOn === 'first-login' && facts.loginsCount !== 1) return 'not_first_login';
+  return undefined;
+}
+
+function identityIds(user: ManagementUser): Set<string> {
+  return new Set((user.identities ?? []).map((identity) => `${identity.provider}|${identity.user_id}`));
+}
+
+/** Users found by email that may be linked with the current one (verified, same email, not blocked...). */
+export function filterLinkCandidates(
+  current: ManagementUser,
+  found: readonly ManagementUser[],
+): ManagementUser[] {
+  const alreadyLinked = identityIds(current);
+  const declined = new Set(declinedUserIds(current));
+  const seen = new Set<string>();
+  return found.filter((user) => {
+    if (seen.has(user.user_id)) return false;
+    seen.add(user.user_id);
+    return (
+      user.user_id !== current.user_id &&
+      !alreadyLinked.has(user.user_id) &&
+      isVerifiedEmailUser(user) &&
+      sameEmail(user.email, current.email) &&
+      user.blocked !== true &&
+      !declined.has(user.user_id) &&
+      !declinedUserIds(user).includes(current.user_id)
+    );
+  });
+}
+
+/** The oldest account (`created_at`, then `user_id`): a rule an attacker who signs up later cannot steer. */
+export function choosePrimary<T extends ManagementUser>(users: readonly T[]): T {
+  const [first, ...rest] = users;
+  if (first === undefined) throw new RangeError('choosePrimary needs at least one user');
+  return rest.reduce((oldest, user) => (isOlder(user, oldest) ? user : oldest), first);
+}
+
+function isOlder(a: ManagementUser, b: ManagementUser): boolean {
+  const at = Date.parse(a.created_at ?? '');
+  const bt = Date.parse(b.created_at ?? '');
+  const aTime = Number.isNaN(at) ? Number.POSITIVE_INFINITY : at;
+  const bTime = Number.isNaN(bt) ? Number.POSITIVE_INFINITY : bt;
+  return aTime !== bTime ? aTime < bTime : a.user_id < b.user_id;
+}
+
+/** The pair a link joins: the oldest account of the two is the primary. */
+export function linkPair(
+  current: ManagementUser,
+  other: ManagementUser,
+): { primary: ManagementUser; secondary: ManagementUser } {
+  const primary = choosePrimary([current, other]);
+  return { primary, secondary: primary === current ? other : current };
+}
+
+export function isTrusted(connection: string | undefined, config: Config): boolean {
+  if (connection === undefined) return false;
+  return config.autoLinkConnections === '*' || config.autoLinkConnections.includes(connection);
+}
+
+/** A linked identity whose email is not this email: planted before the owner verified the address. */
+export function holdsForeignIdentity(primary: ManagementUser, email: string): boolean {
+  return (primary.identities ?? []).slice(1).some((identity) => {
+    const identityEmail = identity.profileData?.email;
+    return typeof identityEmail !== 'string' || !sameEmail(identityEmail, email);
+  });
+}
+
+export function decideLink(
+  facts: LoginFacts,
+  candidates: readonly ManagementUser[],
+  config: Config,
+): LinkDecision {
+  const oldestCandidate = candidates.length > 0 ? choosePrimary(candidates) : undefined;
+  if (oldestCandidate === undefined) return { kind: 'skip', reason: 'no_candidates' };
+  const { primary, secondary } = linkPair(facts.user, oldestCandidate);
+  if ((secondary.identities ?? []).length > 1) return { kind: 'skip', reason: 'secondary_has_identities' };
+  const askReason = silentLinkObstacle(facts, oldestCandidate, primary, config);
+  if (askReason === undefined) return { kind: 'link', primary, secondary };
+  if (!facts.interactive) return { kind: 'skip', reason: 'not_interactive' };
+  if (config.consentUrl === undefined) return { kind: 'skip', reason: 'consent_unavailable' };
+  return { kind: 'ask', candidates, reason: askReason };
+}
+
+function silentLinkObstacle(
+  facts: LoginFacts,
+  candidate: ManagementUser,
+  primary: ManagementUser,
+  config: Config,
+): AskReason | undefined {
+  const email = facts.user.email ?? '';
+  if (!isTrusted(facts.connection, config) || !isTrusted(primaryConnection(candidate), config)) {
+    return 'connection_not_trusted';
+  }
+  if (!isAsciiEmail(email)) return 'non_ascii_email';
+  if (holdsForeignIdentity(primary, email)) return 'foreign_identity_on_primary';
+  return undefined;
+}
+
+/** Redirects need a browser: OIDC protocols without `prompt=none`. */
+export function isInteractive(protocol: string | undefined, prompts: readonly string[]): boolean {
+  return protocol?.startsWith('oidc-') === true && !prompts.includes('none');
+}

@@ -1,0 +1,43 @@
+import { mkdir, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { build } from 'esbuild';
+
+/** Auth0 refuses Action code over 100 kB; this project's own budget is 30 kB. */
+export const ACTION_CODE_LIMIT_BYTES = 100 * 1024;
+export const ACTION_BUNDLE = path.resolve(import.meta.dirname, '..', 'dist', 'account-linking.js');
+
+export async function buildAction(outfile = ACTION_BUNDLE): Promise<number> {
+  await mkdir(path.dirname(outfile), { recursive: true });
+  // The repository is ESM; this marker lets Node `require` the CommonJS bundle as Auth0 does.
+  await writeFile(path.join(path.dirname(outfile), 'package.json'), '{ "type": "commonjs" }\n');
+  await build({
+    entryPoints: [path.resolve(import.meta.dirname, '..', 'actions', 'account-linking', 'index.ts')],
+    outfile,
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node18',
+    minify: true,
+    // The map is written beside the bundle for debugging, but the deployed file does not reference it.
+    sourcemap: 'external',
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  const { size } = await stat(outfile);
+  if (size > ACTION_CODE_LIMIT_BYTES) {
+    throw new Error(
+      `${path.basename(outfile)} is ${size} bytes: Auth0 accepts at most ${ACTION_CODE_LIMIT_BYTES}`,
+    );
+  }
+  return size;
+}
+
+if (import.meta.main) {
+  try {
+    const size = await buildAction();
+    console.log(`built ${path.relative(process.cwd(), ACTION_BUNDLE)} (${size} bytes)`);
+  } catch (error) {
+    console.error(`build failed: ${(error as Error).message}`);
+    process.exit(1);
+  }
+}
