@@ -1,5 +1,6 @@
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 /** Auth0 refuses Action code over 100 kB; this project's own budget is 30 kB. */
@@ -32,7 +33,7 @@ export async function buildAction(outfile = ACTION_BUNDLE): Promise<number> {
   return size;
 }
 
-if (import.meta.main) {
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
   try {
     const size = await buildAction();
     console.log(`built ${path.relative(process.cwd(), ACTION_BUNDLE)} (${size} bytes)`);
