@@ -1,0 +1,70 @@
+import { vi } from 'vitest';
+import { onContinuePostLogin, onExecutePostLogin } from '../../../actions/account-linking/index.ts';
+import { createPostLoginApi } from '../../../actions/runtime/api.ts';
+import { ActionCache } from '../../../actions/runtime/cache.ts';
+import { makePostLoginEvent, type PostLoginEventOverrides } from '../../../actions/runtime/event.ts';
+import { signHs256 } from '../../../actions/runtime/redirect-token.ts';
+import type { Event } from '../../../actions/types/post-login.ts';
+import type { FakeManagement } from '../../support/fake-management.ts';
+
+export const SESSION_TOKEN_SECRET = 'a-session-token-secret-of-32-chars!!';
+export const CONSENT_URL = 'https://link.example.com/consent';
+
+export function secrets(fake: FakeManagement, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    AUTH0_DOMAIN: fake.domain,
+    AUTH0_CLIENT_ID: 'action-client',
+    AUTH0_CLIENT_SECRET: 'action-client-secret',
+    CONSENT_URL,
+    SESSION_TOKEN_SECRET,
+    AUTO_LINK_CONNECTIONS: 'Username-Password-Authentication,google-oauth2',
+    ...extra,
+  };
+}
+
+export interface RunResult {
+  event: Event;
+  outcome: ReturnType<typeof createPostLoginApi>['outcome'];
+  decisions: Record<string, unknown>[];
+}
+
+async function run(
+  handler: typeof onExecutePostLogin,
+  fake: FakeManagement,
+  overrides: PostLoginEventOverrides,
+  cache: ActionCache,
+  phase: 'execute' | 'continue',
+): Promise<RunResult> {
+  vi.stubGlobal('fetch', fake.fetch);
+  const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+  try {
+    const event = makePostLoginEvent(overrides);
+    const { api, outcome } = createPostLoginApi({ event, cache, phase });
+    await handler(event, api);
+    const decisions = log.mock.calls
+      .map(([line]) => String(line))
+      .filter((line) => line.startsWith('account-linking '))
+      .map((line) => JSON.parse(line.slice('account-linking '.length)) as Record<string, unknown>);
+    return { event, outcome, decisions };
+  } finally {
+    log.mockRestore();
+    vi.unstubAllGlobals();
+  }
+}
+
+export function login(fake: FakeManagement, overrides: PostLoginEventOverrides, cache = new ActionCache()) {
+  return run(onExecutePostLogin, fake, overrides, cache, 'execute');
+}
+
+export function resume(fake: FakeManagement, overrides: PostLoginEventOverrides, cache = new ActionCache()) {
+  return run(onContinuePostLogin, fake, overrides, cache, 'continue');
+}
+
+/** The return token the consent page signs, as the web app does. */
+export function linkProof(claims: Record<string, unknown>, secret = SESSION_TOKEN_SECRET): string {
+  const iat = Math.floor(Date.now() / 1000);
+  return signHs256(
+    { iss: 'acme.eu.auth0.com', iat, exp: iat + 120, purpose: 'link-proof', ...claims },
+    secret,
+  );
+}

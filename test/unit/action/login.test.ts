@@ -1,0 +1,429 @@
+import { describe, expect, it } from 'vitest';
+import { ActionCache } from '../../../actions/runtime/cache.ts';
+import { signHs256 } from '../../../actions/runtime/redirect-token.ts';
+import { FakeManagement, managementUser } from '../../support/fake-management.ts';
+import { CONSENT_URL, linkProof, login, resume, SESSION_TOKEN_SECRET, secrets } from './harness.ts';
+
+const OLD = '2020-01-01T00:00:00.000Z';
+const NEW = '2025-06-01T00:00:00.000Z';
+const googleUser = {
+  user_id: 'google-oauth2|1001',
+  email: 'alice@example.com',
+  email_verified: true,
+  created_at: NEW,
+};
+
+function tenantWithPasswordUser(metadata: Record<string, unknown> = {}) {
+  return new FakeManagement().seed(
+    managementUser('auth0|old', { created_at: OLD, user_metadata: { theme: 'dark' } }),
+    managementUser('google-oauth2|1001', { created_at: NEW, user_metadata: { ...metadata } }),
+  );
+}
+
+describe('silent linking', () => {
+  it('links a trusted login into the older account and switches the primary', async () => {
+    const fake = tenantWithPasswordUser({ plan: 'pro' });
+    const { outcome } = await login(fake, {
+      user: { ...googleUser, user_metadata: { plan: 'pro' } },
+      secrets: secrets(fake),
+    });
+    expect(outcome.primaryUserId).toBe('auth0|old');
+    expect(fake.users.has('google-oauth2|1001')).toBe(false);
+    expect(fake.users.get('auth0|old')?.identities?.map((i) => i.provider)).toEqual([
+      'auth0',
+      'google-oauth2',
+    ]);
+  });
+
+  it('merges the secondary metadata into the primary before linking', async () => {
+    const fake = tenantWithPasswordUser();
+    await login(fake, {
+      user: { ...googleUser, user_metadata: { plan: 'pro', theme: 'light' } },
+      secrets: secrets(fake),
+    });
+    expect(fake.users.get('auth0|old')?.user_metadata).toEqual({ theme: 'dark', plan: 'pro' });
+    const order = fake.calls
+      .map((call) => call.route)
+      .filter((route) => route === 'patch-user' || route === 'link');
+    expect(order).toEqual(['patch-user', 'link']);
+  });
+
+  it('links the older login user as primary without switching when it is the current user', async () => {
+    const fake = new FakeManagement().seed(
+      managementUser('auth0|old', { created_at: OLD }),
+      managementUser('google-oauth2|1001', { created_at: NEW }),
+    );
+    const { outcome } = await login(fake, {
+      user: { user_id: 'auth0|old', email: 'alice@example.com', email_verified: true, created_at: OLD },
+      secrets: secrets(fake),
+    });
+    expect(outcome.primaryUserId).toBeUndefined();
+    expect(fake.users.get('auth0|old')?.identities).toHaveLength(2);
+  });
+
+  it('treats "already linked" by a concurrent login as success', async () => {
+    const fake = tenantWithPasswordUser();
+    const primary = fake.users.get('auth0|old');
+    primary?.identities?.push({
+      provider: 'google-oauth2',
+      user_id: '1001',
+      connection: 'google-oauth2',
+      profileData: { email: 'alice@example.com' },
+    });
+    fake.failNext('link', { status: 409 });
+    const { outcome, decisions } = await login(fake, { user: googleUser, secrets: secrets(fake) });
+    expect(outcome.primaryUserId).toBe('auth0|old');
+    expect(decisions.at(-1)).toMatchObject({ decision: 'already-linked' });
+  });
+
+  it('splits provider-local ids containing bars on the first bar only', async () => {
+    const fake = new FakeManagement().seed(
+      managementUser('auth0|old', { created_at: OLD }),
+      managementUser('samlp|acme|jdoe', { created_at: NEW, connection: 'acme' }),
+    );
+    await login(fake, {
+      user: { user_id: 'samlp|acme|jdoe', email: 'alice@example.com', email_verified: true, created_at: NEW },
+      connection: { name: 'acme', strategy: 'samlp' },
+      secrets: secrets(fake, { AUTO_LINK_CONNECTIONS: '*' }),
+    });
+    expect(fake.users.get('auth0|old')?.identities?.[1]).toMatchObject({
+      provider: 'samlp',
+      user_id: 'acme|jdoe',
+    });
+  });
+
+  it('finds a database account when the login email has capitals', async () => {
+    const fake = tenantWithPasswordUser();
+    const { outcome } = await login(fake, {
+      user: { ...googleUser, email: 'Alice@Example.com' },
+      secrets: secrets(fake),
+    });
+    expect(outcome.primaryUserId).toBe('auth0|old');
+  });
+
+  it('decides and logs but writes nothing in dry-run mode', async () => {
+    const fake = tenantWithPasswordUser();
+    const { outcome, decisions } = await login(fake, {
+      user: googleUser,
+      secrets: secrets(fake, { DRY_RUN: 'true' }),
+    });
+    expect(outcome.primaryUserId).toBeUndefined();
+    expect(fake.users.has('google-oauth2|1001')).toBe(true);
+    expect(decisions.at(-1)).toMatchObject({ decision: 'would-link' });
+  });
+});
+
+describe('when not to look', () => {
+  it.each([
+    ['a string "true"', { email_verified: 'true' }],
+    ['an unverified email', { email_verified: false }],
+    ['no email', { email: undefined }],
+  ])('makes no Management call for %s', async (_, user) => {
+    const fake = tenantWithPasswordUser();
+    const { outcome } = await login(fake, {
+      user: { ...googleUser, ...user } as never,
+      secrets: secrets(fake),
+    });
+    expect(fake.calls).toEqual([]);
+    expect(outcome.primaryUserId).toBeUndefined();
+  });
+
+  it('does nothing for clients in SKIP_CLIENT_IDS', async () => {
+    const fake = tenantWithPasswordUser();
+    await login(fake, {
+      user: googleUser,
+      client: { client_id: 'reauth' },
+      secrets: secrets(fake, { SKIP_CLIENT_IDS: 'reauth' }),
+    });
+    expect(fake.calls).toEqual([]);
+  });
+
+  it('makes no Management call on a repeat login in first-login mode', async () => {
+    const fake = tenantWithPasswordUser();
+    await login(fake, {
+      user: googleUser,
+      stats: { logins_count: 7 },
+      secrets: secrets(fake, { CHECK_ON: 'first-login' }),
+    });
+    expect(fake.calls).toEqual([]);
+  });
+
+  it('lets the login through unlinked and names the secret when the config is invalid', async () => {
+    const fake = tenantWithPasswordUser();
+    const { outcome, decisions } = await login(fake, {
+      user: googleUser,
+      secrets: secrets(fake, { SESSION_TOKEN_SECRET: 'short' }),
+    });
+    expect(outcome.denied).toBeUndefined();
+    expect(decisions).toEqual([
+      expect.objectContaining({ reason: 'config_error', setting: 'SESSION_TOKEN_SECRET' }),
+    ]);
+    expect(JSON.stringify(decisions)).not.toContain('action-client-secret');
+  });
+
+  it.each([
+    ['a blocked candidate', { blocked: true }],
+    ['an unverified candidate', { email_verified: false }],
+  ])('ignores %s', async (_, candidate) => {
+    const fake = new FakeManagement().seed(managementUser('auth0|old', { created_at: OLD, ...candidate }));
+    const { outcome } = await login(fake, { user: googleUser, secrets: secrets(fake) });
+    expect(outcome.primaryUserId).toBeUndefined();
+    expect(fake.callsTo('link')).toBe(0);
+  });
+});
+
+describe('Management calls per login', () => {
+  it('costs exactly one Management call with no candidate once the token is cached', async () => {
+    const fake = new FakeManagement();
+    const cache = new ActionCache();
+    await login(fake, { user: googleUser, secrets: secrets(fake) }, cache);
+    const before = fake.calls.length;
+    await login(fake, { user: googleUser, secrets: secrets(fake) }, cache);
+    expect(fake.calls.slice(before).map((call) => call.route)).toEqual(['users-by-email']);
+  });
+
+  it('costs at most three Management calls for a silent link', async () => {
+    const fake = tenantWithPasswordUser({ plan: 'pro' });
+    await login(fake, { user: { ...googleUser, user_metadata: { plan: 'pro' } }, secrets: secrets(fake) });
+    expect(fake.managementCalls()).toBeLessThanOrEqual(3);
+  });
+});
+
+describe('consent round trip', () => {
+  const untrusted = { AUTO_LINK_CONNECTIONS: 'Username-Password-Authentication' };
+
+  it('redirects an untrusted login to the consent page with a signed link request', async () => {
+    const fake = tenantWithPasswordUser();
+    const { outcome } = await login(fake, { user: googleUser, secrets: secrets(fake, untrusted) });
+    const url = new URL(outcome.redirect?.url ?? 'https://missing.invalid');
+    expect(url.origin + url.pathname).toBe(CONSENT_URL);
+    const [, payload] = (url.searchParams.get('session_token') ?? '').split('.');
+    const claims = JSON.parse(Buffer.from(payload ?? '', 'base64url').toString());
+    expect(claims).toMatchObject({
+      purpose: 'link-request',
+      sub: googleUser.user_id,
+      candidates: [{ user_id: 'auth0|old', connection: 'Username-Password-Authentication' }],
+    });
+    expect(fake.users.has('google-oauth2|1001')).toBe(true);
+  });
+
+  it.each([
+    ['a refresh-token exchange', { transaction: { protocol: 'oauth2-refresh-token' } }],
+    ['prompt=none', { transaction: { prompt: ['none'] } }],
+  ])('logs in unlinked without redirecting for %s', async (_, overrides) => {
+    const fake = tenantWithPasswordUser();
+    const { outcome } = await login(fake, {
+      user: googleUser,
+      ...overrides,
+      secrets: secrets(fake, untrusted),
+    } as never);
+    expect(outcome.redirect).toBeUndefined();
+    expect(outcome.interactionRequired).toBeUndefined();
+  });
+
+  function continueWith(fake: FakeManagement, sessionToken: string, state = 'resume-state') {
+    return resume(fake, {
+      user: googleUser,
+      request: { body: { state, session_token: sessionToken } },
+      secrets: secrets(fake, untrusted),
+    });
+  }
+
+  it('links after a valid proof for the chosen candidate', async () => {
+    const fake = tenantWithPasswordUser();
+    const { outcome } = await continueWith(
+      fake,
+      linkProof({
+        sub: googleUser.user_id,
+        state: 'resume-state',
+        decision: 'link',
+        linked_user_id: 'auth0|old',
+      }),
+    );
+    expect(outcome.primaryUserId).toBe('auth0|old');
+    expect(fake.users.has('google-oauth2|1001')).toBe(false);
+  });
+
+  it.each([
+    ['a tampered token', (t: string) => `${t.slice(0, -2)}xx`],
+    [
+      'a token signed with another secret',
+      () =>
+        linkProof(
+          { sub: googleUser.user_id, state: 'resume-state', decision: 'link', linked_user_id: 'auth0|old' },
+          'another-secret-that-is-32-chars-long!',
+        ),
+    ],
+    [
+      'an expired token',
+      () =>
+        signHs256(
+          {
+            iss: 'acme.eu.auth0.com',
+            sub: googleUser.user_id,
+            state: 'resume-state',
+            iat: 1,
+            exp: 2,
+            purpose: 'link-proof',
+            decision: 'link',
+            linked_user_id: 'auth0|old',
+          },
+          SESSION_TOKEN_SECRET,
+        ),
+    ],
+    [
+      'a token for another state',
+      () =>
+        linkProof({
+          sub: googleUser.user_id,
+          state: 'other-state',
+          decision: 'link',
+          linked_user_id: 'auth0|old',
+        }),
+    ],
+    [
+      'a token for another user',
+      () =>
+        linkProof({
+          sub: 'auth0|mallory',
+          state: 'resume-state',
+          decision: 'link',
+          linked_user_id: 'auth0|old',
+        }),
+    ],
+    [
+      'an alg:none token',
+      (t: string) => `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${t.split('.')[1]}.`,
+    ],
+    [
+      'a link request replayed as proof',
+      () =>
+        linkProof({
+          sub: googleUser.user_id,
+          state: 'resume-state',
+          purpose: 'link-request',
+          decision: 'link',
+          linked_user_id: 'auth0|old',
+        }),
+    ],
+  ])('links nothing and completes the login for %s', async (_, make) => {
+    const fake = tenantWithPasswordUser();
+    const valid = linkProof({
+      sub: googleUser.user_id,
+      state: 'resume-state',
+      decision: 'link',
+      linked_user_id: 'auth0|old',
+    });
+    const { outcome } = await continueWith(fake, make(valid));
+    expect(outcome.primaryUserId).toBeUndefined();
+    expect(outcome.denied).toBeUndefined();
+    expect(fake.callsTo('link')).toBe(0);
+  });
+
+  it('re-checks the candidate and refuses one whose email is no longer verified', async () => {
+    const fake = tenantWithPasswordUser();
+    const candidate = fake.users.get('auth0|old');
+    if (candidate) candidate.email_verified = false;
+    const { outcome } = await continueWith(
+      fake,
+      linkProof({
+        sub: googleUser.user_id,
+        state: 'resume-state',
+        decision: 'link',
+        linked_user_id: 'auth0|old',
+      }),
+    );
+    expect(outcome.primaryUserId).toBeUndefined();
+    expect(fake.callsTo('link')).toBe(0);
+  });
+
+  it('refuses a proof naming a user with another email', async () => {
+    const fake = tenantWithPasswordUser().seed(
+      managementUser('auth0|bob', { email: 'bob@example.com', created_at: OLD }),
+    );
+    const { outcome } = await continueWith(
+      fake,
+      linkProof({
+        sub: googleUser.user_id,
+        state: 'resume-state',
+        decision: 'link',
+        linked_user_id: 'auth0|bob',
+      }),
+    );
+    expect(outcome.primaryUserId).toBeUndefined();
+    expect(fake.users.has('auth0|bob')).toBe(true);
+  });
+
+  it('records "don\'t ask again" in app_metadata', async () => {
+    const fake = tenantWithPasswordUser();
+    const { outcome } = await continueWith(
+      fake,
+      linkProof({ sub: googleUser.user_id, state: 'resume-state', decision: 'never' }),
+    );
+    expect(outcome.appMetadata).toEqual({ account_linking: { declined: ['auth0|old'] } });
+    expect(outcome.userMetadata).toEqual({});
+  });
+
+  it('records nothing for "not now"', async () => {
+    const fake = tenantWithPasswordUser();
+    const { outcome } = await continueWith(
+      fake,
+      linkProof({ sub: googleUser.user_id, state: 'resume-state', decision: 'not-now' }),
+    );
+    expect(outcome.appMetadata).toEqual({});
+    expect(fake.calls).toEqual([]);
+  });
+});
+
+describe('Management API failures never break a login', () => {
+  it('waits for Retry-After on 429 and then links', async () => {
+    const fake = tenantWithPasswordUser();
+    fake.failNext('users-by-email', { status: 429, headers: { 'retry-after': '0.05' } });
+    const { outcome } = await login(fake, { user: googleUser, secrets: secrets(fake) });
+    expect(outcome.primaryUserId).toBe('auth0|old');
+    expect(fake.callsTo('users-by-email')).toBe(2);
+  });
+
+  it.each(['token', 'users-by-email', 'patch-user', 'link'] as const)(
+    'logs in unlinked with a consistent state when %s keeps failing with 503',
+    async (route) => {
+      const fake = tenantWithPasswordUser({ plan: 'pro' });
+      fake.failNext(route, { status: 503 }, { status: 503 }, { status: 503 });
+      const { outcome, decisions } = await login(fake, {
+        user: { ...googleUser, user_metadata: { plan: 'pro' } },
+        secrets: secrets(fake),
+      });
+      expect(outcome.denied).toBeUndefined();
+      expect(outcome.primaryUserId).toBeUndefined();
+      expect(fake.users.has('google-oauth2|1001')).toBe(true);
+      expect(decisions.at(-1)).toMatchObject({ decision: 'unlinked', reason: 'management_error' });
+      const repaired = await login(fake, {
+        user: { ...googleUser, user_metadata: { plan: 'pro' } },
+        secrets: secrets(fake),
+      });
+      expect(repaired.outcome.primaryUserId).toBe('auth0|old');
+      expect(fake.users.get('auth0|old')?.user_metadata).toMatchObject({ plan: 'pro' });
+    },
+  );
+
+  it.each(['token', 'users-by-email', 'patch-user', 'link'] as const)(
+    'logs in unlinked when %s answers malformed JSON',
+    async (route) => {
+      const fake = tenantWithPasswordUser({ plan: 'pro' });
+      fake.failNext(route, { malformed: true });
+      const { outcome } = await login(fake, {
+        user: { ...googleUser, user_metadata: { plan: 'pro' } },
+        secrets: secrets(fake),
+      });
+      expect(outcome.denied).toBeUndefined();
+      expect(outcome.primaryUserId).toBeUndefined();
+    },
+  );
+
+  it('retries a request that times out', async () => {
+    const fake = tenantWithPasswordUser();
+    fake.failNext('users-by-email', { hang: true });
+    const { outcome } = await login(fake, { user: googleUser, secrets: secrets(fake) });
+    expect(outcome.primaryUserId).toBe('auth0|old');
+  }, 15_000);
+});

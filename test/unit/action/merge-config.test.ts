@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../../actions/account-linking/config.ts';
+import { ConfigError } from '../../../actions/account-linking/errors.ts';
+import { planMetadataMerge } from '../../../actions/account-linking/merge.ts';
+import { splitUserId } from '../../../actions/account-linking/users.ts';
+import { managementUser } from '../../support/fake-management.ts';
+
+describe('metadata merge', () => {
+  it('copies only the secondary keys the primary lacks, primary winning conflicts', () => {
+    const primary = managementUser('auth0|p', { user_metadata: { theme: 'dark' } });
+    const secondary = managementUser('google-oauth2|s', { user_metadata: { theme: 'light', plan: 'pro' } });
+    expect(planMetadataMerge(primary, secondary, [])).toEqual({ user_metadata: { plan: 'pro' } });
+  });
+
+  it('copies app_metadata only for the listed keys', () => {
+    const primary = managementUser('auth0|p');
+    const secondary = managementUser('google-oauth2|s', {
+      app_metadata: { roles: ['admin'], customer_id: 'c1' },
+    });
+    expect(planMetadataMerge(primary, secondary, ['customer_id'])).toEqual({
+      app_metadata: { customer_id: 'c1' },
+    });
+  });
+
+  it('returns nothing rather than an empty object when nothing changes', () => {
+    const primary = managementUser('auth0|p', { user_metadata: { a: 1 } });
+    expect(
+      planMetadataMerge(primary, managementUser('github|s', { user_metadata: { a: 2 } }), []),
+    ).toBeUndefined();
+  });
+});
+
+describe('user ids', () => {
+  it('splits provider-local ids on the first bar only', () => {
+    expect(splitUserId('samlp|acme|jdoe')).toEqual({ provider: 'samlp', user_id: 'acme|jdoe' });
+  });
+});
+
+describe('configuration', () => {
+  const valid = { AUTH0_DOMAIN: 'tenant.example.com', AUTH0_CLIENT_ID: 'id', AUTH0_CLIENT_SECRET: 'secret' };
+
+  it.each([
+    [{ AUTH0_DOMAIN: '' }, 'AUTH0_DOMAIN'],
+    [{ AUTH0_DOMAIN: 'https://tenant.example.com' }, 'AUTH0_DOMAIN'],
+    [{ AUTH0_CLIENT_SECRET: ' ' }, 'AUTH0_CLIENT_SECRET'],
+    [{ CONSENT_URL: 'https://x.example/consent' }, 'SESSION_TOKEN_SECRET'],
+    [{ CONSENT_URL: 'https://x.example/consent', SESSION_TOKEN_SECRET: 'short' }, 'SESSION_TOKEN_SECRET'],
+    [{ CONSENT_URL: 'javascript:alert(1)', SESSION_TOKEN_SECRET: 'x'.repeat(32) }, 'CONSENT_URL'],
+    [{ CHECK_ON: 'sometimes' }, 'CHECK_ON'],
+    [{ DRY_RUN: 'yes' }, 'DRY_RUN'],
+  ])('rejects %j naming %s', (override, secret) => {
+    const attempt = () => parseConfig({ ...valid, ...override });
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(expect.objectContaining({ secret }));
+  });
+
+  it('reads lists, the wildcard and defaults', () => {
+    const config = parseConfig({ ...valid, AUTO_LINK_CONNECTIONS: ' *, github', SKIP_CLIENT_IDS: 'a, b' });
+    expect(config).toMatchObject({
+      autoLinkConnections: '*',
+      skipClientIds: ['a', 'b'],
+      checkOn: 'every-login',
+      dryRun: false,
+      consentUrl: undefined,
+    });
+  });
+});

@@ -1,0 +1,157 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../../actions/account-linking/config.ts';
+import {
+  choosePrimary,
+  decideLink,
+  filterLinkCandidates,
+  isInteractive,
+  isVerifiedEmailUser,
+  type LoginFacts,
+  sameEmail,
+} from '../../../actions/account-linking/policy.ts';
+import { managementUser } from '../../support/fake-management.ts';
+
+const config = (extra: Record<string, string> = {}) =>
+  parseConfig({
+    AUTH0_DOMAIN: 'tenant.example.com',
+    AUTH0_CLIENT_ID: 'id',
+    AUTH0_CLIENT_SECRET: 'secret',
+    CONSENT_URL: 'https://link.example.com/consent',
+    SESSION_TOKEN_SECRET: 'x'.repeat(32),
+    AUTO_LINK_CONNECTIONS: 'Username-Password-Authentication,google-oauth2',
+    ...extra,
+  });
+
+const older = managementUser('auth0|old', { created_at: '2020-01-01T00:00:00.000Z' });
+const current = managementUser('google-oauth2|new', { created_at: '2025-01-01T00:00:00.000Z' });
+const facts = (overrides: Partial<LoginFacts> = {}): LoginFacts => ({
+  user: current,
+  connection: 'google-oauth2',
+  clientId: 'app',
+  loginsCount: 1,
+  interactive: true,
+  ...overrides,
+});
+
+describe('email equality', () => {
+  it.each([
+    ['Alice@Example.com', 'alice@example.com', true],
+    ['alice+x@example.com', 'alice@example.com', false],
+    ['a.lice@gmail.com', 'alice@gmail.com', false],
+    ['\u0430lice@example.com', 'alice@example.com', false],
+    ['\u212Aate@example.com', 'kate@example.com', false],
+    [' alice@example.com', 'alice@example.com', false],
+  ])('treats %j and %j as the same email: %s', (a, b, same) => {
+    expect(sameEmail(a, b)).toBe(same);
+  });
+});
+
+describe('verified email', () => {
+  it.each([true, 'true', 1, undefined])('counts only the boolean true as verified (%j)', (flag) => {
+    expect(isVerifiedEmailUser(managementUser('auth0|a', { email_verified: flag }))).toBe(flag === true);
+  });
+});
+
+describe('candidates', () => {
+  it('drops the current user, unverified, blocked, other-email and already-linked users', () => {
+    const linkedAlready = {
+      ...current,
+      identities: [...(current.identities ?? []), { provider: 'github', user_id: '7', connection: 'github' }],
+    };
+    const found = [
+      linkedAlready,
+      managementUser('auth0|unverified', { email_verified: false }),
+      managementUser('auth0|blocked', { blocked: true }),
+      managementUser('auth0|other', { email: 'bob@example.com' }),
+      managementUser('github|7'),
+      older,
+    ];
+    expect(filterLinkCandidates(linkedAlready, found).map((user) => user.user_id)).toEqual(['auth0|old']);
+  });
+
+  it('drops candidates the user declined with "don\'t ask again"', () => {
+    const declining = { ...current, app_metadata: { account_linking: { declined: ['auth0|old'] } } };
+    expect(filterLinkCandidates(declining, [older])).toEqual([]);
+  });
+
+  it('finds a candidate whose stored email differs only in ASCII case', () => {
+    const upper = { ...current, email: 'Alice@Example.COM' };
+    expect(filterLinkCandidates(upper, [older])).toHaveLength(1);
+  });
+});
+
+describe('primary choice', () => {
+  it('chooses the oldest account, then the smallest user id on a tie', () => {
+    const twin = managementUser('auth0|aaa', { created_at: older.created_at });
+    expect(choosePrimary([current, older, twin]).user_id).toBe('auth0|aaa');
+  });
+
+  it('never lets a newer account absorb an older one', () => {
+    const decision = decideLink(facts(), [older], config());
+    expect(decision).toMatchObject({
+      kind: 'link',
+      primary: { user_id: 'auth0|old' },
+      secondary: { user_id: 'google-oauth2|new' },
+    });
+  });
+});
+
+describe('decision', () => {
+  it('links silently when both connections are trusted', () => {
+    expect(decideLink(facts(), [older], config()).kind).toBe('link');
+  });
+
+  it('asks when the login connection is not trusted', () => {
+    const decision = decideLink(facts({ connection: 'acme-oidc' }), [older], config());
+    expect(decision).toMatchObject({ kind: 'ask', reason: 'connection_not_trusted' });
+  });
+
+  it('asks instead of linking into a primary holding an identity with another email', () => {
+    const trojan = {
+      ...older,
+      identities: [
+        ...(older.identities ?? []),
+        {
+          provider: 'github',
+          user_id: '9',
+          connection: 'github',
+          profileData: { email: 'mallory@example.com' },
+        },
+      ],
+    };
+    expect(decideLink(facts(), [trojan], config())).toMatchObject({
+      kind: 'ask',
+      reason: 'foreign_identity_on_primary',
+    });
+  });
+
+  it('never links a non-ASCII email silently', () => {
+    const user = { ...current, email: 'jos\u00e9@example.com' };
+    expect(decideLink(facts({ user }), [{ ...older, email: user.email }], config())).toMatchObject({
+      kind: 'ask',
+      reason: 'non_ascii_email',
+    });
+  });
+
+  it('logs in unlinked when consent is needed in a non-interactive flow', () => {
+    expect(decideLink(facts({ connection: 'acme-oidc', interactive: false }), [older], config())).toEqual({
+      kind: 'skip',
+      reason: 'not_interactive',
+    });
+  });
+
+  it('logs in unlinked when consent is needed and no CONSENT_URL is set', () => {
+    const noConsent = config({ CONSENT_URL: '', SESSION_TOKEN_SECRET: '' });
+    expect(decideLink(facts({ connection: 'acme-oidc' }), [older], noConsent)).toEqual({
+      kind: 'skip',
+      reason: 'consent_unavailable',
+    });
+  });
+
+  it('treats only OIDC protocols without prompt=none as interactive', () => {
+    expect(isInteractive('oidc-basic-profile', [])).toBe(true);
+    expect(isInteractive('oidc-basic-profile', ['none'])).toBe(false);
+    expect(isInteractive('oauth2-refresh-token', [])).toBe(false);
+    expect(isInteractive(undefined, [])).toBe(false);
+  });
+});
