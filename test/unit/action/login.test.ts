@@ -376,13 +376,19 @@ describe('consent round trip', () => {
 });
 
 describe('Management API failures never break a login', () => {
-  it('waits for Retry-After on 429 and then links', async () => {
-    const fake = tenantWithPasswordUser();
-    fake.failNext('users-by-email', { status: 429, headers: { 'retry-after': '0.05' } });
-    const { outcome } = await login(fake, { user: googleUser, secrets: secrets(fake) });
-    expect(outcome.primaryUserId).toBe('auth0|old');
-    expect(fake.callsTo('users-by-email')).toBe(2);
-  });
+  it.each(['token', 'users-by-email', 'patch-user', 'link'] as const)(
+    'waits for Retry-After when %s answers 429 and then links',
+    async (route) => {
+      const fake = tenantWithPasswordUser({ plan: 'pro' });
+      fake.failNext(route, { status: 429, headers: { 'retry-after': '0.05' } });
+      const { outcome } = await login(fake, {
+        user: { ...googleUser, user_metadata: { plan: 'pro' } },
+        secrets: secrets(fake),
+      });
+      expect(outcome.primaryUserId).toBe('auth0|old');
+      expect(fake.callsTo(route)).toBe(2);
+    },
+  );
 
   it.each(['token', 'users-by-email', 'patch-user', 'link'] as const)(
     'logs in unlinked with a consistent state when %s keeps failing with 503',
@@ -420,10 +426,18 @@ describe('Management API failures never break a login', () => {
     },
   );
 
-  it('retries a request that times out', async () => {
-    const fake = tenantWithPasswordUser();
-    fake.failNext('users-by-email', { hang: true });
-    const { outcome } = await login(fake, { user: googleUser, secrets: secrets(fake) });
-    expect(outcome.primaryUserId).toBe('auth0|old');
-  }, 15_000);
+  it.each(['token', 'users-by-email', 'patch-user', 'link'] as const)(
+    'retries when %s times out and then links',
+    async (route) => {
+      const fake = tenantWithPasswordUser({ plan: 'pro' });
+      fake.failNext(route, { hang: true });
+      const { outcome } = await login(fake, {
+        user: { ...googleUser, user_metadata: { plan: 'pro' } },
+        secrets: secrets(fake),
+      });
+      expect(outcome.primaryUserId).toBe('auth0|old');
+      expect(fake.users.get('auth0|old')?.user_metadata).toMatchObject({ plan: 'pro' });
+    },
+    15_000,
+  );
 });
