@@ -1,0 +1,193 @@
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { ActionCache } from '../../../actions/runtime/cache.ts';
+import { makePostLoginEvent } from '../../../actions/runtime/event.ts';
+import type { BoundAction } from '../../../emulator/actions-registry.ts';
+import type { ActionRunEvent } from '../../../emulator/events.ts';
+import { PostLoginPipeline } from '../../../emulator/pipeline/run-trigger.ts';
+import { ACTION_BUNDLE, buildAction } from '../../../scripts/build-action.ts';
+import { FakeManagement, managementUser } from '../../support/fake-management.ts';
+
+function bound(name: string, code: string, extra: Partial<BoundAction> = {}): BoundAction {
+  return {
+    binding_id: `bnd_${name}`,
+    action_id: `act_${name}`,
+    name,
+    version_id: `ver_${name}`,
+    version_number: 1,
+    code,
+    runtime: 'node22',
+    dependencies: [],
+    secrets: {},
+    ...extra,
+  };
+}
+
+function pipeline(actions: BoundAction[], options: { timeoutMs?: number } = {}) {
+  const events: ActionRunEvent[] = [];
+  const runner = new PostLoginPipeline({
+    trigger: 'post-login',
+    bound: () => actions,
+    cache: new ActionCache(),
+    record: (event) => events.push(event),
+    ...options,
+  });
+  return { runner, events };
+}
+
+const event = makePostLoginEvent();
+
+describe('post-login pipeline', () => {
+  it('runs the bound Actions in order and accumulates their metadata and claims', async () => {
+    const { runner } = pipeline([
+      bound(
+        'first',
+        `exports.onExecutePostLogin = async (e, api) => { api.user.setAppMetadata('order', ['first']); };`,
+      ),
+      bound(
+        'second',
+        `exports.onExecutePostLogin = async (e, api) => { api.user.setAppMetadata('order', ['first', 'second']); api.idToken.setCustomClaim('https://x/y', 1); };`,
+      ),
+    ]);
+    expect(await runner.run({ event, phase: 'execute' })).toMatchObject({
+      status: 'completed',
+      changes: { appMetadata: { order: ['first', 'second'] }, idTokenClaims: { 'https://x/y': 1 } },
+    });
+  });
+
+  it('stops at a deny and runs no later Action', async () => {
+    const { runner, events } = pipeline([
+      bound('deny', `exports.onExecutePostLogin = async (e, api) => { api.access.deny('not today'); };`),
+      bound('later', `exports.onExecutePostLogin = async () => { console.log('ran'); };`),
+    ]);
+    expect(await runner.run({ event, phase: 'execute' })).toEqual({
+      status: 'failed',
+      error: 'access_denied',
+      description: 'not today',
+    });
+    expect(events.map((run) => run.action)).toEqual(['deny']);
+  });
+
+  it('suspends at a redirect and resumes in the same Action, then runs the rest', async () => {
+    const { runner, events } = pipeline([
+      bound(
+        'redirecting',
+        `
+        exports.onExecutePostLogin = async (e, api) => { api.redirect.sendUserTo('https://consent.example/page', { query: { a: '1' } }); };
+        exports.onContinuePostLogin = async (e, api) => { api.user.setAppMetadata('consented', true); };`,
+      ),
+      bound(
+        'after',
+        `exports.onExecutePostLogin = async (e, api) => { api.user.setAppMetadata('after', true); };`,
+      ),
+    ]);
+    const suspended = await runner.run({ event, phase: 'execute' });
+    expect(suspended).toMatchObject({
+      status: 'redirect',
+      url: 'https://consent.example/page?a=1',
+      actionIndex: 0,
+    });
+    if (suspended.status !== 'redirect') return;
+    const resumed = await runner.run({
+      event,
+      phase: 'continue',
+      fromIndex: suspended.actionIndex,
+      changes: suspended.changes,
+    });
+    expect(resumed).toMatchObject({
+      status: 'completed',
+      changes: { appMetadata: { consented: true, after: true } },
+    });
+    expect(events.map((run) => `${run.action}:${run.phase}`)).toEqual([
+      'redirecting:execute',
+      'redirecting:continue',
+      'after:execute',
+    ]);
+  });
+
+  it('lets Actions require Node built-ins but not undeclared packages', async () => {
+    const { runner } = pipeline([
+      bound(
+        'builtin',
+        `const crypto = require('node:crypto'); exports.onExecutePostLogin = async () => { crypto.randomUUID(); };`,
+      ),
+    ]);
+    expect((await runner.run({ event, phase: 'execute' })).status).toBe('completed');
+    const undeclared = pipeline([
+      bound('pkg', `const jose = require('jose'); exports.onExecutePostLogin = async () => {};`),
+    ]);
+    expect(await undeclared.runner.run({ event, phase: 'execute' })).toMatchObject({
+      status: 'failed',
+      error: 'server_error',
+      description: expect.stringMatching(/Cannot find module 'jose'/),
+    });
+  });
+
+  it('runs module scope once per deployed version, not per execution', async () => {
+    const code = `globalThis.__loads = (globalThis.__loads ?? 0) + 1; exports.onExecutePostLogin = async (e, api) => { api.user.setAppMetadata('loads', globalThis.__loads); };`;
+    const { runner } = pipeline([bound('counted', code)]);
+    await runner.run({ event, phase: 'execute' });
+    expect(await runner.run({ event, phase: 'execute' })).toMatchObject({
+      changes: { appMetadata: { loads: 1 } },
+    });
+  });
+
+  it('fails the login when an execution exceeds its time limit', async () => {
+    const { runner, events } = pipeline(
+      [bound('slow', `exports.onExecutePostLogin = () => new Promise(() => {});`)],
+      { timeoutMs: 50 },
+    );
+    expect(await runner.run({ event, phase: 'execute' })).toMatchObject({
+      status: 'failed',
+      error: 'server_error',
+    });
+    expect(events[0]?.error?.message).toMatch(/Time Exceeded/);
+  });
+
+  it('records each console line of an execution, cut at 256 characters', async () => {
+    const { runner, events } = pipeline([
+      bound(
+        'chatty',
+        `exports.onExecutePostLogin = async () => { console.log('x'.repeat(300)); console.log('done', { ok: true }); };`,
+      ),
+    ]);
+    await runner.run({ event, phase: 'execute' });
+    expect(events[0]?.logs).toEqual(['x'.repeat(256), 'done {"ok":true}']);
+  });
+
+  it('runs the built account-linking Action and links a trusted duplicate', async () => {
+    await buildAction();
+    const fake = new FakeManagement().seed(
+      managementUser('auth0|old', { created_at: '2020-01-01T00:00:00.000Z' }),
+      managementUser('google-oauth2|1', { created_at: '2025-01-01T00:00:00.000Z' }),
+    );
+    const secrets = {
+      AUTH0_DOMAIN: fake.domain,
+      AUTH0_CLIENT_ID: 'id',
+      AUTH0_CLIENT_SECRET: 'secret',
+      AUTO_LINK_CONNECTIONS: '*',
+    };
+    const { runner, events } = pipeline([
+      bound('account-linking', await readFile(ACTION_BUNDLE, 'utf8'), { secrets }),
+    ]);
+    const login = makePostLoginEvent({
+      user: {
+        user_id: 'google-oauth2|1',
+        email: 'alice@example.com',
+        email_verified: true,
+        created_at: '2025-01-01T00:00:00.000Z',
+      },
+    });
+    const originalFetch = globalThis.fetch;
+    globalThis.fetch = fake.fetch;
+    try {
+      expect(await runner.run({ event: login, phase: 'execute' })).toMatchObject({
+        status: 'completed',
+        changes: { primaryUserId: 'auth0|old' },
+      });
+    } finally {
+      globalThis.fetch = originalFetch;
+    }
+    expect(events[0]?.logs.at(-1)).toMatch(/^account-linking \{"decision":"linked"/);
+  });
+});
