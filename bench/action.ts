@@ -6,7 +6,7 @@ import { onExecutePostLogin } from '../actions/account-linking/index.ts';
 import { createPostLoginApi } from '../actions/runtime/api.ts';
 import { ActionCache } from '../actions/runtime/cache.ts';
 import { makePostLoginEvent, type PostLoginEventOverrides } from '../actions/runtime/event.ts';
-import { ACTION_BUNDLE, buildAction } from '../scripts/build-action.ts';
+import { ACTION_BUILD_OPTIONS, ACTION_BUNDLE, buildAction } from '../scripts/build-action.ts';
 import { FakeManagement, managementUser } from '../test/support/fake-management.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -26,11 +26,7 @@ async function sdkBundleBytes(): Promise<number> {
   await build({
     stdin: { contents: "export { ManagementClient } from 'auth0';", resolveDir: ROOT },
     outfile,
-    bundle: true,
-    format: 'cjs',
-    platform: 'node',
-    target: 'node18',
-    minify: true,
+    ...ACTION_BUILD_OPTIONS,
     logLevel: 'silent',
   });
   return statSync(outfile).size;
