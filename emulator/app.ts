@@ -3,7 +3,11 @@ import type { TenantContext, TenantEnv } from './context.ts';
 import { controlRoutes } from './control.ts';
 import { ApiError, reasonPhrase } from './errors.ts';
 import { injectFaults } from './http-guards.ts';
+import { discoveryRoutes } from './login/discovery.ts';
+import { loginRoutes } from './login/routes.ts';
+import { LoginState } from './login/transactions.ts';
 import { managementApi } from './management/index.ts';
+import { authorizationCodeGrant } from './oauth/authorization-code.ts';
 import { tokenRoutes } from './oauth/token.ts';
 
 /** The tenant's HTTP surface; each area is one route module mounted here. */
@@ -14,6 +18,10 @@ export function createTenantApp(tenant: TenantContext): Hono<TenantEnv> {
   app.use('*', injectFaults(tenant));
   app.route('/oauth', tokenRoutes(tenant));
   app.route('/api/v2', managementApi(tenant));
+  const logins = new LoginState();
+  tenant.grants.set('authorization_code', authorizationCodeGrant(logins));
+  app.route('/.well-known', discoveryRoutes(tenant));
+  app.route('/', loginRoutes(tenant, logins));
 
   app.notFound((c) => c.json(new ApiError(404, 'Not Found').toBody(), 404));
   app.onError((error, c) => {

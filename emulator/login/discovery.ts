@@ -1,0 +1,25 @@
+import { Hono } from 'hono';
+import type { TenantContext, TenantEnv } from '../context.ts';
+
+/** OpenID Connect discovery and the JWKS that verify ID tokens. */
+export function discoveryRoutes(tenant: TenantContext): Hono<TenantEnv> {
+  const app = new Hono<TenantEnv>();
+  app.get('/openid-configuration', (c) =>
+    c.json({
+      issuer: tenant.issuer,
+      authorization_endpoint: `${tenant.issuer}authorize`,
+      token_endpoint: `${tenant.issuer}oauth/token`,
+      jwks_uri: `${tenant.issuer}.well-known/jwks.json`,
+      end_session_endpoint: `${tenant.issuer}v2/logout`,
+      response_types_supported: ['code'],
+      grant_types_supported: ['authorization_code', 'client_credentials'],
+      subject_types_supported: ['public'],
+      id_token_signing_alg_values_supported: ['RS256'],
+      code_challenge_methods_supported: ['S256'],
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+      scopes_supported: ['openid', 'profile', 'email'],
+    }),
+  );
+  app.get('/jwks.json', (c) => c.json(tenant.tokens.jwks()));
+  return app;
+}

@@ -1,0 +1,48 @@
+import type { AuthorizeTransaction } from './transactions.ts';
+
+export const escapeHtml = (value: string): string =>
+  value.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
+  );
+
+const STYLE = `body{font:16px system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem;color:#1d2330}
+form{border:1px solid #d5d9e0;border-radius:8px;padding:1rem;margin:1rem 0}label{display:block;margin:.5rem 0}
+input[type=email],input[type=password],select{width:100%;padding:.4rem;box-sizing:border-box}
+button{padding:.5rem 1rem;margin-top:.5rem}.error{color:#a4161a}`;
+
+/** The local tenant's own login page: no external assets, no JavaScript. */
+export function loginPage(
+  transaction: AuthorizeTransaction,
+  socialConnections: string[],
+  error?: string,
+): string {
+  const state = escapeHtml(transaction.id);
+  const hint = escapeHtml(transaction.loginHint ?? '');
+  const only = transaction.connection;
+  const database = only === undefined || only === 'Username-Password-Authentication';
+  const social = socialConnections.filter((name) => only === undefined || only === name);
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Log in (local tenant)</title>
+<style>${STYLE}</style></head><body><h1>Log in</h1>
+${error === undefined ? '' : `<p class="error" role="alert">${escapeHtml(error)}</p>`}
+${
+  database
+    ? `<form method="post" action="/u/login"><h2>Email and password</h2>
+<input type="hidden" name="state" value="${state}"><input type="hidden" name="connection" value="Username-Password-Authentication">
+<label>Email <input type="email" name="email" value="${hint}" required></label>
+<label>Password <input type="password" name="password" required></label>
+<label><input type="checkbox" name="signup" value="true"> Create a new account</label>
+<button type="submit">Continue</button></form>`
+    : ''
+}
+${social
+  .map(
+    (name) => `<form method="post" action="/u/login"><h2>${escapeHtml(name)} (simulated)</h2>
+<input type="hidden" name="state" value="${state}"><input type="hidden" name="connection" value="${escapeHtml(name)}">
+<label>Email the provider returns <input type="email" name="email" value="${hint}" required></label>
+<label><input type="checkbox" name="email_verified" value="true" checked> The provider says the email is verified</label>
+<button type="submit">Continue with ${escapeHtml(name)}</button></form>`,
+  )
+  .join('\n')}
+</body></html>`;
+}

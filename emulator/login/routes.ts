@@ -1,0 +1,273 @@
+import type { Context } from 'hono';
+import { Hono } from 'hono';
+import { ActionCache } from '../../actions/runtime/cache.ts';
+import type { TenantContext, TenantEnv } from '../context.ts';
+import { hashPassword, verifyPassword } from '../passwords.ts';
+import { type PipelineChanges, PostLoginPipeline } from '../pipeline/run-trigger.ts';
+import { buildLoginEvent, type IncomingRequest } from './event.ts';
+import { escapeHtml, loginPage } from './page.ts';
+import type { LoginState, SuspendedLogin } from './transactions.ts';
+
+const DATABASE = 'Username-Password-Authentication';
+type Ctx = Context<TenantEnv>;
+type Login = Omit<SuspendedLogin, 'actionIndex' | 'changes'>;
+
+/** `/authorize`, the login page, and `/continue`: the browser side of a login, running the post-login Actions. */
+export function loginRoutes(tenant: TenantContext, state: LoginState): Hono<TenantEnv> {
+  const app = new Hono<TenantEnv>();
+  const pipeline = new PostLoginPipeline({
+    trigger: 'post-login',
+    bound: () => tenant.store.actions.boundActions('post-login'),
+    cache: new ActionCache(tenant.now),
+    record: (event) => tenant.events.record(event),
+    now: tenant.now,
+  });
+  const socialConnections = () =>
+    tenant.store
+      .listConnections()
+      .filter((connection) => connection.name !== DATABASE)
+      .map((connection) => connection.name);
+
+  app.get('/authorize', (c) => {
+    const q = c.req.query();
+    const client = q.client_id === undefined ? undefined : tenant.store.getClient(q.client_id);
+    if (client === undefined) return c.html(errorPage('Unknown client: check client_id.'), 400);
+    if (q.redirect_uri === undefined || !client.callbacks.includes(q.redirect_uri)) {
+      return c.html(
+        errorPage('Callback URL mismatch: redirect_uri is not an allowed callback of this client.'),
+        400,
+      );
+    }
+    const back = (error: string, description: string) =>
+      c.redirect(errorUrl(q.redirect_uri ?? '', error, description, q.state));
+    if (q.response_type !== 'code')
+      return back('unsupported_response_type', 'Only response_type=code is supported');
+    if (q.code_challenge !== undefined && q.code_challenge_method !== 'S256') {
+      return back('invalid_request', 'code_challenge_method must be S256');
+    }
+    if (client.token_endpoint_auth_method === 'none' && q.code_challenge === undefined) {
+      return back('invalid_request', 'Public clients must use PKCE (code_challenge)');
+    }
+    const prompt = (q.prompt ?? '').split(' ').filter(Boolean);
+    // The local tenant keeps no SSO session yet, so a silent login can never succeed.
+    if (prompt.includes('none')) return back('login_required', 'Login required');
+    const transaction = state.begin({
+      clientId: client.client_id,
+      redirectUri: q.redirect_uri,
+      state: q.state,
+      nonce: q.nonce,
+      codeChallenge: q.code_challenge,
+      scope: q.scope ?? 'openid',
+      connection: q.connection,
+      loginHint: q.login_hint,
+      prompt,
+      query: q,
+    });
+    return c.redirect(`/u/login?state=${encodeURIComponent(transaction.id)}`);
+  });
+
+  app.get('/u/login', (c) => {
+    const transaction = state.transaction(c.req.query('state'));
+    if (transaction === undefined)
+      return c.html(errorPage('This login has expired: start again from the application.'), 400);
+    return c.html(loginPage(transaction, socialConnections()));
+  });
+
+  app.post('/u/login', async (c) => {
+    const form = await formOf(c);
+    const transaction = state.transaction(form.state);
+    if (transaction === undefined)
+      return c.html(errorPage('This login has expired: start again from the application.'), 400);
+    const connection = form.connection ?? '';
+    const retry = (message: string) => c.html(loginPage(transaction, socialConnections(), message), 400);
+    if (transaction.connection !== undefined && transaction.connection !== connection)
+      return retry('Use the connection the application asked for.');
+    if (tenant.store.connectionByName(connection) === undefined) return retry('Unknown connection.');
+    const email = (form.email ?? '').trim();
+    if (email === '') return retry('Enter an email address.');
+    const found =
+      connection === DATABASE
+        ? await databaseLogin(tenant, email, form.password ?? '', form.signup === 'true')
+        : socialLogin(tenant, connection, email, form.email_verified === 'true');
+    if (typeof found === 'string') return retry(found);
+    if (found.user.blocked === true) {
+      return c.redirect(
+        errorUrl(transaction.redirectUri, 'access_denied', 'user is blocked', transaction.state),
+      );
+    }
+    tenant.store.users.recordLogin(found.user.user_id, clientIp(c));
+    const login: Login = {
+      transaction,
+      userId: found.user.user_id,
+      identity: { provider: found.identity.provider, user_id: found.identity.user_id },
+      connection,
+      authTime: Math.floor(tenant.now() / 1000),
+    };
+    return runActions(c, login, 'execute', incoming(c, form));
+  });
+
+  const resume = async (c: Ctx) => {
+    const form = c.req.method === 'POST' ? await formOf(c) : {};
+    const suspended = state.resume(c.req.query('state') ?? form.state);
+    if (suspended === undefined) {
+      return c.json(
+        { error: 'invalid_request', error_description: 'The state is unknown or was already used.' },
+        400,
+      );
+    }
+    const { actionIndex, changes, ...login } = suspended;
+    return runActions(c, login, 'continue', incoming(c, form), actionIndex, changes);
+  };
+  app.get('/continue', resume);
+  app.post('/continue', resume);
+
+  async function runActions(
+    c: Ctx,
+    login: Login,
+    phase: 'execute' | 'continue',
+    request: IncomingRequest,
+    fromIndex?: number,
+    changes?: PipelineChanges,
+  ) {
+    const { transaction } = login;
+    const event = buildLoginEvent(tenant, transaction, login.userId, login.connection, request);
+    const result = await pipeline.run({ event, phase, fromIndex, changes });
+    if (result.status === 'failed') {
+      state.finish(transaction.id);
+      return c.redirect(
+        errorUrl(transaction.redirectUri, result.error, result.description, transaction.state),
+      );
+    }
+    if (result.status === 'redirect') {
+      const resumeState = state.suspend({
+        ...login,
+        actionIndex: result.actionIndex,
+        changes: result.changes,
+      });
+      const target = new URL(result.url);
+      target.searchParams.set('state', resumeState);
+      return c.redirect(target.toString());
+    }
+    return complete(c, login, result.changes);
+  }
+
+  function complete(c: Ctx, login: Login, changes: PipelineChanges) {
+    const { transaction } = login;
+    state.finish(transaction.id);
+    let subject = login.userId;
+    if (changes.primaryUserId !== undefined) {
+      const primary = tenant.store.users.get(changes.primaryUserId);
+      const holds = primary?.identities.some(
+        (identity) =>
+          identity.provider === login.identity.provider && identity.user_id === login.identity.user_id,
+      );
+      if (primary === undefined || holds !== true) {
+        return c.redirect(
+          errorUrl(transaction.redirectUri, 'access_denied', 'Invalid primary user', transaction.state),
+        );
+      }
+      subject = primary.user_id;
+    }
+    // Deferred metadata lands once, on the user the Actions saw (or the primary it was linked into).
+    const target = tenant.store.users.get(login.userId) !== undefined ? login.userId : subject;
+    const patch = {
+      ...(Object.keys(changes.appMetadata).length > 0 ? { app_metadata: changes.appMetadata } : {}),
+      ...(Object.keys(changes.userMetadata).length > 0 ? { user_metadata: changes.userMetadata } : {}),
+    };
+    if (Object.keys(patch).length > 0) tenant.store.users.update(target, patch);
+    const code = state.issueCode({
+      clientId: transaction.clientId,
+      redirectUri: transaction.redirectUri,
+      codeChallenge: transaction.codeChallenge,
+      nonce: transaction.nonce,
+      scope: transaction.scope,
+      userId: subject,
+      authTime: login.authTime,
+      idTokenClaims: changes.idTokenClaims,
+      expiresAt: tenant.now() + 60_000,
+    });
+    const url = new URL(transaction.redirectUri);
+    url.searchParams.set('code', code);
+    if (transaction.state !== undefined) url.searchParams.set('state', transaction.state);
+    return c.redirect(url.toString());
+  }
+
+  return app;
+}
+
+async function databaseLogin(tenant: TenantContext, rawEmail: string, password: string, signup: boolean) {
+  const email = rawEmail.toLowerCase();
+  const users = tenant.store.users;
+  const found = users.findByConnectionEmail(DATABASE, email);
+  if (signup) {
+    if (found !== undefined) return 'An account with this email already exists: log in instead.';
+    if (password.length < 8) return 'Choose a password of at least 8 characters.';
+    const user = users.create({
+      connection: DATABASE,
+      email,
+      email_verified: false,
+      password_hash: await hashPassword(password),
+    });
+    return { user, identity: user.identities[0] ?? missingIdentity() };
+  }
+  const hash = found === undefined ? undefined : users.passwordHash(found.identity);
+  if (found === undefined || hash === undefined || !(await verifyPassword(password, hash)))
+    return 'Wrong email or password.';
+  return found;
+}
+
+/** A simulated provider: the tester chooses the email and whether the provider asserts it is verified. */
+function socialLogin(tenant: TenantContext, connection: string, email: string, verified: boolean) {
+  const users = tenant.store.users;
+  const found = users.findByConnectionEmail(connection, email);
+  if (found === undefined) {
+    const user = users.create({ connection, email, email_verified: verified });
+    return { user, identity: user.identities[0] ?? missingIdentity() };
+  }
+  if (found.user.identities[0] === found.identity && found.user.email_verified !== verified) {
+    users.update(found.user.user_id, { email_verified: verified });
+  }
+  return found;
+}
+
+function missingIdentity(): never {
+  throw new Error('a created user has no identity');
+}
+
+async function formOf(c: Ctx): Promise<Record<string, string>> {
+  const body = await c.req.parseBody();
+  return Object.fromEntries(
+    Object.entries(body).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
+  );
+}
+
+function incoming(c: Ctx, body: Record<string, string>): IncomingRequest {
+  return {
+    method: c.req.method,
+    query: c.req.query(),
+    body,
+    ip: clientIp(c),
+    userAgent: c.req.header('user-agent'),
+  };
+}
+
+function clientIp(c: Ctx): string {
+  return c.env?.incoming?.socket.remoteAddress ?? '127.0.0.1';
+}
+
+function errorUrl(
+  redirectUri: string,
+  error: string,
+  description: string,
+  state: string | undefined,
+): string {
+  const url = new URL(redirectUri);
+  url.searchParams.set('error', error);
+  url.searchParams.set('error_description', description);
+  if (state !== undefined) url.searchParams.set('state', state);
+  return url.toString();
+}
+
+function errorPage(message: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Login error</title></head><body><h1>Login error</h1><p>${escapeHtml(message)}</p></body></html>`;
+}

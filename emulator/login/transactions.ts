@@ -1,0 +1,92 @@
+import { randomBytes } from 'node:crypto';
+import type { PipelineChanges } from '../pipeline/run-trigger.ts';
+
+/** One `/authorize` request, from the login page until the code goes back to the application. */
+export interface AuthorizeTransaction {
+  id: string;
+  clientId: string;
+  redirectUri: string;
+  state: string | undefined;
+  nonce: string | undefined;
+  codeChallenge: string | undefined;
+  scope: string;
+  connection: string | undefined;
+  loginHint: string | undefined;
+  prompt: string[];
+  query: Record<string, string>;
+}
+
+/** A login waiting at `/continue` after an Action redirected the browser. */
+export interface SuspendedLogin {
+  transaction: AuthorizeTransaction;
+  userId: string;
+  identity: { provider: string; user_id: string };
+  connection: string;
+  authTime: number;
+  actionIndex: number;
+  changes: PipelineChanges;
+}
+
+export interface IssuedCode {
+  clientId: string;
+  redirectUri: string;
+  codeChallenge: string | undefined;
+  nonce: string | undefined;
+  scope: string;
+  userId: string;
+  authTime: number;
+  idTokenClaims: Record<string, unknown>;
+  expiresAt: number;
+}
+
+/** Short-lived, single-use values: each `take` removes what it returns, so nothing can be replayed. */
+export class LoginState {
+  readonly #transactions = new Map<string, AuthorizeTransaction>();
+  readonly #suspended = new Map<string, SuspendedLogin>();
+  readonly #codes = new Map<string, IssuedCode>();
+
+  begin(transaction: Omit<AuthorizeTransaction, 'id'>): AuthorizeTransaction {
+    const started = { ...transaction, id: opaque() };
+    this.#transactions.set(started.id, started);
+    return started;
+  }
+
+  transaction(id: string | undefined): AuthorizeTransaction | undefined {
+    return id === undefined ? undefined : this.#transactions.get(id);
+  }
+
+  finish(id: string): void {
+    this.#transactions.delete(id);
+  }
+
+  suspend(login: SuspendedLogin): string {
+    const state = opaque();
+    this.#suspended.set(state, login);
+    return state;
+  }
+
+  resume(state: string | undefined): SuspendedLogin | undefined {
+    return take(this.#suspended, state);
+  }
+
+  issueCode(code: IssuedCode): string {
+    const value = opaque();
+    this.#codes.set(value, code);
+    return value;
+  }
+
+  redeemCode(value: string | undefined): IssuedCode | undefined {
+    return take(this.#codes, value);
+  }
+}
+
+function take<T>(map: Map<string, T>, key: string | undefined): T | undefined {
+  if (key === undefined) return undefined;
+  const value = map.get(key);
+  map.delete(key);
+  return value;
+}
+
+function opaque(): string {
+  return randomBytes(24).toString('base64url');
+}

@@ -1,0 +1,61 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { OAuthError } from '../errors.ts';
+import type { LoginState } from '../login/transactions.ts';
+import type { GrantHandler } from './grants.ts';
+
+const ID_TOKEN_LIFETIME_SECONDS = 36_000;
+const ACCESS_TOKEN_LIFETIME_SECONDS = 86_400;
+
+/** `grant_type=authorization_code`: a single-use code bound to the client, redirect_uri and PKCE challenge. */
+export function authorizationCodeGrant(state: LoginState): GrantHandler {
+  return async ({ params, client, authenticated }, tenant) => {
+    const code = state.redeemCode(params.code);
+    const invalid = (description: string) => new OAuthError(403, 'invalid_grant', description);
+    if (code === undefined || code.expiresAt < tenant.now()) throw invalid('Invalid authorization code');
+    if (code.clientId !== client.client_id) throw invalid('Invalid authorization code');
+    if (code.redirectUri !== params.redirect_uri)
+      throw invalid('Redirect URI does not match the authorization request');
+    if (code.codeChallenge !== undefined) {
+      if (!verifierMatches(params.code_verifier, code.codeChallenge))
+        throw invalid('Failed to verify code verifier');
+    } else if (!authenticated) {
+      throw new OAuthError(401, 'invalid_client', 'Client authentication is required without PKCE');
+    }
+    const user = tenant.store.users.get(code.userId);
+    if (user === undefined) throw invalid('The user no longer exists');
+    const idToken = await tenant.tokens.sign(
+      {
+        ...code.idTokenClaims,
+        email: user.email,
+        email_verified: user.email_verified,
+        name: user.name,
+        nickname: user.nickname,
+        auth_time: code.authTime,
+        ...(code.nonce === undefined ? {} : { nonce: code.nonce }),
+      },
+      { audience: client.client_id, subject: user.user_id, expiresInSeconds: ID_TOKEN_LIFETIME_SECONDS },
+    );
+    const accessToken = await tenant.tokens.sign(
+      { scope: code.scope, azp: client.client_id },
+      {
+        audience: `${tenant.issuer}userinfo`,
+        subject: user.user_id,
+        expiresInSeconds: ACCESS_TOKEN_LIFETIME_SECONDS,
+      },
+    );
+    return {
+      access_token: accessToken,
+      id_token: idToken,
+      token_type: 'Bearer',
+      expires_in: ACCESS_TOKEN_LIFETIME_SECONDS,
+      scope: code.scope,
+    };
+  };
+}
+
+function verifierMatches(verifier: string | undefined, challenge: string): boolean {
+  if (verifier === undefined) return false;
+  const computed = Buffer.from(createHash('sha256').update(verifier).digest('base64url'));
+  const expected = Buffer.from(challenge);
+  return computed.length === expected.length && timingSafeEqual(computed, expected);
+}

@@ -1,0 +1,253 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { signHs256 } from '../../../actions/runtime/redirect-token.ts';
+import { ACTION_BUNDLE, buildAction } from '../../../scripts/build-action.ts';
+import { startTestTenant, type TestTenant } from '../../support/tenant.ts';
+
+const CALLBACK = 'https://app.test/callback';
+const CONSENT_URL = 'https://consent.test/consent';
+const SESSION_TOKEN_SECRET = 'integration-session-token-secret-0123456789';
+const OLD = '2020-01-01T00:00:00.000Z';
+
+let tenant: TestTenant;
+let managementToken: string;
+let app: { client_id: string; client_secret: string };
+let actionClient: { client_id: string; client_secret: string };
+
+async function api<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+  const response = await fetch(`${tenant.url}/api/v2${path}`, {
+    method,
+    headers: { authorization: `Bearer ${managementToken}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+}
+
+async function deployAction(secrets: Record<string, string>): Promise<void> {
+  const created = await api<{ id: string }>('POST', '/actions/actions', {
+    name: `account-linking-${randomBytes(4).toString('hex')}`,
+    code: await readFile(ACTION_BUNDLE, 'utf8'),
+    runtime: 'node22',
+    supported_triggers: [{ id: 'post-login', version: 'v3' }],
+    secrets: Object.entries(secrets).map(([name, value]) => ({ name, value })),
+  });
+  for (let attempt = 0; attempt < 50; attempt++) {
+    if ((await api('POST', `/actions/actions/${created.body.id}/deploy`)).status < 300) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const action = await api<{ name: string }>('GET', `/actions/actions/${created.body.id}`);
+  const bound = await api('PATCH', '/actions/triggers/post-login/bindings', {
+    bindings: [{ ref: { type: 'action_name', value: action.body.name }, display_name: action.body.name }],
+  });
+  expect(bound.status).toBe(200);
+}
+
+function actionSecrets(extra: Record<string, string>): Record<string, string> {
+  return {
+    AUTH0_DOMAIN: tenant.domain,
+    AUTH0_CLIENT_ID: actionClient.client_id,
+    AUTH0_CLIENT_SECRET: actionClient.client_secret,
+    ...extra,
+  };
+}
+
+/** Drives /authorize and the login page like a browser with JavaScript off; returns where the tenant sent it. */
+async function loginWith(connection: string, email: string) {
+  const verifier = randomBytes(32).toString('base64url');
+  const query = new URLSearchParams({
+    client_id: app.client_id,
+    redirect_uri: CALLBACK,
+    response_type: 'code',
+    scope: 'openid email',
+    state: 'app-state',
+    nonce: 'app-nonce',
+    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+    code_challenge_method: 'S256',
+  });
+  const authorize = await fetch(`${tenant.url}/authorize?${query}`, { redirect: 'manual' });
+  const loginUrl = new URL(authorize.headers.get('location') ?? '', tenant.url);
+  const page = await fetch(loginUrl);
+  expect(await page.text()).toContain('<form method="post" action="/u/login">');
+  const submitted = await fetch(`${tenant.url}/u/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    body: new URLSearchParams({
+      state: loginUrl.searchParams.get('state') ?? '',
+      connection,
+      email,
+      email_verified: 'true',
+    }),
+  });
+  return { location: new URL(submitted.headers.get('location') ?? ''), verifier };
+}
+
+async function exchange(location: URL, verifier: string): Promise<Record<string, unknown>> {
+  expect(location.searchParams.get('state')).toBe('app-state');
+  const response = await fetch(`${tenant.url}/oauth/token`, {
+    method: 'POST',
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      code: location.searchParams.get('code') ?? '',
+      redirect_uri: CALLBACK,
+      client_id: app.client_id,
+      client_secret: app.client_secret,
+      code_verifier: verifier,
+    }),
+  });
+  const tokens = (await response.json()) as { id_token: string };
+  expect(response.status).toBe(200);
+  return JSON.parse(Buffer.from(tokens.id_token.split('.')[1] ?? '', 'base64url').toString());
+}
+
+function continueForm(location: URL, proof: Record<string, unknown>, tamper = false) {
+  const iat = Math.floor(Date.now() / 1000);
+  const token = signHs256(
+    { iss: tenant.domain, iat, exp: iat + 120, purpose: 'link-proof', ...proof },
+    SESSION_TOKEN_SECRET,
+  );
+  return fetch(`${tenant.url}/continue`, {
+    method: 'POST',
+    redirect: 'manual',
+    body: new URLSearchParams({
+      state: location.searchParams.get('state') ?? '',
+      session_token: tamper ? `${token.slice(0, -3)}abc` : token,
+    }),
+  });
+}
+
+beforeAll(async () => {
+  await buildAction();
+  tenant = await startTestTenant();
+  const token = await fetch(`${tenant.url}/oauth/token`, {
+    method: 'POST',
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: tenant.clientId,
+      client_secret: tenant.clientSecret,
+      audience: `${tenant.issuer}api/v2/`,
+    }),
+  });
+  managementToken = ((await token.json()) as { access_token: string }).access_token;
+});
+
+afterAll(async () => {
+  await tenant.close();
+});
+
+beforeEach(async () => {
+  await tenant.control.reset({ all: true });
+  app = (
+    await api<typeof app>('POST', '/clients', { name: 'App', app_type: 'regular_web', callbacks: [CALLBACK] })
+  ).body;
+  actionClient = (await api<typeof app>('POST', '/clients', { name: 'Action', app_type: 'non_interactive' }))
+    .body;
+  await api('POST', '/client-grants', {
+    client_id: actionClient.client_id,
+    audience: `${tenant.issuer}api/v2/`,
+    scope: ['read:users', 'update:users'],
+  });
+  await tenant.control.seedUsers([
+    {
+      connection: 'Username-Password-Authentication',
+      email: 'alice@example.com',
+      email_verified: true,
+      created_at: OLD,
+    },
+  ]);
+});
+
+describe('a login through the local tenant running the built Action', () => {
+  it('links a trusted duplicate silently and issues the ID token for the older account', async () => {
+    await deployAction(actionSecrets({ AUTO_LINK_CONNECTIONS: '*' }));
+    const { location, verifier } = await loginWith('google-oauth2', 'alice@example.com');
+    const claims = await exchange(location, verifier);
+    const [primary, ...others] = await tenant.control.users();
+    expect(others).toEqual([]);
+    expect(claims).toMatchObject({ sub: primary?.user_id, nonce: 'app-nonce', aud: app.client_id });
+    expect(primary?.identities.map((identity) => identity.provider)).toEqual(['auth0', 'google-oauth2']);
+  });
+
+  it('redirects to the consent page and links after a valid proof posted to /continue', async () => {
+    await deployAction(actionSecrets({ CONSENT_URL, SESSION_TOKEN_SECRET }));
+    const { location: consent, verifier } = await loginWith('github', 'alice@example.com');
+    expect(consent.origin + consent.pathname).toBe(CONSENT_URL);
+    const request = JSON.parse(
+      Buffer.from(
+        (consent.searchParams.get('session_token') ?? '').split('.')[1] ?? '',
+        'base64url',
+      ).toString(),
+    );
+    const database = request.candidates[0].user_id as string;
+    const continued = await continueForm(consent, {
+      sub: request.sub,
+      state: consent.searchParams.get('state'),
+      decision: 'link',
+      linked_user_id: database,
+    });
+    const claims = await exchange(new URL(continued.headers.get('location') ?? ''), verifier);
+    expect(claims.sub).toBe(database);
+    expect(await tenant.control.users()).toHaveLength(1);
+    const replay = await continueForm(consent, {
+      sub: request.sub,
+      state: consent.searchParams.get('state'),
+      decision: 'link',
+      linked_user_id: database,
+    });
+    expect(replay.status).toBe(400);
+  });
+
+  it('completes the login unlinked when the proof posted to /continue was tampered with', async () => {
+    await deployAction(actionSecrets({ CONSENT_URL, SESSION_TOKEN_SECRET }));
+    const { location: consent, verifier } = await loginWith('github', 'alice@example.com');
+    const request = JSON.parse(
+      Buffer.from(
+        (consent.searchParams.get('session_token') ?? '').split('.')[1] ?? '',
+        'base64url',
+      ).toString(),
+    );
+    const continued = await continueForm(
+      consent,
+      {
+        sub: request.sub,
+        state: consent.searchParams.get('state'),
+        decision: 'link',
+        linked_user_id: request.candidates[0].user_id,
+      },
+      true,
+    );
+    const claims = await exchange(new URL(continued.headers.get('location') ?? ''), verifier);
+    expect(claims.sub).toBe(request.sub);
+    expect(await tenant.control.users()).toHaveLength(2);
+  });
+
+  it('refuses a redirect_uri that is not a registered callback without redirecting', async () => {
+    const query = new URLSearchParams({
+      client_id: app.client_id,
+      redirect_uri: 'https://evil.test/cb',
+      response_type: 'code',
+    });
+    const response = await fetch(`${tenant.url}/authorize?${query}`, { redirect: 'manual' });
+    expect(response.status).toBe(400);
+    expect(response.headers.get('location')).toBeNull();
+  });
+
+  it('refuses a code exchanged with the wrong PKCE verifier, and the code cannot be reused', async () => {
+    const { location } = await loginWith('google-oauth2', 'bob@example.com');
+    const attempt = () =>
+      fetch(`${tenant.url}/oauth/token`, {
+        method: 'POST',
+        body: new URLSearchParams({
+          grant_type: 'authorization_code',
+          code: location.searchParams.get('code') ?? '',
+          redirect_uri: CALLBACK,
+          client_id: app.client_id,
+          client_secret: app.client_secret,
+          code_verifier: 'not-the-verifier-not-the-verifier-not-the-verifier',
+        }),
+      });
+    expect(await (await attempt()).json()).toMatchObject({ error: 'invalid_grant' });
+    expect((await attempt()).status).toBe(403);
+  });
+});
