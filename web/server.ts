@@ -1,8 +1,8 @@
 import { serve } from '@hono/node-server';
+import { planMetadataMerge } from '../actions/account-linking/merge.ts';
 import { createWebApp } from './app.ts';
 import { parseWebConfig } from './config.ts';
 import { ConfigError } from './errors.ts';
-import { AccountChangeError } from './link-account.ts';
 import { createManagementClient } from './management.ts';
 import { createOidcClient } from './oidc.ts';
 
@@ -25,10 +25,8 @@ function main(): void {
   const app = createWebApp(config, {
     oidc: createOidcClient(config),
     management: createManagementClient(config),
-    // Until the Action's merge module lands, refuse to link rather than drop the other account's metadata.
-    planMerge: () => {
-      throw new AccountChangeError('link_failed');
-    },
+    // The Action's own merge: primary wins, secondary-only user_metadata keys are copied, app_metadata never is.
+    planMerge: (primary, secondary) => planMetadataMerge(primary, secondary, []),
   });
   const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: config.port }, (info) => {
     console.log(`web: listening on http://127.0.0.1:${info.port} (public URL ${config.webUrl})`);

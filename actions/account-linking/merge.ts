@@ -1,4 +1,10 @@
-import type { ManagementUser, Metadata } from './users.ts';
+import type { Metadata } from './users.ts';
+
+/** All the merge reads of a user: the Action, the web app and the backfill each pass their own user type. */
+export interface MetadataHolder {
+  readonly user_metadata?: Readonly<Metadata>;
+  readonly app_metadata?: Readonly<Metadata>;
+}
 
 export interface MetadataPatch {
   user_metadata?: Metadata;
@@ -11,8 +17,8 @@ export interface MetadataPatch {
  * `user_metadata: {}` as "delete it all" (auth0/rules issue 206).
  */
 export function planMetadataMerge(
-  primary: ManagementUser,
-  secondary: ManagementUser,
+  primary: MetadataHolder,
+  secondary: MetadataHolder,
   appMetadataKeys: readonly string[],
 ): MetadataPatch | undefined {
   const patch: MetadataPatch = {};
@@ -28,8 +34,8 @@ export function planMetadataMerge(
 }
 
 function missingKeys(
-  target: Metadata | undefined,
-  source: Metadata | undefined,
+  target: Readonly<Metadata> | undefined,
+  source: Readonly<Metadata> | undefined,
   keys: readonly string[],
 ): Metadata | undefined {
   const copied: Metadata = {};
