@@ -18,12 +18,17 @@ export interface Config {
 }
 
 export const MIN_SESSION_TOKEN_SECRET_LENGTH = 32;
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 const DOMAIN_PATTERN = /^[a-z0-9.-]+(:\d{1,5})?$/i;
 
 export function parseConfig(secrets: Secrets): Config {
   const consentUrl = optional(secrets, 'CONSENT_URL');
-  if (consentUrl !== undefined && !isHttpsUrl(consentUrl)) {
-    throw new ConfigError('invalid_secret', 'CONSENT_URL', 'CONSENT_URL must be an absolute https:// URL');
+  if (consentUrl !== undefined && !isSafeUrl(consentUrl)) {
+    throw new ConfigError(
+      'invalid_secret',
+      'CONSENT_URL',
+      'CONSENT_URL must be an absolute https:// URL (http:// only on localhost)',
+    );
   }
   const sessionTokenSecret = optional(secrets, 'SESSION_TOKEN_SECRET');
   if (consentUrl !== undefined && sessionTokenSecret === undefined) {
@@ -93,9 +98,11 @@ function parseBoolean(value: string | undefined, name: string): boolean {
   throw new ConfigError('invalid_secret', name, `${name} must be "true" or "false"`);
 }
 
-function isHttpsUrl(value: string): boolean {
+/** https, or http on the loopback host only (a consent page running beside a local tenant). */
+function isSafeUrl(value: string): boolean {
   try {
-    return new URL(value).protocol === 'https:';
+    const url = new URL(value);
+    return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname));
   } catch {
     return false;
   }

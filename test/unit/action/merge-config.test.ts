@@ -46,12 +46,22 @@ describe('configuration', () => {
     [{ CONSENT_URL: 'https://x.example/consent' }, 'SESSION_TOKEN_SECRET'],
     [{ CONSENT_URL: 'https://x.example/consent', SESSION_TOKEN_SECRET: 'short' }, 'SESSION_TOKEN_SECRET'],
     [{ CONSENT_URL: 'javascript:alert(1)', SESSION_TOKEN_SECRET: 'x'.repeat(32) }, 'CONSENT_URL'],
+    [{ CONSENT_URL: 'http://link.example.com/consent', SESSION_TOKEN_SECRET: 'x'.repeat(32) }, 'CONSENT_URL'],
     [{ CHECK_ON: 'sometimes' }, 'CHECK_ON'],
     [{ DRY_RUN: 'yes' }, 'DRY_RUN'],
   ])('rejects %j naming %s', (override, secret) => {
     const attempt = () => parseConfig({ ...valid, ...override });
     expect(attempt).toThrow(ConfigError);
     expect(attempt).toThrow(expect.objectContaining({ secret }));
+  });
+
+  it('accepts a plain-http consent page on localhost only', () => {
+    const config = parseConfig({
+      ...valid,
+      CONSENT_URL: 'http://localhost:3000/consent',
+      SESSION_TOKEN_SECRET: 'x'.repeat(32),
+    });
+    expect(config.consentUrl).toBe('http://localhost:3000/consent');
   });
 
   it('reads lists, the wildcard and defaults', () => {
