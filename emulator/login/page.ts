@@ -46,3 +46,11 @@ ${social
   .join('\n')}
 </body></html>`;
 }
+
+/** What a database sign-up sees instead of an inbox: the verification email's link. */
+export function verifyEmailPage(email: string, verifyUrl: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Verify your email (local tenant)</title>
+<style>${STYLE}</style></head><body><h1>Check your email</h1>
+<p>The local tenant sends no mail. This is the link the verification email to <strong>${escapeHtml(email)}</strong> would carry:</p>
+<p><a href="${escapeHtml(verifyUrl)}">Verify ${escapeHtml(email)} and continue</a></p></body></html>`;
+}

@@ -5,7 +5,7 @@ import type { TenantContext, TenantEnv } from '../context.ts';
 import { hashPassword, verifyPassword } from '../passwords.ts';
 import { type PipelineChanges, PostLoginPipeline } from '../pipeline/run-trigger.ts';
 import { buildLoginEvent, type IncomingRequest } from './event.ts';
-import { escapeHtml, loginPage } from './page.ts';
+import { escapeHtml, loginPage, verifyEmailPage } from './page.ts';
 import type { LoginState, SuspendedLogin } from './transactions.ts';
 
 const DATABASE = 'Username-Password-Authentication';
@@ -90,6 +90,11 @@ export function loginRoutes(tenant: TenantContext, state: LoginState): Hono<Tena
         ? await databaseLogin(tenant, email, form.password ?? '', form.signup === 'true')
         : socialLogin(tenant, connection, email, form.email_verified === 'true');
     if (typeof found === 'string') return retry(found);
+    if (connection === DATABASE && form.signup === 'true') {
+      const ticket = state.issueVerificationTicket(found.user.user_id);
+      const link = `/u/verify?ticket=${encodeURIComponent(ticket)}&state=${encodeURIComponent(transaction.id)}`;
+      return c.html(verifyEmailPage(found.user.email ?? email, link));
+    }
     if (found.user.blocked === true) {
       return c.redirect(
         errorUrl(transaction.redirectUri, 'access_denied', 'user is blocked', transaction.state),
@@ -104,6 +109,27 @@ export function loginRoutes(tenant: TenantContext, state: LoginState): Hono<Tena
       authTime: Math.floor(tenant.now() / 1000),
     };
     return runActions(c, login, 'execute', incoming(c, form));
+  });
+
+  app.get('/u/verify', (c) => {
+    const userId = state.redeemVerificationTicket(c.req.query('ticket'));
+    const user = userId === undefined ? undefined : tenant.store.users.get(userId);
+    if (user === undefined)
+      return c.html(errorPage('This verification link is invalid or was already used.'), 400);
+    tenant.store.users.update(user.user_id, { email_verified: true });
+    const transaction = state.transaction(c.req.query('state'));
+    const identity = user.identities[0];
+    if (transaction === undefined || identity === undefined)
+      return c.html(errorPage('Email verified. You can log in now.'));
+    tenant.store.users.recordLogin(user.user_id, clientIp(c));
+    const login: Login = {
+      transaction,
+      userId: user.user_id,
+      identity: { provider: identity.provider, user_id: identity.user_id },
+      connection: DATABASE,
+      authTime: Math.floor(tenant.now() / 1000),
+    };
+    return runActions(c, login, 'execute', incoming(c, {}));
   });
 
   const resume = async (c: Ctx) => {

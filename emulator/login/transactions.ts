@@ -44,6 +44,7 @@ export class LoginState {
   readonly #transactions = new Map<string, AuthorizeTransaction>();
   readonly #suspended = new Map<string, SuspendedLogin>();
   readonly #codes = new Map<string, IssuedCode>();
+  readonly #verificationTickets = new Map<string, string>();
 
   begin(transaction: Omit<AuthorizeTransaction, 'id'>): AuthorizeTransaction {
     const started = { ...transaction, id: opaque() };
@@ -67,6 +68,17 @@ export class LoginState {
 
   resume(state: string | undefined): SuspendedLogin | undefined {
     return take(this.#suspended, state);
+  }
+
+  /** The link of the (simulated) verification email a database sign-up receives. */
+  issueVerificationTicket(userId: string): string {
+    const ticket = opaque();
+    this.#verificationTickets.set(ticket, userId);
+    return ticket;
+  }
+
+  redeemVerificationTicket(ticket: string | undefined): string | undefined {
+    return take(this.#verificationTickets, ticket);
   }
 
   issueCode(code: IssuedCode): string {

@@ -222,6 +222,37 @@ describe('a login through the local tenant running the built Action', () => {
     expect(await tenant.control.users()).toHaveLength(2);
   });
 
+  it('signs up on the database connection unverified until the verification link is followed', async () => {
+    const query = new URLSearchParams({
+      client_id: app.client_id,
+      redirect_uri: CALLBACK,
+      response_type: 'code',
+      state: 'app-state',
+    });
+    const authorize = await fetch(`${tenant.url}/authorize?${query}`, { redirect: 'manual' });
+    const loginUrl = new URL(authorize.headers.get('location') ?? '', tenant.url);
+    const signup = await fetch(`${tenant.url}/u/login`, {
+      method: 'POST',
+      body: new URLSearchParams({
+        state: loginUrl.searchParams.get('state') ?? '',
+        connection: 'Username-Password-Authentication',
+        email: 'Carol@Example.com',
+        password: 'correct horse battery',
+        signup: 'true',
+      }),
+    });
+    const link = /href="([^"]+)"/.exec(await signup.text())?.[1]?.replaceAll('&amp;', '&') ?? '';
+    expect(
+      (await tenant.control.users()).find((user) => user.email === 'carol@example.com')?.email_verified,
+    ).toBe(false);
+    const verified = await fetch(new URL(link, tenant.url), { redirect: 'manual' });
+    expect(new URL(verified.headers.get('location') ?? '').searchParams.get('code')).toBeTruthy();
+    expect(
+      (await tenant.control.users()).find((user) => user.email === 'carol@example.com')?.email_verified,
+    ).toBe(true);
+    expect((await fetch(new URL(link, tenant.url))).status).toBe(400);
+  });
+
   it('refuses a redirect_uri that is not a registered callback without redirecting', async () => {
     const query = new URLSearchParams({
       client_id: app.client_id,
