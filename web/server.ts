@@ -1,3 +1,5 @@
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import { planMetadataMerge } from '../actions/account-linking/merge.ts';
 import { createWebApp } from './app.ts';
@@ -6,35 +8,50 @@ import { ConfigError } from './errors.ts';
 import { createManagementClient } from './management.ts';
 import { createOidcClient } from './oidc.ts';
 
-function main(): void {
-  let config: ReturnType<typeof parseWebConfig>;
-  try {
-    config = parseWebConfig(process.env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(`web: configuration error: ${error.message}`);
-      process.exit(2);
-    }
-    throw error;
-  }
-  if (config.auth0Domain.startsWith('localhost') && !process.env.NODE_EXTRA_CA_CERTS) {
-    console.warn(
-      'web: AUTH0_DOMAIN is a local tenant; set NODE_EXTRA_CA_CERTS to its ca_file so HTTPS calls trust it',
-    );
-  }
+export interface RunningWebServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Validates the environment (throwing `ConfigError` naming the variable), then serves the web app. */
+export async function startWebServer(env: Record<string, string | undefined>): Promise<RunningWebServer> {
+  const config = parseWebConfig(env);
   const app = createWebApp(config, {
     oidc: createOidcClient(config),
     management: createManagementClient(config),
     // The Action's own merge: primary wins, secondary-only user_metadata keys are copied, app_metadata never is.
     planMerge: (primary, secondary) => planMetadataMerge(primary, secondary, []),
   });
-  const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: config.port }, (info) => {
-    console.log(`web: listening on http://127.0.0.1:${info.port} (public URL ${config.webUrl})`);
-    console.log(`web: account page ${config.webUrl}/account`);
+  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const started = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: config.port }, () =>
+      resolve(started),
+    );
   });
-  const stop = () => server.close(() => process.exit(0));
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise((done) => server.close(() => done())),
+  };
 }
 
-main();
+async function main(): Promise<void> {
+  try {
+    const server = await startWebServer(process.env);
+    const config = parseWebConfig(process.env);
+    if (config.auth0Domain.startsWith('localhost') && !process.env.NODE_EXTRA_CA_CERTS) {
+      console.warn(
+        'web: AUTH0_DOMAIN is a local tenant; set NODE_EXTRA_CA_CERTS to its ca_file so HTTPS calls trust it',
+      );
+    }
+    console.log(`web: listening on http://127.0.0.1:${server.port} (public URL ${config.webUrl})`);
+    console.log(`web: account page ${config.webUrl}/account`);
+    const stop = () => void server.close().then(() => process.exit(0));
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`web: configuration error: ${error.message}`);
+    process.exit(2);
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await main();
