@@ -1,0 +1,144 @@
+import { type ConfigProblem, DeployConfigError } from './errors.ts';
+
+export type CheckOn = 'every-login' | 'first-login';
+
+/** What `npm run deploy` reads from the environment, validated and normalised. */
+export interface DeployConfig {
+  /** host[:port], lower-cased, no scheme. */
+  readonly domain: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** The web app's public URL without a trailing slash. */
+  readonly webUrl: string;
+  readonly webOrigin: string;
+  readonly sessionTokenSecret: string;
+  readonly autoLinkConnections: string;
+  readonly checkOn: CheckOn;
+  readonly mergeAppMetadataKeys: string;
+  readonly dryRun: boolean;
+}
+
+export type DeployEnv = Readonly<Record<string, string | undefined>>;
+
+export const DEPLOY_DEFAULTS = Object.freeze({
+  checkOn: 'every-login' as CheckOn,
+  dryRun: false,
+  minSessionTokenSecretLength: 32,
+});
+
+const HOST_WITH_OPTIONAL_PORT =
+  /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*(?::\d{1,5})?$/i;
+// Keywords are replaced as raw text inside quoted YAML strings: keep URLs to characters that need no escaping.
+const URL_SAFE_TEXT = /^[A-Za-z0-9:/._~%-]+$/;
+const LIST_ITEM = /^[^,\s]+$/;
+
+/** Validates every deploy variable before anything touches a tenant; throws one error naming each bad variable. */
+export function parseDeployEnv(env: DeployEnv): DeployConfig {
+  const problems: ConfigProblem[] = [];
+  const missing = (variable: string) =>
+    problems.push({ variable, reason: 'missing', message: `${variable} is required` });
+  const invalid = (variable: string, message: string) =>
+    problems.push({ variable, reason: 'invalid', message });
+
+  const required = (variable: string): string => {
+    const value = env[variable]?.trim() ?? '';
+    if (value === '') missing(variable);
+    return value;
+  };
+  const optional = (variable: string): string | undefined => {
+    const value = env[variable]?.trim();
+    return value === undefined || value === '' ? undefined : value;
+  };
+
+  const domain = required('AUTH0_DOMAIN');
+  if (domain !== '' && !HOST_WITH_OPTIONAL_PORT.test(domain)) {
+    invalid(
+      'AUTH0_DOMAIN',
+      'AUTH0_DOMAIN must be a host name with an optional port, without https:// or a path (e.g. tenant.eu.auth0.com or localhost:8443)',
+    );
+  }
+  const clientId = required('AUTH0_CLIENT_ID');
+  const clientSecret = required('AUTH0_CLIENT_SECRET');
+
+  const webUrlText = required('WEB_URL');
+  const webUrl = webUrlText === '' ? undefined : parseWebUrl(webUrlText, invalid);
+
+  const sessionTokenSecret = env.SESSION_TOKEN_SECRET ?? '';
+  if (sessionTokenSecret.trim() === '') missing('SESSION_TOKEN_SECRET');
+  else if (sessionTokenSecret.length < DEPLOY_DEFAULTS.minSessionTokenSecretLength) {
+    invalid(
+      'SESSION_TOKEN_SECRET',
+      `SESSION_TOKEN_SECRET must be at least ${DEPLOY_DEFAULTS.minSessionTokenSecretLength} characters`,
+    );
+  }
+
+  const checkOn = optional('CHECK_ON') ?? DEPLOY_DEFAULTS.checkOn;
+  if (checkOn !== 'every-login' && checkOn !== 'first-login') {
+    invalid('CHECK_ON', 'CHECK_ON must be "every-login" or "first-login"');
+  }
+  const dryRunText = optional('DRY_RUN');
+  if (dryRunText !== undefined && dryRunText !== 'true' && dryRunText !== 'false') {
+    invalid('DRY_RUN', 'DRY_RUN must be "true" or "false"');
+  }
+  const autoLinkConnections = parseList('AUTO_LINK_CONNECTIONS', optional('AUTO_LINK_CONNECTIONS'), invalid);
+  const mergeAppMetadataKeys = parseList(
+    'MERGE_APP_METADATA_KEYS',
+    optional('MERGE_APP_METADATA_KEYS'),
+    invalid,
+  );
+
+  if (problems.length > 0 || !webUrl) throw new DeployConfigError(problems);
+  return Object.freeze({
+    domain: domain.toLowerCase(),
+    clientId,
+    clientSecret,
+    webUrl: webUrl.href.replace(/\/$/, ''),
+    webOrigin: webUrl.origin,
+    sessionTokenSecret,
+    autoLinkConnections,
+    checkOn: checkOn as CheckOn,
+    mergeAppMetadataKeys,
+    dryRun: dryRunText === 'true',
+  });
+}
+
+function parseWebUrl(value: string, invalid: (variable: string, message: string) => void): URL | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    invalid('WEB_URL', 'WEB_URL must be an absolute URL (e.g. https://link.example.com)');
+    return undefined;
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url.hostname))) {
+    invalid('WEB_URL', 'WEB_URL must use https (plain http is allowed on localhost only)');
+    return undefined;
+  }
+  if (url.search || url.hash || url.username || url.password || !URL_SAFE_TEXT.test(url.href)) {
+    invalid(
+      'WEB_URL',
+      'WEB_URL must be a plain origin or path, without credentials, query, fragment or quotes',
+    );
+    return undefined;
+  }
+  return url;
+}
+
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '127.0.0.1' || hostname === '[::1]';
+}
+
+/** A comma-separated list, normalised to `a,b`; `*` is a valid item for AUTO_LINK_CONNECTIONS. */
+function parseList(
+  variable: string,
+  value: string | undefined,
+  invalid: (variable: string, message: string) => void,
+): string {
+  if (value === undefined) return '';
+  const items = value.split(',').map((item) => item.trim());
+  if (items.some((item) => !LIST_ITEM.test(item))) {
+    invalid(variable, `${variable} must be a comma-separated list of names without spaces or empty items`);
+    return '';
+  }
+  return items.join(',');
+}
