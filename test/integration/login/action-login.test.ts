@@ -253,6 +253,41 @@ describe('a login through the local tenant running the built Action', () => {
     expect((await fetch(new URL(link, tenant.url))).status).toBe(400);
   });
 
+  it('completes every login and leaves no user half-linked with 20% injected 429/5xx on the Management API', async () => {
+    await deployAction(actionSecrets({ AUTO_LINK_CONNECTIONS: '*' }));
+    const people = Array.from({ length: 12 }, (_, index) => `person${index}@example.com`);
+    await tenant.control.seedUsers(
+      people.map((email) => ({
+        connection: 'Username-Password-Authentication',
+        email,
+        email_verified: true,
+        created_at: OLD,
+      })),
+    );
+    await tenant.control.setFaults([
+      { route: '* /api/v2/*', status: 429, rate: 0.1, retryAfter: 0 },
+      { route: '* /api/v2/*', status: 503, rate: 0.1 },
+    ]);
+    for (const email of people) {
+      const { location, verifier } = await loginWith('google-oauth2', email);
+      expect(location.searchParams.get('error')).toBeNull();
+      await exchange(location, verifier);
+    }
+    await tenant.control.setFaults([]);
+    for (const email of people) {
+      const owners = (await tenant.control.users()).filter(
+        (user) =>
+          user.email === email || user.identities.some((identity) => identity.profileData?.email === email),
+      );
+      expect(owners.length).toBeGreaterThanOrEqual(1);
+      // Either linked (one user holding both identities) or not yet (two whole users): never a lost identity.
+      const identities = owners.flatMap((user) => user.identities.map((identity) => identity.provider));
+      expect(identities.sort()).toEqual(['auth0', 'google-oauth2']);
+    }
+    const faults = await tenant.control.events({ type: 'fault' });
+    expect(faults.length).toBeGreaterThan(0);
+  });
+
   it('refuses a redirect_uri that is not a registered callback without redirecting', async () => {
     const query = new URLSearchParams({
       client_id: app.client_id,
