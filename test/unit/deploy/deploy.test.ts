@@ -1,0 +1,84 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import { DeployConfigError, DeployError, deploy, planDeploy } from '../../../scripts/deploy.ts';
+
+const VALID = {
+  AUTH0_DOMAIN: 'tenant.eu.auth0.com',
+  AUTH0_CLIENT_ID: 'deploy-client',
+  AUTH0_CLIENT_SECRET: 'deploy-secret-value',
+  WEB_URL: 'https://link.example.com',
+  SESSION_TOKEN_SECRET: 'a-session-token-secret-of-32-chars!',
+};
+
+function boundaries() {
+  return {
+    createManagement: vi.fn(() => {
+      throw new Error('no Management client may be built');
+    }),
+    runImport: vi.fn(async () => {
+      throw new Error('a0deploy must not run');
+    }),
+    buildAction: vi.fn(async () => 0),
+  };
+}
+
+function tenantWithBundle(bytes: number | undefined): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'deploy-unit-'));
+  writeFileSync(
+    path.join(dir, 'tenant.yaml'),
+    'actions:\n  - name: account-linking\n    code: ./bundle.js\n    supported_triggers: [{id: post-login, version: v3}]\n',
+  );
+  if (bytes !== undefined) writeFileSync(path.join(dir, 'bundle.js'), 'x'.repeat(bytes));
+  return path.join(dir, 'tenant.yaml');
+}
+
+describe('deploy before any request', () => {
+  it.each([
+    ['SESSION_TOKEN_SECRET', { SESSION_TOKEN_SECRET: undefined }],
+    ['SESSION_TOKEN_SECRET', { SESSION_TOKEN_SECRET: 'too-short' }],
+    ['AUTH0_DOMAIN', { AUTH0_DOMAIN: 'https://tenant.eu.auth0.com' }],
+    ['WEB_URL', { WEB_URL: 'not a url' }],
+    ['CHECK_ON', { CHECK_ON: 'always' }],
+  ])(
+    'refuses a bad %s without building a Management client, building or importing',
+    async (variable, patch) => {
+      const fakes = boundaries();
+      const lines: string[] = [];
+      const error = await deploy({ ...VALID, ...patch }, { ...fakes, log: (l) => lines.push(l) }).catch(
+        (e) => e,
+      );
+      expect(error).toBeInstanceOf(DeployConfigError);
+      expect((error as DeployConfigError).problems[0]?.variable).toBe(variable);
+      expect(fakes.createManagement).not.toHaveBeenCalled();
+      expect(fakes.buildAction).not.toHaveBeenCalled();
+      expect(fakes.runImport).not.toHaveBeenCalled();
+    },
+  );
+
+  it('refuses a missing bundle before any request', async () => {
+    const fakes = boundaries();
+    const error = await planDeploy(VALID, {
+      ...fakes,
+      tenantFile: tenantWithBundle(undefined),
+      log: () => {},
+    }).catch((e) => e);
+    expect(error).toBeInstanceOf(DeployError);
+    expect((error as DeployError).code).toBe('bundle_missing');
+    expect(fakes.createManagement).not.toHaveBeenCalled();
+  });
+
+  it('refuses a bundle of 100 kB or more before any request', async () => {
+    const fakes = boundaries();
+    const error = await deploy(VALID, {
+      ...fakes,
+      tenantFile: tenantWithBundle(100 * 1024),
+      log: () => {},
+    }).catch((e) => e);
+    expect((error as DeployError).code).toBe('bundle_too_large');
+    expect((error as DeployError).message).toContain('102400 bytes');
+    expect(fakes.buildAction).toHaveBeenCalledOnce();
+    expect(fakes.createManagement).not.toHaveBeenCalled();
+  });
+});
