@@ -1,0 +1,258 @@
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ACTION_BUNDLE, buildAction } from '../../../scripts/build-action.ts';
+import {
+  DeployConfigError,
+  type DeployOptions,
+  type DeployResult,
+  deploy,
+  planDeploy,
+} from '../../../scripts/deploy.ts';
+import type { FaultRule } from '../../support/tenant.ts';
+import { startTestTenant, type TestTenant } from '../../support/tenant.ts';
+
+// Every import costs ~25-35 s of CPU (a0deploy compiles its JSON schema twice): this file runs six, sharing one
+// tenant and one sequence of deploys.
+const IMPORT_TIMEOUT = 240_000;
+const SESSION_TOKEN_SECRET = 'integration-session-token-secret-0123456789';
+// latencyMs 0 only records each request in the tenant's event log: a request counter.
+const COUNT_REQUESTS: FaultRule = { route: '* /*', latencyMs: 0 };
+
+let tenant: TestTenant;
+let workDir: string;
+let bundle: string;
+let lines: string[];
+let first: DeployResult;
+
+const env = (extra: Record<string, string | undefined> = {}) => ({
+  AUTH0_DOMAIN: tenant.domain,
+  AUTH0_CLIENT_ID: tenant.clientId,
+  AUTH0_CLIENT_SECRET: tenant.clientSecret,
+  WEB_URL: 'http://localhost:3000',
+  SESSION_TOKEN_SECRET,
+  AUTO_LINK_CONNECTIONS: 'google-oauth2',
+  ...extra,
+});
+
+const options = (extra: Partial<DeployOptions> = {}): DeployOptions => ({
+  tenantFile: path.join(workDir, 'tenant.yaml'),
+  build: false,
+  caFile: tenant.caFile,
+  maxRetries: 0,
+  log: (line) => lines.push(line),
+  ...extra,
+});
+
+const registry = () => tenant.context.store.actions;
+const linkingAction = () =>
+  registry()
+    .list()
+    .find((a) => a.name === 'account-linking');
+const boundNames = () =>
+  registry()
+    .boundActions('post-login')
+    .map((b) => b.name);
+
+async function requestsSeen(): Promise<Array<{ method: string; path: string }>> {
+  const events = await tenant.control.events({ type: 'fault' });
+  return events.flatMap((e) => (e.type === 'fault' ? [{ method: e.method, path: e.path }] : []));
+}
+
+async function admin(method: string, route: string, body?: unknown): Promise<Record<string, unknown>> {
+  const token = await fetch(`${tenant.url}/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      grant_type: 'client_credentials',
+      client_id: tenant.clientId,
+      client_secret: tenant.clientSecret,
+      audience: `${tenant.url}/api/v2/`,
+    }),
+  }).then((r) => r.json() as Promise<{ access_token: string }>);
+  const response = await fetch(`${tenant.url}/api/v2${route}`, {
+    method,
+    headers: { authorization: `Bearer ${token.access_token}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  if (!response.ok) throw new Error(`${method} ${route}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as Record<string, unknown>;
+}
+
+/** Another team's post-login Action, bound before this project is ever deployed. */
+async function bindAnotherAction(): Promise<void> {
+  const other = await admin('POST', '/actions/actions', {
+    name: 'add-roles',
+    code: 'exports.onExecutePostLogin = async () => {};',
+    runtime: 'node22',
+    supported_triggers: [{ id: 'post-login', version: 'v3' }],
+  });
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  await admin('POST', `/actions/actions/${other.id}/deploy`);
+  await admin('PATCH', '/actions/triggers/post-login/bindings', {
+    bindings: [{ ref: { type: 'action_name', value: 'add-roles' }, display_name: 'Add roles' }],
+  });
+}
+
+beforeAll(async () => {
+  tenant = await startTestTenant();
+  await buildAction();
+  bundle = readFileSync(ACTION_BUNDLE, 'utf8');
+  workDir = mkdtempSync(path.join(tmpdir(), 'deploy-it-'));
+  mkdirSync(path.join(workDir, 'dist'));
+  copyFileSync(path.resolve('tenant.yaml'), path.join(workDir, 'tenant.yaml'));
+  writeFileSync(path.join(workDir, 'dist', 'account-linking.js'), bundle);
+  await bindAnotherAction();
+  await tenant.control.reset();
+  await tenant.control.setFaults([COUNT_REQUESTS]);
+  lines = [];
+});
+
+afterAll(async () => {
+  await tenant?.close();
+  if (workDir) rmSync(workDir, { recursive: true, force: true });
+});
+
+describe('npm run deploy against the local tenant', () => {
+  it('refuses a missing variable or a bad value before any request reaches the tenant', async () => {
+    for (const bad of [
+      { SESSION_TOKEN_SECRET: undefined },
+      { SESSION_TOKEN_SECRET: 'short' },
+      { AUTH0_DOMAIN: `https://${tenant.domain}` },
+      { WEB_URL: 'http://link.example.com' },
+      { CHECK_ON: 'always' },
+    ]) {
+      const error = await deploy(env(bad), options()).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DeployConfigError);
+      expect((error as DeployConfigError).problems.map((p) => p.variable)).toEqual(Object.keys(bad));
+    }
+    expect(await requestsSeen()).toEqual([]);
+  });
+
+  it('deploys tenant.yaml into a fresh tenant: clients first, then the Action, bound after the existing one', {
+    timeout: IMPORT_TIMEOUT,
+  }, async () => {
+    const started = performance.now();
+    first = await deploy(env(), options());
+    const seconds = (performance.now() - started) / 1000;
+    const requests = await requestsSeen();
+    console.log(`deploy.fresh_tenant: ${seconds.toFixed(1)} s, ${first.imports} imports`);
+    console.log(
+      `deploy.fresh_tenant_requests: ${requests.length} requests (${first.requests} by the script)`,
+    );
+
+    expect(first.imports).toBe(2);
+    expect(boundNames()).toEqual(['add-roles', 'account-linking']);
+    const bound = registry()
+      .boundActions('post-login')
+      .find((b) => b.name === 'account-linking');
+    expect(bound?.code).toBe(bundle);
+    expect(bound?.runtime).toBe('node22');
+    expect(bound?.secrets).toEqual({
+      AUTH0_DOMAIN: tenant.domain,
+      AUTH0_CLIENT_ID: first.clients.action.client_id,
+      AUTH0_CLIENT_SECRET: first.clients.action.client_secret,
+      CONSENT_URL: 'http://localhost:3000/consent',
+      SESSION_TOKEN_SECRET,
+      AUTO_LINK_CONNECTIONS: 'google-oauth2',
+      SKIP_CLIENT_IDS: first.clients.reauth.client_id,
+      CHECK_ON: 'every-login',
+      MERGE_APP_METADATA_KEYS: '',
+      DRY_RUN: 'false',
+    });
+    const store = tenant.context.store;
+    for (const client of [first.clients.action, first.clients.web]) {
+      expect(store.findClientGrant(client.client_id, `https://${tenant.domain}/api/v2/`)?.scope).toEqual([
+        'read:users',
+        'update:users',
+      ]);
+    }
+    expect(store.getClient(first.clients.web.client_id)).toMatchObject({
+      name: 'Account Linking Web',
+      client_secret: first.clients.web.client_secret,
+      callbacks: ['http://localhost:3000/callback'],
+    });
+    expect(store.getClient(first.clients.reauth.client_id)?.callbacks).toEqual([
+      'http://localhost:3000/consent/callback',
+      'http://localhost:3000/account/link/callback',
+    ]);
+    const secrets = [SESSION_TOKEN_SECRET, tenant.clientSecret, first.clients.action.client_secret];
+    expect(lines.filter((line) => secrets.some((s) => line.includes(s)))).toEqual([]);
+  });
+
+  it('deploys the same input again without importing or creating a version', async () => {
+    await tenant.control.reset();
+    await tenant.control.setFaults([COUNT_REQUESTS]);
+    const again = await deploy(env(), options());
+    expect(again).toMatchObject({ imports: 0, changes: [], clients: first.clients });
+    expect(registry().versions(linkingAction()!.id)).toHaveLength(1);
+    const writes = (await requestsSeen()).filter((r) => r.method !== 'GET' && r.path !== '/oauth/token');
+    expect(writes).toEqual([]);
+  });
+
+  it('--check passes on a matching tenant and names each drift', async () => {
+    expect((await planDeploy(env(), options())).changes).toEqual([]);
+    const grant = tenant.context.store.findClientGrant(
+      first.clients.action.client_id,
+      `https://${tenant.domain}/api/v2/`,
+    );
+    await admin('PATCH', `/client-grants/${grant!.id}`, {
+      scope: ['read:users', 'update:users', 'delete:users'],
+    });
+    await admin('PATCH', `/clients/${first.clients.web.client_id}`, {
+      callbacks: ['https://evil.example/cb'],
+    });
+
+    const { changes } = await planDeploy(env(), options());
+    expect(changes.map((c) => `${c.action} ${c.resource}: ${c.detail}`)).toEqual([
+      'update client "Account Linking Web": callbacks differ',
+      `update client grant of "Account Linking Action" on https://${tenant.domain}/api/v2/: scope is "read:users update:users delete:users", should be "read:users update:users"`,
+    ]);
+    expect((await planDeploy(env({ DRY_RUN: 'true' }), options())).changes.at(-1)?.resource).toBe(
+      'action "account-linking"',
+    );
+  });
+
+  it('deploys a changed secret as a new version and repairs the drift', {
+    timeout: IMPORT_TIMEOUT,
+  }, async () => {
+    const result = await deploy(env({ DRY_RUN: 'true' }), options());
+    expect(result.imports).toBe(1);
+    const [latest] = registry().versions(linkingAction()!.id);
+    expect(latest).toMatchObject({ number: 2, deployed: true });
+    expect(registry().boundActions('post-login').at(-1)?.secrets.DRY_RUN).toBe('true');
+    expect((await planDeploy(env({ DRY_RUN: 'true' }), options())).changes).toEqual([]);
+  });
+
+  it('leaves the previous version deployed and bound when the import fails halfway; a rerun completes', {
+    timeout: 2 * IMPORT_TIMEOUT,
+  }, async () => {
+    writeFileSync(path.join(workDir, 'dist', 'account-linking.js'), `${bundle}\n// next release\n`);
+    await tenant.control.setFaults([
+      { route: 'POST /api/v2/actions/actions/:id/deploy', status: 503 },
+      COUNT_REQUESTS,
+    ]);
+    const error = await deploy(env({ DRY_RUN: 'true' }), options()).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'import_failed' });
+    expect(boundNames()).toEqual(['add-roles', 'account-linking']);
+    expect(registry().boundActions('post-login').at(-1)).toMatchObject({ version_number: 2, code: bundle });
+
+    await tenant.control.setFaults([COUNT_REQUESTS]);
+    const rerun = await deploy(env({ DRY_RUN: 'true' }), options());
+    expect(rerun.imports).toBe(1);
+    expect(registry().boundActions('post-login').at(-1)).toMatchObject({
+      version_number: 3,
+      code: `${bundle}\n// next release\n`,
+    });
+    expect(boundNames()).toEqual(['add-roles', 'account-linking']);
+  });
+
+  it('restores the previous code by redeploying the previous bundle', {
+    timeout: IMPORT_TIMEOUT,
+  }, async () => {
+    writeFileSync(path.join(workDir, 'dist', 'account-linking.js'), bundle);
+    await deploy(env({ DRY_RUN: 'true' }), options());
+    expect(registry().boundActions('post-login').at(-1)).toMatchObject({ version_number: 4, code: bundle });
+  });
+});
