@@ -187,8 +187,9 @@ describe('npm run deploy against the local tenant', () => {
     const again = await deploy(env(), options());
     expect(again).toMatchObject({ imports: 0, changes: [], clients: first.clients });
     expect(registry().versions(linkingAction()!.id)).toHaveLength(1);
-    const writes = (await requestsSeen()).filter((r) => r.method !== 'GET' && r.path !== '/oauth/token');
-    expect(writes).toEqual([]);
+    const requests = await requestsSeen();
+    console.log(`deploy.unchanged_requests: ${requests.length} requests`);
+    expect(requests.filter((r) => r.method !== 'GET' && r.path !== '/oauth/token')).toEqual([]);
   });
 
   it('--check passes on a matching tenant and names each drift', async () => {
@@ -217,7 +218,12 @@ describe('npm run deploy against the local tenant', () => {
   it('deploys a changed secret as a new version and repairs the drift', {
     timeout: IMPORT_TIMEOUT,
   }, async () => {
+    await tenant.control.reset();
+    await tenant.control.setFaults([COUNT_REQUESTS]);
+    const started = performance.now();
     const result = await deploy(env({ DRY_RUN: 'true' }), options());
+    const seconds = (performance.now() - started) / 1000;
+    console.log(`deploy.update: ${seconds.toFixed(1)} s, ${(await requestsSeen()).length} requests`);
     expect(result.imports).toBe(1);
     const [latest] = registry().versions(linkingAction()!.id);
     expect(latest).toMatchObject({ number: 2, deployed: true });
