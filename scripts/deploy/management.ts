@@ -183,7 +183,11 @@ async function readJson(response: Response, what: string): Promise<Record<string
     throw new ManagementRequestError(`${what} answered ${response.status} with a body that is not JSON`);
   }
   if (!response.ok) {
-    const detail = typeof body === 'object' && body !== null ? (body as { message?: unknown }).message : '';
+    const error = (typeof body === 'object' && body !== null ? body : {}) as {
+      message?: unknown;
+      error_description?: unknown;
+    };
+    const detail = error.message ?? error.error_description;
     throw new ManagementRequestError(
       `${what} answered ${response.status}${typeof detail === 'string' && detail ? `: ${detail}` : ''}`,
       response.status,
