@@ -1,8 +1,8 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACTION_BUNDLE, buildAction } from '../../../scripts/build-action.ts';
+import { buildAction } from '../../../scripts/build-action.ts';
 import {
   DeployConfigError,
   type DeployOptions,
@@ -97,12 +97,11 @@ async function bindAnotherAction(): Promise<void> {
 
 beforeAll(async () => {
   tenant = await startTestTenant();
-  await buildAction();
-  bundle = readFileSync(ACTION_BUNDLE, 'utf8');
   workDir = mkdtempSync(path.join(tmpdir(), 'deploy-it-'));
-  mkdirSync(path.join(workDir, 'dist'));
   copyFileSync(path.resolve('tenant.yaml'), path.join(workDir, 'tenant.yaml'));
-  writeFileSync(path.join(workDir, 'dist', 'account-linking.js'), bundle);
+  // Built beside the copied tenant.yaml, so other test files reading dist/ never see a half-written bundle.
+  await buildAction(path.join(workDir, 'dist', 'account-linking.js'));
+  bundle = readFileSync(path.join(workDir, 'dist', 'account-linking.js'), 'utf8');
   await bindAnotherAction();
   await tenant.control.reset();
   await tenant.control.setFaults([COUNT_REQUESTS]);
