@@ -1,8 +1,8 @@
 import { SignJWT } from 'jose';
+import { planMetadataMerge } from '../../../actions/account-linking/merge.ts';
 import { createWebApp, type WebDeps } from '../../../web/app.ts';
 import { parseWebConfig, type WebConfig } from '../../../web/config.ts';
 import { ManagementPortError, type WebError } from '../../../web/errors.ts';
-import type { PlanMetadataMerge } from '../../../web/link-account.ts';
 import type { ManagedUser, ManagementPort, MetadataPatch, UserIdentity } from '../../../web/management.ts';
 import type { AuthorizationRequest, CodeExchange, IdTokenClaims, OidcPort } from '../../../web/oidc.ts';
 
@@ -113,14 +113,6 @@ export class FakeManagement implements ManagementPort {
   }
 }
 
-/** Stands in for the Action's merge: keys only the secondary has are copied. */
-export const copyMissingUserMetadata: PlanMetadataMerge = (primary, secondary) => {
-  const missing = Object.entries(secondary.user_metadata ?? {}).filter(
-    ([key]) => !(key in (primary.user_metadata ?? {})),
-  );
-  return missing.length === 0 ? undefined : { user_metadata: Object.fromEntries(missing) };
-};
-
 export function makeManagedUser(overrides: Partial<ManagedUser> & { user_id: string }): ManagedUser {
   const [provider = 'auth0', ...rest] = overrides.user_id.split('|');
   return {
@@ -150,7 +142,7 @@ export function makeTestApp(options: { config?: WebConfig; now?: () => Date } = 
   const deps: WebDeps = {
     oidc,
     management,
-    planMerge: copyMissingUserMetadata,
+    planMerge: (primary, secondary) => planMetadataMerge(primary, secondary, []),
     now: () => now(),
     log: (line) => logs.push(line),
   };

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { encodeSessionToken, verifySessionToken } from '../../../actions/runtime/redirect-token.ts';
+import { signLinkProof, verifyLinkRequest } from '../../../web/tokens.ts';
+import { CANDIDATE, NOW, TEST_ENV } from './support.ts';
+
+const secret = TEST_ENV.SESSION_TOKEN_SECRET;
+const tenantHost = TEST_ENV.AUTH0_DOMAIN;
+
+describe('consent round trip against the simulated Actions runtime', () => {
+  it('accepts a link request made by api.redirect.encodeToken', async () => {
+    const token = encodeSessionToken(
+      { secret, expiresInSeconds: 300, payload: { purpose: 'link-request', candidates: [CANDIDATE] } },
+      { userId: 'google-oauth2|current', hostname: tenantHost, ip: '127.0.0.1', now: NOW.getTime() },
+    );
+    const request = await verifyLinkRequest(token, { secret, issuer: tenantHost, now: NOW });
+    expect(request).toEqual({ sub: 'google-oauth2|current', candidates: [CANDIDATE] });
+  });
+
+  it('signs a proof that api.redirect.validateToken accepts for the same user and state', async () => {
+    const token = await signLinkProof(
+      {
+        sub: 'google-oauth2|current',
+        state: 'tenant-state-123',
+        decision: 'link',
+        linkedUserId: CANDIDATE.user_id,
+      },
+      { secret, issuer: tenantHost, now: NOW },
+    );
+    const result = verifySessionToken({
+      token,
+      secret,
+      issuer: tenantHost,
+      expectedState: 'tenant-state-123',
+      expectedSub: 'google-oauth2|current',
+      now: NOW.getTime() + 60_000,
+    });
+    expect(result).toMatchObject({
+      valid: true,
+      payload: { purpose: 'link-proof', linked_user_id: CANDIDATE.user_id },
+    });
+  });
+
+  it('signs a proof that validateToken refuses for another /continue state', async () => {
+    const token = await signLinkProof(
+      { sub: 'google-oauth2|current', state: 'tenant-state-123', decision: 'not-now' },
+      { secret, issuer: tenantHost, now: NOW },
+    );
+    const result = verifySessionToken({
+      token,
+      secret,
+      issuer: tenantHost,
+      expectedState: 'other-state',
+      expectedSub: 'google-oauth2|current',
+      now: NOW.getTime(),
+    });
+    expect(result.valid).toBe(false);
+  });
+});
