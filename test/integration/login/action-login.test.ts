@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { signHs256 } from '../../../actions/runtime/redirect-token.ts';
 import { ACTION_BUNDLE, buildAction } from '../../../scripts/build-action.ts';
+import { tamperLastSegment } from '../../support/tamper.ts';
 import { startTestTenant, type TestTenant } from '../../support/tenant.ts';
 
 const CALLBACK = 'https://app.test/callback';
@@ -112,7 +113,7 @@ function continueForm(location: URL, proof: Record<string, unknown>, tamper = fa
     redirect: 'manual',
     body: new URLSearchParams({
       state: location.searchParams.get('state') ?? '',
-      session_token: tamper ? `${token.slice(0, -3)}abc` : token,
+      session_token: tamper ? tamperLastSegment(token) : token,
     }),
   });
 }

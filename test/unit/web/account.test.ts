@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ManagementPortError, OidcError } from '../../../web/errors.ts';
+import { tamperLastSegment } from '../../support/tamper.ts';
 import {
   consentUrl,
   formActions,
@@ -84,7 +85,7 @@ describe('account page sign-in', () => {
   it('ignores a tampered session cookie', async () => {
     const { t } = await signIn();
     const value = t.jar.cookies.get('session') ?? '';
-    t.jar.cookies.set('session', `${value.slice(0, -3)}abc`);
+    t.jar.cookies.set('session', tamperLastSegment(value));
     expect((await t.request('/account')).headers.get('location')).toBe('/login');
   });
 

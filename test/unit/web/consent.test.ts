@@ -1,6 +1,7 @@
 import { base64url } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { OidcError } from '../../../web/errors.ts';
+import { tamperLastSegment } from '../../support/tamper.ts';
 import {
   CANDIDATE,
   consentUrl,
@@ -144,7 +145,7 @@ describe('consent forms', () => {
   it('rejects a form post whose cookie was tampered with', async () => {
     const { t, csrf } = await openConsent();
     const value = t.jar.cookies.get('consent') ?? '';
-    t.jar.cookies.set('consent', `${value.slice(0, -2)}AA`);
+    t.jar.cookies.set('consent', tamperLastSegment(value));
     const response = await t.post('/consent', { csrf, decision: 'not-now' });
     expect(response.status).toBe(400);
     expect(await response.text()).toContain('Your linking session has ended');
