@@ -52,6 +52,18 @@ export function parseWebConfig(env: Env): WebConfig {
     linkConnections: parseConnections(env.LINK_CONNECTIONS),
     port: parsePort(env.PORT),
   };
+  const { sessionTokenSecret, webClient, reauthClient } = config;
+  if (new Set(sessionTokenSecret).size === 1) {
+    throw new ConfigError('SESSION_TOKEN_SECRET', 'SESSION_TOKEN_SECRET must not be one repeated character');
+  }
+  for (const [name, clientSecret] of [
+    ['WEB_CLIENT_SECRET', webClient.clientSecret],
+    ['REAUTH_CLIENT_SECRET', reauthClient.clientSecret],
+  ] as const) {
+    if (sessionTokenSecret === clientSecret) {
+      throw new ConfigError('SESSION_TOKEN_SECRET', `SESSION_TOKEN_SECRET must differ from ${name}`);
+    }
+  }
   if (config.webClient.clientId === config.reauthClient.clientId) {
     throw new ConfigError(
       'REAUTH_CLIENT_ID',

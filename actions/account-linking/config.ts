@@ -45,6 +45,9 @@ export function parseConfig(secrets: Secrets): Config {
       `SESSION_TOKEN_SECRET must be at least ${MIN_SESSION_TOKEN_SECRET_LENGTH} characters`,
     );
   }
+  const weakness = sessionTokenSecret && secretWeakness(sessionTokenSecret, secrets.AUTH0_CLIENT_SECRET);
+  if (weakness)
+    throw new ConfigError('invalid_secret', 'SESSION_TOKEN_SECRET', `SESSION_TOKEN_SECRET ${weakness}`);
   const domain = required(secrets, 'AUTH0_DOMAIN');
   if (!DOMAIN_PATTERN.test(domain)) {
     throw new ConfigError(
@@ -66,6 +69,13 @@ export function parseConfig(secrets: Secrets): Config {
     mergeAppMetadataKeys: list(optional(secrets, 'MERGE_APP_METADATA_KEYS')),
     dryRun: parseBoolean(optional(secrets, 'DRY_RUN'), 'DRY_RUN'),
   });
+}
+
+/** HS256 tokens can be brute-forced offline from one sample: refuse a key with no entropy or one shared with the M2M client. */
+function secretWeakness(secret: string, clientSecret: string | undefined): string | undefined {
+  if (new Set(secret).size === 1) return 'must not be one repeated character';
+  if (secret === clientSecret?.trim()) return 'must differ from AUTH0_CLIENT_SECRET';
+  return undefined;
 }
 
 function required(secrets: Secrets, name: string): string {

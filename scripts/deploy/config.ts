@@ -70,6 +70,11 @@ export function parseDeployEnv(env: DeployEnv): DeployConfig {
       'SESSION_TOKEN_SECRET',
       `SESSION_TOKEN_SECRET must be at least ${DEPLOY_DEFAULTS.minSessionTokenSecretLength} characters`,
     );
+  } else if (new Set(sessionTokenSecret).size === 1) {
+    invalid('SESSION_TOKEN_SECRET', 'SESSION_TOKEN_SECRET must not be one repeated character');
+  } else if (sessionTokenSecret === clientSecret) {
+    // The same value as the Action's M2M credential check in actions/account-linking/config.ts.
+    invalid('SESSION_TOKEN_SECRET', 'SESSION_TOKEN_SECRET must differ from AUTH0_CLIENT_SECRET');
   }
 
   const checkOn = optional('CHECK_ON') ?? DEPLOY_DEFAULTS.checkOn;

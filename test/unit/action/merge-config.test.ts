@@ -37,7 +37,12 @@ describe('user ids', () => {
 });
 
 describe('configuration', () => {
-  const valid = { AUTH0_DOMAIN: 'tenant.example.com', AUTH0_CLIENT_ID: 'id', AUTH0_CLIENT_SECRET: 'secret' };
+  const valid = {
+    AUTH0_DOMAIN: 'tenant.example.com',
+    AUTH0_CLIENT_ID: 'id',
+    AUTH0_CLIENT_SECRET: 'client-secret-that-is-32-chars-long',
+  };
+  const TOKEN_SECRET = 'a-session-token-secret-of-32-chars!!';
 
   it.each([
     [{ AUTH0_DOMAIN: '' }, 'AUTH0_DOMAIN'],
@@ -45,8 +50,10 @@ describe('configuration', () => {
     [{ AUTH0_CLIENT_SECRET: ' ' }, 'AUTH0_CLIENT_SECRET'],
     [{ CONSENT_URL: 'https://x.example/consent' }, 'SESSION_TOKEN_SECRET'],
     [{ CONSENT_URL: 'https://x.example/consent', SESSION_TOKEN_SECRET: 'short' }, 'SESSION_TOKEN_SECRET'],
-    [{ CONSENT_URL: 'javascript:alert(1)', SESSION_TOKEN_SECRET: 'x'.repeat(32) }, 'CONSENT_URL'],
-    [{ CONSENT_URL: 'http://link.example.com/consent', SESSION_TOKEN_SECRET: 'x'.repeat(32) }, 'CONSENT_URL'],
+    [{ CONSENT_URL: 'javascript:alert(1)', SESSION_TOKEN_SECRET: TOKEN_SECRET }, 'CONSENT_URL'],
+    [{ CONSENT_URL: 'http://link.example.com/consent', SESSION_TOKEN_SECRET: TOKEN_SECRET }, 'CONSENT_URL'],
+    [{ SESSION_TOKEN_SECRET: 'x'.repeat(32) }, 'SESSION_TOKEN_SECRET'],
+    [{ SESSION_TOKEN_SECRET: 'client-secret-that-is-32-chars-long' }, 'SESSION_TOKEN_SECRET'],
     [{ CHECK_ON: 'sometimes' }, 'CHECK_ON'],
     [{ DRY_RUN: 'yes' }, 'DRY_RUN'],
   ])('rejects %j naming %s', (override, secret) => {
@@ -55,11 +62,22 @@ describe('configuration', () => {
     expect(attempt).toThrow(expect.objectContaining({ secret }));
   });
 
+  it.each([
+    ['one repeated character', 'x'.repeat(32), 'must not be one repeated character'],
+    ['the M2M client secret', 'client-secret-that-is-32-chars-long', 'must differ from AUTH0_CLIENT_SECRET'],
+  ])('refuses a SESSION_TOKEN_SECRET that is %s', (_, value, message) => {
+    const attempt = () => parseConfig({ ...valid, SESSION_TOKEN_SECRET: value });
+    expect(attempt).toThrow(
+      expect.objectContaining({ secret: 'SESSION_TOKEN_SECRET', code: 'invalid_secret' }),
+    );
+    expect(attempt).toThrow(`SESSION_TOKEN_SECRET ${message}`);
+  });
+
   it('accepts a plain-http consent page on localhost only', () => {
     const config = parseConfig({
       ...valid,
       CONSENT_URL: 'http://localhost:3000/consent',
-      SESSION_TOKEN_SECRET: 'x'.repeat(32),
+      SESSION_TOKEN_SECRET: TOKEN_SECRET,
     });
     expect(config.consentUrl).toBe('http://localhost:3000/consent');
   });

@@ -17,7 +17,7 @@ const config = (extra: Record<string, string> = {}) =>
     AUTH0_CLIENT_ID: 'id',
     AUTH0_CLIENT_SECRET: 'secret',
     CONSENT_URL: 'https://link.example.com/consent',
-    SESSION_TOKEN_SECRET: 'x'.repeat(32),
+    SESSION_TOKEN_SECRET: 'a-session-token-secret-of-32-chars!!',
     AUTO_LINK_CONNECTIONS: 'Username-Password-Authentication,google-oauth2',
     ...extra,
   });

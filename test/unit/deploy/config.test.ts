@@ -7,7 +7,7 @@ const VALID = {
   AUTH0_CLIENT_ID: 'deploy-client',
   AUTH0_CLIENT_SECRET: 'deploy-secret',
   WEB_URL: 'https://link.example.com',
-  SESSION_TOKEN_SECRET: 'x'.repeat(32),
+  SESSION_TOKEN_SECRET: 'a-session-token-secret-of-32-chars!!',
 };
 
 function problemsOf(env: Record<string, string | undefined>) {
@@ -28,7 +28,7 @@ describe('parseDeployEnv', () => {
       clientSecret: 'deploy-secret',
       webUrl: 'https://link.example.com',
       webOrigin: 'https://link.example.com',
-      sessionTokenSecret: 'x'.repeat(32),
+      sessionTokenSecret: 'a-session-token-secret-of-32-chars!!',
       autoLinkConnections: '',
       checkOn: 'every-login',
       mergeAppMetadataKeys: '',
@@ -79,6 +79,7 @@ describe('parseDeployEnv', () => {
     ['WEB_URL', 'https://link.example.com/?next=1', 'without credentials, query'],
     ['WEB_URL', "https://link.example.com/it's", 'quotes'],
     ['SESSION_TOKEN_SECRET', 'x'.repeat(31), 'at least 32 characters'],
+    ['SESSION_TOKEN_SECRET', 'x'.repeat(32), 'must not be one repeated character'],
     ['CHECK_ON', 'sometimes', '"every-login" or "first-login"'],
     ['DRY_RUN', 'yes', '"true" or "false"'],
     ['AUTO_LINK_CONNECTIONS', 'github,,google-oauth2', 'comma-separated list'],
@@ -89,6 +90,18 @@ describe('parseDeployEnv', () => {
     expect(problems[0]).toMatchObject({ variable, reason: 'invalid' });
     expect(problems[0]?.message).toContain(variable);
     expect(problems[0]?.message).toContain(message);
+  });
+
+  it('refuses a SESSION_TOKEN_SECRET equal to AUTH0_CLIENT_SECRET', () => {
+    const secret = 'deploy-secret-that-is-32-characters';
+    const problems = problemsOf({ ...VALID, AUTH0_CLIENT_SECRET: secret, SESSION_TOKEN_SECRET: secret });
+    expect(problems).toEqual([
+      {
+        variable: 'SESSION_TOKEN_SECRET',
+        reason: 'invalid',
+        message: 'SESSION_TOKEN_SECRET must differ from AUTH0_CLIENT_SECRET',
+      },
+    ]);
   });
 
   it('reports every problem at once and never echoes a secret value', () => {

@@ -62,6 +62,19 @@ describe('web configuration', () => {
     );
   });
 
+  it.each([
+    ['one repeated character', 'x'.repeat(32), 'must not be one repeated character'],
+    ['the web client secret', 'web-client-secret-that-is-32-chars', 'must differ from WEB_CLIENT_SECRET'],
+  ])('refuses a SESSION_TOKEN_SECRET that is %s', (_, value, message) => {
+    const error = configError({
+      ...TEST_ENV,
+      WEB_CLIENT_SECRET: 'web-client-secret-that-is-32-chars',
+      SESSION_TOKEN_SECRET: value,
+    });
+    expect(error.variable).toBe('SESSION_TOKEN_SECRET');
+    expect(error.message).toBe(`SESSION_TOKEN_SECRET ${message}`);
+  });
+
   it('allows plain http for WEB_URL on localhost only', () => {
     expect(parseWebConfig({ ...TEST_ENV, WEB_URL: 'http://localhost:3000' }).webUrl).toBe(
       'http://localhost:3000',
