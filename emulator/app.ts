@@ -9,6 +9,7 @@ import { LoginState } from './login/transactions.ts';
 import { managementApi } from './management/index.ts';
 import { authorizationCodeGrant } from './oauth/authorization-code.ts';
 import { tokenRoutes } from './oauth/token.ts';
+import { userinfoRoutes } from './oauth/userinfo.ts';
 
 /** The tenant's HTTP surface; each area is one route module mounted here. */
 export function createTenantApp(tenant: TenantContext): Hono<TenantEnv> {
@@ -17,6 +18,7 @@ export function createTenantApp(tenant: TenantContext): Hono<TenantEnv> {
   if (tenant.controlKey !== undefined) app.route('/__control', controlRoutes(tenant, tenant.controlKey));
   app.use('*', injectFaults(tenant));
   app.route('/oauth', tokenRoutes(tenant));
+  app.route('/userinfo', userinfoRoutes(tenant));
   app.route('/api/v2', managementApi(tenant));
   const logins = new LoginState();
   tenant.grants.set('authorization_code', authorizationCodeGrant(logins));

@@ -9,6 +9,7 @@ export function discoveryRoutes(tenant: TenantContext): Hono<TenantEnv> {
       issuer: tenant.issuer,
       authorization_endpoint: `${tenant.issuer}authorize`,
       token_endpoint: `${tenant.issuer}oauth/token`,
+      userinfo_endpoint: `${tenant.issuer}userinfo`,
       jwks_uri: `${tenant.issuer}.well-known/jwks.json`,
       end_session_endpoint: `${tenant.issuer}v2/logout`,
       response_types_supported: ['code'],

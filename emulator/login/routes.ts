@@ -1,20 +1,26 @@
 import type { Context } from 'hono';
 import { Hono } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { ActionCache } from '../../actions/runtime/cache.ts';
 import type { TenantContext, TenantEnv } from '../context.ts';
 import { hashPassword, verifyPassword } from '../passwords.ts';
 import { type PipelineChanges, PostLoginPipeline } from '../pipeline/run-trigger.ts';
 import { buildLoginEvent, type IncomingRequest } from './event.ts';
 import { escapeHtml, loginPage, verifyEmailPage } from './page.ts';
+import { parseMaxAge, SSO_COOKIE, SSO_IDLE_SECONDS, SsoSessions, sessionSatisfies } from './sso-sessions.ts';
 import type { LoginState, SuspendedLogin } from './transactions.ts';
 
 const DATABASE = 'Username-Password-Authentication';
 type Ctx = Context<TenantEnv>;
 type Login = Omit<SuspendedLogin, 'actionIndex' | 'changes'>;
 
-/** `/authorize`, the login page, and `/continue`: the browser side of a login, running the post-login Actions. */
+/**
+ * `/authorize`, the login page, `/continue` and `/v2/logout`: the browser side of a login, running the post-login
+ * Actions, with an SSO session cookie so a second application (or a silent `prompt=none` request) needs no login.
+ */
 export function loginRoutes(tenant: TenantContext, state: LoginState): Hono<TenantEnv> {
   const app = new Hono<TenantEnv>();
+  const sessions = new SsoSessions(tenant.now);
   const pipeline = new PostLoginPipeline({
     trigger: 'post-login',
     bound: () => tenant.store.actions.boundActions('post-login'),
@@ -49,8 +55,15 @@ export function loginRoutes(tenant: TenantContext, state: LoginState): Hono<Tena
       return back('invalid_request', 'Public clients must use PKCE (code_challenge)');
     }
     const prompt = (q.prompt ?? '').split(' ').filter(Boolean);
-    // The local tenant keeps no SSO session yet, so a silent login can never succeed.
-    if (prompt.includes('none')) return back('login_required', 'Login required');
+    const maxAge = parseMaxAge(q.max_age);
+    if (maxAge === 'invalid') return back('invalid_request', 'max_age must be a non-negative integer');
+    const session = sessions.get(getCookie(c, SSO_COOKIE));
+    const holder =
+      session !== undefined &&
+      sessionSatisfies(session, { prompt, maxAge, connection: q.connection }, tenant.tokens.nowSeconds())
+        ? tenant.store.users.findIdentity(session.provider, session.providerUserId)
+        : undefined;
+    if (holder === undefined && prompt.includes('none')) return back('login_required', 'Login required');
     const transaction = state.begin({
       clientId: client.client_id,
       redirectUri: q.redirect_uri,
@@ -63,7 +76,41 @@ export function loginRoutes(tenant: TenantContext, state: LoginState): Hono<Tena
       prompt,
       query: q,
     });
-    return c.redirect(`/u/login?state=${encodeURIComponent(transaction.id)}`);
+    if (holder === undefined || session === undefined)
+      return c.redirect(`/u/login?state=${encodeURIComponent(transaction.id)}`);
+    if (holder.user.blocked === true) return back('access_denied', 'user is blocked');
+    const login: Login = {
+      transaction,
+      userId: holder.user.user_id,
+      identity: { provider: holder.identity.provider, user_id: holder.identity.user_id },
+      connection: session.connection,
+      authTime: session.authTime,
+    };
+    return runActions(c, login, 'execute', incoming(c, {}));
+  });
+
+  app.get('/v2/logout', (c) => {
+    sessions.end(getCookie(c, SSO_COOKIE));
+    deleteCookie(c, SSO_COOKIE, { path: '/', secure: true, sameSite: 'None' });
+    const clientId = c.req.query('client_id');
+    const client = clientId === undefined ? undefined : tenant.store.getClient(clientId);
+    const returnTo = c.req.query('returnTo');
+    if (clientId !== undefined && client === undefined)
+      return c.html(errorPage('Unknown client: check client_id.'), 400);
+    // Without returnTo Auth0 goes to the client's first allowed logout URL; a returnTo must be one of them.
+    const allowed = client?.allowed_logout_urls ?? [];
+    const target = returnTo ?? allowed[0];
+    if (target === undefined)
+      return c.html(messagePage('Logged out', 'You are logged out of the local tenant.'));
+    if (!allowed.includes(target)) {
+      return c.html(
+        errorPage(
+          'The returnTo URL is not in the Allowed Logout URLs of this client: add it, or log out without it.',
+        ),
+        400,
+      );
+    }
+    return c.redirect(target);
   });
 
   app.get('/u/login', (c) => {
@@ -194,6 +241,7 @@ export function loginRoutes(tenant: TenantContext, state: LoginState): Hono<Tena
       }
       subject = primary.user_id;
     }
+    startSession(c, login);
     // Deferred metadata lands once, on the user the Actions saw (or the primary it was linked into).
     const target = tenant.store.users.get(login.userId) !== undefined ? login.userId : subject;
     const patch = {
@@ -216,6 +264,24 @@ export function loginRoutes(tenant: TenantContext, state: LoginState): Hono<Tena
     url.searchParams.set('code', code);
     if (transaction.state !== undefined) url.searchParams.set('state', transaction.state);
     return c.redirect(url.toString());
+  }
+
+  function startSession(c: Ctx, login: Login) {
+    const previous = getCookie(c, SSO_COOKIE);
+    const id = sessions.start(previous, {
+      provider: login.identity.provider,
+      providerUserId: login.identity.user_id,
+      connection: login.connection,
+      authTime: login.authTime,
+    });
+    // SameSite=None as Auth0 sets it: the cookie must come along on the cross-site form POST to /continue.
+    setCookie(c, SSO_COOKIE, id, {
+      path: '/',
+      httpOnly: true,
+      secure: true,
+      sameSite: 'None',
+      maxAge: SSO_IDLE_SECONDS,
+    });
   }
 
   return app;
@@ -294,6 +360,10 @@ function errorUrl(
   return url.toString();
 }
 
+function messagePage(title: string, message: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p></body></html>`;
+}
+
 function errorPage(message: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Login error</title></head><body><h1>Login error</h1><p>${escapeHtml(message)}</p></body></html>`;
+  return messagePage('Login error', message);
 }

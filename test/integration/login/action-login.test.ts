@@ -1,8 +1,15 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { signHs256 } from '../../../actions/runtime/redirect-token.ts';
 import { ACTION_BUNDLE, buildAction } from '../../../scripts/build-action.ts';
+import {
+  bootstrapManagement,
+  deployPostLoginAction,
+  type LoginApp,
+  LoginDriver,
+  type ManagementCaller,
+  registerApp,
+} from '../../support/login-driver.ts';
 import { tamperLastSegment } from '../../support/tamper.ts';
 import { startTestTenant, type TestTenant } from '../../support/tenant.ts';
 
@@ -12,37 +19,12 @@ const SESSION_TOKEN_SECRET = 'integration-session-token-secret-0123456789';
 const OLD = '2020-01-01T00:00:00.000Z';
 
 let tenant: TestTenant;
-let managementToken: string;
-let app: { client_id: string; client_secret: string };
+let api: ManagementCaller;
+let app: LoginApp;
 let actionClient: { client_id: string; client_secret: string };
 
-async function api<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const response = await fetch(`${tenant.url}/api/v2${path}`, {
-    method,
-    headers: { authorization: `Bearer ${managementToken}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
-}
-
 async function deployAction(secrets: Record<string, string>): Promise<void> {
-  const created = await api<{ id: string }>('POST', '/actions/actions', {
-    name: `account-linking-${randomBytes(4).toString('hex')}`,
-    code: await readFile(ACTION_BUNDLE, 'utf8'),
-    runtime: 'node22',
-    supported_triggers: [{ id: 'post-login', version: 'v3' }],
-    secrets: Object.entries(secrets).map(([name, value]) => ({ name, value })),
-  });
-  for (let attempt = 0; attempt < 50; attempt++) {
-    if ((await api('POST', `/actions/actions/${created.body.id}/deploy`)).status < 300) break;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  const action = await api<{ name: string }>('GET', `/actions/actions/${created.body.id}`);
-  const bound = await api('PATCH', '/actions/triggers/post-login/bindings', {
-    bindings: [{ ref: { type: 'action_name', value: action.body.name }, display_name: action.body.name }],
-  });
-  expect(bound.status).toBe(200);
+  await deployPostLoginAction(api, await readFile(ACTION_BUNDLE, 'utf8'), secrets);
 }
 
 function actionSecrets(extra: Record<string, string>): Record<string, string> {
@@ -54,52 +36,14 @@ function actionSecrets(extra: Record<string, string>): Record<string, string> {
   };
 }
 
-/** Drives /authorize and the login page like a browser with JavaScript off; returns where the tenant sent it. */
-async function loginWith(connection: string, email: string) {
-  const verifier = randomBytes(32).toString('base64url');
-  const query = new URLSearchParams({
-    client_id: app.client_id,
-    redirect_uri: CALLBACK,
-    response_type: 'code',
-    scope: 'openid email',
-    state: 'app-state',
-    nonce: 'app-nonce',
-    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-    code_challenge_method: 'S256',
-  });
-  const authorize = await fetch(`${tenant.url}/authorize?${query}`, { redirect: 'manual' });
-  const loginUrl = new URL(authorize.headers.get('location') ?? '', tenant.url);
-  const page = await fetch(loginUrl);
-  expect(await page.text()).toContain('<form method="post" action="/u/login">');
-  const submitted = await fetch(`${tenant.url}/u/login`, {
-    method: 'POST',
-    redirect: 'manual',
-    body: new URLSearchParams({
-      state: loginUrl.searchParams.get('state') ?? '',
-      connection,
-      email,
-      email_verified: 'true',
-    }),
-  });
-  return { location: new URL(submitted.headers.get('location') ?? ''), verifier };
+/** Each login in a fresh browser profile, so no SSO session carries over between people. */
+function loginWith(connection: string, email: string) {
+  return new LoginDriver(tenant).login(app, connection, email);
 }
 
 async function exchange(location: URL, verifier: string): Promise<Record<string, unknown>> {
   expect(location.searchParams.get('state')).toBe('app-state');
-  const response = await fetch(`${tenant.url}/oauth/token`, {
-    method: 'POST',
-    body: new URLSearchParams({
-      grant_type: 'authorization_code',
-      code: location.searchParams.get('code') ?? '',
-      redirect_uri: CALLBACK,
-      client_id: app.client_id,
-      client_secret: app.client_secret,
-      code_verifier: verifier,
-    }),
-  });
-  const tokens = (await response.json()) as { id_token: string };
-  expect(response.status).toBe(200);
-  return JSON.parse(Buffer.from(tokens.id_token.split('.')[1] ?? '', 'base64url').toString());
+  return (await new LoginDriver(tenant).exchange(app, location, verifier)).claims;
 }
 
 function continueForm(location: URL, proof: Record<string, unknown>, tamper = false) {
@@ -121,16 +65,7 @@ function continueForm(location: URL, proof: Record<string, unknown>, tamper = fa
 beforeAll(async () => {
   await buildAction();
   tenant = await startTestTenant();
-  const token = await fetch(`${tenant.url}/oauth/token`, {
-    method: 'POST',
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_id: tenant.clientId,
-      client_secret: tenant.clientSecret,
-      audience: `${tenant.issuer}api/v2/`,
-    }),
-  });
-  managementToken = ((await token.json()) as { access_token: string }).access_token;
+  api = await bootstrapManagement(tenant);
 });
 
 afterAll(async () => {
@@ -139,9 +74,7 @@ afterAll(async () => {
 
 beforeEach(async () => {
   await tenant.control.reset({ all: true });
-  app = (
-    await api<typeof app>('POST', '/clients', { name: 'App', app_type: 'regular_web', callbacks: [CALLBACK] })
-  ).body;
+  app = await registerApp(api, CALLBACK);
   actionClient = (await api<typeof app>('POST', '/clients', { name: 'Action', app_type: 'non_interactive' }))
     .body;
   await api('POST', '/client-grants', {

@@ -1,0 +1,193 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { RunningTenant } from '../../emulator/index.ts';
+
+/** A regular web application registered on the tenant, with one callback. */
+export interface LoginApp {
+  client_id: string;
+  client_secret: string;
+  callback: string;
+}
+
+export interface StartedLogin {
+  /** Where the tenant sent the browser after the login form: the callback, or an Action's redirect. */
+  location: URL;
+  verifier: string;
+}
+
+/**
+ * Drives the local tenant's login like a browser with JavaScript off: `/authorize`, the login page's form, and
+ * the redirects, keeping the tenant's cookies (its SSO session) between requests as a browser profile does.
+ */
+export class LoginDriver {
+  readonly #tenant: Pick<RunningTenant, 'url'>;
+  readonly #cookies = new Map<string, string>();
+
+  constructor(tenant: Pick<RunningTenant, 'url'>) {
+    this.#tenant = tenant;
+  }
+
+  /** Sends a request with this browser's cookies, records the ones set, and never follows redirects. */
+  async fetch(url: string | URL, init: RequestInit = {}): Promise<Response> {
+    const target = new URL(url, this.#tenant.url);
+    const cookie = [...this.#cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+    const headers = new Headers(init.headers);
+    if (cookie !== '' && target.origin === this.#tenant.url) headers.set('cookie', cookie);
+    const response = await fetch(target, { ...init, headers, redirect: 'manual' });
+    for (const line of response.headers.getSetCookie()) {
+      const [pair = '', ...attributes] = line.split(';');
+      const [name = '', value = ''] = pair.trim().split(/=(.*)/s);
+      const expired = attributes.some((attribute) => /^\s*max-age=0$/i.test(attribute));
+      if (expired || value === '') this.#cookies.delete(name);
+      else this.#cookies.set(name, value);
+    }
+    return response;
+  }
+
+  /** `/authorize` with code + PKCE (S256) for `app`; returns the tenant's answer and the PKCE verifier. */
+  async authorize(
+    app: LoginApp,
+    params: Record<string, string> = {},
+  ): Promise<{ response: Response; verifier: string }> {
+    const verifier = randomBytes(32).toString('base64url');
+    const query = new URLSearchParams({
+      client_id: app.client_id,
+      redirect_uri: app.callback,
+      response_type: 'code',
+      scope: 'openid profile email',
+      state: 'app-state',
+      nonce: 'app-nonce',
+      code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+      code_challenge_method: 'S256',
+      ...params,
+    });
+    return { response: await this.fetch(`/authorize?${query}`), verifier };
+  }
+
+  /** A full interactive login on `connection` (a simulated provider asserting the email verified). */
+  async login(
+    app: LoginApp,
+    connection: string,
+    email: string,
+    params: Record<string, string> = {},
+  ): Promise<StartedLogin> {
+    const { response, verifier } = await this.authorize(app, params);
+    const loginUrl = locationOf(response, this.#tenant.url);
+    const page = await this.fetch(loginUrl);
+    const html = await page.text();
+    if (!html.includes('<form method="post" action="/u/login">'))
+      throw new Error(`the tenant did not show its login page: ${page.status} ${html.slice(0, 200)}`);
+    const submitted = await this.fetch('/u/login', {
+      method: 'POST',
+      body: new URLSearchParams({
+        state: loginUrl.searchParams.get('state') ?? '',
+        connection,
+        email,
+        email_verified: 'true',
+      }),
+    });
+    return { location: locationOf(submitted, this.#tenant.url), verifier };
+  }
+
+  /** Exchanges the code the callback received; returns the ID token's claims and the access token. */
+  async exchange(
+    app: LoginApp,
+    location: URL,
+    verifier: string,
+  ): Promise<{ claims: Record<string, unknown>; accessToken: string }> {
+    const code = location.searchParams.get('code');
+    if (code === null) throw new Error(`the login ended without a code: ${location.search}`);
+    const response = await fetch(`${this.#tenant.url}/oauth/token`, {
+      method: 'POST',
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: app.callback,
+        client_id: app.client_id,
+        client_secret: app.client_secret,
+        code_verifier: verifier,
+      }),
+    });
+    const tokens = (await response.json()) as { id_token: string; access_token: string };
+    if (response.status !== 200) throw new Error(`the code exchange failed: ${JSON.stringify(tokens)}`);
+    return { claims: decodeJwtPayload(tokens.id_token), accessToken: tokens.access_token };
+  }
+}
+
+export function locationOf(response: Response, base: string): URL {
+  const location = response.headers.get('location');
+  if (location === null) throw new Error(`expected a redirect, got ${response.status}`);
+  return new URL(location, base);
+}
+
+export function decodeJwtPayload(token: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString());
+}
+
+/** A Management API caller with the tenant's bootstrap client (every scope). */
+export async function bootstrapManagement(tenant: RunningTenant) {
+  const response = await fetch(`${tenant.url}/oauth/token`, {
+    method: 'POST',
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: tenant.clientId,
+      client_secret: tenant.clientSecret,
+      audience: `${tenant.issuer}api/v2/`,
+    }),
+  });
+  const { access_token } = (await response.json()) as { access_token: string };
+  return async function api<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: T }> {
+    const answer = await fetch(`${tenant.url}/api/v2${path}`, {
+      method,
+      headers: { authorization: `Bearer ${access_token}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await answer.text();
+    return { status: answer.status, body: (text ? JSON.parse(text) : undefined) as T };
+  };
+}
+
+export type ManagementCaller = Awaited<ReturnType<typeof bootstrapManagement>>;
+
+/** Registers a regular web application with one callback. */
+export async function registerApp(
+  api: ManagementCaller,
+  callback: string,
+  extra: object = {},
+): Promise<LoginApp> {
+  const created = await api<LoginApp>('POST', '/clients', {
+    name: `App ${randomBytes(3).toString('hex')}`,
+    app_type: 'regular_web',
+    callbacks: [callback],
+    ...extra,
+  });
+  if (created.status !== 201) throw new Error(`client creation failed: ${JSON.stringify(created.body)}`);
+  return { client_id: created.body.client_id, client_secret: created.body.client_secret, callback };
+}
+
+/** Creates, deploys and binds (alone) a post-login Action from `code`. */
+export async function deployPostLoginAction(
+  api: ManagementCaller,
+  code: string,
+  secrets: Record<string, string>,
+): Promise<void> {
+  const created = await api<{ id: string; name: string }>('POST', '/actions/actions', {
+    name: `account-linking-${randomBytes(4).toString('hex')}`,
+    code,
+    runtime: 'node22',
+    supported_triggers: [{ id: 'post-login', version: 'v3' }],
+    secrets: Object.entries(secrets).map(([name, value]) => ({ name, value })),
+  });
+  for (let attempt = 0; ; attempt++) {
+    if ((await api('POST', `/actions/actions/${created.body.id}/deploy`)).status < 300) break;
+    if (attempt === 100) throw new Error('the Action never finished building');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const bound = await api('PATCH', '/actions/triggers/post-login/bindings', {
+    bindings: [{ ref: { type: 'action_name', value: created.body.name }, display_name: created.body.name }],
+  });
+  if (bound.status !== 200) throw new Error(`binding failed: ${JSON.stringify(bound.body)}`);
+}
