@@ -1,17 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { startTenant } from '../emulator/index.ts';
+import { type RunningTenant, startTenant } from '../emulator/index.ts';
 import { ensureProcessTrustsCa } from '../emulator/trust.ts';
-import { startWebServer } from '../web/server.ts';
-import { ACTION_BUNDLE, buildAction } from './build-action.ts';
-import { provisionDemo } from './start/provision.ts';
+import type { RunningWebServer } from '../web/server.ts';
+import { DeployConfigError, DeployError } from './deploy.ts';
+import { deployAndServe } from './start/demo.ts';
 
 const DATA_DIR = path.resolve('.local-tenant');
+const STATE_FILE = path.join(DATA_DIR, 'state.json');
 const TENANT_PORT = Number(process.env.TENANT_PORT ?? 8443);
 const WEB_PORT = Number(process.env.PORT ?? 3000);
 const WEB_URL = `http://localhost:${WEB_PORT}`;
+/** Action settings a developer may pass through `npm start` (the demo default: always ask, never silent). */
+const ACTION_SETTINGS = ['AUTO_LINK_CONNECTIONS', 'CHECK_ON', 'MERGE_APP_METADATA_KEYS', 'DRY_RUN'] as const;
 
 /** Secrets of the demo, made once and kept beside the tenant's state so a restart keeps sessions valid. */
 function demoSecrets(): { sessionTokenSecret: string; cookieSecret: string } {
@@ -25,46 +27,71 @@ function demoSecrets(): { sessionTokenSecret: string; cookieSecret: string } {
   return secrets;
 }
 
+const seconds = (since: number) => `${((performance.now() - since) / 1000).toFixed(1)} s`;
+const started = performance.now();
 await ensureProcessTrustsCa(DATA_DIR);
-const bytes = await buildAction();
-console.log(`start: built the Action (${bytes} bytes)`);
-const tenant = await startTenant({
-  port: TENANT_PORT,
-  dataDir: DATA_DIR,
-  snapshotFile: path.join(DATA_DIR, 'state.json'),
-});
-console.log(`start: local tenant on ${tenant.url} (CA ${tenant.caFile})`);
+
+let tenant: RunningTenant | undefined;
+let web: RunningWebServer | undefined;
+let stopping = false;
+async function stop(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  await web?.close();
+  // Closing the tenant writes its last state to the snapshot, so users survive the restart.
+  await tenant?.close();
+  process.exit(code);
+}
+// a0deploy runs as a child in the same process group: Ctrl-C reaches it directly, and the deploy then rejects.
+process.on('SIGINT', () => void stop(0));
+process.on('SIGTERM', () => void stop(0));
+
+const fresh = !existsSync(STATE_FILE);
+tenant = await startTenant({ port: TENANT_PORT, dataDir: DATA_DIR, snapshotFile: STATE_FILE });
+console.log(`start: local tenant on ${tenant.url} (state ${path.relative(process.cwd(), STATE_FILE)})`);
+console.log(
+  `LOCAL_TENANT ${JSON.stringify({
+    domain: tenant.domain,
+    issuer: tenant.issuer,
+    ca_file: tenant.caFile,
+    client_id: tenant.clientId,
+    client_secret: tenant.clientSecret,
+  })}`,
+);
+console.log(
+  fresh
+    ? 'start: deploying tenant.yaml with a0deploy (first start: two imports, about a minute on a small machine)'
+    : 'start: checking the tenant against tenant.yaml (a0deploy runs only if something changed)',
+);
 const secrets = demoSecrets();
-const clients = await provisionDemo(tenant, {
-  webUrl: WEB_URL,
-  actionCode: await readFile(ACTION_BUNDLE, 'utf8'),
-  sessionTokenSecret: secrets.sessionTokenSecret,
-});
-console.log('start: clients, grants and the account-linking Action are deployed and bound to post-login');
-const web = await startWebServer({
-  AUTH0_DOMAIN: tenant.domain,
-  WEB_URL,
-  WEB_CLIENT_ID: clients.web.client_id,
-  WEB_CLIENT_SECRET: clients.web.client_secret,
-  REAUTH_CLIENT_ID: clients.reauth.client_id,
-  REAUTH_CLIENT_SECRET: clients.reauth.client_secret,
-  SESSION_TOKEN_SECRET: secrets.sessionTokenSecret,
-  COOKIE_SECRET: secrets.cookieSecret,
-  PORT: String(WEB_PORT),
-});
-console.log(`start: web app on ${WEB_URL}`);
+const deployStarted = performance.now();
+// a0deploy prints nothing while it compiles its schemas (~20 s of CPU per import): show that it is working.
+const progress = setInterval(() => console.log(`start: still deploying (${seconds(deployStarted)})`), 10_000);
+try {
+  const demo = await deployAndServe(tenant, {
+    webUrl: WEB_URL,
+    port: WEB_PORT,
+    sessionTokenSecret: secrets.sessionTokenSecret,
+    cookieSecret: secrets.cookieSecret,
+    actionSettings: Object.fromEntries(ACTION_SETTINGS.map((name) => [name, process.env[name]])),
+    log: (line) => console.log(`start: deploy: ${line}`),
+  });
+  clearInterval(progress);
+  web = demo.web;
+  console.log(
+    `start: tenant.yaml deployed (${demo.deployment.imports} a0deploy import(s), ${seconds(deployStarted)})`,
+  );
+} catch (error) {
+  clearInterval(progress);
+  if (stopping) await new Promise(() => {});
+  if (error instanceof DeployConfigError || error instanceof DeployError) {
+    console.error(`start: the deploy failed: ${error.message}`);
+    await stop(1);
+  }
+  throw error;
+}
+console.log(`start: web app on ${WEB_URL}; ready in ${seconds(started)}`);
 console.log(
   `\nOpen ${WEB_URL}/account (your browser will warn once about the local tenant's certificate on ${tenant.url};`,
 );
 console.log(`trust ${tenant.caFile} or accept the warning). Ctrl-C stops everything.`);
-
-let stopping = false;
-const stop = async () => {
-  if (stopping) return;
-  stopping = true;
-  await web.close();
-  await tenant.close();
-  process.exit(0);
-};
-process.on('SIGINT', () => void stop());
-process.on('SIGTERM', () => void stop());

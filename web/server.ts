@@ -29,7 +29,12 @@ export async function startWebServer(env: Record<string, string | undefined>): P
   });
   return {
     port: (server.address() as AddressInfo).port,
-    close: () => new Promise((done) => server.close(() => done())),
+    // Browsers keep idle connections open; without closing them a stop would wait for their keep-alive timeout.
+    close: () =>
+      new Promise((done) => {
+        server.close(() => done());
+        if ('closeAllConnections' in server) server.closeAllConnections();
+      }),
   };
 }
 

@@ -1,0 +1,53 @@
+import type { RunningTenant } from '../../emulator/index.ts';
+import { type RunningWebServer, startWebServer } from '../../web/server.ts';
+import { type DeployResult, deploy } from '../deploy.ts';
+
+export interface DemoOptions {
+  /** The web app's public origin (`http://localhost:3000`); tenant.yaml builds the callback URLs from it. */
+  webUrl: string;
+  /** Where the web app listens; 0 picks a free port (then `webUrl` must already name it). */
+  port: number;
+  sessionTokenSecret: string;
+  cookieSecret: string;
+  /** Optional Action settings passed through to the deploy (`AUTO_LINK_CONNECTIONS`, `CHECK_ON`, …). */
+  actionSettings?: Readonly<Record<string, string | undefined>>;
+  /** Where the deploy's (masked) lines go. */
+  log: (line: string) => void;
+}
+
+export interface RunningDemo {
+  web: RunningWebServer;
+  deployment: DeployResult;
+}
+
+/**
+ * Deploys tenant.yaml into a local tenant with the real deploy path (validation, build, `a0deploy import` of what
+ * differs), then serves the web app with the clients that deploy created. Run again on the same tenant, the deploy
+ * is a no-op, so a restart keeps users, clients and the Action version.
+ */
+export async function deployAndServe(tenant: RunningTenant, options: DemoOptions): Promise<RunningDemo> {
+  const deployment = await deploy(
+    {
+      ...options.actionSettings,
+      AUTH0_DOMAIN: tenant.domain,
+      AUTH0_CLIENT_ID: tenant.clientId,
+      AUTH0_CLIENT_SECRET: tenant.clientSecret,
+      WEB_URL: options.webUrl,
+      SESSION_TOKEN_SECRET: options.sessionTokenSecret,
+    },
+    { caFile: tenant.caFile, log: options.log },
+  );
+  const { web, reauth } = deployment.clients;
+  const server = await startWebServer({
+    AUTH0_DOMAIN: tenant.domain,
+    WEB_URL: options.webUrl,
+    WEB_CLIENT_ID: web.client_id,
+    WEB_CLIENT_SECRET: web.client_secret,
+    REAUTH_CLIENT_ID: reauth.client_id,
+    REAUTH_CLIENT_SECRET: reauth.client_secret,
+    SESSION_TOKEN_SECRET: options.sessionTokenSecret,
+    COOKIE_SECRET: options.cookieSecret,
+    PORT: String(options.port),
+  });
+  return { web: server, deployment };
+}

@@ -1,0 +1,74 @@
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import tls from 'node:tls';
+import type { TestProject } from 'vitest/node';
+import { ensureCertificateAuthority } from '../../emulator/certs.ts';
+import { DEFAULT_DATA_DIR } from '../../emulator/index.ts';
+import { deployAndServe } from '../../scripts/start/demo.ts';
+import { startTestTenant } from '../support/tenant.ts';
+import type { E2eStack } from './stack.ts';
+
+const SESSION_TOKEN_SECRET = 'e2e-session-token-secret-0123456789abcdef';
+const COOKIE_SECRET = 'e2e-cookie-secret-0123456789abcdefghijkl';
+
+// Node 22.19+ (the npm scripts' runtime); @types/node follows the Node 20 floor of `engines`.
+const trustedTls = tls as typeof tls & {
+  getCACertificates(type: 'default'): string[];
+  setDefaultCACertificates(certs: string[]): void;
+};
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * One local tenant and one web app for every browser test, set up as `npm start` does: tenant.yaml deployed with
+ * the real a0deploy (two imports, ~45 s of CPU, paid once instead of once per file). They run in this process,
+ * which started before the CA existed, so the CA is added to this thread's default trust store: the web app and the
+ * Action the tenant runs call the tenant back over HTTPS.
+ */
+export async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const { caFile } = await ensureCertificateAuthority(DEFAULT_DATA_DIR);
+  trustedTls.setDefaultCACertificates([
+    ...trustedTls.getCACertificates('default'),
+    readFileSync(caFile, 'utf8'),
+  ]);
+  const tenant = await startTestTenant();
+  const port = await freePort();
+  const webUrl = `http://localhost:${port}`;
+  const lines: string[] = [];
+  const started = performance.now();
+  let demo: Awaited<ReturnType<typeof deployAndServe>>;
+  try {
+    demo = await deployAndServe(tenant, {
+      webUrl,
+      port,
+      sessionTokenSecret: SESSION_TOKEN_SECRET,
+      cookieSecret: COOKIE_SECRET,
+      log: (line) => lines.push(line),
+    });
+  } catch (error) {
+    console.error(lines.join('\n'));
+    await tenant.close();
+    throw error;
+  }
+  console.log(
+    `e2e: tenant.yaml deployed with ${demo.deployment.imports} a0deploy imports in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
+  const stack: E2eStack = {
+    webUrl,
+    tenantUrl: tenant.url,
+    controlKey: tenant.controlKey,
+    reauthClientId: demo.deployment.clients.reauth.client_id,
+  };
+  project.provide('e2eStack', stack);
+  return async () => {
+    await demo.web.close();
+    await tenant.close();
+  };
+}
