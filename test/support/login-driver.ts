@@ -191,3 +191,30 @@ export async function deployPostLoginAction(
   });
   if (bound.status !== 200) throw new Error(`binding failed: ${JSON.stringify(bound.body)}`);
 }
+
+/**
+ * Deploys code as the only post-login Action with its own M2M client granted `read:users update:users`, and the
+ * secrets the account-linking Action needs to reach this tenant (plus `extra`).
+ */
+export async function deployWithManagementClient(
+  tenant: RunningTenant,
+  api: ManagementCaller,
+  code: string,
+  extra: Record<string, string>,
+): Promise<void> {
+  const client = await api<{ client_id: string; client_secret: string }>('POST', '/clients', {
+    name: `Action ${randomBytes(3).toString('hex')}`,
+    app_type: 'non_interactive',
+  });
+  await api('POST', '/client-grants', {
+    client_id: client.body.client_id,
+    audience: `${tenant.issuer}api/v2/`,
+    scope: ['read:users', 'update:users'],
+  });
+  await deployPostLoginAction(api, code, {
+    AUTH0_DOMAIN: tenant.domain,
+    AUTH0_CLIENT_ID: client.body.client_id,
+    AUTH0_CLIENT_SECRET: client.body.client_secret,
+    ...extra,
+  });
+}

@@ -4,7 +4,7 @@ import { signHs256 } from '../../../actions/runtime/redirect-token.ts';
 import { ACTION_BUNDLE, buildAction } from '../../../scripts/build-action.ts';
 import {
   bootstrapManagement,
-  deployPostLoginAction,
+  deployWithManagementClient,
   type LoginApp,
   LoginDriver,
   type ManagementCaller,
@@ -21,19 +21,9 @@ const OLD = '2020-01-01T00:00:00.000Z';
 let tenant: TestTenant;
 let api: ManagementCaller;
 let app: LoginApp;
-let actionClient: { client_id: string; client_secret: string };
 
 async function deployAction(secrets: Record<string, string>): Promise<void> {
-  await deployPostLoginAction(api, await readFile(ACTION_BUNDLE, 'utf8'), secrets);
-}
-
-function actionSecrets(extra: Record<string, string>): Record<string, string> {
-  return {
-    AUTH0_DOMAIN: tenant.domain,
-    AUTH0_CLIENT_ID: actionClient.client_id,
-    AUTH0_CLIENT_SECRET: actionClient.client_secret,
-    ...extra,
-  };
+  await deployWithManagementClient(tenant, api, await readFile(ACTION_BUNDLE, 'utf8'), secrets);
 }
 
 /** Each login in a fresh browser profile, so no SSO session carries over between people. */
@@ -75,13 +65,6 @@ afterAll(async () => {
 beforeEach(async () => {
   await tenant.control.reset({ all: true });
   app = await registerApp(api, CALLBACK);
-  actionClient = (await api<typeof app>('POST', '/clients', { name: 'Action', app_type: 'non_interactive' }))
-    .body;
-  await api('POST', '/client-grants', {
-    client_id: actionClient.client_id,
-    audience: `${tenant.issuer}api/v2/`,
-    scope: ['read:users', 'update:users'],
-  });
   await tenant.control.seedUsers([
     {
       connection: 'Username-Password-Authentication',
@@ -94,7 +77,7 @@ beforeEach(async () => {
 
 describe('a login through the local tenant running the built Action', () => {
   it('links a trusted duplicate silently and issues the ID token for the older account', async () => {
-    await deployAction(actionSecrets({ AUTO_LINK_CONNECTIONS: '*' }));
+    await deployAction({ AUTO_LINK_CONNECTIONS: '*' });
     const { location, verifier } = await loginWith('google-oauth2', 'alice@example.com');
     const claims = await exchange(location, verifier);
     const [primary, ...others] = await tenant.control.users();
@@ -104,7 +87,7 @@ describe('a login through the local tenant running the built Action', () => {
   });
 
   it('redirects to the consent page and links after a valid proof posted to /continue', async () => {
-    await deployAction(actionSecrets({ CONSENT_URL, SESSION_TOKEN_SECRET }));
+    await deployAction({ CONSENT_URL, SESSION_TOKEN_SECRET });
     const { location: consent, verifier } = await loginWith('github', 'alice@example.com');
     expect(consent.origin + consent.pathname).toBe(CONSENT_URL);
     const request = JSON.parse(
@@ -133,7 +116,7 @@ describe('a login through the local tenant running the built Action', () => {
   });
 
   it('completes the login unlinked when the proof posted to /continue was tampered with', async () => {
-    await deployAction(actionSecrets({ CONSENT_URL, SESSION_TOKEN_SECRET }));
+    await deployAction({ CONSENT_URL, SESSION_TOKEN_SECRET });
     const { location: consent, verifier } = await loginWith('github', 'alice@example.com');
     const request = JSON.parse(
       Buffer.from(
@@ -188,7 +171,7 @@ describe('a login through the local tenant running the built Action', () => {
   });
 
   it('completes every login and leaves no user half-linked with 20% injected 429/5xx on the Management API', async () => {
-    await deployAction(actionSecrets({ AUTO_LINK_CONNECTIONS: '*' }));
+    await deployAction({ AUTO_LINK_CONNECTIONS: '*' });
     const people = Array.from({ length: 12 }, (_, index) => `person${index}@example.com`);
     await tenant.control.seedUsers(
       people.map((email) => ({

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ACTION_BUNDLE, buildAction } from '../../../scripts/build-action.ts';
 import {
   bootstrapManagement,
-  deployPostLoginAction,
+  deployWithManagementClient,
   type LoginApp,
   LoginDriver,
   locationOf,
@@ -126,15 +126,6 @@ describe('the SSO session of the local tenant', () => {
   });
 
   it('completes a silent login unlinked where an interactive one goes to the consent page', async () => {
-    const actionClient = await api<{ client_id: string; client_secret: string }>('POST', '/clients', {
-      name: 'Action',
-      app_type: 'non_interactive',
-    });
-    await api('POST', '/client-grants', {
-      client_id: actionClient.body.client_id,
-      audience: `${tenant.issuer}api/v2/`,
-      scope: ['read:users', 'update:users'],
-    });
     const { browser } = await signedInBrowser();
     await tenant.control.seedUsers([
       {
@@ -144,10 +135,7 @@ describe('the SSO session of the local tenant', () => {
         created_at: OLD,
       },
     ]);
-    await deployPostLoginAction(api, await readFile(ACTION_BUNDLE, 'utf8'), {
-      AUTH0_DOMAIN: tenant.domain,
-      AUTH0_CLIENT_ID: actionClient.body.client_id,
-      AUTH0_CLIENT_SECRET: actionClient.body.client_secret,
+    await deployWithManagementClient(tenant, api, await readFile(ACTION_BUNDLE, 'utf8'), {
       CONSENT_URL: 'https://consent.test/consent',
       SESSION_TOKEN_SECRET: 'sso-session-token-secret-0123456789abcdef',
     });
