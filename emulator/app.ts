@@ -7,6 +7,7 @@ import { discoveryRoutes } from './login/discovery.ts';
 import { loginRoutes } from './login/routes.ts';
 import { LoginState } from './login/transactions.ts';
 import { managementApi } from './management/index.ts';
+import { exportDownloadRoutes, UserExportJobs } from './management/jobs.ts';
 import { authorizationCodeGrant } from './oauth/authorization-code.ts';
 import { tokenRoutes } from './oauth/token.ts';
 import { userinfoRoutes } from './oauth/userinfo.ts';
@@ -19,7 +20,9 @@ export function createTenantApp(tenant: TenantContext): Hono<TenantEnv> {
   app.use('*', injectFaults(tenant));
   app.route('/oauth', tokenRoutes(tenant));
   app.route('/userinfo', userinfoRoutes(tenant));
-  app.route('/api/v2', managementApi(tenant));
+  const exportJobs = new UserExportJobs(tenant);
+  app.route('/api/v2', managementApi(tenant, exportJobs));
+  app.route('/user-exports', exportDownloadRoutes(exportJobs));
   const logins = new LoginState();
   tenant.grants.set('authorization_code', authorizationCodeGrant(logins));
   app.route('/.well-known', discoveryRoutes(tenant));

@@ -26,7 +26,8 @@ export interface LoginFacts {
   readonly interactive: boolean;
 }
 
-const DECLINED_KEY = 'account_linking';
+/** The `app_metadata` key holding this project's records (`declined`; the backfill's `linked`). */
+export const ACCOUNT_LINKING_KEY = 'account_linking';
 
 /** Emails are the same when equal after lower-casing A–Z only: no Unicode folding, trimming or aliases. */
 export function normaliseEmail(email: string): string {
@@ -47,14 +48,14 @@ export function isVerifiedEmailUser(user: ManagementUser): boolean {
 }
 
 export function declinedUserIds(user: ManagementUser): readonly string[] {
-  const record = user.app_metadata?.[DECLINED_KEY];
+  const record = user.app_metadata?.[ACCOUNT_LINKING_KEY];
   if (typeof record !== 'object' || record === null) return [];
   const declined = (record as Record<string, unknown>).declined;
   return Array.isArray(declined) ? declined.filter((id): id is string => typeof id === 'string') : [];
 }
 
 export function withDeclined(user: ManagementUser, userIds: readonly string[]): Record<string, unknown> {
-  const current = user.app_metadata?.[DECLINED_KEY];
+  const current = user.app_metadata?.[ACCOUNT_LINKING_KEY];
   const base = typeof current === 'object' && current !== null ? (current as Record<string, unknown>) : {};
   return { ...base, declined: [...new Set([...declinedUserIds(user), ...userIds])] };
 }
@@ -119,7 +120,10 @@ export function linkPair(
   return { primary, secondary: primary === current ? other : current };
 }
 
-export function isTrusted(connection: string | undefined, config: Config): boolean {
+export function isTrusted(
+  connection: string | undefined,
+  config: Pick<Config, 'autoLinkConnections'>,
+): boolean {
   if (connection === undefined) return false;
   return config.autoLinkConnections === '*' || config.autoLinkConnections.includes(connection);
 }
@@ -132,27 +136,47 @@ export function holdsForeignIdentity(primary: ManagementUser, email: string): bo
   });
 }
 
-export function decideLink(
-  facts: LoginFacts,
+/** What a login would do with its candidates before asking anyone: the Action and the backfill share it. */
+export type PairDecision =
+  | { kind: 'skip'; reason: 'no_candidates' | 'secondary_has_identities' }
+  | { kind: 'link'; primary: ManagementUser; secondary: ManagementUser }
+  | { kind: 'ask'; primary: ManagementUser; secondary: ManagementUser; reason: AskReason };
+
+/**
+ * The pair a login joins (the current user and its oldest candidate) and whether it may be linked silently.
+ * Pure; `scripts/backfill` calls it for existing duplicates so both decide alike.
+ */
+export function decidePair(
+  facts: Pick<LoginFacts, 'user' | 'connection'>,
   candidates: readonly ManagementUser[],
-  config: Config,
-): LinkDecision {
+  config: Pick<Config, 'autoLinkConnections'>,
+): PairDecision {
   const oldestCandidate = candidates.length > 0 ? choosePrimary(candidates) : undefined;
   if (oldestCandidate === undefined) return { kind: 'skip', reason: 'no_candidates' };
   const { primary, secondary } = linkPair(facts.user, oldestCandidate);
   if ((secondary.identities ?? []).length > 1) return { kind: 'skip', reason: 'secondary_has_identities' };
   const askReason = silentLinkObstacle(facts, oldestCandidate, primary, config);
   if (askReason === undefined) return { kind: 'link', primary, secondary };
+  return { kind: 'ask', primary, secondary, reason: askReason };
+}
+
+export function decideLink(
+  facts: LoginFacts,
+  candidates: readonly ManagementUser[],
+  config: Config,
+): LinkDecision {
+  const pair = decidePair(facts, candidates, config);
+  if (pair.kind !== 'ask') return pair;
   if (!facts.interactive) return { kind: 'skip', reason: 'not_interactive' };
   if (config.consentUrl === undefined) return { kind: 'skip', reason: 'consent_unavailable' };
-  return { kind: 'ask', candidates, reason: askReason };
+  return { kind: 'ask', candidates, reason: pair.reason };
 }
 
 function silentLinkObstacle(
-  facts: LoginFacts,
+  facts: Pick<LoginFacts, 'user' | 'connection'>,
   candidate: ManagementUser,
   primary: ManagementUser,
-  config: Config,
+  config: Pick<Config, 'autoLinkConnections'>,
 ): AskReason | undefined {
   const email = facts.user.email ?? '';
   if (!isTrusted(facts.connection, config) || !isTrusted(primaryConnection(candidate), config)) {

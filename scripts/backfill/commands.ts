@@ -1,0 +1,230 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { type ApplyReport, applyPlan, formatReport } from './apply.ts';
+import { type BackfillConfig, parseBackfillEnv } from './config.ts';
+import { BackfillError, FileLineError } from './errors.ts';
+import { JournalWriter, parseJournal } from './journal.ts';
+import { type BackfillPort, createBackfillPort } from './management.ts';
+import { formatSummary, type PlanSummary, writePlan } from './plan.ts';
+import { type ParsedPlan, parsePlan, planHeader } from './plan-file.ts';
+import { DuplicatePlanner } from './planner.ts';
+import { createProgress, type ProgressSink } from './progress.ts';
+import { newRequestStats, type RequestStats } from './rate.ts';
+import { type UnlinkResult, unlinkAccount } from './unlink.ts';
+import { readExportFile, readTenantUsers } from './user-source.ts';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export interface CommandIo {
+  out: (line: string) => void;
+  err: ProgressSink;
+}
+
+/** Boundaries tests may replace. */
+export interface CommandOptions {
+  pollMs?: number;
+  backoffMs?: number;
+  signal?: AbortSignal;
+  createPort?: (config: BackfillConfig, maxRps: number, stats: RequestStats) => BackfillPort;
+}
+
+export const LINK_EXISTING_USAGE = `usage: npm run link-existing -- --plan [--out plan.jsonl] [--from-export users.json.gz]
+       npm run link-existing -- --apply plan.jsonl [--journal plan.jsonl.journal] [--max-rps 10] [--concurrency N]`;
+export const UNLINK_USAGE = 'usage: npm run unlink -- <primary_user_id> <provider|user_id>';
+export const DEFAULTS = Object.freeze({ out: 'link-existing-plan.jsonl', maxRps: 10 });
+
+export type PlanOutcome = { kind: 'plan'; file: string; summary: PlanSummary };
+export type ApplyOutcome = { kind: 'apply'; report: ApplyReport };
+
+/** `link-existing`: every input (arguments, environment, plan, journal) is checked before the first request. */
+export async function linkExisting(
+  argv: readonly string[],
+  env: Env,
+  io: CommandIo,
+  options: CommandOptions = {},
+): Promise<PlanOutcome | ApplyOutcome> {
+  const args = parseLinkArgs(argv);
+  const config = parseBackfillEnv(env);
+  const stats = newRequestStats();
+  const port = (maxRps: number) => (options.createPort ?? defaultPort(options))(config, maxRps, stats);
+
+  if (args.mode === 'plan') {
+    const planner = new DuplicatePlanner();
+    let source: 'export' | 'listing' | 'file' = 'file';
+    if (args.fromExport !== undefined) await readExportFile(args.fromExport, (u) => planner.add(u));
+    else {
+      source = await readTenantUsers(port(args.maxRps), (u) => planner.add(u), {
+        ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),
+        onFallback: (reason) => io.err.write(`link-existing: ${reason}; reading users page by page\n`),
+      });
+    }
+    const header = planHeader(config.domain, config, source, new Date());
+    const summary = writePlan(planner, header, args.out);
+    io.out(formatSummary(summary));
+    io.out(`plan written to ${args.out} (${source}); nothing was written to ${config.domain}`);
+    return { kind: 'plan', file: args.out, summary };
+  }
+
+  const plan = readPlan(args.planFile, config);
+  const journalFile = args.journal ?? `${args.planFile}.journal`;
+  const state = existsSync(journalFile)
+    ? parseJournal(readFileSync(journalFile, 'utf8'), journalFile, plan)
+    : new Map();
+  const journal = JournalWriter.open(journalFile, {
+    type: 'journal',
+    version: 1,
+    plan_sha256: plan.sha256,
+    tenant: plan.header.tenant,
+    started_at: new Date().toISOString(),
+  });
+  try {
+    const total = plan.groups.reduce((n, { group }) => n + group.secondaries.length, 0);
+    const report = await applyPlan({
+      plan,
+      state,
+      journal,
+      port: port(args.maxRps),
+      stats,
+      concurrency: args.concurrency,
+      progress: createProgress(total, io.err),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    io.out(formatReport(report));
+    return { kind: 'apply', report };
+  } finally {
+    journal.close();
+  }
+}
+
+/** `unlink`: the environment is checked before the first request. */
+export async function unlink(
+  argv: readonly string[],
+  env: Env,
+  io: CommandIo,
+  options: CommandOptions = {},
+): Promise<UnlinkResult> {
+  const [primaryId, secondaryId, ...extra] = argv;
+  if (primaryId === undefined || secondaryId === undefined || extra.length > 0)
+    throw new BackfillError('invalid_arguments', UNLINK_USAGE);
+  for (const [name, id] of [
+    ['primary_user_id', primaryId],
+    ['provider|user_id', secondaryId],
+  ] as const) {
+    if (!/^[^|\s]+\|\S+$/.test(id))
+      throw new BackfillError('invalid_arguments', `${name} must look like provider|id`);
+  }
+  const config = parseBackfillEnv(env);
+  const port = (options.createPort ?? defaultPort(options))(config, DEFAULTS.maxRps, newRequestStats());
+  const result = await unlinkAccount(port, primaryId, secondaryId);
+  io.out(
+    `unlinked ${secondaryId} from ${primaryId}${result.unlinked ? '' : ' (finishing an earlier run)'}; ` +
+      (result.restored.length > 0
+        ? `restored its ${result.restored.join(' and ')}`
+        : `metadata not restored (${result.notRestored ?? 'nothing recorded'})`) +
+      '; recorded as declined so the Action does not relink it',
+  );
+  return result;
+}
+
+function defaultPort(options: CommandOptions) {
+  return (config: BackfillConfig, maxRps: number, stats: RequestStats): BackfillPort =>
+    createBackfillPort({
+      domain: config.domain,
+      clientId: config.clientId,
+      clientSecret: config.clientSecret,
+      maxRps,
+      stats,
+      ...(options.backoffMs !== undefined ? { backoffMs: options.backoffMs } : {}),
+    });
+}
+
+/** The plan must parse whole, be for this tenant and have been made with the same policy settings. */
+export function readPlan(file: string, config: BackfillConfig): ParsedPlan {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (cause) {
+    throw new BackfillError('invalid_arguments', `cannot read the plan ${file}`, { cause });
+  }
+  const plan = parsePlan(text, file, config.domain);
+  const planned = plan.header.config;
+  const same = (a: readonly string[] | '*', b: readonly string[] | '*') =>
+    JSON.stringify(a) === JSON.stringify(b);
+  if (!same(planned.auto_link_connections, config.autoLinkConnections)) {
+    throw new FileLineError(
+      'invalid_plan',
+      file,
+      1,
+      'the plan was made with another AUTO_LINK_CONNECTIONS: plan again, or set the value the plan names',
+    );
+  }
+  if (!same(planned.merge_app_metadata_keys, config.mergeAppMetadataKeys)) {
+    throw new FileLineError(
+      'invalid_plan',
+      file,
+      1,
+      'the plan was made with another MERGE_APP_METADATA_KEYS: plan again, or set the value the plan names',
+    );
+  }
+  return plan;
+}
+
+type LinkArgs =
+  | { mode: 'plan'; out: string; fromExport: string | undefined; maxRps: number }
+  | { mode: 'apply'; planFile: string; journal: string | undefined; maxRps: number; concurrency: number };
+
+export function parseLinkArgs(argv: readonly string[]): LinkArgs {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        plan: { type: 'boolean' },
+        out: { type: 'string' },
+        'from-export': { type: 'string' },
+        apply: { type: 'string' },
+        journal: { type: 'string' },
+        'max-rps': { type: 'string' },
+        concurrency: { type: 'string' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (cause) {
+    throw new BackfillError('invalid_arguments', `${(cause as Error).message}\n${LINK_EXISTING_USAGE}`);
+  }
+  const number = (name: string, fallback: number, integer: boolean): number => {
+    const text = values[name];
+    if (text === undefined) return fallback;
+    const n = Number(text);
+    if (!(n > 0) || (integer && !Number.isInteger(n)))
+      throw new BackfillError(
+        'invalid_arguments',
+        `--${name} must be a positive ${integer ? 'integer' : 'number'}`,
+      );
+    return n;
+  };
+  const maxRps = number('max-rps', DEFAULTS.maxRps, false);
+  if (values.plan === true && values.apply === undefined) {
+    return {
+      mode: 'plan',
+      out: typeof values.out === 'string' ? values.out : DEFAULTS.out,
+      fromExport: typeof values['from-export'] === 'string' ? values['from-export'] : undefined,
+      maxRps,
+    };
+  }
+  if (typeof values.apply === 'string' && values.plan === undefined) {
+    return {
+      mode: 'apply',
+      planFile: values.apply,
+      journal: typeof values.journal === 'string' ? values.journal : undefined,
+      maxRps,
+      // Enough requests in flight to keep the pace against a remote tenant (~100 ms a request).
+      concurrency: number('concurrency', Math.min(32, Math.max(2, Math.ceil(maxRps / 5))), true),
+    };
+  }
+  throw new BackfillError(
+    'invalid_arguments',
+    `give either --plan or --apply <plan>\n${LINK_EXISTING_USAGE}`,
+  );
+}

@@ -1,0 +1,62 @@
+export type BackfillErrorCode =
+  | 'invalid_config'
+  | 'invalid_arguments'
+  | 'invalid_plan'
+  | 'plan_tenant_mismatch'
+  | 'invalid_journal'
+  | 'journal_mismatch'
+  | 'invalid_export'
+  | 'export_failed'
+  | 'management_error'
+  | 'not_linked';
+
+/** A backfill or unlink failure a tenant admin can act on; messages never carry a secret, token or email. */
+export class BackfillError extends Error {
+  readonly code: BackfillErrorCode;
+
+  constructor(code: BackfillErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'BackfillError';
+    this.code = code;
+  }
+}
+
+/** A missing or invalid environment variable, named. */
+export class BackfillConfigError extends BackfillError {
+  readonly variable: string;
+
+  constructor(variable: string, message: string) {
+    super('invalid_config', message);
+    this.name = 'BackfillConfigError';
+    this.variable = variable;
+  }
+}
+
+/** A line of a plan or journal file that cannot be used; raised before any write. */
+export class FileLineError extends BackfillError {
+  readonly file: string;
+  readonly line: number;
+
+  constructor(
+    code: 'invalid_plan' | 'plan_tenant_mismatch' | 'invalid_journal' | 'journal_mismatch',
+    file: string,
+    line: number,
+    reason: string,
+  ) {
+    super(code, `${file} line ${line}: ${reason}`);
+    this.name = 'FileLineError';
+    this.file = file;
+    this.line = line;
+  }
+}
+
+/** A Management API answer the backfill cannot use; `status` is absent for network failures. */
+export class BackfillManagementError extends BackfillError {
+  readonly status: number | undefined;
+
+  constructor(message: string, status?: number, options?: { cause?: unknown }) {
+    super('management_error', message, options);
+    this.name = 'BackfillManagementError';
+    this.status = status;
+  }
+}

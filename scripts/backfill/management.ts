@@ -1,0 +1,152 @@
+import { type Management, ManagementClient, ManagementError } from 'auth0';
+import type { Metadata } from '../../actions/account-linking/users.ts';
+import { type ManagementUser, splitUserId } from '../../actions/account-linking/users.ts';
+import { BackfillManagementError } from './errors.ts';
+import { pacedFetch, RequestPacer, type RequestStats } from './rate.ts';
+
+/** The Management API as the backfill and unlink use it: one adapter over the `auth0` SDK. */
+export interface BackfillPort {
+  getUser(userId: string): Promise<ManagementUser | undefined>;
+  patchUser(userId: string, patch: { user_metadata?: Metadata; app_metadata?: Metadata }): Promise<void>;
+  /** `already-linked` when the primary already holds the identity (a login linked it meanwhile). */
+  link(primaryId: string, secondaryId: string): Promise<'linked' | 'already-linked'>;
+  unlink(primaryId: string, secondaryId: string): Promise<void>;
+  /** Starts a bulk export job (NDJSON); resolves its id, or `undefined` when the tenant has no such job. */
+  startUserExport(fields: readonly string[]): Promise<string | undefined>;
+  exportJob(jobId: string): Promise<{ status: string; location?: string }>;
+  listUsers(page: number, perPage: number, fields: readonly string[]): Promise<ManagementUser[]>;
+}
+
+export interface PortOptions {
+  domain: string;
+  clientId: string;
+  clientSecret: string;
+  maxRps: number;
+  stats: RequestStats;
+  /** Per-request timeout (the SDK's); default 30 s. */
+  timeoutSeconds?: number;
+  backoffMs?: number;
+}
+
+export function createBackfillPort(options: PortOptions): BackfillPort {
+  const management = new ManagementClient({
+    domain: options.domain,
+    clientId: options.clientId,
+    clientSecret: options.clientSecret,
+    // Retries happen in pacedFetch, where the rate limit is known; the SDK's own would bypass it.
+    maxRetries: 0,
+    timeoutInSeconds: options.timeoutSeconds ?? 30,
+    fetch: pacedFetch({
+      pacer: new RequestPacer({ maxRps: options.maxRps }),
+      stats: options.stats,
+      ...(options.backoffMs !== undefined ? { backoffMs: options.backoffMs } : {}),
+    }),
+  });
+
+  async function getUser(userId: string): Promise<ManagementUser | undefined> {
+    try {
+      return (await management.users.get(userId)) as unknown as ManagementUser;
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw wrap(error, 'GET /users/{id}');
+    }
+  }
+
+  return {
+    getUser,
+    async patchUser(userId, patch) {
+      try {
+        await management.users.update(userId, patch);
+      } catch (error) {
+        throw wrap(error, 'PATCH /users/{id}');
+      }
+    },
+    async link(primaryId, secondaryId) {
+      const secondary = splitUserId(secondaryId);
+      try {
+        await management.users.identities.link(primaryId, {
+          provider: secondary.provider as Management.UserIdentityProviderEnum,
+          user_id: secondary.user_id,
+        });
+        return 'linked';
+      } catch (error) {
+        const status = statusOf(error);
+        if (status === 400 || status === 409) {
+          const primary = await getUser(primaryId);
+          const held = primary?.identities?.some(
+            (i) => i.provider === secondary.provider && String(i.user_id) === secondary.user_id,
+          );
+          if (held === true) return 'already-linked';
+        }
+        throw wrap(error, 'POST /users/{id}/identities');
+      }
+    },
+    async unlink(primaryId, secondaryId) {
+      const secondary = splitUserId(secondaryId);
+      try {
+        await management.users.identities.delete(
+          primaryId,
+          secondary.provider as Management.UserIdentityProviderEnum,
+          secondary.user_id,
+        );
+      } catch (error) {
+        throw wrap(error, 'DELETE /users/{id}/identities/{provider}/{user_id}');
+      }
+    },
+    async startUserExport(fields) {
+      try {
+        const job = await management.jobs.usersExports.create({
+          format: 'json',
+          fields: fields.map((name) => ({ name })),
+        });
+        return job.id;
+      } catch (error) {
+        const status = statusOf(error);
+        // A tenant (or a credential) without the export job: the caller falls back to paged listing.
+        if (status === 404 || status === 403 || status === 501) return undefined;
+        throw wrap(error, 'POST /jobs/users-exports');
+      }
+    },
+    async exportJob(jobId) {
+      try {
+        const job = await management.jobs.get(jobId);
+        return { status: job.status, ...(job.location ? { location: job.location } : {}) };
+      } catch (error) {
+        throw wrap(error, 'GET /jobs/{id}');
+      }
+    },
+    async listUsers(page, perPage, fields) {
+      try {
+        const result = await management.users.list({
+          page,
+          per_page: perPage,
+          include_totals: true,
+          fields: fields.join(','),
+          include_fields: true,
+        });
+        return result.data as unknown as ManagementUser[];
+      } catch (error) {
+        throw wrap(error, 'GET /users');
+      }
+    },
+  };
+}
+
+function statusOf(error: unknown): number | undefined {
+  return error instanceof ManagementError ? error.statusCode : undefined;
+}
+
+function wrap(error: unknown, what: string): BackfillManagementError {
+  const status = statusOf(error);
+  const detail = error instanceof ManagementError ? messageOf(error.body) : undefined;
+  return new BackfillManagementError(
+    `${what} failed${status === undefined ? '' : ` with ${status}`}${detail ? `: ${detail}` : ''}`,
+    status,
+    { cause: error },
+  );
+}
+
+function messageOf(body: unknown): string | undefined {
+  const message = (body as { message?: unknown } | undefined)?.message;
+  return typeof message === 'string' ? message.slice(0, 200) : undefined;
+}

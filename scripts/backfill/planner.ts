@@ -1,0 +1,171 @@
+import {
+  type AskReason,
+  choosePrimary,
+  decidePair,
+  declinedUserIds,
+  filterLinkCandidates,
+  isVerifiedEmailUser,
+  normaliseEmail,
+} from '../../actions/account-linking/policy.ts';
+import type { ManagementIdentity, ManagementUser } from '../../actions/account-linking/users.ts';
+import { primaryConnection } from '../../actions/account-linking/users.ts';
+import type { BackfillConfig } from './config.ts';
+
+export type PlanPolicy = Pick<BackfillConfig, 'autoLinkConnections' | 'mergeAppMetadataKeys'>;
+
+/** Why one account of a group is left alone; the Action's own reasons where it has one. */
+export type MemberSkipReason =
+  | 'email_not_verified'
+  | 'blocked'
+  | 'declined'
+  | 'secondary_has_identities'
+  | 'primary_not_linkable'
+  | AskReason;
+
+export interface SkippedMember {
+  user_id: string;
+  reason: MemberSkipReason;
+}
+
+/** One group of accounts sharing an email (equal after lower-casing A–Z only). */
+export interface GroupPlan {
+  primary: string;
+  /** Linked into the primary in this order. */
+  secondaries: string[];
+  /** `silent_link` when something links; otherwise the reason shared by every skipped account, or `mixed`. */
+  reason: 'silent_link' | MemberSkipReason | 'mixed';
+  skipped: SkippedMember[];
+}
+
+/**
+ * The Action's decision for every account of a group, as if each logged in now: the oldest verified, unblocked
+ * account is the primary; another joins it when `decidePair` (the Action's own) would link it silently.
+ */
+export function planGroup(members: readonly ManagementUser[], policy: PlanPolicy): GroupPlan {
+  const skipped: SkippedMember[] = [];
+  const eligible: ManagementUser[] = [];
+  for (const user of members) {
+    if (!isVerifiedEmailUser(user)) skipped.push({ user_id: user.user_id, reason: 'email_not_verified' });
+    else if (user.blocked === true) skipped.push({ user_id: user.user_id, reason: 'blocked' });
+    else eligible.push(user);
+  }
+  const primary = choosePrimary(eligible.length > 0 ? eligible : members);
+  const secondaries: string[] = [];
+  for (const user of oldestFirst(eligible)) {
+    if (user === primary) continue;
+    const reason = memberObstacle(user, primary, eligible, policy);
+    if (reason === undefined) secondaries.push(user.user_id);
+    else skipped.push({ user_id: user.user_id, reason });
+  }
+  return { primary: primary.user_id, secondaries, reason: groupReason(secondaries, skipped), skipped };
+}
+
+function memberObstacle(
+  user: ManagementUser,
+  primary: ManagementUser,
+  eligible: readonly ManagementUser[],
+  policy: PlanPolicy,
+): MemberSkipReason | undefined {
+  const candidates = filterLinkCandidates(user, eligible);
+  if (!candidates.includes(primary)) {
+    const declined =
+      declinedUserIds(primary).includes(user.user_id) || declinedUserIds(user).includes(primary.user_id);
+    return declined ? 'declined' : 'primary_not_linkable';
+  }
+  const pair = decidePair({ user, connection: primaryConnection(user) ?? '' }, candidates, policy);
+  if (pair.kind === 'skip') return pair.reason === 'no_candidates' ? 'primary_not_linkable' : pair.reason;
+  if (pair.kind === 'ask') return pair.reason;
+  // With a declined oldest account the Action would pick a younger one: the backfill leaves that to logins.
+  return pair.primary === primary && pair.secondary === user ? undefined : 'primary_not_linkable';
+}
+
+function groupReason(secondaries: readonly string[], skipped: readonly SkippedMember[]): GroupPlan['reason'] {
+  if (secondaries.length > 0) return 'silent_link';
+  const reasons = new Set(skipped.map((s) => s.reason));
+  const [only] = reasons;
+  return reasons.size === 1 && only !== undefined ? only : 'mixed';
+}
+
+function oldestFirst(users: readonly ManagementUser[]): ManagementUser[] {
+  const rest = [...users];
+  const ordered: ManagementUser[] = [];
+  while (rest.length > 0) {
+    const oldest = choosePrimary(rest);
+    ordered.push(oldest);
+    rest.splice(rest.indexOf(oldest), 1);
+  }
+  return ordered;
+}
+
+export interface PlannerCounts {
+  users: number;
+  withoutEmail: number;
+  /** Distinct emails (after lower-casing A–Z) held by more than one account. */
+  groups: number;
+}
+
+/**
+ * Collects users (from an export or a listing, in any order) by email and plans each group of two or more.
+ * Keeps only what the policy reads of each user, so a million users fit in memory.
+ */
+export class DuplicatePlanner {
+  readonly #byEmail = new Map<string, ManagementUser | ManagementUser[]>();
+  #users = 0;
+  #withoutEmail = 0;
+
+  /** Accepts one exported or listed user; anything without a string `user_id` is refused with a TypeError. */
+  add(value: unknown): void {
+    const user = reduceUser(value);
+    this.#users += 1;
+    if (user.email === undefined || user.email === '') {
+      this.#withoutEmail += 1;
+      return;
+    }
+    const key = normaliseEmail(user.email);
+    const held = this.#byEmail.get(key);
+    if (held === undefined) this.#byEmail.set(key, user);
+    else if (Array.isArray(held)) held.push(user);
+    else this.#byEmail.set(key, [held, user]);
+  }
+
+  get counts(): PlannerCounts {
+    let groups = 0;
+    for (const held of this.#byEmail.values()) if (Array.isArray(held)) groups += 1;
+    return { users: this.#users, withoutEmail: this.#withoutEmail, groups };
+  }
+
+  /** Groups in the order their email was first seen. */
+  *plan(policy: PlanPolicy): Generator<GroupPlan> {
+    for (const held of this.#byEmail.values()) {
+      if (Array.isArray(held)) yield planGroup(held, policy);
+    }
+  }
+}
+
+/** What the policy reads of a user: ids, email, flags, dates, identities (with their emails), declines. */
+export function reduceUser(value: unknown): ManagementUser {
+  if (typeof value !== 'object' || value === null || typeof (value as ManagementUser).user_id !== 'string') {
+    throw new TypeError('a user needs a string "user_id"');
+  }
+  const source = value as ManagementUser;
+  const user: ManagementUser = { user_id: source.user_id };
+  if (typeof source.email === 'string') user.email = source.email;
+  if (source.email_verified !== undefined) user.email_verified = source.email_verified;
+  if (source.blocked === true) user.blocked = true;
+  if (typeof source.created_at === 'string') user.created_at = source.created_at;
+  if (Array.isArray(source.identities)) user.identities = source.identities.map(reduceIdentity);
+  const declined = declinedUserIds(source);
+  if (declined.length > 0) user.app_metadata = { account_linking: { declined } };
+  return user;
+}
+
+function reduceIdentity(identity: ManagementIdentity): ManagementIdentity {
+  const out: ManagementIdentity = {
+    connection: String(identity?.connection ?? ''),
+    provider: String(identity?.provider ?? ''),
+    user_id: identity?.user_id ?? '',
+  };
+  const email = identity?.profileData?.email;
+  if (typeof email === 'string') out.profileData = { email };
+  return out;
+}

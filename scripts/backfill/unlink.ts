@@ -1,0 +1,64 @@
+import { ACCOUNT_LINKING_KEY, withDeclined } from '../../actions/account-linking/policy.ts';
+import type { Metadata } from '../../actions/account-linking/users.ts';
+import { holdsIdentity } from './apply.ts';
+import { BackfillError } from './errors.ts';
+import { linkRecordOf, withoutLinkRecord } from './link-record.ts';
+import type { BackfillPort } from './management.ts';
+
+export interface UnlinkResult {
+  /** `false` when an earlier, interrupted run had already unlinked it (this run finished the rest). */
+  unlinked: boolean;
+  /** `user_metadata` / `app_metadata` given back from the record made at link time. */
+  restored: Array<'user_metadata' | 'app_metadata'>;
+  /** Why nothing was restored, when nothing was. */
+  notRestored?: 'no_record' | 'record_too_large';
+}
+
+/**
+ * Unlinks `secondaryId` from `primaryId`, in an order where every interruption is finished by running it again:
+ * (1) record the decline on the primary (the Action's "don't ask again" list), so no login relinks it silently;
+ * (2) unlink; (3) give the secondary back the metadata recorded at link time (Auth0 restores none);
+ * (4) drop the record.
+ */
+export async function unlinkAccount(
+  port: BackfillPort,
+  primaryId: string,
+  secondaryId: string,
+): Promise<UnlinkResult> {
+  let primary = await port.getUser(primaryId);
+  if (primary === undefined) throw new BackfillError('not_linked', `user ${primaryId} does not exist`);
+  const linked = holdsIdentity(primary, secondaryId);
+  const record = linkRecordOf(primary, secondaryId);
+  if (!linked && (record === undefined || (await port.getUser(secondaryId)) === undefined)) {
+    throw new BackfillError('not_linked', `${secondaryId} is not linked to ${primaryId}`);
+  }
+  const declined = withDeclined(primary, [secondaryId]);
+  if (JSON.stringify(declined) !== JSON.stringify(primary.app_metadata?.[ACCOUNT_LINKING_KEY])) {
+    await port.patchUser(primaryId, { app_metadata: { [ACCOUNT_LINKING_KEY]: declined } });
+    primary = { ...primary, app_metadata: { ...primary.app_metadata, [ACCOUNT_LINKING_KEY]: declined } };
+  }
+  if (linked) await port.unlink(primaryId, secondaryId);
+  const result: UnlinkResult = { unlinked: linked, restored: [] };
+  if (record === undefined) result.notRestored = 'no_record';
+  else if (record.too_large === true) result.notRestored = 'record_too_large';
+  else {
+    const patch: { user_metadata?: Metadata; app_metadata?: Metadata } = {};
+    if (nonEmpty(record.user_metadata)) patch.user_metadata = record.user_metadata;
+    if (nonEmpty(record.app_metadata)) patch.app_metadata = record.app_metadata;
+    // Never an empty object: Auth0 reads `user_metadata: {}` as "delete it all".
+    if (patch.user_metadata !== undefined || patch.app_metadata !== undefined) {
+      await port.patchUser(secondaryId, patch);
+      result.restored = Object.keys(patch) as UnlinkResult['restored'];
+    }
+  }
+  if (record !== undefined) {
+    await port.patchUser(primaryId, {
+      app_metadata: { [ACCOUNT_LINKING_KEY]: withoutLinkRecord(primary, secondaryId) },
+    });
+  }
+  return result;
+}
+
+function nonEmpty(metadata: Metadata | undefined): metadata is Metadata {
+  return metadata !== undefined && Object.keys(metadata).length > 0;
+}
