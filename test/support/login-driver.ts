@@ -123,8 +123,8 @@ export function decodeJwtPayload(token: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString());
 }
 
-/** A Management API caller with the tenant's bootstrap client (every scope). */
-export async function bootstrapManagement(tenant: RunningTenant) {
+/** A Management API access token of the tenant's bootstrap client (every scope). */
+export async function bootstrapAccessToken(tenant: RunningTenant): Promise<string> {
   const response = await fetch(`${tenant.url}/oauth/token`, {
     method: 'POST',
     body: new URLSearchParams({
@@ -134,7 +134,12 @@ export async function bootstrapManagement(tenant: RunningTenant) {
       audience: `${tenant.issuer}api/v2/`,
     }),
   });
-  const { access_token } = (await response.json()) as { access_token: string };
+  return ((await response.json()) as { access_token: string }).access_token;
+}
+
+/** A Management API caller with the tenant's bootstrap client (every scope). */
+export async function bootstrapManagement(tenant: RunningTenant) {
+  const access_token = await bootstrapAccessToken(tenant);
   return async function api<T>(
     method: string,
     path: string,

@@ -1,5 +1,6 @@
 import type { ManagementClient } from 'auth0';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { bootstrapAccessToken } from '../../support/login-driver.ts';
 import { startTestTenant, type TestTenant } from '../../support/tenant.ts';
 import { managementClient, rejectionOf } from './helpers.ts';
 
@@ -45,7 +46,7 @@ describe('clients and client grants', () => {
       await management.clientGrants.create({ client_id: client.client_id!, audience, scope: ['read:users'] });
     }
     const response = await fetch(`${tenant.url}/api/v2/client-grants?take=2`, {
-      headers: { authorization: `Bearer ${await bootstrapToken()}` },
+      headers: { authorization: `Bearer ${await bootstrapAccessToken(tenant)}` },
     });
     const page = (await response.json()) as { client_grants: unknown[]; next?: string };
     expect(page.client_grants).toHaveLength(2);
@@ -81,7 +82,7 @@ describe('validation', () => {
       message: "Payload validation error: 'Additional properties not allowed: favourite'.",
     });
     const search = await fetch(`${tenant.url}/api/v2/users-by-email`, {
-      headers: { authorization: `Bearer ${await bootstrapToken()}` },
+      headers: { authorization: `Bearer ${await bootstrapAccessToken(tenant)}` },
     });
     expect(search.status).toBe(400);
   });
@@ -99,16 +100,3 @@ describe('validation', () => {
     expect(identities.map((i) => i.provider)).toEqual(['github', 'google-oauth2']);
   });
 });
-
-async function bootstrapToken(): Promise<string> {
-  const response = await fetch(`${tenant.url}/oauth/token`, {
-    method: 'POST',
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_id: tenant.clientId,
-      client_secret: tenant.clientSecret,
-      audience: `https://${tenant.domain}/api/v2/`,
-    }),
-  });
-  return ((await response.json()) as { access_token: string }).access_token;
-}

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseWebConfig, type WebConfig } from '../../../web/config.ts';
 import { OidcError } from '../../../web/errors.ts';
 import { createOidcClient, type OidcPort, randomOidcValues } from '../../../web/oidc.ts';
+import { bootstrapAccessToken } from '../../support/login-driver.ts';
 import { startTestTenant, type TestTenant } from '../../support/tenant.ts';
 
 const WEB_URL = 'https://link.test';
@@ -11,24 +12,14 @@ let tenant: TestTenant;
 let config: WebConfig;
 let oidc: OidcPort;
 
-async function managementToken(): Promise<string> {
-  const response = await fetch(`${tenant.url}/oauth/token`, {
-    method: 'POST',
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_id: tenant.clientId,
-      client_secret: tenant.clientSecret,
-      audience: `${tenant.issuer}api/v2/`,
-    }),
-  });
-  return ((await response.json()) as { access_token: string }).access_token;
-}
-
 beforeAll(async () => {
   tenant = await startTestTenant();
   const created = await fetch(`${tenant.url}/api/v2/clients`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${await managementToken()}`, 'content-type': 'application/json' },
+    headers: {
+      authorization: `Bearer ${await bootstrapAccessToken(tenant)}`,
+      'content-type': 'application/json',
+    },
     body: JSON.stringify({ name: 'Re-authentication', app_type: 'regular_web', callbacks: [CALLBACK] }),
   });
   const reauth = (await created.json()) as { client_id: string; client_secret: string };
