@@ -1,0 +1,222 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { readPlan } from '../../../scripts/backfill/commands.ts';
+import { parseBackfillEnv } from '../../../scripts/backfill/config.ts';
+import { BackfillConfigError, FileLineError } from '../../../scripts/backfill/errors.ts';
+import { JournalWriter, parseJournal } from '../../../scripts/backfill/journal.ts';
+import { parsePlan, planGroupLine, planHeader } from '../../../scripts/backfill/plan-file.ts';
+
+const TENANT = 'tenant.eu.auth0.com';
+const policy = { autoLinkConnections: ['google-oauth2'], mergeAppMetadataKeys: [] };
+const header = JSON.stringify(planHeader(TENANT, policy, 'export', new Date('2026-01-01T00:00:00Z')));
+const group1 = planGroupLine(1, {
+  primary: 'auth0|a',
+  secondaries: ['google-oauth2|b', 'samlp|acme|jdoe'],
+  reason: 'silent_link',
+  skipped: [],
+}).trim();
+const group2 = planGroupLine(2, {
+  primary: 'auth0|c',
+  secondaries: [],
+  reason: 'email_not_verified',
+  skipped: [{ user_id: 'github|d', reason: 'email_not_verified' }],
+}).trim();
+const planText = [header, group1, group2, ''].join('\n');
+
+function failure(fn: () => unknown): FileLineError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof FileLineError) return error;
+    throw error;
+  }
+  throw new Error('expected a FileLineError');
+}
+
+describe('parsePlan', () => {
+  it('reads the header and each group with its line number', () => {
+    const plan = parsePlan(planText, 'plan.jsonl', TENANT);
+    expect(plan.header).toMatchObject({ tenant: TENANT, source: 'export' });
+    expect(plan.groups.map(({ line, group }) => [line, group.primary])).toEqual([
+      [2, 'auth0|a'],
+      [3, 'auth0|c'],
+    ]);
+    expect(plan.groups[0]?.group.secondaries[1]).toBe('samlp|acme|jdoe');
+  });
+
+  it('refuses a plan made for another tenant, naming line 1', () => {
+    const error = failure(() => parsePlan(planText, 'plan.jsonl', 'other.auth0.com'));
+    expect(error).toMatchObject({ code: 'plan_tenant_mismatch', line: 1 });
+    expect(error.message).toBe(
+      `plan.jsonl line 1: the plan was made for ${TENANT}, not for AUTH0_DOMAIN other.auth0.com`,
+    );
+  });
+
+  it.each([
+    ['a line that is not JSON', [header, group1, '{"type":"group",'], 3, 'not valid JSON'],
+    ['a missing header', [group1], 1, 'expected the header line ("type":"header")'],
+    [
+      'an unknown version',
+      [header.replace('"version":1', '"version":9'), group1],
+      1,
+      'unsupported plan version 9',
+    ],
+    [
+      'a bad user id',
+      [header, group1.replace('"auth0|a"', '"nobar"')],
+      2,
+      '"primary" must be a user id (provider|id)',
+    ],
+    ['groups out of order', [header, group2], 2, 'expected group 1'],
+    [
+      'an account in two groups',
+      [header, group1, group2.replace('"auth0|c"', '"google-oauth2|b"')],
+      3,
+      'account google-oauth2|b appears in two groups',
+    ],
+    [
+      'an unknown skip reason',
+      [header, group1, group2.replace('"reason":"email_not_verified"}', '"reason":"whim"}')],
+      3,
+      '"skipped" must list {user_id, reason} with a known reason',
+    ],
+    ['an empty file', [], 1, 'the plan is empty (expected a header line)'],
+  ])('refuses %s, naming the line', (_, lines, line, reason) => {
+    const error = failure(() => parsePlan(lines.join('\n'), 'plan.jsonl', TENANT));
+    expect(error).toMatchObject({ code: 'invalid_plan', line });
+    expect(error.message).toBe(`plan.jsonl line ${line}: ${reason}`);
+  });
+});
+
+describe('readPlan', () => {
+  let dir: string | undefined;
+  afterEach(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('refuses a plan made with other AUTO_LINK_CONNECTIONS', () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'plan-'));
+    const file = path.join(dir, 'plan.jsonl');
+    writeFileSync(file, planText);
+    const config = {
+      ...policy,
+      domain: TENANT,
+      clientId: 'id',
+      clientSecret: 's',
+      autoLinkConnections: '*' as const,
+    };
+    expect(failure(() => readPlan(file, config))).toMatchObject({ code: 'invalid_plan', line: 1 });
+    expect(readPlan(file, { ...config, autoLinkConnections: ['google-oauth2'] }).groups).toHaveLength(2);
+  });
+});
+
+describe('journal', () => {
+  const plan = parsePlan(planText, 'plan.jsonl', TENANT);
+  const journalHeader = JSON.stringify({
+    type: 'journal',
+    version: 1,
+    plan_sha256: plan.sha256,
+    tenant: TENANT,
+    started_at: '2026-01-01T00:00:00.000Z',
+  });
+  const step = (secondary: string, kind: string, group = 1, primary = 'auth0|a') =>
+    JSON.stringify({ type: 'step', group, primary, secondary, step: kind, at: '2026-01-01T00:00:01.000Z' });
+
+  it('says where each secondary stands', () => {
+    const text = [
+      journalHeader,
+      step('google-oauth2|b', 'merged'),
+      step('google-oauth2|b', 'linked'),
+      step('samlp|acme|jdoe', 'merged'),
+      '',
+    ].join('\n');
+    expect(parseJournal(text, 'j', plan)).toEqual(
+      new Map([
+        ['google-oauth2|b', 'linked'],
+        ['samlp|acme|jdoe', 'merged'],
+      ]),
+    );
+  });
+
+  it('ignores a last line the kill cut short', () => {
+    const text = `${[journalHeader, step('google-oauth2|b', 'merged')].join('\n')}\n{"type":"st`;
+    expect(parseJournal(text, 'j', plan).get('google-oauth2|b')).toBe('merged');
+  });
+
+  it.each([
+    ['written for another plan', [journalHeader.replace(plan.sha256, 'f'.repeat(64))], 1, 'journal_mismatch'],
+    ['a group the plan lacks', [journalHeader, step('google-oauth2|b', 'linked', 7)], 2, 'journal_mismatch'],
+    [
+      'a secondary its group lacks',
+      [journalHeader, step('github|d', 'linked', 2, 'auth0|c')],
+      2,
+      'journal_mismatch',
+    ],
+    [
+      'a step after the end',
+      [journalHeader, step('google-oauth2|b', 'linked'), step('google-oauth2|b', 'merged')],
+      3,
+      'journal_mismatch',
+    ],
+    ['a malformed line', [journalHeader, 'nonsense'], 2, 'invalid_journal'],
+  ])('refuses a journal with %s, naming the line', (_, lines, line, code) => {
+    const error = failure(() => parseJournal(`${lines.join('\n')}\n`, 'j', plan));
+    expect(error).toMatchObject({ code, line });
+    expect(error.message).toMatch(new RegExp(`^j line ${line}: `));
+  });
+
+  it('JournalWriter cuts an interrupted line before appending', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'journal-'));
+    try {
+      const file = path.join(dir, 'j');
+      writeFileSync(file, `${journalHeader}\n{"type":"st`);
+      const writer = JournalWriter.open(file, JSON.parse(journalHeader));
+      writer.record({ group: 1, primary: 'auth0|a', secondary: 'google-oauth2|b', step: 'merged' });
+      writer.close();
+      const text = readFileSync(file, 'utf8');
+      expect(text.split('\n')).toHaveLength(3);
+      expect(parseJournal(text, 'j', plan).get('google-oauth2|b')).toBe('merged');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('parseBackfillEnv', () => {
+  const env = {
+    AUTH0_DOMAIN: 'Tenant.EU.auth0.com',
+    AUTH0_CLIENT_ID: 'id',
+    AUTH0_CLIENT_SECRET: 'secret',
+    AUTO_LINK_CONNECTIONS: 'google-oauth2, *',
+    MERGE_APP_METADATA_KEYS: 'plan,tier',
+  };
+
+  it('reads the Action secret names, as the Action parses them', () => {
+    expect(parseBackfillEnv(env)).toEqual({
+      domain: 'tenant.eu.auth0.com',
+      clientId: 'id',
+      clientSecret: 'secret',
+      autoLinkConnections: '*',
+      mergeAppMetadataKeys: ['plan', 'tier'],
+    });
+  });
+
+  it.each([
+    ['AUTH0_DOMAIN', { AUTH0_DOMAIN: undefined }],
+    ['AUTH0_DOMAIN', { AUTH0_DOMAIN: 'https://tenant.auth0.com' }],
+    ['AUTH0_CLIENT_ID', { AUTH0_CLIENT_ID: ' ' }],
+    ['AUTH0_CLIENT_SECRET', { AUTH0_CLIENT_SECRET: undefined }],
+  ])('names %s when it is missing or invalid', (variable, change) => {
+    let error: unknown;
+    try {
+      parseBackfillEnv({ ...env, ...change });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(BackfillConfigError);
+    expect(error).toMatchObject({ code: 'invalid_config', variable });
+    expect((error as Error).message).toContain(variable);
+  });
+});

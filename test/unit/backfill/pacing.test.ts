@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import {
+  LINK_RECORD_LIMITS,
+  linkRecordOf,
+  withLinkRecord,
+  withoutLinkRecord,
+} from '../../../scripts/backfill/link-record.ts';
+import { RequestPacer, rateLimitWait } from '../../../scripts/backfill/rate.ts';
+import { managementUser } from '../../support/fake-management.ts';
+
+describe('RequestPacer', () => {
+  it('spaces request starts 1/maxRps apart, even for concurrent callers', async () => {
+    const waits: number[] = [];
+    const pacer = new RequestPacer({
+      maxRps: 50,
+      now: () => 0,
+      wait: async (ms) => {
+        waits.push(ms);
+      },
+    });
+    await Promise.all(Array.from({ length: 5 }, () => pacer.acquire()));
+    expect(waits).toEqual([20, 40, 60, 80]);
+  });
+
+  it('holds every request during a pause', async () => {
+    let clock = 1000;
+    const waits: number[] = [];
+    const pacer = new RequestPacer({
+      maxRps: 10,
+      now: () => clock,
+      wait: async (ms) => {
+        waits.push(ms);
+        clock += ms;
+      },
+    });
+    pacer.pause(2000);
+    await pacer.acquire();
+    expect(waits).toEqual([2000]);
+  });
+});
+
+describe('rateLimitWait', () => {
+  it('honours Retry-After first, then X-RateLimit-Reset', () => {
+    expect(rateLimitWait(new Headers({ 'retry-after': '2', 'x-ratelimit-reset': '99' }), 0)).toBe(2000);
+    expect(rateLimitWait(new Headers({ 'x-ratelimit-reset': '12' }), 10_500)).toBe(1500);
+    expect(rateLimitWait(new Headers(), 0)).toBeUndefined();
+  });
+});
+
+describe('link records', () => {
+  const at = new Date('2026-01-01T00:00:00Z');
+  const primary = managementUser('auth0|p', { app_metadata: { account_linking: { declined: ['x|1'] } } });
+  const secondary = managementUser('samlp|acme|jdoe', {
+    user_metadata: { lang: 'de' },
+    app_metadata: { plan: 'pro' },
+  });
+
+  it('keeps the secondary metadata beside the declines, and drops it again', () => {
+    const record = withLinkRecord(primary, secondary, at);
+    expect(record).toEqual({
+      declined: ['x|1'],
+      linked: {
+        'samlp|acme|jdoe': {
+          at: at.toISOString(),
+          user_metadata: { lang: 'de' },
+          app_metadata: { plan: 'pro' },
+        },
+      },
+    });
+    const linked = { ...primary, app_metadata: { account_linking: record } };
+    expect(linkRecordOf(linked, 'samlp|acme|jdoe')?.user_metadata).toEqual({ lang: 'de' });
+    expect(withoutLinkRecord(linked, 'samlp|acme|jdoe')).toEqual({ declined: ['x|1'], linked: {} });
+  });
+
+  it('stays bounded: large metadata is not kept, and only the newest records are', () => {
+    const big = managementUser('google-oauth2|big', { user_metadata: { blob: 'x'.repeat(5000) } });
+    expect(withLinkRecord(primary, big, at).linked).toEqual({
+      'google-oauth2|big': { at: at.toISOString(), too_large: true },
+    });
+    let user = primary;
+    for (let i = 0; i < LINK_RECORD_LIMITS.maxRecords + 5; i++) {
+      const record = withLinkRecord(user, managementUser(`github|${i}`), new Date(at.getTime() + i * 1000));
+      user = { ...user, app_metadata: { account_linking: record } };
+    }
+    const kept = Object.keys((user.app_metadata!.account_linking as { linked: object }).linked);
+    expect(kept).toHaveLength(LINK_RECORD_LIMITS.maxRecords);
+    expect(kept).not.toContain('github|0');
+    expect(kept).toContain(`github|${LINK_RECORD_LIMITS.maxRecords + 4}`);
+  });
+});

@@ -1,0 +1,140 @@
+import { describe, expect, it } from 'vitest';
+import { DuplicatePlanner, type PlanPolicy, planGroup } from '../../../scripts/backfill/planner.ts';
+import { managementUser } from '../../support/fake-management.ts';
+
+const policy: PlanPolicy = {
+  autoLinkConnections: ['Username-Password-Authentication', 'google-oauth2', 'acme'],
+  mergeAppMetadataKeys: [],
+};
+
+const at = (year: number) => `${year}-01-01T00:00:00.000Z`;
+const password = managementUser('auth0|pw', { created_at: at(2020) });
+const google = managementUser('google-oauth2|g', { created_at: at(2021), email: 'Alice@Example.com' });
+const saml = managementUser('samlp|acme|jdoe', { created_at: at(2022), connection: 'acme' });
+
+describe('planGroup: the Action policy applied to a group of accounts sharing an email', () => {
+  it('links a three-way cluster into the oldest account, oldest secondary first', () => {
+    expect(planGroup([saml, google, password], policy)).toEqual({
+      primary: 'auth0|pw',
+      secondaries: ['google-oauth2|g', 'samlp|acme|jdoe'],
+      reason: 'silent_link',
+      skipped: [],
+    });
+  });
+
+  it('breaks a created_at tie by user_id, as choosePrimary does', () => {
+    const a = managementUser('auth0|b', { created_at: at(2020) });
+    const b = managementUser('auth0|a', { created_at: at(2020) });
+    expect(planGroup([a, b], policy).primary).toBe('auth0|a');
+  });
+
+  it('never makes an unverified or blocked account the primary, and says why it is skipped', () => {
+    const oldUnverified = managementUser('auth0|old', { created_at: at(2010), email_verified: 'true' });
+    const oldBlocked = managementUser('google-oauth2|blk', { created_at: at(2011), blocked: true });
+    const plan = planGroup([oldUnverified, oldBlocked, google, saml], policy);
+    expect(plan.primary).toBe('google-oauth2|g');
+    expect(plan.secondaries).toEqual(['samlp|acme|jdoe']);
+    expect(plan.skipped).toEqual([
+      { user_id: 'auth0|old', reason: 'email_not_verified' },
+      { user_id: 'google-oauth2|blk', reason: 'blocked' },
+    ]);
+  });
+
+  it.each([
+    [
+      'an untrusted connection',
+      managementUser('github|1', { created_at: at(2023) }),
+      'connection_not_trusted',
+    ],
+    [
+      'a declined account',
+      managementUser('google-oauth2|no', {
+        created_at: at(2023),
+        app_metadata: { account_linking: { declined: ['auth0|pw'] } },
+      }),
+      'declined',
+    ],
+    [
+      'an account already holding linked identities',
+      managementUser('google-oauth2|many', {
+        created_at: at(2023),
+        identities: [
+          { provider: 'google-oauth2', user_id: 'many', connection: 'google-oauth2' },
+          { provider: 'auth0', user_id: 'x', connection: 'Username-Password-Authentication' },
+        ],
+      }),
+      'secondary_has_identities',
+    ],
+  ])('skips %s', (_, member, reason) => {
+    const plan = planGroup([password, member], policy);
+    expect(plan.secondaries).toEqual([]);
+    expect(plan.reason).toBe(reason);
+    expect(plan.skipped).toEqual([{ user_id: member.user_id, reason }]);
+  });
+
+  it('skips the whole group when the email is not ASCII', () => {
+    const email = 'jürgen@example.com';
+    const plan = planGroup(
+      [
+        managementUser('auth0|j', { email, created_at: at(2020) }),
+        managementUser('google-oauth2|j', { email }),
+      ],
+      policy,
+    );
+    expect(plan).toMatchObject({ secondaries: [], reason: 'non_ascii_email' });
+  });
+
+  it('skips when the primary already holds an identity with another email (a trojan identity)', () => {
+    const trojan = managementUser('auth0|pw', {
+      created_at: at(2020),
+      identities: [
+        { provider: 'auth0', user_id: 'pw', connection: 'Username-Password-Authentication' },
+        {
+          provider: 'google-oauth2',
+          user_id: 'evil',
+          connection: 'google-oauth2',
+          profileData: { email: 'attacker@example.com' },
+        },
+      ],
+    });
+    expect(planGroup([trojan, google], policy).reason).toBe('foreign_identity_on_primary');
+  });
+
+  it('trusts every connection with "*"', () => {
+    const github = managementUser('github|1', { created_at: at(2023) });
+    expect(planGroup([password, github], { ...policy, autoLinkConnections: '*' }).secondaries).toEqual([
+      'github|1',
+    ]);
+  });
+});
+
+describe('DuplicatePlanner', () => {
+  it('groups by email lower-cased A–Z only, and keeps ids with bars whole', () => {
+    const planner = new DuplicatePlanner();
+    for (const user of [
+      password,
+      google,
+      saml,
+      managementUser('auth0|other', { email: 'ALİCE@example.com' }),
+      managementUser('auth0|plus', { email: 'alice+x@example.com' }),
+      { user_id: 'auth0|noemail' },
+    ])
+      planner.add(user);
+    expect(planner.counts).toEqual({ users: 6, withoutEmail: 1, groups: 1 });
+    expect([...planner.plan(policy)]).toEqual([
+      expect.objectContaining({ primary: 'auth0|pw', secondaries: ['google-oauth2|g', 'samlp|acme|jdoe'] }),
+    ]);
+  });
+
+  it('keeps only what the policy reads of a user', () => {
+    const planner = new DuplicatePlanner();
+    planner.add({ ...password, user_metadata: { big: 'x'.repeat(1000) }, logins_count: 9 });
+    planner.add(google);
+    const [group] = [...planner.plan(policy)];
+    expect(group?.secondaries).toEqual(['google-oauth2|g']);
+  });
+
+  it('refuses a line without a user_id', () => {
+    expect(() => new DuplicatePlanner().add({ email: 'a@example.com' })).toThrow(TypeError);
+  });
+});
