@@ -5,6 +5,7 @@ import { linkAccounts } from './link.ts';
 import { logDecision } from './log.ts';
 import { createManagementClient, type ManagementPort } from './management.ts';
 import {
+  canBeSecondary,
   decideLink,
   filterLinkCandidates,
   isInteractive,
@@ -62,7 +63,10 @@ export async function onContinuePostLogin(event: Event, api: PostLoginAPI): Prom
     return;
   }
   const choice = claims.decision;
-  if (claims.purpose !== 'link-proof' || !isDecisionClaim(choice)) {
+  // Auth0 signs with iss = request.hostname and hands that issuer to its own check, but whether it enforces it is
+  // undocumented: check it here. The hostname, not AUTH0_DOMAIN: a custom domain differs from the canonical one.
+  const issuer = event.request.hostname ?? config.domain;
+  if (claims.purpose !== 'link-proof' || claims.iss !== issuer || !isDecisionClaim(choice)) {
     logDecision('reject', { reason: 'unexpected_claims', user: user.user_id });
     return;
   }
@@ -84,6 +88,10 @@ export async function onContinuePostLogin(event: Event, api: PostLoginAPI): Prom
       return;
     }
     const { primary, secondary } = linkPair(user, chosen);
+    if (!canBeSecondary(secondary)) {
+      logDecision('skip', { reason: 'secondary_has_identities', user: user.user_id });
+      return;
+    }
     await link(port, api, user, primary, secondary, config, 'consent');
   } catch (error) {
     logFailure(error, user.user_id);

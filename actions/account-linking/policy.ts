@@ -7,6 +7,7 @@ export type SkipReason =
   | 'client_skipped'
   | 'not_first_login'
   | 'no_candidates'
+  | 'too_many_candidates'
   | 'secondary_has_identities'
   | 'consent_unavailable'
   | 'not_interactive';
@@ -25,6 +26,9 @@ export interface LoginFacts {
   readonly loginsCount: number;
   readonly interactive: boolean;
 }
+
+/** More candidates than this for one email is not a duplicate but a shared or farmed address: leave it alone. */
+export const MAX_LINK_CANDIDATES = 10;
 
 /** The `app_metadata` key holding this project's records (`declined`; the backfill's `linked`). */
 export const ACCOUNT_LINKING_KEY = 'account_linking';
@@ -136,6 +140,11 @@ export function holdsForeignIdentity(primary: ManagementUser, email: string): bo
   });
 }
 
+/** A user holding linked identities never becomes a secondary: linking it would drop them (no chains). */
+export function canBeSecondary(user: ManagementUser): boolean {
+  return (user.identities ?? []).length <= 1;
+}
+
 /** What a login would do with its candidates before asking anyone: the Action and the backfill share it. */
 export type PairDecision =
   | { kind: 'skip'; reason: 'no_candidates' | 'secondary_has_identities' }
@@ -154,7 +163,7 @@ export function decidePair(
   const oldestCandidate = candidates.length > 0 ? choosePrimary(candidates) : undefined;
   if (oldestCandidate === undefined) return { kind: 'skip', reason: 'no_candidates' };
   const { primary, secondary } = linkPair(facts.user, oldestCandidate);
-  if ((secondary.identities ?? []).length > 1) return { kind: 'skip', reason: 'secondary_has_identities' };
+  if (!canBeSecondary(secondary)) return { kind: 'skip', reason: 'secondary_has_identities' };
   const askReason = silentLinkObstacle(facts, oldestCandidate, primary, config);
   if (askReason === undefined) return { kind: 'link', primary, secondary };
   return { kind: 'ask', primary, secondary, reason: askReason };
@@ -165,6 +174,7 @@ export function decideLink(
   candidates: readonly ManagementUser[],
   config: Config,
 ): LinkDecision {
+  if (candidates.length > MAX_LINK_CANDIDATES) return { kind: 'skip', reason: 'too_many_candidates' };
   const pair = decidePair(facts, candidates, config);
   if (pair.kind !== 'ask') return pair;
   if (!facts.interactive) return { kind: 'skip', reason: 'not_interactive' };
@@ -183,7 +193,9 @@ function silentLinkObstacle(
     return 'connection_not_trusted';
   }
   if (!isAsciiEmail(email)) return 'non_ascii_email';
-  if (holdsForeignIdentity(primary, email)) return 'foreign_identity_on_primary';
+  // A same-email identity from an untrusted connection is the trojan too (security matrix #8).
+  const untrusted = (primary.identities ?? []).some((identity) => !isTrusted(identity.connection, config));
+  if (untrusted || holdsForeignIdentity(primary, email)) return 'foreign_identity_on_primary';
   return undefined;
 }
 

@@ -26,6 +26,8 @@ export interface RunResult {
   event: Event;
   outcome: ReturnType<typeof createPostLoginApi>['outcome'];
   decisions: Record<string, unknown>[];
+  /** Every line written to console.log, console.warn and console.error. */
+  logs: string[];
 }
 
 async function run(
@@ -37,6 +39,8 @@ async function run(
 ): Promise<RunResult> {
   vi.stubGlobal('fetch', fake.fetch);
   const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+  const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+  const error = vi.spyOn(console, 'error').mockImplementation(() => undefined);
   try {
     const event = makePostLoginEvent(overrides);
     const { api, outcome } = createPostLoginApi({ event, cache, phase });
@@ -45,9 +49,14 @@ async function run(
       .map(([line]) => String(line))
       .filter((line) => line.startsWith('account-linking '))
       .map((line) => JSON.parse(line.slice('account-linking '.length)) as Record<string, unknown>);
-    return { event, outcome, decisions };
+    const logs = [log, warn, error].flatMap((spy) =>
+      spy.mock.calls.map((args) => args.map(String).join(' ')),
+    );
+    return { event, outcome, decisions, logs };
   } finally {
     log.mockRestore();
+    warn.mockRestore();
+    error.mockRestore();
     vi.unstubAllGlobals();
   }
 }

@@ -1,5 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { onContinuePostLogin } from '../../../actions/account-linking/index.ts';
+import { createPostLoginApi } from '../../../actions/runtime/api.ts';
 import { ActionCache } from '../../../actions/runtime/cache.ts';
+import { makePostLoginEvent } from '../../../actions/runtime/event.ts';
 import { signHs256 } from '../../../actions/runtime/redirect-token.ts';
 import { FakeManagement, managementUser } from '../../support/fake-management.ts';
 import { tamperLastSegment } from '../../support/tamper.ts';
@@ -75,6 +78,16 @@ describe('silent linking', () => {
     const { outcome, decisions } = await login(fake, { user: googleUser, secrets: secrets(fake) });
     expect(outcome.primaryUserId).toBe('auth0|old');
     expect(decisions.at(-1)).toMatchObject({ decision: 'already-linked' });
+  });
+
+  it('logs in unlinked without switching when the link answers 409 but the primary does not hold the identity', async () => {
+    const fake = tenantWithPasswordUser();
+    fake.failNext('link', { status: 409 });
+    const { outcome, decisions } = await login(fake, { user: googleUser, secrets: secrets(fake) });
+    expect(outcome.primaryUserId).toBeUndefined();
+    expect(outcome.denied).toBeUndefined();
+    expect(fake.users.has('google-oauth2|1001')).toBe(true);
+    expect(decisions.at(-1)).toMatchObject({ decision: 'unlinked', reason: 'management_error' });
   });
 
   it('splits provider-local ids containing bars on the first bar only', async () => {
@@ -173,6 +186,45 @@ describe('when not to look', () => {
   });
 });
 
+describe('who may be linked', () => {
+  it('asks for consent instead of linking into an older candidate on an untrusted connection', async () => {
+    const fake = new FakeManagement().seed(
+      managementUser('oauth2|weak-idp|9', { created_at: OLD, connection: 'weak-idp' }),
+      managementUser('google-oauth2|1001', { created_at: NEW }),
+    );
+    const { outcome } = await login(fake, { user: googleUser, secrets: secrets(fake) });
+    expect(fake.callsTo('link')).toBe(0);
+    expect(outcome.primaryUserId).toBeUndefined();
+    expect(outcome.redirect?.url.startsWith(`${CONSENT_URL}?`)).toBe(true);
+  });
+
+  it('neither asks nor links when the only older candidate is unverified', async () => {
+    const fake = new FakeManagement().seed(
+      managementUser('auth0|old', { created_at: OLD, email_verified: false }),
+      managementUser('google-oauth2|1001', { created_at: NEW }),
+    );
+    const { outcome, decisions } = await login(fake, {
+      user: googleUser,
+      secrets: secrets(fake, { AUTO_LINK_CONNECTIONS: 'Username-Password-Authentication' }),
+    });
+    expect(outcome.redirect).toBeUndefined();
+    expect(fake.callsTo('link')).toBe(0);
+    expect(decisions.at(-1)).toMatchObject({ decision: 'skip', reason: 'no_candidates' });
+  });
+
+  it('neither links nor asks when more than ten accounts share the email', async () => {
+    const fake = new FakeManagement().seed(
+      ...Array.from({ length: 11 }, (_, i) => managementUser(`auth0|dup${i}`, { created_at: OLD })),
+      managementUser('google-oauth2|1001', { created_at: NEW }),
+    );
+    const { outcome, decisions } = await login(fake, { user: googleUser, secrets: secrets(fake) });
+    expect(fake.callsTo('link')).toBe(0);
+    expect(outcome.redirect).toBeUndefined();
+    expect(outcome.primaryUserId).toBeUndefined();
+    expect(decisions.at(-1)).toMatchObject({ decision: 'skip', reason: 'too_many_candidates' });
+  });
+});
+
 describe('Management calls per login', () => {
   it('costs exactly one Management call with no candidate once the token is cached', async () => {
     const fake = new FakeManagement();
@@ -222,10 +274,15 @@ describe('consent round trip', () => {
     expect(outcome.interactionRequired).toBeUndefined();
   });
 
-  function continueWith(fake: FakeManagement, sessionToken: string, state = 'resume-state') {
+  function continueWith(
+    fake: FakeManagement,
+    sessionToken: string | undefined,
+    state = 'resume-state',
+    user: typeof googleUser = googleUser,
+  ) {
     return resume(fake, {
-      user: googleUser,
-      request: { body: { state, session_token: sessionToken } },
+      user,
+      request: { body: { state, ...(sessionToken === undefined ? {} : { session_token: sessionToken }) } },
       secrets: secrets(fake, untrusted),
     });
   }
@@ -307,6 +364,18 @@ describe('consent round trip', () => {
           linked_user_id: 'auth0|old',
         }),
     ],
+    [
+      'a token issued for another tenant',
+      () =>
+        linkProof({
+          iss: 'other-tenant.eu.auth0.com',
+          sub: googleUser.user_id,
+          state: 'resume-state',
+          decision: 'link',
+          linked_user_id: 'auth0|old',
+        }),
+    ],
+    ['a continue without a session_token', () => undefined],
   ])('links nothing and completes the login for %s', async (_, make) => {
     const fake = tenantWithPasswordUser();
     const valid = linkProof({
@@ -318,7 +387,97 @@ describe('consent round trip', () => {
     const { outcome } = await continueWith(fake, make(valid));
     expect(outcome.primaryUserId).toBeUndefined();
     expect(outcome.denied).toBeUndefined();
+    expect(fake.calls).toEqual([]);
+  });
+
+  it('refuses a proof for another tenant even where the platform does not compare iss', async () => {
+    const fake = tenantWithPasswordUser();
+    const event = makePostLoginEvent({ user: googleUser, secrets: secrets(fake, untrusted) });
+    const { api, outcome } = createPostLoginApi({ event, cache: new ActionCache(), phase: 'continue' });
+    // Whether Auth0's validateToken enforces iss is undocumented: model a platform that does not.
+    api.redirect.validateToken = () => ({
+      iss: 'other-tenant.eu.auth0.com',
+      sub: googleUser.user_id,
+      purpose: 'link-proof',
+      decision: 'link',
+      linked_user_id: 'auth0|old',
+    });
+    vi.stubGlobal('fetch', fake.fetch);
+    vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    try {
+      await onContinuePostLogin(event, api);
+    } finally {
+      vi.restoreAllMocks();
+      vi.unstubAllGlobals();
+    }
+    expect(outcome.primaryUserId).toBeUndefined();
     expect(fake.callsTo('link')).toBe(0);
+  });
+
+  it('ignores extra claims in a valid proof: the oldest account stays primary and no roles travel', async () => {
+    const fake = tenantWithPasswordUser().seed(
+      managementUser('auth0|mallory', {
+        email: 'mallory@example.com',
+        created_at: '2019-01-01T00:00:00.000Z',
+      }),
+    );
+    const { outcome } = await continueWith(
+      fake,
+      linkProof({
+        sub: googleUser.user_id,
+        state: 'resume-state',
+        decision: 'link',
+        linked_user_id: 'auth0|old',
+        primary: 'auth0|mallory',
+        app_metadata: { roles: ['admin'] },
+      }),
+    );
+    expect(outcome.primaryUserId).toBe('auth0|old');
+    expect(fake.users.get('auth0|old')?.app_metadata).toEqual({});
+    expect(outcome.appMetadata).toEqual({});
+    expect(fake.users.get('auth0|mallory')?.identities).toHaveLength(1);
+  });
+
+  it('links nothing when the proven candidate was blocked before /continue', async () => {
+    const fake = tenantWithPasswordUser();
+    const candidate = fake.users.get('auth0|old');
+    if (candidate) candidate.blocked = true;
+    const { outcome } = await continueWith(
+      fake,
+      linkProof({
+        sub: googleUser.user_id,
+        state: 'resume-state',
+        decision: 'link',
+        linked_user_id: 'auth0|old',
+      }),
+    );
+    expect(outcome.primaryUserId).toBeUndefined();
+    expect(fake.callsTo('link')).toBe(0);
+  });
+
+  it('links nothing at /continue when the newer current user already holds linked identities', async () => {
+    const identities = [
+      { provider: 'google-oauth2', user_id: '1001', connection: 'google-oauth2', isSocial: true },
+      { provider: 'github', user_id: '7', connection: 'github', isSocial: true },
+    ];
+    const fake = new FakeManagement().seed(
+      managementUser('auth0|old', { created_at: OLD }),
+      managementUser('google-oauth2|1001', { created_at: NEW, identities }),
+    );
+    const { outcome } = await continueWith(
+      fake,
+      linkProof({
+        sub: googleUser.user_id,
+        state: 'resume-state',
+        decision: 'link',
+        linked_user_id: 'auth0|old',
+      }),
+      'resume-state',
+      { ...googleUser, identities } as typeof googleUser,
+    );
+    expect(outcome.primaryUserId).toBeUndefined();
+    expect(fake.callsTo('link')).toBe(0);
+    expect(fake.users.get('google-oauth2|1001')?.identities).toHaveLength(2);
   });
 
   it('re-checks the candidate and refuses one whose email is no longer verified', async () => {
@@ -421,4 +580,50 @@ describe('Management API failures never break a login', () => {
     },
     15_000,
   );
+});
+
+describe('logs', () => {
+  it('never contain a secret, an access token, a session token or an email address', async () => {
+    const untrusted = { AUTO_LINK_CONNECTIONS: 'Username-Password-Authentication' };
+    const proof = linkProof({
+      sub: googleUser.user_id,
+      state: 'resume-state',
+      decision: 'link',
+      linked_user_id: 'auth0|old',
+    });
+    const continueWith = (fake: FakeManagement, sessionToken: string) =>
+      resume(fake, {
+        user: googleUser,
+        request: { body: { state: 'resume-state', session_token: sessionToken } },
+        secrets: secrets(fake, untrusted),
+      });
+    const failing = (route: 'token' | 'users-by-email' | 'patch-user' | 'link') => () => {
+      const fake = tenantWithPasswordUser({ plan: 'pro' });
+      fake.failNext(route, { status: 503 }, { status: 503 }, { status: 503 });
+      return login(fake, { user: { ...googleUser, user_metadata: { plan: 'pro' } }, secrets: secrets(fake) });
+    };
+    const scenarios = [
+      () => login(tenantWithPasswordUser(), { user: googleUser, secrets: secrets(new FakeManagement()) }),
+      () =>
+        login(tenantWithPasswordUser(), {
+          user: googleUser,
+          secrets: secrets(new FakeManagement(), untrusted),
+        }),
+      () => continueWith(tenantWithPasswordUser(), proof),
+      () => continueWith(tenantWithPasswordUser(), tamperLastSegment(proof)),
+      failing('token'),
+      failing('users-by-email'),
+      failing('patch-user'),
+      failing('link'),
+    ];
+    const logs: string[] = [];
+    for (const scenario of scenarios) logs.push(...(await scenario()).logs);
+    expect(logs.length).toBeGreaterThanOrEqual(8);
+    const text = logs.join('\n');
+    for (const secret of ['action-client-secret', SESSION_TOKEN_SECRET, 'token-1']) {
+      expect(text).not.toContain(secret);
+    }
+    expect(text).not.toMatch(/eyJ[\w-]+\./);
+    expect(text).not.toMatch(/[^\s"@]+@[^\s"@]+\.[a-z]+/i);
+  });
 });

@@ -148,6 +148,61 @@ describe('decision', () => {
     });
   });
 
+  it('asks when the older candidate signs in on a connection that is not trusted', () => {
+    const weak = managementUser('oauth2|weak-idp|9', {
+      created_at: '2020-01-01T00:00:00.000Z',
+      connection: 'weak-idp',
+    });
+    expect(decideLink(facts(), [weak], config())).toMatchObject({
+      kind: 'ask',
+      reason: 'connection_not_trusted',
+    });
+  });
+
+  it('asks instead of linking into a primary holding a same-email identity from an untrusted connection', () => {
+    const trojan = {
+      ...older,
+      identities: [
+        ...(older.identities ?? []),
+        {
+          provider: 'oauth2',
+          user_id: 'weak-idp|9',
+          connection: 'weak-idp',
+          profileData: { email: 'alice@example.com' },
+        },
+      ],
+    };
+    expect(decideLink(facts(), [trojan], config())).toMatchObject({
+      kind: 'ask',
+      reason: 'foreign_identity_on_primary',
+    });
+  });
+
+  it('links into the oldest of several verified candidates', () => {
+    const newer = managementUser('auth0|newer', { created_at: '2022-01-01T00:00:00.000Z' });
+    expect(decideLink(facts(), [newer, older], config())).toMatchObject({
+      kind: 'link',
+      primary: { user_id: 'auth0|old' },
+      secondary: { user_id: 'google-oauth2|new' },
+    });
+  });
+
+  it('skips an email shared by more than ten candidates', () => {
+    const many = Array.from({ length: 11 }, (_, i) => managementUser(`auth0|dup${i}`));
+    expect(decideLink(facts(), many, config())).toEqual({ kind: 'skip', reason: 'too_many_candidates' });
+  });
+
+  it('skips when the newer current user already holds linked identities', () => {
+    const holding = {
+      ...current,
+      identities: [...(current.identities ?? []), { provider: 'github', user_id: '7', connection: 'github' }],
+    };
+    expect(decideLink(facts({ user: holding }), [older], config())).toEqual({
+      kind: 'skip',
+      reason: 'secondary_has_identities',
+    });
+  });
+
   it('treats only OIDC protocols without prompt=none as interactive', () => {
     expect(isInteractive('oidc-basic-profile', [])).toBe(true);
     expect(isInteractive('oidc-basic-profile', ['none'])).toBe(false);
