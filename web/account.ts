@@ -305,10 +305,10 @@ export function mountAccount(app: Hono<WebEnv>, config: WebConfig, deps: Account
       return c.redirect(withNotice(notice), 303);
     }
     deps.log('account_unlinked', { primary: session.sub, secondary: unlinkedId });
-    await Promise.all([
-      recordDeclined(deps.management, session.sub, unlinkedId),
-      recordDeclined(deps.management, unlinkedId, session.sub),
-    ]).catch(() => deps.log('account_decline_not_recorded', { primary: session.sub, secondary: unlinkedId }));
+    // Belt and braces only: the primary's own record, written before the unlink, already stops a relink.
+    await recordDeclined(deps.management, unlinkedId, session.sub).catch(() =>
+      deps.log('account_decline_not_recorded', { primary: session.sub, secondary: unlinkedId }),
+    );
     return c.redirect(withNotice('unlinked'), 303);
   });
 

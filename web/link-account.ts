@@ -44,7 +44,11 @@ export async function linkAccount(
   });
 }
 
-/** Unlinks one identity, never the primary's own nor the last one. */
+/**
+ * Unlinks one identity, never the primary's own nor the last one. The primary records the identity as declined
+ * first: the Action excludes a pair when either side declined the other, so if that write fails nothing is
+ * unlinked (an error, still linked) and once the unlink succeeds no later login can relink it silently.
+ */
 export async function unlinkAccount(
   management: ManagementPort,
   primaryId: string,
@@ -61,28 +65,32 @@ export async function unlinkAccount(
     if (targetId === primaryId || (own !== undefined && identityUserId(own) === targetId)) {
       throw new AccountChangeError('unlink_primary');
     }
+    await addDeclined(management, primary, targetId);
     await management.unlinkIdentity(primaryId, target.provider, target.user_id);
     return targetId;
   });
 }
 
 /**
- * After an unlink, each side records the other as declined so the post-login Action does not
- * silently link them again on the next login (the decision lives in app_metadata, which users cannot edit).
+ * After an unlink, the unlinked user records the primary as declined too (the primary already has), so the
+ * post-login Action does not link them again (the decision lives in app_metadata, which users cannot edit).
  */
 export async function recordDeclined(
   management: ManagementPort,
   userId: string,
   declinedId: string,
 ): Promise<void> {
-  const user = await management.getUser(userId);
+  await addDeclined(management, await management.getUser(userId), declinedId);
+}
+
+async function addDeclined(management: ManagementPort, user: ManagedUser, declinedId: string): Promise<void> {
   const current = user.app_metadata?.account_linking;
   const linking = typeof current === 'object' && current !== null ? (current as Record<string, unknown>) : {};
   const declined = Array.isArray(linking.declined)
     ? linking.declined.filter((id): id is string => typeof id === 'string')
     : [];
   if (declined.includes(declinedId)) return;
-  await management.updateUser(userId, {
+  await management.updateUser(user.user_id, {
     app_metadata: { account_linking: { ...linking, declined: [...declined, declinedId] } },
   });
 }

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { filterLinkCandidates } from '../../../actions/account-linking/policy.ts';
+import type { ManagementUser } from '../../../actions/account-linking/users.ts';
 import { ManagementPortError, OidcError } from '../../../web/errors.ts';
 import { tamperLastSegment } from '../../support/tamper.ts';
 import {
@@ -260,6 +262,35 @@ describe('unlinking from the account page', () => {
     expect(t.management.users.get(GOOGLE)?.app_metadata).toEqual({
       account_linking: { declined: [PRIMARY] },
     });
+  });
+
+  it('keeps the identity linked and shows an error when the decline cannot be recorded', async () => {
+    const { t, csrf } = await signIn();
+    t.management.failOn = 'updateUser';
+    t.management.failure = new ManagementPortError('tenant_unreachable', 'down');
+    const response = await t.post('/account/unlink', { csrf, provider: 'google-oauth2', user_id: '104' });
+    expect(response.headers.get('location')).toBe('/account?notice=tenant_unreachable');
+    expect(t.management.unlinks).toHaveLength(0);
+    expect(t.management.users.get(PRIMARY)?.identities.map((i) => i.provider)).toContain('google-oauth2');
+  });
+
+  it.each([
+    ['both records are written', true],
+    ["only the primary's record is written", false],
+  ])('writes declines the Action reads as excluding the unlinked pair both ways when %s', async (_, both) => {
+    const { t, csrf } = await signIn();
+    // Without the unlinked user in the fake, recording its side fails: the primary's record must suffice.
+    if (both) t.management.add(makeManagedUser({ user_id: GOOGLE, created_at: '2025-01-01T00:00:00.000Z' }));
+    const response = await t.post('/account/unlink', { csrf, provider: 'google-oauth2', user_id: '104' });
+    expect(response.headers.get('location')).toBe('/account?notice=unlinked');
+    const asActionUser = (id: string): ManagementUser => {
+      const user = t.management.users.get(id) ?? makeManagedUser({ user_id: id });
+      return { ...user, identities: [...user.identities] };
+    };
+    const primary = asActionUser(PRIMARY);
+    const unlinked = asActionUser(GOOGLE);
+    expect(filterLinkCandidates(primary, [unlinked])).toEqual([]);
+    expect(filterLinkCandidates(unlinked, [primary])).toEqual([]);
   });
 
   it("refuses to unlink the primary's own identity", async () => {
