@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  answerConsent,
   type Demo,
   openDemo,
   reachConsent,
@@ -31,9 +32,9 @@ describe('the consent page in Chromium', () => {
   it('Not now: the login completes unlinked, and the next login asks again', async () => {
     const email = 'nico@example.com';
     const password = await seedPasswordUser(demo, email);
-    const page = await reachConsent(demo, email);
-    await page.getByRole('button', { name: 'Not now' }).click();
-    await page.waitForURL(`${demo.webUrl}/account`);
+    const page = await answerConsent(demo, email, (consent) =>
+      consent.getByRole('button', { name: 'Not now' }).click(),
+    );
 
     const users = await usersWithEmail(demo, email);
     expect(users.map((user) => user.user_id)).toContain(password.user_id);
@@ -49,9 +50,9 @@ describe('the consent page in Chromium', () => {
   it("Don't ask again: the login completes unlinked, the choice is recorded, and the next login is not asked", async () => {
     const email = 'olga@example.com';
     const password = await seedPasswordUser(demo, email);
-    const page = await reachConsent(demo, email);
-    await page.getByRole('button', { name: "Don't ask again" }).click();
-    await page.waitForURL(`${demo.webUrl}/account`);
+    const page = await answerConsent(demo, email, (consent) =>
+      consent.getByRole('button', { name: "Don't ask again" }).click(),
+    );
 
     const google = googleUser(await usersWithEmail(demo, email));
     expect(google.identities).toHaveLength(1);
@@ -92,15 +93,23 @@ describe('the consent page in Chromium', () => {
   it('links with JavaScript off: every page works, and the return to the tenant is a button', async () => {
     const email = 'quinn@example.com';
     const password = await seedPasswordUser(demo, email);
-    const page = await reachConsent(demo, email, { javaScriptEnabled: false });
-    await snapshot(page, 'consent-no-js');
-    await page.getByRole('button', { name: /^Link/ }).click();
-    await submitPassword(page, email);
-    await page.waitForURL(`${demo.webUrl}/consent/callback?*`);
-    await expect(page.getByRole('heading', { name: 'Account confirmed' }).isVisible()).resolves.toBe(true);
-    await snapshot(page, 'consent-continue-no-js');
-    await page.getByRole('button', { name: 'Continue' }).click();
-    await page.waitForURL(`${demo.webUrl}/account`);
+    const page = await answerConsent(
+      demo,
+      email,
+      async (consent) => {
+        await snapshot(consent, 'consent-no-js');
+        await consent.getByRole('button', { name: /^Link/ }).click();
+        await submitPassword(consent, email);
+        await consent.waitForURL(`${demo.webUrl}/consent/callback?*`);
+        // Without JavaScript nothing submits the return form: the page waits for the button.
+        await expect(consent.getByRole('heading', { name: 'Account confirmed' }).isVisible()).resolves.toBe(
+          true,
+        );
+        await snapshot(consent, 'consent-continue-no-js');
+        await consent.getByRole('button', { name: 'Continue' }).click();
+      },
+      { javaScriptEnabled: false },
+    );
 
     const users = await usersWithEmail(demo, email);
     expect(users).toHaveLength(1);

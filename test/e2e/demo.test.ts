@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  answerConsent,
   type Demo,
   openDemo,
   PASSWORD,
-  reachConsent,
   signedInUserId,
   snapshot,
   submitPassword,
@@ -43,15 +43,17 @@ describe('the demo in Chromium', () => {
     const [password] = await usersWithEmail(demo, EMAIL);
     await first.context().close();
 
-    const page = await reachConsent(demo, EMAIL);
-    await expect(page.getByRole('heading', { name: 'Link your accounts?' }).isVisible()).resolves.toBe(true);
-    // The email is masked and the token is gone from the address bar.
-    expect(await page.locator('.accounts').textContent()).not.toContain(EMAIL);
-    expect(page.url()).toBe(`${demo.webUrl}/consent`);
-    await snapshot(page, 'consent');
-    await page.getByRole('button', { name: /^Link/ }).click();
-    await submitPassword(page, EMAIL);
-    await page.waitForURL(`${demo.webUrl}/account`);
+    const page = await answerConsent(demo, EMAIL, async (consent) => {
+      await expect(consent.getByRole('heading', { name: 'Link your accounts?' }).isVisible()).resolves.toBe(
+        true,
+      );
+      // The email is masked and the token is gone from the address bar.
+      expect(await consent.locator('.accounts').textContent()).not.toContain(EMAIL);
+      expect(consent.url()).toBe(`${demo.webUrl}/consent`);
+      await snapshot(consent, 'consent');
+      await consent.getByRole('button', { name: /^Link/ }).click();
+      await submitPassword(consent, EMAIL);
+    });
     await snapshot(page, 'account-linked');
     console.log(`e2e: full link flow took ${Date.now() - started} ms`);
 

@@ -134,31 +134,52 @@ async function lastEventId(demo: Demo): Promise<number> {
   return (await demo.control.events()).at(-1)?.id ?? 0;
 }
 
+const FAILED_OPEN = /"reason":"(management_error|unexpected_error)"/;
+
+/**
+ * Runs one login attempt and repeats it (up to three times, in a new browser) when the Action failed open during it.
+ * On a starved machine the Action's Management calls can time out, and it then lets the login through unlinked by
+ * design (`management_error`); a real user would simply be asked again on the next login.
+ */
+async function retryWhenFailedOpen<T extends { page: Page; watchedFrom?: number }>(
+  demo: Demo,
+  attempt: () => Promise<T>,
+  acceptFailedOpen: (result: T) => boolean = () => false,
+): Promise<T & { decisions: string[] }> {
+  for (let round = 1; ; round++) {
+    const before = await lastEventId(demo);
+    const result = await attempt();
+    // An attempt may watch only its own last part (what came before it retried itself).
+    const decisions = await actionDecisions(demo, result.watchedFrom ?? before);
+    const failedOpen = decisions.find((line) => FAILED_OPEN.test(line));
+    if (failedOpen === undefined || acceptFailedOpen(result)) return { ...result, decisions };
+    console.log(`e2e: attempt ${round} failed open (starved machine), retrying: ${failedOpen}`);
+    await result.page.context().close();
+    if (round === 3) throw new Error('the Action failed open in three attempts in a row');
+  }
+}
+
 /**
  * Signs in to the web app with the simulated Google connection and returns where the login lands: the consent page
- * (the Action asked) or the account page (it did not). On a starved machine the Action's Management calls can time
- * out, and it then lets the login through unlinked by design (`management_error`); such a login is retried in a new
- * browser, as a real user would simply see it asked again next time.
+ * (the Action asked) or the account page (it did not, for a reason other than failing open).
  */
 export async function signInWithGoogle(
   demo: Demo,
   email: string,
   options: BrowserContextOptions = {},
 ): Promise<{ page: Page; landedOn: LandedOn; decisions: string[] }> {
-  for (let attempt = 1; ; attempt++) {
-    const page = await demo.newPage(options);
-    const before = await lastEventId(demo);
-    await page.goto(`${demo.webUrl}/login`);
-    await submitSocial(page, 'google-oauth2', email);
-    await page.waitForURL((url) => url.pathname === '/consent' || url.pathname === '/account');
-    const landedOn: LandedOn = new URL(page.url()).pathname === '/consent' ? 'consent' : 'account';
-    const decisions = await actionDecisions(demo, before);
-    const failedOpen = decisions.some((line) => /"reason":"(management_error|unexpected_error)"/.test(line));
-    if (landedOn === 'consent' || !failedOpen) return { page, landedOn, decisions };
-    console.log(`e2e: login ${attempt} failed open (starved machine), retrying: ${decisions.at(-1)}`);
-    await page.context().close();
-    if (attempt === 3) throw new Error('the Action failed open on three logins in a row');
-  }
+  return retryWhenFailedOpen(
+    demo,
+    async () => {
+      const page = await demo.newPage(options);
+      await page.goto(`${demo.webUrl}/login`);
+      await submitSocial(page, 'google-oauth2', email);
+      await page.waitForURL((url) => url.pathname === '/consent' || url.pathname === '/account');
+      const landedOn: LandedOn = new URL(page.url()).pathname === '/consent' ? 'consent' : 'account';
+      return { page, landedOn };
+    },
+    ({ landedOn }) => landedOn === 'consent',
+  );
 }
 
 /** Signs in with Google and expects the consent page. */
@@ -171,6 +192,27 @@ export async function reachConsent(
   if (landedOn !== 'consent') {
     throw new Error(`the Action did not ask for consent; it decided: ${decisions.join(' | ')}`);
   }
+  return page;
+}
+
+/**
+ * Signs in with Google, makes a choice on the consent page (`choose` ends once the browser is on its way back to the
+ * tenant) and waits for the login to complete on the account page. Repeated when the Action's `/continue` side
+ * failed open (the choice was then not applied, exactly as if the user had never answered).
+ */
+export async function answerConsent(
+  demo: Demo,
+  email: string,
+  choose: (page: Page) => Promise<void>,
+  options: BrowserContextOptions = {},
+): Promise<Page> {
+  const { page } = await retryWhenFailedOpen(demo, async () => {
+    const page = await reachConsent(demo, email, options);
+    const watchedFrom = await lastEventId(demo);
+    await choose(page);
+    await page.waitForURL(`${demo.webUrl}/account`);
+    return { page, watchedFrom };
+  });
   return page;
 }
 
