@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type ApplyReport, applyPlan, formatReport } from './apply.ts';
 import { type BackfillConfig, parseBackfillEnv } from './config.ts';
@@ -29,7 +29,7 @@ export interface CommandOptions {
 }
 
 export const LINK_EXISTING_USAGE = `usage: npm run link-existing -- --plan [--out plan.jsonl] [--from-export users.json.gz]
-       npm run link-existing -- --apply plan.jsonl [--journal plan.jsonl.journal] [--max-rps 10] [--concurrency N]`;
+       npm run link-existing -- --apply plan.jsonl [--journal plan.jsonl.journal] [--max-rps 10] [--concurrency N] [--report report.json]`;
 export const UNLINK_USAGE = 'usage: npm run unlink -- <primary_user_id> <provider|user_id>';
 export const DEFAULTS = Object.freeze({ out: 'link-existing-plan.jsonl', maxRps: 10 });
 
@@ -90,6 +90,7 @@ export async function linkExisting(
       ...(options.signal ? { signal: options.signal } : {}),
     });
     io.out(formatReport(report));
+    if (args.report !== undefined) writeFileSync(args.report, `${JSON.stringify(report, null, 2)}\n`);
     return { kind: 'apply', report };
   } finally {
     journal.close();
@@ -171,7 +172,15 @@ export function readPlan(file: string, config: BackfillConfig): ParsedPlan {
 
 type LinkArgs =
   | { mode: 'plan'; out: string; fromExport: string | undefined; maxRps: number }
-  | { mode: 'apply'; planFile: string; journal: string | undefined; maxRps: number; concurrency: number };
+  | {
+      mode: 'apply';
+      planFile: string;
+      journal: string | undefined;
+      /** Where the final report is also written as JSON (for scripts and the benchmark). */
+      report: string | undefined;
+      maxRps: number;
+      concurrency: number;
+    };
 
 export function parseLinkArgs(argv: readonly string[]): LinkArgs {
   let values: Record<string, string | boolean | undefined>;
@@ -186,6 +195,7 @@ export function parseLinkArgs(argv: readonly string[]): LinkArgs {
         journal: { type: 'string' },
         'max-rps': { type: 'string' },
         concurrency: { type: 'string' },
+        report: { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -218,6 +228,7 @@ export function parseLinkArgs(argv: readonly string[]): LinkArgs {
       mode: 'apply',
       planFile: values.apply,
       journal: typeof values.journal === 'string' ? values.journal : undefined,
+      report: typeof values.report === 'string' ? values.report : undefined,
       maxRps,
       // Enough requests in flight to keep the pace against a remote tenant (~100 ms a request).
       concurrency: number('concurrency', Math.min(32, Math.max(2, Math.ceil(maxRps / 5))), true),
