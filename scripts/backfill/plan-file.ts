@@ -65,6 +65,7 @@ const SKIP_REASONS: ReadonlySet<string> = new Set<MemberSkipReason>([
   'declined',
   'secondary_has_identities',
   'primary_not_linkable',
+  'too_many_candidates',
   'connection_not_trusted',
   'non_ascii_email',
   'foreign_identity_on_primary',

@@ -5,6 +5,7 @@ import {
   declinedUserIds,
   filterLinkCandidates,
   isVerifiedEmailUser,
+  MAX_LINK_CANDIDATES,
   normaliseEmail,
 } from '../../actions/account-linking/policy.ts';
 import type { ManagementIdentity, ManagementUser } from '../../actions/account-linking/users.ts';
@@ -20,6 +21,7 @@ export type MemberSkipReason =
   | 'declined'
   | 'secondary_has_identities'
   | 'primary_not_linkable'
+  | 'too_many_candidates'
   | AskReason;
 
 export interface SkippedMember {
@@ -67,6 +69,8 @@ function memberObstacle(
   policy: PlanPolicy,
 ): MemberSkipReason | undefined {
   const candidates = filterLinkCandidates(user, eligible);
+  // The Action's cap: that many accounts on one address is a shared or farmed address, not a duplicate.
+  if (candidates.length > MAX_LINK_CANDIDATES) return 'too_many_candidates';
   if (!candidates.includes(primary)) {
     const declined =
       declinedUserIds(primary).includes(user.user_id) || declinedUserIds(user).includes(primary.user_id);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { MAX_LINK_CANDIDATES } from '../../../actions/account-linking/policy.ts';
 import { DuplicatePlanner, type PlanPolicy, planGroup } from '../../../scripts/backfill/planner.ts';
 import { managementUser } from '../../support/fake-management.ts';
 
@@ -98,6 +99,31 @@ describe('planGroup: the Action policy applied to a group of accounts sharing an
       ],
     });
     expect(planGroup([trojan, google], policy).reason).toBe('foreign_identity_on_primary');
+  });
+
+  it('leaves an address with more accounts than the Action would consider alone (MAX_LINK_CANDIDATES)', () => {
+    const crowd = Array.from({ length: MAX_LINK_CANDIDATES + 1 }, (_, i) =>
+      managementUser(`google-oauth2|${i}`, { created_at: at(2021 + i) }),
+    );
+    const plan = planGroup([password, ...crowd], policy);
+    expect(plan).toMatchObject({ primary: 'auth0|pw', secondaries: [], reason: 'too_many_candidates' });
+    expect(planGroup([password, ...crowd.slice(1)], policy).secondaries).toHaveLength(MAX_LINK_CANDIDATES);
+  });
+
+  it('does not link into a primary holding an identity of an untrusted connection', () => {
+    const withGithub = managementUser('auth0|pw', {
+      created_at: at(2020),
+      identities: [
+        { provider: 'auth0', user_id: 'pw', connection: 'Username-Password-Authentication' },
+        {
+          provider: 'github',
+          user_id: '7',
+          connection: 'github',
+          profileData: { email: 'alice@example.com' },
+        },
+      ],
+    });
+    expect(planGroup([withGithub, google], policy).reason).toBe('foreign_identity_on_primary');
   });
 
   it('trusts every connection with "*"', () => {

@@ -1,0 +1,100 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  type CommandIo,
+  linkExisting,
+  type PlanOutcome,
+  unlink,
+} from '../../../scripts/backfill/commands.ts';
+import { BackfillError } from '../../../scripts/backfill/errors.ts';
+import { managementUser } from '../../support/fake-management.ts';
+
+const env = {
+  AUTH0_DOMAIN: 'tenant.eu.auth0.com',
+  AUTH0_CLIENT_ID: 'id',
+  AUTH0_CLIENT_SECRET: 'secret',
+  AUTO_LINK_CONNECTIONS: 'Username-Password-Authentication,google-oauth2',
+};
+const io: CommandIo = { out: () => undefined, err: { write: () => true } };
+/** Any Management request fails the test: these commands must stop before the first one. */
+const noTenant = {
+  createPort: () => {
+    throw new Error('no request may be sent');
+  },
+};
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'link-existing-'));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function failure(promise: Promise<unknown>): Promise<BackfillError> {
+  const error = await promise.catch((e: unknown) => e);
+  if (error instanceof BackfillError) return error;
+  throw new Error(`expected a BackfillError, got ${String(error)}`);
+}
+
+describe('link-existing', () => {
+  it('plans from an export file on disk without a tenant', async () => {
+    const users = [
+      managementUser('auth0|a', { created_at: '2020-01-01T00:00:00.000Z' }),
+      managementUser('google-oauth2|b', { email: 'Alice@example.com' }),
+    ];
+    const file = path.join(dir, 'users.json.gz');
+    writeFileSync(file, gzipSync(users.map((u) => `${JSON.stringify(u)}\n`).join('')));
+    const out = path.join(dir, 'plan.jsonl');
+    const outcome = (await linkExisting(
+      ['--plan', '--from-export', file, '--out', out],
+      env,
+      io,
+      noTenant,
+    )) as PlanOutcome;
+    expect(outcome.summary).toMatchObject({ users: 2, groups: 1, secondaries: 1 });
+    const [header, group] = readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(header).toMatchObject({ tenant: 'tenant.eu.auth0.com', source: 'file' });
+    expect(group).toMatchObject({ group: 1, primary: 'auth0|a', secondaries: ['google-oauth2|b'] });
+  });
+
+  it('names the export line that is not JSON', async () => {
+    const file = path.join(dir, 'users.json');
+    writeFileSync(file, `${JSON.stringify(managementUser('auth0|a'))}\n{oops\n`);
+    const error = await failure(
+      linkExisting(['--plan', '--from-export', file, '--out', path.join(dir, 'p')], env, io, noTenant),
+    );
+    expect(error.code).toBe('invalid_export');
+    expect(error.message).toMatch(/^export line 2: /);
+  });
+
+  it.each([
+    [[]],
+    [['--plan', '--apply', 'plan.jsonl']],
+    [['--apply', 'plan.jsonl', '--max-rps', '0']],
+    [['--apply', 'plan.jsonl', '--concurrency', '1.5']],
+    [['--plan', '--bogus']],
+  ])('refuses the arguments %j before any request', async (argv) => {
+    expect((await failure(linkExisting(argv, env, io, noTenant))).code).toBe('invalid_arguments');
+  });
+
+  it('names the missing variable before reading anything', async () => {
+    const error = await failure(linkExisting(['--plan'], { ...env, AUTH0_CLIENT_SECRET: '' }, io, noTenant));
+    expect(error).toMatchObject({ code: 'invalid_config', variable: 'AUTH0_CLIENT_SECRET' });
+  });
+});
+
+describe('unlink', () => {
+  it.each([[['auth0|a']], [['auth0|a', 'nobar']], [['auth0|a', 'github|1', 'extra']]])(
+    'refuses the arguments %j before any request',
+    async (argv) => {
+      expect((await failure(unlink(argv, env, io, noTenant))).code).toBe('invalid_arguments');
+    },
+  );
+});
