@@ -121,7 +121,7 @@ export async function unlink(
     `unlinked ${secondaryId} from ${primaryId}${result.unlinked ? '' : ' (finishing an earlier run)'}; ` +
       (result.restored.length > 0
         ? `restored its ${result.restored.join(' and ')}`
-        : `metadata not restored (${result.notRestored ?? 'nothing recorded'})`) +
+        : `metadata not restored (${result.notRestored ?? 'no_record'})`) +
       '; recorded as declined so the Action does not relink it',
   );
   return result;

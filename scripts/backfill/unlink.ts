@@ -11,7 +11,7 @@ export interface UnlinkResult {
   /** `user_metadata` / `app_metadata` given back from the record made at link time. */
   restored: Array<'user_metadata' | 'app_metadata'>;
   /** Why nothing was restored, when nothing was. */
-  notRestored?: 'no_record' | 'record_too_large';
+  notRestored?: 'no_record' | 'record_too_large' | 'none_at_link_time';
 }
 
 /**
@@ -49,7 +49,7 @@ export async function unlinkAccount(
     if (patch.user_metadata !== undefined || patch.app_metadata !== undefined) {
       await port.patchUser(secondaryId, patch);
       result.restored = Object.keys(patch) as UnlinkResult['restored'];
-    }
+    } else result.notRestored = 'none_at_link_time';
   }
   if (record !== undefined) {
     await port.patchUser(primaryId, {
