@@ -11,8 +11,11 @@ import {
   type PlanOutcome,
   unlink,
 } from '../../../scripts/backfill/commands.ts';
+import type { BackfillConfig } from '../../../scripts/backfill/config.ts';
 import { FileLineError } from '../../../scripts/backfill/errors.ts';
+import { type BackfillPort, createBackfillPort } from '../../../scripts/backfill/management.ts';
 import type { PlanGroupLine } from '../../../scripts/backfill/plan-file.ts';
+import type { RequestStats } from '../../../scripts/backfill/rate.ts';
 import { type ControlUser, type SeedUser, startTestTenant, type TestTenant } from '../../support/tenant.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..', '..');
@@ -283,6 +286,92 @@ describe('link-existing --apply', () => {
     expect(error).toBeInstanceOf(FileLineError);
     expect(error).toMatchObject({ code: 'plan_tenant_mismatch', line: 1 });
     expect(requests).toBe(0);
+  });
+});
+
+/** The real port, with calls counted and a crash (an exception, as a kill would stop the run) where asked. */
+function instrumentedPort(crash: { afterPatchOf?: string; afterLinkOf?: string } = {}) {
+  const calls = { patch: [] as string[], link: [] as string[] };
+  const createPort = (config: BackfillConfig, maxRps: number, stats: RequestStats): BackfillPort => {
+    const real = createBackfillPort({ ...config, maxRps, stats, backoffMs: 20 });
+    return {
+      ...real,
+      async patchUser(userId, patch) {
+        calls.patch.push(userId);
+        await real.patchUser(userId, patch);
+      },
+      async link(primaryId, secondaryId) {
+        if (secondaryId === crash.afterPatchOf) throw new Error('killed after the merge');
+        calls.link.push(secondaryId);
+        const result = await real.link(primaryId, secondaryId);
+        if (secondaryId === crash.afterLinkOf) throw new Error('killed before the journal line');
+        return result;
+      },
+    };
+  };
+  return { calls, createPort };
+}
+
+describe('link-existing --apply, stopped between two steps', () => {
+  it('after a journalled merge, the rerun only links', async () => {
+    await seedClusters();
+    const { file } = await plan();
+    const [first] = planLines(file);
+    const google = first!.secondaries[0]!;
+    const crashing = instrumentedPort({ afterPatchOf: google });
+    await expect(
+      linkExisting(['--apply', file, '--max-rps', '200', '--concurrency', '1'], env, quietIo(), {
+        createPort: crashing.createPort,
+      }),
+    ).rejects.toThrow('killed after the merge');
+    expect(readFileSync(`${file}.journal`, 'utf8')).toContain(`"secondary":"${google}","step":"merged"`);
+
+    const rerun = instrumentedPort();
+    const { report } = (await linkExisting(['--apply', file, '--max-rps', '200'], env, quietIo(), {
+      createPort: rerun.createPort,
+    })) as ApplyOutcome;
+    expect(rerun.calls.link).toContain(google);
+    // The merge of that account is not sent again: the primary's first PATCH is for the next secondary.
+    expect(rerun.calls.patch.filter((id) => id === first!.primary)).toHaveLength(1);
+    expect(report).toMatchObject({ linked: 2 * CLUSTERS, remaining: 0 });
+    await expectClustersLinked();
+  });
+
+  it('after a link the journal missed, the rerun finds it already linked and sends no second link', async () => {
+    await seedClusters();
+    const { file } = await plan();
+    const [first] = planLines(file);
+    const google = first!.secondaries[0]!;
+    await expect(
+      linkExisting(['--apply', file, '--max-rps', '200', '--concurrency', '1'], env, quietIo(), {
+        createPort: instrumentedPort({ afterLinkOf: google }).createPort,
+      }),
+    ).rejects.toThrow('killed before the journal line');
+
+    const rerun = instrumentedPort();
+    const { report } = (await linkExisting(['--apply', file, '--max-rps', '200'], env, quietIo(), {
+      createPort: rerun.createPort,
+    })) as ApplyOutcome;
+    expect(rerun.calls.link).not.toContain(google);
+    expect(report).toMatchObject({ alreadyLinked: 1, linked: 2 * CLUSTERS - 1, remaining: 0 });
+    await expectClustersLinked();
+  });
+
+  it('refuses a journal written for another plan, before any request', async () => {
+    await seedClusters();
+    const { file } = await plan();
+    await apply(file);
+    const other = path.join(dir, 'other.jsonl');
+    writeFileSync(other, readFileSync(file, 'utf8').replace('"group":1,', '"group":1,"note":"edited",'));
+    let ports = 0;
+    const error = await linkExisting(['--apply', other, '--journal', `${file}.journal`], env, quietIo(), {
+      createPort: () => {
+        ports += 1;
+        throw new Error('no port should be built');
+      },
+    }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'journal_mismatch', line: 1 });
+    expect(ports).toBe(0);
   });
 });
 
