@@ -100,6 +100,9 @@ export function pacedFetch(options: PacedFetchOptions): typeof globalThis.fetch 
       } else if (response.status >= 500) {
         stats.serverErrors += 1;
       } else {
+        // The tenant's bucket is empty (other clients share it): wait for its next token instead of a 429.
+        const wait = paced ? emptyBucketWait(response.headers, Date.now()) : undefined;
+        if (wait !== undefined) pacer.pause(wait);
         return response;
       }
       if (attempt >= maxAttempts || !replayable) return response;
@@ -118,6 +121,18 @@ export function rateLimitWait(headers: Headers, nowMs: number): number | undefin
   if (headers.has('x-ratelimit-reset') && Number.isFinite(reset) && reset > 0)
     return Math.min(Math.max(0, reset * 1000 - nowMs), RETRY_DEFAULTS.maxWaitMs);
   return undefined;
+}
+
+/**
+ * With `X-RateLimit-Remaining: 0`, the time one token takes to come back: the bucket (`X-RateLimit-Limit`) refills
+ * by `X-RateLimit-Reset`, so a token takes (reset - now) / limit.
+ */
+export function emptyBucketWait(headers: Headers, nowMs: number): number | undefined {
+  if (headers.get('x-ratelimit-remaining') !== '0') return undefined;
+  const limit = Number(headers.get('x-ratelimit-limit'));
+  const reset = Number(headers.get('x-ratelimit-reset'));
+  if (!(limit > 0) || !(reset > 0)) return undefined;
+  return Math.min(Math.max(0, reset * 1000 - nowMs) / limit, RETRY_DEFAULTS.maxWaitMs);
 }
 
 function backoff(baseMs: number, attempt: number, random: () => number): number {

@@ -5,7 +5,7 @@ import {
   withLinkRecord,
   withoutLinkRecord,
 } from '../../../scripts/backfill/link-record.ts';
-import { RequestPacer, rateLimitWait } from '../../../scripts/backfill/rate.ts';
+import { emptyBucketWait, RequestPacer, rateLimitWait } from '../../../scripts/backfill/rate.ts';
 import { managementUser } from '../../support/fake-management.ts';
 
 describe('RequestPacer', () => {
@@ -44,6 +44,20 @@ describe('rateLimitWait', () => {
     expect(rateLimitWait(new Headers({ 'retry-after': '2', 'x-ratelimit-reset': '99' }), 0)).toBe(2000);
     expect(rateLimitWait(new Headers({ 'x-ratelimit-reset': '12' }), 10_500)).toBe(1500);
     expect(rateLimitWait(new Headers(), 0)).toBeUndefined();
+  });
+});
+
+describe('emptyBucketWait', () => {
+  it('waits for one token when the tenant bucket is empty, and not otherwise', () => {
+    const headers = (remaining: string) =>
+      new Headers({
+        'x-ratelimit-limit': '50',
+        'x-ratelimit-remaining': remaining,
+        'x-ratelimit-reset': '12',
+      });
+    expect(emptyBucketWait(headers('0'), 10_000)).toBe(40);
+    expect(emptyBucketWait(headers('3'), 10_000)).toBeUndefined();
+    expect(emptyBucketWait(new Headers({ 'x-ratelimit-remaining': '0' }), 0)).toBeUndefined();
   });
 });
 
