@@ -52,6 +52,8 @@ const PATCH_FIELDS = [
   'user_metadata',
 ] as const;
 
+const USER_PAGING_LIMIT = 1000;
+
 /** `/users` and `/users-by-email`. */
 export function userRoutes(tenant: TenantContext): Hono<TenantEnv> {
   const app = new Hono<TenantEnv>();
@@ -63,8 +65,16 @@ export function userRoutes(tenant: TenantContext): Hono<TenantEnv> {
     const matching = users
       .list()
       .filter((u) => matchesQuery(u, query) && (!connection || u.identities[0]?.connection === connection));
+    const page = pageQuery(c);
+    // Auth0 serves only the first 1,000 users of a search through paging; the export job reads past that.
+    if ((page.page + 1) * page.perPage > USER_PAGING_LIMIT) {
+      throw badRequest(
+        'You can only page through the first 1000 records. See https://auth0.com/docs/users/search/v3/view-search-results-by-page#limitation',
+        'invalid_paging',
+      );
+    }
     const items = matching.map((u) => project(c, presentUser(u)));
-    return c.json(pagedList('users', items, pageQuery(c)) as object);
+    return c.json(pagedList('users', items, page) as object);
   });
 
   app.get('/users-by-email', requireScope('read:users'), (c) => {

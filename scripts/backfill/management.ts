@@ -14,7 +14,12 @@ export interface BackfillPort {
   /** Starts a bulk export job (NDJSON); resolves its id, or `undefined` when the tenant has no such job. */
   startUserExport(fields: readonly string[]): Promise<string | undefined>;
   exportJob(jobId: string): Promise<{ status: string; location?: string }>;
-  listUsers(page: number, perPage: number, fields: readonly string[]): Promise<ManagementUser[]>;
+  /** One page of `GET /users` with `include_totals`: the users and how many the tenant holds in all. */
+  listUsers(
+    page: number,
+    perPage: number,
+    fields: readonly string[],
+  ): Promise<{ users: ManagementUser[]; total: number }>;
 }
 
 export interface PortOptions {
@@ -124,7 +129,9 @@ export function createBackfillPort(options: PortOptions): BackfillPort {
           fields: fields.join(','),
           include_fields: true,
         });
-        return result.data as unknown as ManagementUser[];
+        // The SDK's page: `data` holds the users, `response` the raw body with `total`.
+        const { total } = result.response as unknown as { total: number };
+        return { users: result.data as unknown as ManagementUser[], total };
       } catch (error) {
         throw wrap(error, 'GET /users');
       }

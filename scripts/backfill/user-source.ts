@@ -3,7 +3,6 @@ import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createGunzip } from 'node:zlib';
-import type { ManagementUser } from '../../actions/account-linking/users.ts';
 import { BackfillError } from './errors.ts';
 import type { BackfillPort } from './management.ts';
 
@@ -72,16 +71,18 @@ async function waitForExport(port: BackfillPort, jobId: string, options: SourceO
 }
 
 async function listUsers(port: BackfillPort, each: (user: unknown) => void): Promise<void> {
+  let seen = 0;
   for (let page = 0; ; page++) {
-    const users: ManagementUser[] = await port.listUsers(page, LISTING_PAGE_SIZE, USER_FIELDS);
-    for (const user of users) each(user);
-    if (users.length < LISTING_PAGE_SIZE) return;
-    if ((page + 1) * LISTING_PAGE_SIZE >= LISTING_CAP) {
+    const { users, total } = await port.listUsers(page, LISTING_PAGE_SIZE, USER_FIELDS);
+    if (page === 0 && total > LISTING_CAP) {
       throw new BackfillError(
         'export_failed',
-        `paged listing stops at ${LISTING_CAP} users on Auth0: grant read:users for the export job instead`,
+        `the tenant holds ${total} users and paged listing stops at ${LISTING_CAP} on Auth0: grant read:users for the export job instead`,
       );
     }
+    for (const user of users) each(user);
+    seen += users.length;
+    if (users.length < LISTING_PAGE_SIZE || seen >= total) return;
   }
 }
 

@@ -101,6 +101,16 @@ describe('Management API users over HTTPS with the auth0 SDK', () => {
     expect(found.data.map((u) => u.email)).toEqual(['two@example.com']);
   });
 
+  it('refuses to page past the first 1,000 users of a search, as Auth0 does', async () => {
+    expect((await management.users.list({ page: 9, per_page: 100 })).data).toEqual([]);
+    const beyond = await rejectionOf(management.users.list({ page: 10, per_page: 100 }));
+    expect(beyond.statusCode).toBe(400);
+    expect(beyond.body).toMatchObject({
+      statusCode: 400,
+      message: expect.stringContaining('only page through the first 1000 records'),
+    });
+  });
+
   it('finds users by email exactly and case-sensitively, as Auth0 does', async () => {
     await tenant.control.seedUsers([
       { connection: 'Username-Password-Authentication', email: 'Mixed@Example.com', email_verified: true },
