@@ -64,6 +64,7 @@ export function loginRoutes(tenant: TenantContext, state: LoginState): Hono<Tena
         ? tenant.store.users.findIdentity(session.provider, session.providerUserId)
         : undefined;
     if (holder === undefined && prompt.includes('none')) return back('login_required', 'Login required');
+    if (holder?.user.blocked === true) return back('access_denied', 'user is blocked');
     const transaction = state.begin({
       clientId: client.client_id,
       redirectUri: q.redirect_uri,
@@ -78,7 +79,6 @@ export function loginRoutes(tenant: TenantContext, state: LoginState): Hono<Tena
     });
     if (holder === undefined || session === undefined)
       return c.redirect(`/u/login?state=${encodeURIComponent(transaction.id)}`);
-    if (holder.user.blocked === true) return back('access_denied', 'user is blocked');
     const login: Login = {
       transaction,
       userId: holder.user.user_id,
@@ -274,7 +274,7 @@ export function loginRoutes(tenant: TenantContext, state: LoginState): Hono<Tena
       connection: login.connection,
       authTime: login.authTime,
     });
-    // SameSite=None as Auth0 sets it: the cookie must come along on the cross-site form POST to /continue.
+    // SameSite=None as Auth0 sets it: silent authentication (prompt=none) reaches /authorize from other sites.
     setCookie(c, SSO_COOKIE, id, {
       path: '/',
       httpOnly: true,

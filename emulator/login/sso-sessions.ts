@@ -36,6 +36,7 @@ export class SsoSessions {
   /** Starts a session, replacing the one the browser had (a login as someone else ends the old session). */
   start(previous: string | undefined, session: Omit<SsoSession, 'expiresAt'>): string {
     if (previous !== undefined) this.#sessions.delete(previous);
+    this.#sweep();
     const id = randomBytes(24).toString('base64url');
     this.#sessions.set(id, { ...session, expiresAt: this.#now() + SSO_IDLE_SECONDS * 1000 });
     return id;
@@ -53,6 +54,12 @@ export class SsoSessions {
 
   end(id: string | undefined): void {
     if (id !== undefined) this.#sessions.delete(id);
+  }
+
+  /** Browsers that never come back leave sessions behind; a long-running tenant drops them as they expire. */
+  #sweep(): void {
+    const now = this.#now();
+    for (const [id, session] of this.#sessions) if (session.expiresAt <= now) this.#sessions.delete(id);
   }
 }
 

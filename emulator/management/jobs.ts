@@ -13,6 +13,8 @@ import { presentUser } from './present.ts';
 const MAX_FIELDS = 30;
 /** A job reports `pending` this long before its file is ready, so clients must poll as they must on Auth0. */
 export const EXPORT_PROCESSING_MS = 150;
+/** How long a finished export stays downloadable here (Auth0 does not document its own retention). */
+const EXPORT_KEPT_MS = 10 * 60_000;
 const CREATE_FIELDS = ['connection_id', 'format', 'limit', 'fields'] as const;
 /** Used when a job names no fields (Auth0 has a predefined set; these are the ones this tenant stores). */
 const DEFAULT_FIELDS = [
@@ -96,8 +98,14 @@ export class UserExportJobs {
       fileName: `${tenantName}.${format}.gz`,
       signature: randomAlphanumeric(32),
     };
+    this.#sweep(now);
     this.#jobs.set(job.id, job);
     return job;
+  }
+
+  /** Export files are large and a long-running tenant keeps creating them: each is dropped a while after it is ready. */
+  #sweep(now: number): void {
+    for (const [id, job] of this.#jobs) if (job.readyAt + EXPORT_KEPT_MS <= now) this.#jobs.delete(id);
   }
 
   get(id: string): ExportJob | undefined {

@@ -186,9 +186,10 @@ export async function deployPostLoginAction(
     supported_triggers: [{ id: 'post-login', version: 'v3' }],
     secrets: Object.entries(secrets).map(([name, value]) => ({ name, value })),
   });
-  for (let attempt = 0; ; attempt++) {
-    if ((await api('POST', `/actions/actions/${created.body.id}/deploy`)).status < 300) break;
-    if (attempt === 100) throw new Error('the Action never finished building');
+  // Deploying waits for the build; a starved machine may take a while, so this is a deadline, not a count.
+  const deadline = Date.now() + 30_000;
+  while ((await api('POST', `/actions/actions/${created.body.id}/deploy`)).status >= 300) {
+    if (Date.now() > deadline) throw new Error('the Action never finished building');
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   const bound = await api('PATCH', '/actions/triggers/post-login/bindings', {

@@ -61,6 +61,39 @@ describe('the SSO session of the local tenant', () => {
     expect(claims.auth_time).toBe(first.auth_time);
   });
 
+  it('keeps the session in an HttpOnly, Secure, SameSite=None cookie for the whole tenant', async () => {
+    const browser = new LoginDriver(tenant);
+    const { response } = await browser.authorize(app);
+    const page = await browser.fetch(locationOf(response, tenant.url));
+    const submitted = await browser.fetch('/u/login', {
+      method: 'POST',
+      body: new URLSearchParams({
+        state: locationOf(response, tenant.url).searchParams.get('state') ?? '',
+        connection: 'github',
+        email: 'carol@example.com',
+        email_verified: 'true',
+      }),
+    });
+    expect(page.status).toBe(200);
+    const cookie = submitted.headers.getSetCookie().find((line) => line.startsWith('auth0='));
+    expect(
+      cookie
+        ?.split(/;\s*/)
+        .slice(1)
+        .map((attribute) => attribute.toLowerCase()),
+    ).toEqual(expect.arrayContaining(['path=/', 'httponly', 'secure', 'samesite=none']));
+  });
+
+  it('refuses a silent login once the session’s user is blocked', async () => {
+    const { browser, first } = await signedInBrowser();
+    await api('PATCH', `/users/${encodeURIComponent(String(first.sub))}`, { blocked: true });
+    const location = locationOf((await browser.authorize(app)).response, tenant.url);
+    expect(Object.fromEntries(location.searchParams)).toMatchObject({
+      error: 'access_denied',
+      state: 'app-state',
+    });
+  });
+
   it('answers prompt=none without a session with login_required at the callback, keeping state', async () => {
     const { response } = await new LoginDriver(tenant).authorize(app, { prompt: 'none' });
     const location = locationOf(response, tenant.url);
