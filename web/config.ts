@@ -1,3 +1,4 @@
+import { sessionSecretWeakness } from '../actions/account-linking/config.ts';
 import { ConfigError } from './errors.ts';
 
 export interface WebConfig {
@@ -53,17 +54,11 @@ export function parseWebConfig(env: Env): WebConfig {
     port: parsePort(env.PORT),
   };
   const { sessionTokenSecret, webClient, reauthClient } = config;
-  if (new Set(sessionTokenSecret).size === 1) {
-    throw new ConfigError('SESSION_TOKEN_SECRET', 'SESSION_TOKEN_SECRET must not be one repeated character');
-  }
-  for (const [name, clientSecret] of [
-    ['WEB_CLIENT_SECRET', webClient.clientSecret],
-    ['REAUTH_CLIENT_SECRET', reauthClient.clientSecret],
-  ] as const) {
-    if (sessionTokenSecret === clientSecret) {
-      throw new ConfigError('SESSION_TOKEN_SECRET', `SESSION_TOKEN_SECRET must differ from ${name}`);
-    }
-  }
+  const weakness = sessionSecretWeakness(sessionTokenSecret, {
+    WEB_CLIENT_SECRET: webClient.clientSecret,
+    REAUTH_CLIENT_SECRET: reauthClient.clientSecret,
+  });
+  if (weakness) throw new ConfigError('SESSION_TOKEN_SECRET', `SESSION_TOKEN_SECRET ${weakness}`);
   if (config.webClient.clientId === config.reauthClient.clientId) {
     throw new ConfigError(
       'REAUTH_CLIENT_ID',

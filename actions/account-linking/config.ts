@@ -45,7 +45,9 @@ export function parseConfig(secrets: Secrets): Config {
       `SESSION_TOKEN_SECRET must be at least ${MIN_SESSION_TOKEN_SECRET_LENGTH} characters`,
     );
   }
-  const weakness = sessionTokenSecret && secretWeakness(sessionTokenSecret, secrets.AUTH0_CLIENT_SECRET);
+  const weakness =
+    sessionTokenSecret &&
+    sessionSecretWeakness(sessionTokenSecret, { AUTH0_CLIENT_SECRET: secrets.AUTH0_CLIENT_SECRET?.trim() });
   if (weakness)
     throw new ConfigError('invalid_secret', 'SESSION_TOKEN_SECRET', `SESSION_TOKEN_SECRET ${weakness}`);
   const domain = required(secrets, 'AUTH0_DOMAIN');
@@ -71,11 +73,18 @@ export function parseConfig(secrets: Secrets): Config {
   });
 }
 
-/** HS256 tokens can be brute-forced offline from one sample: refuse a key with no entropy or one shared with the M2M client. */
-function secretWeakness(secret: string, clientSecret: string | undefined): string | undefined {
+/**
+ * Why an HS256 key is unfit, or undefined: tokens can be brute-forced offline from one sample, so a key with no
+ * entropy or one equal to a client secret (`others`, by setting name) is refused. Shared by the Action, the deploy
+ * script and the web app, which each know different client secrets.
+ */
+export function sessionSecretWeakness(
+  secret: string,
+  others: Readonly<Record<string, string | undefined>>,
+): string | undefined {
   if (new Set(secret).size === 1) return 'must not be one repeated character';
-  if (secret === clientSecret?.trim()) return 'must differ from AUTH0_CLIENT_SECRET';
-  return undefined;
+  const shared = Object.entries(others).find(([, other]) => other === secret);
+  return shared === undefined ? undefined : `must differ from ${shared[0]}`;
 }
 
 function required(secrets: Secrets, name: string): string {

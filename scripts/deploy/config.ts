@@ -1,3 +1,4 @@
+import { sessionSecretWeakness } from '../../actions/account-linking/config.ts';
 import { type ConfigProblem, DeployConfigError } from './errors.ts';
 
 export type CheckOn = 'every-login' | 'first-login';
@@ -70,11 +71,9 @@ export function parseDeployEnv(env: DeployEnv): DeployConfig {
       'SESSION_TOKEN_SECRET',
       `SESSION_TOKEN_SECRET must be at least ${DEPLOY_DEFAULTS.minSessionTokenSecretLength} characters`,
     );
-  } else if (new Set(sessionTokenSecret).size === 1) {
-    invalid('SESSION_TOKEN_SECRET', 'SESSION_TOKEN_SECRET must not be one repeated character');
-  } else if (sessionTokenSecret === clientSecret) {
-    // The same value as the Action's M2M credential check in actions/account-linking/config.ts.
-    invalid('SESSION_TOKEN_SECRET', 'SESSION_TOKEN_SECRET must differ from AUTH0_CLIENT_SECRET');
+  } else {
+    const weakness = sessionSecretWeakness(sessionTokenSecret, { AUTH0_CLIENT_SECRET: clientSecret });
+    if (weakness) invalid('SESSION_TOKEN_SECRET', `SESSION_TOKEN_SECRET ${weakness}`);
   }
 
   const checkOn = optional('CHECK_ON') ?? DEPLOY_DEFAULTS.checkOn;
