@@ -44,7 +44,8 @@ afterAll(async () => {
   await demo?.close();
 });
 
-describe('the account page in Chromium (JavaScript off)', () => {
+// One person's story in order (link, then unlink, then the last identity): each step starts where the last ended.
+describe.sequential('the account page in Chromium (JavaScript off)', () => {
   it('links another account after a second sign-in that starts no new session, merging its profile data', async () => {
     const before = await sessionCookie();
     await page.getByLabel('Sign-in method of the other account').selectOption('google-oauth2');
@@ -78,6 +79,7 @@ describe('the account page in Chromium (JavaScript off)', () => {
     expect(secondary?.identities.map((identity) => identity.provider)).toEqual(['google-oauth2']);
     // Each side records the other as declined, so the Action never silently relinks them.
     expect(primary?.app_metadata?.account_linking).toEqual({ declined: [secondaryId] });
+    expect(secondary?.app_metadata?.account_linking).toEqual({ declined: [primaryId] });
     expect(await signedInUserId(page)).toBe(primaryId);
   });
 
