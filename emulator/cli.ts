@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_DATA_DIR, DEFAULT_PORT, startTenant } from './index.ts';
+import { DEFAULT_DATA_DIR, DEFAULT_PORT, localTenantLine, startTenant } from './index.ts';
 import { DEFAULT_RATE_LIMIT } from './rate-limit.ts';
 import { ensureProcessTrustsCa } from './trust.ts';
 
@@ -70,16 +70,7 @@ async function main(): Promise<void> {
   );
   if (tenant.controlKey)
     console.log(`  control API:         ${tenant.url}/__control/ (header x-control-key)`);
-  console.log(
-    `LOCAL_TENANT ${JSON.stringify({
-      domain: tenant.domain,
-      issuer: tenant.issuer,
-      ca_file: tenant.caFile,
-      client_id: tenant.clientId,
-      client_secret: tenant.clientSecret,
-      ...(tenant.controlKey ? { control_key: tenant.controlKey } : {}),
-    })}`,
-  );
+  console.log(localTenantLine(tenant));
 
   let stopping = false;
   const stop = async (signal: string) => {

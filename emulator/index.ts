@@ -142,6 +142,18 @@ export async function startTenant(options: TenantOptions = {}): Promise<RunningT
   };
 }
 
+/** The `LOCAL_TENANT {json}` line scripts parse (DESIGN.md): domain, issuer, CA file, bootstrap credentials. */
+export function localTenantLine(tenant: RunningTenant): string {
+  return `LOCAL_TENANT ${JSON.stringify({
+    domain: tenant.domain,
+    issuer: tenant.issuer,
+    ca_file: tenant.caFile,
+    client_id: tenant.clientId,
+    client_secret: tenant.clientSecret,
+    ...(tenant.controlKey ? { control_key: tenant.controlKey } : {}),
+  })}`;
+}
+
 function listen(server: Server, port: number, host: string): Promise<void> {
   return new Promise((done, reject) => {
     server.once('error', reject);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { type RunningTenant, startTenant } from '../emulator/index.ts';
+import { localTenantLine, type RunningTenant, startTenant } from '../emulator/index.ts';
 import { ensureProcessTrustsCa } from '../emulator/trust.ts';
 import type { RunningWebServer } from '../web/server.ts';
 import { DeployConfigError, DeployError } from './deploy.ts';
@@ -49,15 +49,7 @@ process.on('SIGTERM', () => void stop(0));
 const fresh = !existsSync(STATE_FILE);
 tenant = await startTenant({ port: TENANT_PORT, dataDir: DATA_DIR, snapshotFile: STATE_FILE });
 console.log(`start: local tenant on ${tenant.url} (state ${path.relative(process.cwd(), STATE_FILE)})`);
-console.log(
-  `LOCAL_TENANT ${JSON.stringify({
-    domain: tenant.domain,
-    issuer: tenant.issuer,
-    ca_file: tenant.caFile,
-    client_id: tenant.clientId,
-    client_secret: tenant.clientSecret,
-  })}`,
-);
+console.log(localTenantLine(tenant));
 console.log(
   fresh
     ? 'start: deploying tenant.yaml with a0deploy (first start: two imports, about a minute on a small machine)'

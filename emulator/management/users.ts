@@ -18,26 +18,9 @@ import {
 import { presentUser } from './present.ts';
 import { matchesQuery, parseUserQuery } from './user-query.ts';
 
-const CREATE_FIELDS = [
+/** Body fields `POST /users` and `PATCH /users/{id}` both accept. */
+const USER_FIELDS = [
   'connection',
-  'email',
-  'password',
-  'email_verified',
-  'verify_email',
-  'user_id',
-  'name',
-  'nickname',
-  'picture',
-  'given_name',
-  'family_name',
-  'blocked',
-  'app_metadata',
-  'user_metadata',
-] as const;
-
-const PATCH_FIELDS = [
-  'connection',
-  'client_id',
   'email',
   'password',
   'email_verified',
@@ -51,6 +34,8 @@ const PATCH_FIELDS = [
   'app_metadata',
   'user_metadata',
 ] as const;
+const CREATE_FIELDS = [...USER_FIELDS, 'user_id'] as const;
+const PATCH_FIELDS = [...USER_FIELDS, 'client_id'] as const;
 
 const USER_PAGING_LIMIT = 1000;
 
