@@ -1,8 +1,8 @@
 import { planMetadataMerge } from '../../actions/account-linking/merge.ts';
-import { ACCOUNT_LINKING_KEY } from '../../actions/account-linking/policy.ts';
 import { type ManagementUser, splitUserId } from '../../actions/account-linking/users.ts';
+import { BackfillManagementError } from './errors.ts';
 import { isFinal, type JournalState, type JournalWriter, type StepKind } from './journal.ts';
-import { linkRecordOf, withLinkRecord } from './link-record.ts';
+import { LINK_RECORDS_KEY, linkRecordOf, withLinkRecord, withoutLinkRecord } from './link-record.ts';
 import type { BackfillPort } from './management.ts';
 import { type ParsedPlan, type PlanGroupLine, policyOf } from './plan-file.ts';
 import { planGroup } from './planner.ts';
@@ -32,6 +32,11 @@ export interface ApplyReport {
   linked: number;
   alreadyLinked: number;
   skipped: Record<string, number>;
+  /**
+   * Of the skipped, those whose metadata was already merged into the primary (by this run or an earlier one):
+   * the merged keys stay on the primary, the link record is removed so `unlink` does not act on them.
+   */
+  mergedNotLinked: number;
   /** Not reached (the run was stopped). */
   remaining: number;
   requests: number;
@@ -59,6 +64,7 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplyReport> {
     linked: 0,
     alreadyLinked: 0,
     skipped: {},
+    mergedNotLinked: 0,
     remaining: 0,
     requests: 0,
     rateLimited: 0,
@@ -74,6 +80,7 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplyReport> {
     if (open.length > 0) work.push(group);
   }
   let done = report.resumed;
+  options.progress?.start(done);
 
   const record = (group: PlanGroupLine, secondary: string, step: StepKind, reason?: string) => {
     journal.record(
@@ -89,52 +96,91 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplyReport> {
     options.progress?.update(done, stats.requests - requestsBefore);
   };
 
+  /**
+   * Ends a secondary as skipped. After `merged`, the link record comes off the primary first (read again: the
+   * record may be this run's own write): the secondary was never linked, so `unlink` must find nothing to give
+   * back. The merged keys stay on the primary; the report counts them. Removed before the journal line, so a
+   * kill in between repeats the removal, never leaves a record the journal calls skipped.
+   */
+  const skip = async (group: PlanGroupLine, secondaryId: string, reason: string): Promise<void> => {
+    if (state.get(secondaryId) === 'merged') {
+      const primary = await port.getUser(group.primary);
+      if (primary !== undefined && linkRecordOf(primary, secondaryId) !== undefined) {
+        await port.patchUser(primary.user_id, {
+          app_metadata: { [LINK_RECORDS_KEY]: withoutLinkRecord(primary, secondaryId) },
+        });
+      }
+      report.mergedNotLinked += 1;
+    }
+    record(group, secondaryId, 'skipped', reason);
+  };
+
   const applySecondary = async (group: PlanGroupLine, secondaryId: string): Promise<void> => {
     const primary = await port.getUser(group.primary);
-    if (primary === undefined) return record(group, secondaryId, 'skipped', 'primary_gone');
+    if (primary === undefined) return skip(group, secondaryId, 'primary_gone');
     const secondary = await port.getUser(secondaryId);
     if (secondary === undefined) {
       // Linked by a login (or by a run the journal missed), or deleted.
       return holdsIdentity(primary, secondaryId)
         ? record(group, secondaryId, 'already_linked')
-        : record(group, secondaryId, 'skipped', 'secondary_gone');
+        : skip(group, secondaryId, 'secondary_gone');
     }
     const check = planGroup([primary, secondary], policy);
-    if (check.primary !== primary.user_id) return record(group, secondaryId, 'skipped', 'primary_changed');
+    if (check.primary !== primary.user_id) return skip(group, secondaryId, 'primary_changed');
     if (!check.secondaries.includes(secondaryId)) {
       const reason = check.skipped.find((s) => s.user_id === secondaryId)?.reason ?? 'primary_not_linkable';
-      return record(group, secondaryId, 'skipped', `now_${reason}`);
+      return skip(group, secondaryId, `now_${reason}`);
     }
-    if (state.get(secondaryId) !== 'merged') {
-      const patch = planMetadataMerge(primary, secondary, policy.mergeAppMetadataKeys) ?? {};
+    const merged = state.get(secondaryId) === 'merged';
+    // After `merged` the record is normally there; it is written again only if a skip removed it before a kill.
+    if (!merged || linkRecordOf(primary, secondaryId) === undefined) {
+      const patch =
+        (merged ? undefined : planMetadataMerge(primary, secondary, policy.mergeAppMetadataKeys)) ?? {};
       if (linkRecordOf(primary, secondaryId) === undefined) {
         patch.app_metadata = {
           ...(patch.app_metadata ?? {}),
-          [ACCOUNT_LINKING_KEY]: withLinkRecord(primary, secondary, now()),
+          [LINK_RECORDS_KEY]: withLinkRecord(primary, secondary, now()),
         };
       }
       // Never an empty object: Auth0 reads `user_metadata: {}` as "delete it all".
       if (patch.user_metadata !== undefined || patch.app_metadata !== undefined)
         await port.patchUser(primary.user_id, patch);
-      record(group, secondaryId, 'merged');
+      if (!merged) record(group, secondaryId, 'merged');
     }
-    const result = await port.link(primary.user_id, secondaryId);
+    let result: 'linked' | 'already-linked';
+    try {
+      result = await port.link(primary.user_id, secondaryId);
+    } catch (error) {
+      const status = refusedForGood(error);
+      if (status === undefined) throw error;
+      return skip(group, secondaryId, `link_refused_${status}`);
+    }
     record(group, secondaryId, result === 'linked' ? 'linked' : 'already_linked');
   };
 
+  // The first failure stops every worker from taking new work; the steps under way finish and are journalled,
+  // and only then is the error thrown: the caller closes the journal after it, so no step completes unjournalled.
+  const failure = new AbortController();
+  const stopped = () => options.signal?.aborted === true || failure.signal.aborted;
   let next = 0;
   const worker = async () => {
-    for (;;) {
-      if (options.signal?.aborted) return;
+    while (!stopped()) {
       const group = work[next++];
       if (group === undefined) return;
       for (const secondaryId of group.secondaries) {
-        if (options.signal?.aborted) return;
-        if (!isFinal(state.get(secondaryId))) await applySecondary(group, secondaryId);
+        if (stopped()) return;
+        if (isFinal(state.get(secondaryId))) continue;
+        try {
+          await applySecondary(group, secondaryId);
+        } catch (error) {
+          if (!failure.signal.aborted) failure.abort(error);
+          return;
+        }
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));
+  await Promise.allSettled(Array.from({ length: Math.max(1, options.concurrency) }, worker));
+  if (failure.signal.aborted) throw failure.signal.reason;
 
   report.remaining = report.planned - done;
   report.requests = stats.requests - requestsBefore;
@@ -144,6 +190,19 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplyReport> {
   report.requestsPerSecond = report.seconds > 0 ? report.requests / report.seconds : 0;
   options.progress?.finish(done, report.requests);
   return report;
+}
+
+/**
+ * The status of a link the tenant refused for this account alone (a 4xx: the secondary changed, the pair is not
+ * allowed): skipping it lets the run go on. 401/403 (the credential), 429 and 5xx (after retries) and network
+ * failures concern every account: `undefined`, and the run stops.
+ */
+function refusedForGood(error: unknown): number | undefined {
+  if (!(error instanceof BackfillManagementError) || error.status === undefined) return undefined;
+  const { status } = error;
+  return status >= 400 && status < 500 && status !== 401 && status !== 403 && status !== 429
+    ? status
+    : undefined;
 }
 
 export function holdsIdentity(primary: ManagementUser, secondaryId: string): boolean {
@@ -163,6 +222,10 @@ export function formatReport(report: ApplyReport): string {
       `skipped: ${reason}`,
       String(n),
     ]),
+    [
+      'of the skipped, merged but not linked (merged keys stay on the primary)',
+      String(report.mergedNotLinked),
+    ],
     ['not reached (stopped)', String(report.remaining)],
     ['Management requests', String(report.requests)],
     ['answered 429 / 5xx (retried)', `${report.rateLimited} / ${report.serverErrors}`],

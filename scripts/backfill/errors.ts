@@ -50,13 +50,18 @@ export class FileLineError extends BackfillError {
   }
 }
 
-/** A Management API answer the backfill cannot use; `status` is absent for network failures. */
+/**
+ * A Management API answer the backfill cannot use; `status` is absent for network failures, `missingScope` names
+ * what a 403 says the client's grant lacks.
+ */
 export class BackfillManagementError extends BackfillError {
   readonly status: number | undefined;
+  readonly missingScope: string | undefined;
 
-  constructor(message: string, status?: number, options?: { cause?: unknown }) {
-    super('management_error', message, options);
+  constructor(message: string, status?: number, options?: { cause?: unknown; missingScope?: string }) {
+    super('management_error', message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'BackfillManagementError';
     this.status = status;
+    this.missingScope = options?.missingScope;
   }
 }

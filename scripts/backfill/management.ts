@@ -11,7 +11,7 @@ export interface BackfillPort {
   /** `already-linked` when the primary already holds the identity (a login linked it meanwhile). */
   link(primaryId: string, secondaryId: string): Promise<'linked' | 'already-linked'>;
   unlink(primaryId: string, secondaryId: string): Promise<void>;
-  /** Starts a bulk export job (NDJSON); resolves its id, or `undefined` when the tenant has no such job. */
+  /** Starts a bulk export job (NDJSON); resolves its id, or `undefined` when the tenant has no such job (404/501). */
   startUserExport(fields: readonly string[]): Promise<string | undefined>;
   exportJob(jobId: string): Promise<{ status: string; location?: string }>;
   /** One page of `GET /users` with `include_totals`: the users and how many the tenant holds in all. */
@@ -53,7 +53,7 @@ export function createBackfillPort(options: PortOptions): BackfillPort {
       return (await management.users.get(userId)) as unknown as ManagementUser;
     } catch (error) {
       if (statusOf(error) === 404) return undefined;
-      throw wrap(error, 'GET /users/{id}');
+      throw wrap(error, 'GET /users/{id}', 'read:users');
     }
   }
 
@@ -63,7 +63,7 @@ export function createBackfillPort(options: PortOptions): BackfillPort {
       try {
         await management.users.update(userId, patch);
       } catch (error) {
-        throw wrap(error, 'PATCH /users/{id}');
+        throw wrap(error, 'PATCH /users/{id}', 'update:users');
       }
     },
     async link(primaryId, secondaryId) {
@@ -83,7 +83,7 @@ export function createBackfillPort(options: PortOptions): BackfillPort {
           );
           if (held === true) return 'already-linked';
         }
-        throw wrap(error, 'POST /users/{id}/identities');
+        throw wrap(error, 'POST /users/{id}/identities', 'update:users');
       }
     },
     async unlink(primaryId, secondaryId) {
@@ -95,7 +95,7 @@ export function createBackfillPort(options: PortOptions): BackfillPort {
           secondary.user_id,
         );
       } catch (error) {
-        throw wrap(error, 'DELETE /users/{id}/identities/{provider}/{user_id}');
+        throw wrap(error, 'DELETE /users/{id}/identities/{provider}/{user_id}', 'update:users');
       }
     },
     async startUserExport(fields) {
@@ -107,9 +107,10 @@ export function createBackfillPort(options: PortOptions): BackfillPort {
         return job.id;
       } catch (error) {
         const status = statusOf(error);
-        // A tenant (or a credential) without the export job: the caller falls back to paged listing.
-        if (status === 404 || status === 403 || status === 501) return undefined;
-        throw wrap(error, 'POST /jobs/users-exports');
+        // A tenant without the export job: the caller falls back to paged listing. Not on 403: listing needs the
+        // same read:users, so a credential refused here would be refused there too; stop and name the scope.
+        if (status === 404 || status === 501) return undefined;
+        throw wrap(error, 'POST /jobs/users-exports', 'read:users');
       }
     },
     async exportJob(jobId) {
@@ -117,7 +118,7 @@ export function createBackfillPort(options: PortOptions): BackfillPort {
         const job = await management.jobs.get(jobId);
         return { status: job.status, ...(job.location ? { location: job.location } : {}) };
       } catch (error) {
-        throw wrap(error, 'GET /jobs/{id}');
+        throw wrap(error, 'GET /jobs/{id}', 'read:users');
       }
     },
     async listUsers(page, perPage, fields) {
@@ -133,7 +134,7 @@ export function createBackfillPort(options: PortOptions): BackfillPort {
         const { total } = result.response as unknown as { total: number };
         return { users: result.data as unknown as ManagementUser[], total };
       } catch (error) {
-        throw wrap(error, 'GET /users');
+        throw wrap(error, 'GET /users', 'read:users');
       }
     },
   };
@@ -143,9 +144,24 @@ function statusOf(error: unknown): number | undefined {
   return error instanceof ManagementError ? error.statusCode : undefined;
 }
 
-function wrap(error: unknown, what: string): BackfillManagementError {
+/** `scope`: what the endpoint needs, named on a 403 (the client's grant lacks it). */
+function wrap(error: unknown, what: string, scope: string): BackfillManagementError {
   const status = statusOf(error);
   const detail = error instanceof ManagementError ? messageOf(error.body) : undefined;
+  if (status === 401) {
+    return new BackfillManagementError(
+      `${what} failed with 401: the tenant refused the credential (check AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET)`,
+      status,
+      { cause: error },
+    );
+  }
+  if (status === 403) {
+    return new BackfillManagementError(
+      `${what} failed with 403: the client's grant on the Management API lacks the ${scope} scope`,
+      status,
+      { cause: error, missingScope: scope },
+    );
+  }
   return new BackfillManagementError(
     `${what} failed${status === undefined ? '' : ` with ${status}`}${detail ? `: ${detail}` : ''}`,
     status,

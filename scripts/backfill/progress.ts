@@ -4,6 +4,8 @@ export interface ProgressSink {
 }
 
 export interface Progress {
+  /** Accounts an earlier run finished: counted as done, but not in this run's rate. */
+  start(resumed: number): void;
   update(done: number, requests: number): void;
   finish(done: number, requests: number): void;
 }
@@ -14,7 +16,8 @@ const BAR_WIDTH = 24;
 
 /**
  * One progress line on stderr: redrawn in place on a terminal, a plain line every 10 s otherwise (CI logs).
- * Rate is Management requests per second since the start; ETA extrapolates the accounts still to do.
+ * Rate is Management requests per second since the start; ETA extrapolates the accounts still to do at the rate
+ * this run finishes them (resumed accounts took no time in this run: counting them would make the ETA too low).
  */
 export function createProgress(
   total: number,
@@ -23,15 +26,20 @@ export function createProgress(
 ): Progress {
   const started = now();
   let last = Number.NEGATIVE_INFINITY;
+  let resumed = 0;
   const line = (done: number, requests: number) => {
     const seconds = Math.max((now() - started) / 1000, 1e-3);
     const rate = requests / seconds;
-    const eta = done > 0 ? ((total - done) * seconds) / done : Number.NaN;
+    const doneNow = done - resumed;
+    const eta = doneNow > 0 ? ((total - done) * seconds) / doneNow : Number.NaN;
     const filled = total > 0 ? Math.round((done / total) * BAR_WIDTH) : BAR_WIDTH;
     const bar = `[${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}]`;
     return `${bar} ${done}/${total} accounts  ${rate.toFixed(1)} req/s  ETA ${formatDuration(eta)}`;
   };
   return {
+    start(done) {
+      resumed = done;
+    },
     update(done, requests) {
       const at = now();
       if (at - last < (sink.isTTY ? TTY_EVERY_MS : LOG_EVERY_MS)) return;

@@ -2,7 +2,7 @@ import { ACCOUNT_LINKING_KEY, withDeclined } from '../../actions/account-linking
 import type { Metadata } from '../../actions/account-linking/users.ts';
 import { holdsIdentity } from './apply.ts';
 import { BackfillError } from './errors.ts';
-import { linkRecordOf, withoutLinkRecord } from './link-record.ts';
+import { LINK_RECORDS_KEY, linkRecordOf, withoutLinkRecord, withUnlinking } from './link-record.ts';
 import type { BackfillPort } from './management.ts';
 
 export interface UnlinkResult {
@@ -16,26 +16,41 @@ export interface UnlinkResult {
 
 /**
  * Unlinks `secondaryId` from `primaryId`, in an order where every interruption is finished by running it again:
- * (1) record the decline on the primary (the Action's "don't ask again" list), so no login relinks it silently;
- * (2) unlink; (3) give the secondary back the metadata recorded at link time (Auth0 restores none);
- * (4) drop the record.
+ * (1) in one PATCH, record the decline on the primary (the Action's "don't ask again" list, so no login relinks it
+ * silently) and mark the link record `unlinking`; (2) unlink; (3) give the secondary back the metadata recorded at
+ * link time (Auth0 restores none); (4) drop the record.
+ *
+ * Metadata is given back only while the primary holds the identity or the record says an unlink is under way: a
+ * record beside an unlinked, live secondary otherwise is not ours to act on (it would overwrite what the account
+ * holds now with an old copy).
  */
 export async function unlinkAccount(
   port: BackfillPort,
   primaryId: string,
   secondaryId: string,
 ): Promise<UnlinkResult> {
-  let primary = await port.getUser(primaryId);
-  if (primary === undefined) throw new BackfillError('not_linked', `user ${primaryId} does not exist`);
-  const linked = holdsIdentity(primary, secondaryId);
-  const record = linkRecordOf(primary, secondaryId);
-  if (!linked && (record === undefined || (await port.getUser(secondaryId)) === undefined)) {
+  const first = await port.getUser(primaryId);
+  if (first === undefined) throw new BackfillError('not_linked', `user ${primaryId} does not exist`);
+  const linked = holdsIdentity(first, secondaryId);
+  if (
+    !linked &&
+    (linkRecordOf(first, secondaryId)?.unlinking !== true || (await port.getUser(secondaryId)) === undefined)
+  ) {
     throw new BackfillError('not_linked', `${secondaryId} is not linked to ${primaryId}`);
   }
+  // Read again right before writing `account_linking`: the PATCH replaces the whole key, so the decline list must
+  // be as fresh as possible (the web app or the Action may have added one since the read above).
+  let primary = (await port.getUser(primaryId)) ?? first;
+  const record = linkRecordOf(primary, secondaryId);
   const declined = withDeclined(primary, [secondaryId]);
-  if (JSON.stringify(declined) !== JSON.stringify(primary.app_metadata?.[ACCOUNT_LINKING_KEY])) {
-    await port.patchUser(primaryId, { app_metadata: { [ACCOUNT_LINKING_KEY]: declined } });
-    primary = { ...primary, app_metadata: { ...primary.app_metadata, [ACCOUNT_LINKING_KEY]: declined } };
+  const appMetadata: Metadata = {};
+  if (JSON.stringify(declined) !== JSON.stringify(primary.app_metadata?.[ACCOUNT_LINKING_KEY]))
+    appMetadata[ACCOUNT_LINKING_KEY] = declined;
+  if (record !== undefined && record.unlinking !== true)
+    appMetadata[LINK_RECORDS_KEY] = withUnlinking(primary, secondaryId);
+  if (Object.keys(appMetadata).length > 0) {
+    await port.patchUser(primaryId, { app_metadata: appMetadata });
+    primary = { ...primary, app_metadata: { ...primary.app_metadata, ...appMetadata } };
   }
   if (linked) await port.unlink(primaryId, secondaryId);
   const result: UnlinkResult = { unlinked: linked, restored: [] };
@@ -53,7 +68,7 @@ export async function unlinkAccount(
   }
   if (record !== undefined) {
     await port.patchUser(primaryId, {
-      app_metadata: { [ACCOUNT_LINKING_KEY]: withoutLinkRecord(primary, secondaryId) },
+      app_metadata: { [LINK_RECORDS_KEY]: withoutLinkRecord(primary, secondaryId) },
     });
   }
   return result;

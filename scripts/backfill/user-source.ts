@@ -41,7 +41,7 @@ export async function readTenantUsers(
 ): Promise<UserSource> {
   const jobId = await port.startUserExport(USER_FIELDS);
   if (jobId === undefined) {
-    options.onFallback?.('the tenant has no bulk export job for this credential');
+    options.onFallback?.('the tenant has no bulk export job');
     await listUsers(port, each);
     return 'listing';
   }

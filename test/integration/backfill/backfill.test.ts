@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -12,7 +12,8 @@ import {
   unlink,
 } from '../../../scripts/backfill/commands.ts';
 import type { BackfillConfig } from '../../../scripts/backfill/config.ts';
-import { FileLineError } from '../../../scripts/backfill/errors.ts';
+import { BackfillManagementError, FileLineError } from '../../../scripts/backfill/errors.ts';
+import { LINK_RECORDS_KEY } from '../../../scripts/backfill/link-record.ts';
 import { type BackfillPort, createBackfillPort } from '../../../scripts/backfill/management.ts';
 import type { PlanGroupLine } from '../../../scripts/backfill/plan-file.ts';
 import type { RequestStats } from '../../../scripts/backfill/rate.ts';
@@ -22,12 +23,28 @@ const ROOT = path.resolve(import.meta.dirname, '..', '..', '..');
 const TRUSTED = 'Username-Password-Authentication,google-oauth2,github,acme';
 const CLUSTERS = 12;
 
+/**
+ * Injected faults draw from this seeded generator, reset before each test, so a failure can be replayed:
+ * `BACKFILL_FAULT_SEED=<seed> npx vitest run --project integration test/integration/backfill`.
+ */
+const SEED = Number(process.env.BACKFILL_FAULT_SEED ?? Math.floor(Math.random() * 2 ** 32)) >>> 0;
+const seedNote = `fault seed ${SEED} (replay with BACKFILL_FAULT_SEED=${SEED})`;
+let prngState = SEED;
+/** mulberry32: small, fast, and good enough to decide which requests fail. */
+function seededRandom(): number {
+  prngState = (prngState + 0x6d2b79f5) >>> 0;
+  let t = prngState;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+}
+
 let tenant: TestTenant;
 let dir: string;
 let env: Record<string, string>;
 
 beforeAll(async () => {
-  tenant = await startTestTenant();
+  tenant = await startTestTenant({ random: seededRandom });
   // An enterprise SAML connection: its user ids hold a second bar (`samlp|acme|jdoe0`).
   tenant.context.store.createConnection({ name: 'acme', strategy: 'samlp' });
   env = {
@@ -44,6 +61,7 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
+  prngState = SEED;
   await tenant.control.reset();
   dir = mkdtempSync(path.join(tmpdir(), 'backfill-'));
   return () => rmSync(dir, { recursive: true, force: true });
@@ -180,13 +198,29 @@ describe('link-existing --plan', () => {
     expect(JSON.stringify(await tenant.control.users())).toBe(before);
   });
 
-  it('falls back to paged listing when the credential may not start an export job', async () => {
+  it('falls back to paged listing when the tenant has no export job (404)', async () => {
     await seedClusters();
     const exporting = await plan(path.join(dir, 'export.jsonl'));
     await tenant.control.setFaults([{ route: 'POST /api/v2/jobs/users-exports', status: 404 }]);
     const listing = await plan(path.join(dir, 'listing.jsonl'));
     expect(JSON.parse(readFileSync(listing.file, 'utf8').split('\n')[0]!).source).toBe('listing');
     expect(planLines(listing.file)).toEqual(planLines(exporting.file));
+  });
+
+  it('stops, naming read:users, when the credential may not start an export job (403), without listing', async () => {
+    await seedClusters();
+    await tenant.control.setFaults([{ route: 'POST /api/v2/jobs/users-exports', status: 403 }]);
+    const port = instrumentedPort();
+    const out = path.join(dir, 'plan.jsonl');
+    const error = await linkExisting(['--plan', '--out', out], env, quietIo(), {
+      ...fast,
+      createPort: port.createPort,
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BackfillManagementError);
+    expect(error).toMatchObject({ status: 403, missingScope: 'read:users' });
+    expect((error as Error).message).toContain('read:users');
+    expect(port.calls.list).toBe(0);
+    expect(existsSync(out)).toBe(false);
   });
 });
 
@@ -199,8 +233,13 @@ describe('link-existing --apply', () => {
       { route: '* /api/v2/*', status: 503, rate: 0.11 },
     ]);
     const { report } = await apply(file);
-    expect(report).toMatchObject({ planned: 2 * CLUSTERS, linked: 2 * CLUSTERS, remaining: 0, skipped: {} });
-    expect(report.rateLimited + report.serverErrors).toBeGreaterThan(0);
+    expect(report, seedNote).toMatchObject({
+      planned: 2 * CLUSTERS,
+      linked: 2 * CLUSTERS,
+      remaining: 0,
+      skipped: {},
+    });
+    expect(report.rateLimited + report.serverErrors, seedNote).toBeGreaterThan(0);
     await tenant.control.setFaults([]);
     await expectClustersLinked();
   });
@@ -222,11 +261,11 @@ describe('link-existing --apply', () => {
       journal,
       9,
     );
-    expect(killedAfter).toBeGreaterThanOrEqual(9);
+    expect(killedAfter, seedNote).toBeGreaterThanOrEqual(9);
     const { report } = await apply(file);
-    expect(report.resumed).toBeGreaterThan(0);
-    expect(report.resumed + report.linked + report.alreadyLinked).toBe(2 * CLUSTERS);
-    expect(report.remaining).toBe(0);
+    expect(report.resumed, seedNote).toBeGreaterThan(0);
+    expect(report.resumed + report.linked + report.alreadyLinked, seedNote).toBe(2 * CLUSTERS);
+    expect(report.remaining, seedNote).toBe(0);
     await tenant.control.setFaults([]);
     await expectClustersLinked();
 
@@ -240,9 +279,9 @@ describe('link-existing --apply', () => {
       const mine = steps.filter((s) => s.secondary === secondary).map((s) => s.step);
       expect(
         mine.filter((s) => s !== 'merged'),
-        secondary,
+        `${secondary}, ${seedNote}`,
       ).toHaveLength(1);
-      expect(mine.filter((s) => s === 'merged').length, secondary).toBeLessThanOrEqual(1);
+      expect(mine.filter((s) => s === 'merged').length, `${secondary}, ${seedNote}`).toBeLessThanOrEqual(1);
     }
     // A rerun finds everything done and sends nothing.
     const again = await apply(file);
@@ -250,7 +289,7 @@ describe('link-existing --apply', () => {
   });
 
   it('re-checks each group: a login that linked meanwhile counts as done, a blocked account is skipped', async () => {
-    const seeded = await seedClusters();
+    await seedClusters();
     const { file } = await plan();
     const [first, second] = planLines(file);
     // Cluster of group 1: a login links the Google account first; group 2's SAML account gets blocked.
@@ -260,7 +299,8 @@ describe('link-existing --apply', () => {
       provider: google.slice(0, bar),
       user_id: google.slice(bar + 1),
     });
-    tenant.context.store.users.update(second!.secondaries[1]!, { blocked: true });
+    const blocked = second!.secondaries[1]!;
+    tenant.context.store.users.update(blocked, { blocked: true });
     const { report } = await apply(file);
     expect(report).toMatchObject({
       alreadyLinked: 1,
@@ -268,7 +308,48 @@ describe('link-existing --apply', () => {
       linked: 2 * CLUSTERS - 2,
       remaining: 0,
     });
-    expect(seeded.length).toBeGreaterThan(0);
+    // The blocked account still stands on its own, and its group's primary holds only the other secondary.
+    const users = await tenant.control.users();
+    expect(users.find((u) => u.user_id === blocked)).toMatchObject({ blocked: true });
+    const primary = users.find((u) => u.user_id === second!.primary)!;
+    expect(primary.identities.slice(1).map((id) => `${id.provider}|${id.user_id}`)).toEqual([
+      second!.secondaries[0],
+    ]);
+  });
+
+  it('skips a link the tenant refuses for good (409) and links the rest', async () => {
+    await seedClusters();
+    const { file } = await plan();
+    await tenant.control.setFaults([{ route: 'POST /api/v2/users/*/identities', status: 409, count: 1 }]);
+    const { report } = await apply(file);
+    expect(report).toMatchObject({
+      linked: 2 * CLUSTERS - 1,
+      skipped: { link_refused_409: 1 },
+      mergedNotLinked: 1,
+      remaining: 0,
+    });
+    const refused = readFileSync(`${file}.journal`, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { step?: string; primary: string; secondary: string })
+      .find((step) => step.step === 'skipped')!;
+    const users = await tenant.control.users();
+    expect(users.find((u) => u.user_id === refused.secondary)).toBeDefined();
+    const primary = users.find((u) => u.user_id === refused.primary)!;
+    expect(primary.identities.map((id) => `${id.provider}|${id.user_id}`)).not.toContain(refused.secondary);
+    expect(
+      (primary.app_metadata?.[LINK_RECORDS_KEY] as Record<string, unknown> | undefined)?.[refused.secondary],
+    ).toBeUndefined();
+  });
+
+  it('stops, naming update:users, when the credential may not link (403)', async () => {
+    await seedClusters();
+    const { file } = await plan();
+    await tenant.control.setFaults([{ route: 'POST /api/v2/users/*/identities', status: 403 }]);
+    const error = await apply(file).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'management_error', status: 403, missingScope: 'update:users' });
+    expect((error as Error).message).toContain('update:users');
+    expect(readFileSync(`${file}.journal`, 'utf8')).not.toContain('"step":"skipped"');
   });
 
   it('refuses a plan made for another tenant before any request', async () => {
@@ -291,11 +372,15 @@ describe('link-existing --apply', () => {
 
 /** The real port, with calls counted and a crash (an exception, as a kill would stop the run) where asked. */
 function instrumentedPort(crash: { afterPatchOf?: string; afterLinkOf?: string } = {}) {
-  const calls = { patch: [] as string[], link: [] as string[] };
+  const calls = { patch: [] as string[], link: [] as string[], list: 0 };
   const createPort = (config: BackfillConfig, maxRps: number, stats: RequestStats): BackfillPort => {
     const real = createBackfillPort({ ...config, maxRps, stats, backoffMs: 20 });
     return {
       ...real,
+      async listUsers(page, perPage, fields) {
+        calls.list += 1;
+        return real.listUsers(page, perPage, fields);
+      },
       async patchUser(userId, patch) {
         calls.patch.push(userId);
         await real.patchUser(userId, patch);
@@ -393,9 +478,9 @@ describe('unlink', () => {
     expect(restored.app_metadata).toEqual({ plan: 'pro', roles: ['admin'] });
     const primary = users.find((u) => u.user_id === group.primary)!;
     expect(primary.identities.map((id) => `${id.provider}|${id.user_id}`)).not.toContain(google);
-    const record = primary.app_metadata?.[ACCOUNT_LINKING_KEY] as Record<string, unknown>;
-    expect(record.declined).toEqual([google]);
-    expect(Object.keys(record.linked as object)).toEqual([group.secondaries[1]]);
+    // The Action's record holds the decline alone; the backfill's records sit under their own key.
+    expect(primary.app_metadata?.[ACCOUNT_LINKING_KEY]).toEqual({ declined: [google] });
+    expect(Object.keys(primary.app_metadata?.[LINK_RECORDS_KEY] as object)).toEqual([group.secondaries[1]]);
 
     // A new plan leaves the pair alone, as the Action would.
     const replanned = planLines((await plan(path.join(dir, 'again.jsonl'))).file);
@@ -424,7 +509,8 @@ function killWhenJournalHas(child: ChildProcess, journal: string, steps: number)
     });
     child.once('exit', (code, signal) => {
       watcher.close();
-      if (signal !== 'SIGKILL') reject(new Error(`link-existing exited (${code}) before it could be killed`));
+      if (signal !== 'SIGKILL')
+        reject(new Error(`link-existing exited (${code}) before it could be killed; ${seedNote}`));
     });
   });
 }

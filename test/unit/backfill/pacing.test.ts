@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import type { ManagementUser } from '../../../actions/account-linking/users.ts';
 import {
   LINK_RECORD_LIMITS,
+  LINK_RECORDS_KEY,
+  type LinkRecords,
   linkRecordOf,
   withLinkRecord,
   withoutLinkRecord,
+  withUnlinking,
 } from '../../../scripts/backfill/link-record.ts';
 import { emptyBucketWait, RequestPacer, rateLimitWait } from '../../../scripts/backfill/rate.ts';
 import { managementUser } from '../../support/fake-management.ts';
@@ -68,35 +72,41 @@ describe('link records', () => {
     user_metadata: { lang: 'de' },
     app_metadata: { plan: 'pro' },
   });
+  const holding = (user: ManagementUser, records: LinkRecords): ManagementUser => ({
+    ...user,
+    app_metadata: { ...user.app_metadata, [LINK_RECORDS_KEY]: records },
+  });
 
-  it('keeps the secondary metadata beside the declines, and drops it again', () => {
-    const record = withLinkRecord(primary, secondary, at);
-    expect(record).toEqual({
-      declined: ['x|1'],
-      linked: {
-        'samlp|acme|jdoe': {
-          at: at.toISOString(),
-          user_metadata: { lang: 'de' },
-          app_metadata: { plan: 'pro' },
-        },
+  it('keeps the secondary metadata under its own key, and drops the key with the last record', () => {
+    const records = withLinkRecord(primary, secondary, at);
+    expect(records).toEqual({
+      'samlp|acme|jdoe': {
+        at: at.toISOString(),
+        user_metadata: { lang: 'de' },
+        app_metadata: { plan: 'pro' },
       },
     });
-    const linked = { ...primary, app_metadata: { account_linking: record } };
+    const linked = holding(primary, records);
     expect(linkRecordOf(linked, 'samlp|acme|jdoe')?.user_metadata).toEqual({ lang: 'de' });
-    expect(withoutLinkRecord(linked, 'samlp|acme|jdoe')).toEqual({ declined: ['x|1'], linked: {} });
+    expect(
+      linkRecordOf(holding(primary, withUnlinking(linked, 'samlp|acme|jdoe')), 'samlp|acme|jdoe'),
+    ).toEqual(expect.objectContaining({ unlinking: true }));
+    expect(withoutLinkRecord(linked, 'samlp|acme|jdoe')).toBeNull();
   });
 
   it('stays bounded: large metadata is not kept, and only the newest records are', () => {
     const big = managementUser('google-oauth2|big', { user_metadata: { blob: 'x'.repeat(5000) } });
-    expect(withLinkRecord(primary, big, at).linked).toEqual({
+    expect(withLinkRecord(primary, big, at)).toEqual({
       'google-oauth2|big': { at: at.toISOString(), too_large: true },
     });
     let user = primary;
     for (let i = 0; i < LINK_RECORD_LIMITS.maxRecords + 5; i++) {
-      const record = withLinkRecord(user, managementUser(`github|${i}`), new Date(at.getTime() + i * 1000));
-      user = { ...user, app_metadata: { account_linking: record } };
+      user = holding(
+        user,
+        withLinkRecord(user, managementUser(`github|${i}`), new Date(at.getTime() + i * 1000)),
+      );
     }
-    const kept = Object.keys((user.app_metadata!.account_linking as { linked: object }).linked);
+    const kept = Object.keys(user.app_metadata![LINK_RECORDS_KEY] as object);
     expect(kept).toHaveLength(LINK_RECORD_LIMITS.maxRecords);
     expect(kept).not.toContain('github|0');
     expect(kept).toContain(`github|${LINK_RECORD_LIMITS.maxRecords + 4}`);

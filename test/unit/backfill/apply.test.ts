@@ -1,0 +1,250 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ACCOUNT_LINKING_KEY } from '../../../actions/account-linking/policy.ts';
+import type { ManagementUser } from '../../../actions/account-linking/users.ts';
+import {
+  type ApplyOutcome,
+  type CommandIo,
+  linkExisting,
+  unlink,
+} from '../../../scripts/backfill/commands.ts';
+import { parseBackfillEnv } from '../../../scripts/backfill/config.ts';
+import { BackfillManagementError } from '../../../scripts/backfill/errors.ts';
+import type { JournalStep } from '../../../scripts/backfill/journal.ts';
+import { writePlan } from '../../../scripts/backfill/plan.ts';
+import { planHeader } from '../../../scripts/backfill/plan-file.ts';
+import { DuplicatePlanner } from '../../../scripts/backfill/planner.ts';
+import { managementUser } from '../../support/fake-management.ts';
+import { FakeTenant } from './fake-tenant.ts';
+
+const env = {
+  AUTH0_DOMAIN: 'tenant.eu.auth0.com',
+  AUTH0_CLIENT_ID: 'id',
+  AUTH0_CLIENT_SECRET: 'secret',
+  AUTO_LINK_CONNECTIONS: 'Username-Password-Authentication,google-oauth2',
+};
+const io: CommandIo = { out: () => undefined, err: { write: () => true } };
+const GROUPS = 3;
+
+/** Group i: a password account (the primary) and a younger Google account with its own metadata. */
+function pair(i: number): ManagementUser[] {
+  const email = `user${i}@example.com`;
+  return [
+    managementUser(`auth0|p${i}`, { email, created_at: '2020-01-01T00:00:00.000Z' }),
+    managementUser(`google-oauth2|s${i}`, {
+      email,
+      created_at: '2021-01-01T00:00:00.000Z',
+      user_metadata: { lang: `l${i}` },
+    }),
+  ];
+}
+
+let dir: string;
+let planFile: string;
+let tenant: FakeTenant;
+
+beforeEach(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'apply-'));
+  planFile = path.join(dir, 'plan.jsonl');
+  const users = Array.from({ length: GROUPS }, (_, i) => pair(i)).flat();
+  tenant = new FakeTenant(users);
+  const planner = new DuplicatePlanner();
+  for (const user of users) planner.add(user);
+  writePlan(planner, planHeader(env.AUTH0_DOMAIN, parseBackfillEnv(env), 'file', new Date()), planFile);
+});
+
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function apply(concurrency = 1): Promise<ApplyOutcome> {
+  return (await linkExisting(['--apply', planFile, '--concurrency', String(concurrency)], env, io, {
+    createPort: () => tenant.port,
+  })) as ApplyOutcome;
+}
+
+function journalSteps(): JournalStep[] {
+  return readFileSync(`${planFile}.journal`, 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((line) => JSON.parse(line) as JournalStep);
+}
+
+const stepsOf = (secondary: string) =>
+  journalSteps()
+    .filter((s) => s.secondary === secondary)
+    .map((s) => (s.reason ? `${s.step}:${s.reason}` : s.step));
+
+const backfillRecords = (userId: string) =>
+  tenant.user(userId)?.app_metadata?.account_linking_backfill as Record<string, unknown> | undefined;
+
+describe('link-existing --apply stopped by a failure', () => {
+  it('journals every step the other workers completed before it closes the journal, and starts no new one', async () => {
+    let failed!: () => void;
+    const s0Failed = new Promise<void>((resolve) => {
+      failed = resolve;
+    });
+    tenant.hooks.beforeLink = async (_, secondaryId) => {
+      if (secondaryId === 'google-oauth2|s0') {
+        failed();
+        throw new BackfillManagementError('POST /users/{id}/identities failed with 503', 503);
+      }
+      // The other worker's link is answered only after the first one failed.
+      if (secondaryId === 'google-oauth2|s1') {
+        await s0Failed;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    };
+
+    const settled = await apply(2).then(
+      () => ({ error: undefined, inFlight: tenant.inFlight }),
+      (error: unknown) => ({ error, inFlight: tenant.inFlight }),
+    );
+
+    expect(settled.error).toMatchObject({ code: 'management_error', status: 503 });
+    expect(settled.inFlight, 'no request may still run once the journal is closed').toBe(0);
+    expect(tenant.linkedInto('auth0|p1')).toEqual(['google-oauth2|s1']);
+    expect(stepsOf('google-oauth2|s1')).toEqual(['merged', 'linked']);
+    expect(stepsOf('google-oauth2|s0')).toEqual(['merged']);
+    // Group 3 was not started: its secondary is untouched and not journalled.
+    expect(tenant.user('google-oauth2|s2')).toBeDefined();
+    expect(backfillRecords('auth0|p2')).toBeUndefined();
+    expect(stepsOf('google-oauth2|s2')).toEqual([]);
+  });
+});
+
+describe('link-existing --apply, a link the tenant refuses', () => {
+  it.each([400, 404, 409])(
+    'journals a link refused with %i as skipped and goes on with the next account',
+    async (status) => {
+      tenant.hooks.beforeLink = (_, secondaryId) => {
+        if (secondaryId === 'google-oauth2|s1')
+          throw new BackfillManagementError(`POST /users/{id}/identities failed with ${status}`, status);
+      };
+      const { report } = await apply();
+      expect(report).toMatchObject({
+        linked: GROUPS - 1,
+        skipped: { [`link_refused_${status}`]: 1 },
+        mergedNotLinked: 1,
+        remaining: 0,
+      });
+      expect(stepsOf('google-oauth2|s1')).toEqual(['merged', `skipped:link_refused_${status}`]);
+      expect(tenant.user('google-oauth2|s1')).toBeDefined();
+      expect(tenant.linkedInto('auth0|p2')).toEqual(['google-oauth2|s2']);
+      // Merged, not linked: no link record is left for unlink to act on.
+      expect(backfillRecords('auth0|p1')).toBeUndefined();
+    },
+  );
+
+  it.each([
+    [401, 'credential'],
+    [403, 'credential'],
+    [429, 'rate limit'],
+    [503, 'server'],
+    [undefined, 'network'],
+  ])('stops the run on %s (a %s problem that no skip would fix)', async (status, _kind) => {
+    tenant.hooks.beforeLink = (_, secondaryId) => {
+      if (secondaryId === 'google-oauth2|s1')
+        throw new BackfillManagementError('POST /users/{id}/identities failed', status);
+    };
+    const error = await apply().catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'management_error', status });
+    expect(stepsOf('google-oauth2|s1')).toEqual(['merged']);
+    expect(tenant.user('google-oauth2|s2')).toBeDefined();
+    expect(stepsOf('google-oauth2|s2')).toEqual([]);
+  });
+});
+
+describe('link-existing --apply, an account skipped after its merge', () => {
+  it('drops the link record, reports it merged but not linked, and unlink later refuses it', async () => {
+    tenant.hooks.beforeLink = () => {
+      throw new BackfillManagementError('POST /users/{id}/identities failed', undefined);
+    };
+    await expect(apply()).rejects.toThrow(BackfillManagementError);
+    expect(stepsOf('google-oauth2|s0')).toEqual(['merged']);
+
+    tenant.hooks = {};
+    tenant.users.get('google-oauth2|s0')!.blocked = true;
+    tenant.users.get('google-oauth2|s0')!.user_metadata = { lang: 'changed since' };
+    const { report } = await apply();
+
+    expect(report).toMatchObject({ skipped: { now_blocked: 1 }, mergedNotLinked: 1, linked: GROUPS - 1 });
+    expect(stepsOf('google-oauth2|s0')).toEqual(['merged', 'skipped:now_blocked']);
+    expect(backfillRecords('auth0|p0')).toBeUndefined();
+    // The merged metadata stays on the primary (the report says so); the secondary keeps its own.
+    expect(tenant.user('auth0|p0')?.user_metadata).toEqual({ lang: 'l0' });
+
+    const error = await unlink(['auth0|p0', 'google-oauth2|s0'], env, io, {
+      createPort: () => tenant.port,
+    }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'not_linked' });
+    expect(tenant.user('google-oauth2|s0')?.user_metadata).toEqual({ lang: 'changed since' });
+    expect(tenant.user('auth0|p0')?.app_metadata?.[ACCOUNT_LINKING_KEY]).toBeUndefined();
+  });
+});
+
+describe('link-existing --apply beside the Action and the web app', () => {
+  it('does not erase a decline written to the primary after the backfill read it', async () => {
+    tenant.hooks.afterGetUser = (userId, t) => {
+      if (userId !== 'auth0|p0') return;
+      t.users.get('auth0|p0')!.app_metadata = { [ACCOUNT_LINKING_KEY]: { declined: ['github|7'] } };
+      t.hooks.afterGetUser = undefined;
+    };
+    await apply();
+    const primary = tenant.user('auth0|p0')!;
+    expect(primary.app_metadata?.[ACCOUNT_LINKING_KEY]).toEqual({ declined: ['github|7'] });
+    expect(Object.keys(backfillRecords('auth0|p0') ?? {})).toEqual(['google-oauth2|s0']);
+  });
+});
+
+describe('unlink', () => {
+  const unlinkS0 = () => unlink(['auth0|p0', 'google-oauth2|s0'], env, io, { createPort: () => tenant.port });
+
+  it('refuses an account that was merged but never linked, and leaves its metadata alone', async () => {
+    tenant.hooks.beforeLink = () => {
+      throw new BackfillManagementError('POST /users/{id}/identities failed', undefined);
+    };
+    await expect(apply()).rejects.toThrow(BackfillManagementError);
+    tenant.hooks = {};
+    tenant.users.get('google-oauth2|s0')!.user_metadata = { lang: 'changed since' };
+
+    expect(await unlinkS0().catch((e: unknown) => e)).toMatchObject({ code: 'not_linked' });
+    expect(tenant.user('google-oauth2|s0')?.user_metadata).toEqual({ lang: 'changed since' });
+    expect(tenant.user('auth0|p0')?.app_metadata?.[ACCOUNT_LINKING_KEY]).toBeUndefined();
+  });
+
+  it('records the decline and marks the record in one write, so a rerun after the unlink restores', async () => {
+    await apply();
+    tenant.hooks.beforePatch = (userId) => {
+      if (userId === 'google-oauth2|s0') throw new Error('killed after the unlink');
+    };
+    await expect(unlinkS0()).rejects.toThrow('killed after the unlink');
+    const primary = tenant.user('auth0|p0')!;
+    expect(tenant.linkedInto('auth0|p0')).toEqual([]);
+    expect(primary.app_metadata?.[ACCOUNT_LINKING_KEY]).toEqual({ declined: ['google-oauth2|s0'] });
+    expect(backfillRecords('auth0|p0')?.['google-oauth2|s0']).toMatchObject({ unlinking: true });
+
+    tenant.hooks = {};
+    const result = await unlinkS0();
+    expect(result).toMatchObject({ unlinked: false, restored: ['user_metadata'] });
+    expect(tenant.user('google-oauth2|s0')?.user_metadata).toEqual({ lang: 'l0' });
+    expect(backfillRecords('auth0|p0')).toBeUndefined();
+  });
+
+  it('keeps a decline written to the primary between its first read and its own write', async () => {
+    await apply();
+    let reads = 0;
+    tenant.hooks.afterGetUser = (userId, t) => {
+      if (userId !== 'auth0|p0' || ++reads > 1) return;
+      const primary = t.users.get('auth0|p0')!;
+      primary.app_metadata = { ...primary.app_metadata, [ACCOUNT_LINKING_KEY]: { declined: ['github|7'] } };
+    };
+    await unlinkS0();
+    expect(tenant.user('auth0|p0')?.app_metadata?.[ACCOUNT_LINKING_KEY]).toEqual({
+      declined: ['github|7', 'google-oauth2|s0'],
+    });
+  });
+});
