@@ -149,8 +149,9 @@ export function readPlan(file: string, config: BackfillConfig): ParsedPlan {
   }
   const plan = parsePlan(text, file, config.domain);
   const planned = plan.header.config;
+  // Lists are sets: `a,b` and `b,a` decide alike.
   const same = (a: readonly string[] | '*', b: readonly string[] | '*') =>
-    JSON.stringify(a) === JSON.stringify(b);
+    a === '*' || b === '*' ? a === b : JSON.stringify(sortedSet(a)) === JSON.stringify(sortedSet(b));
   if (!same(planned.auto_link_connections, config.autoLinkConnections)) {
     throw new FileLineError(
       'invalid_plan',
@@ -168,6 +169,10 @@ export function readPlan(file: string, config: BackfillConfig): ParsedPlan {
     );
   }
   return plan;
+}
+
+function sortedSet(values: readonly string[]): string[] {
+  return [...new Set(values)].sort();
 }
 
 type LinkArgs =

@@ -91,6 +91,7 @@ function isStepKind(value: unknown): value is StepKind {
 /** Appends steps durably: one line per completed step, fsync'd before the next request is sent. */
 export class JournalWriter {
   readonly #fd: number;
+  #closed = false;
 
   private constructor(fd: number) {
     this.#fd = fd;
@@ -117,10 +118,14 @@ export class JournalWriter {
   }
 
   close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
     closeSync(this.#fd);
   }
 
   #append(value: object): void {
+    // After close the descriptor number may belong to another file: never write through it.
+    if (this.#closed) throw new Error('the journal is closed');
     writeSync(this.#fd, `${JSON.stringify(value)}\n`);
     fsyncSync(this.#fd);
   }

@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { type PlanHeader, planGroupLine } from './plan-file.ts';
 import type { DuplicatePlanner, GroupPlan, PlannerCounts, PlanPolicy } from './planner.ts';
 
@@ -15,7 +15,7 @@ export interface PlanSummary extends PlannerCounts {
 
 /**
  * Plans `planner`'s users into `file` (header, then one line per group), written to a temporary name and
- * renamed, so a plan on disk is always whole.
+ * renamed, so a plan on disk is always whole; on failure the temporary file is removed.
  */
 export function writePlan(planner: DuplicatePlanner, header: PlanHeader, file: string): PlanSummary {
   const policy: PlanPolicy = {
@@ -25,6 +25,23 @@ export function writePlan(planner: DuplicatePlanner, header: PlanHeader, file: s
   const staging = `${file}.${process.pid}.tmp`;
   const fd = openSync(staging, 'w', 0o600);
   const summary = emptySummary(planner.counts);
+  try {
+    writeStaging(fd, planner, policy, header, summary);
+    renameSync(staging, file);
+  } catch (error) {
+    rmSync(staging, { force: true });
+    throw error;
+  }
+  return summary;
+}
+
+function writeStaging(
+  fd: number,
+  planner: DuplicatePlanner,
+  policy: PlanPolicy,
+  header: PlanHeader,
+  summary: PlanSummary,
+): void {
   try {
     let buffer = `${JSON.stringify(header)}\n`;
     let group = 0;
@@ -42,8 +59,6 @@ export function writePlan(planner: DuplicatePlanner, header: PlanHeader, file: s
   } finally {
     closeSync(fd);
   }
-  renameSync(staging, file);
-  return summary;
 }
 
 /** The summary alone (the benchmark and `--dry-run` style callers that need no file). */

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -6,7 +6,10 @@ import { readPlan } from '../../../scripts/backfill/commands.ts';
 import { parseBackfillEnv } from '../../../scripts/backfill/config.ts';
 import { BackfillConfigError, FileLineError } from '../../../scripts/backfill/errors.ts';
 import { JournalWriter, parseJournal } from '../../../scripts/backfill/journal.ts';
+import { writePlan } from '../../../scripts/backfill/plan.ts';
 import { parsePlan, planGroupLine, planHeader } from '../../../scripts/backfill/plan-file.ts';
+import { DuplicatePlanner } from '../../../scripts/backfill/planner.ts';
+import { managementUser } from '../../support/fake-management.ts';
 
 const TENANT = 'tenant.eu.auth0.com';
 const policy = { autoLinkConnections: ['google-oauth2'], mergeAppMetadataKeys: [] };
@@ -110,6 +113,45 @@ describe('readPlan', () => {
     expect(failure(() => readPlan(file, config))).toMatchObject({ code: 'invalid_plan', line: 1 });
     expect(readPlan(file, { ...config, autoLinkConnections: ['google-oauth2'] }).groups).toHaveLength(2);
   });
+
+  it('accepts the same AUTO_LINK_CONNECTIONS and MERGE_APP_METADATA_KEYS in another order', () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'plan-'));
+    const file = path.join(dir, 'plan.jsonl');
+    const made = { autoLinkConnections: ['google-oauth2', 'github'], mergeAppMetadataKeys: ['plan', 'tier'] };
+    writeFileSync(
+      file,
+      [JSON.stringify(planHeader(TENANT, made, 'export', new Date())), group1, ''].join('\n'),
+    );
+    const config = {
+      domain: TENANT,
+      clientId: 'id',
+      clientSecret: 's',
+      autoLinkConnections: ['github', 'google-oauth2'],
+      mergeAppMetadataKeys: ['tier', 'plan'],
+    };
+    expect(readPlan(file, config).groups).toHaveLength(1);
+    expect(
+      failure(() => readPlan(file, { ...config, mergeAppMetadataKeys: ['tier', 'plan', 'roles'] })),
+    ).toMatchObject({ code: 'invalid_plan', line: 1 });
+  });
+});
+
+describe('writePlan', () => {
+  it('leaves no staging file behind when the plan cannot be written', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'plan-'));
+    try {
+      // The output path is a directory: the rename onto it fails after the staging file was written.
+      const out = path.join(dir, 'plan.jsonl');
+      mkdirSync(out);
+      const planner = new DuplicatePlanner();
+      planner.add(managementUser('auth0|a', { created_at: '2020-01-01T00:00:00.000Z' }));
+      planner.add(managementUser('google-oauth2|b'));
+      expect(() => writePlan(planner, JSON.parse(header), out)).toThrow();
+      expect(readdirSync(dir)).toEqual(['plan.jsonl']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('journal', () => {
@@ -178,6 +220,21 @@ describe('journal', () => {
       const text = readFileSync(file, 'utf8');
       expect(text.split('\n')).toHaveLength(3);
       expect(parseJournal(text, 'j', plan).get('google-oauth2|b')).toBe('merged');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('JournalWriter refuses a step after it was closed, and writes nothing', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'journal-'));
+    try {
+      const file = path.join(dir, 'j');
+      const writer = JournalWriter.open(file, JSON.parse(journalHeader));
+      writer.close();
+      expect(() =>
+        writer.record({ group: 1, primary: 'auth0|a', secondary: 'google-oauth2|b', step: 'merged' }),
+      ).toThrow('the journal is closed');
+      expect(readFileSync(file, 'utf8')).toBe(`${journalHeader}\n`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
