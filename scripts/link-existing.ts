@@ -2,7 +2,10 @@ import { fileURLToPath } from 'node:url';
 import { type Env, linkExisting } from './backfill/commands.ts';
 import { BackfillConfigError, BackfillError } from './backfill/errors.ts';
 
-/** Exit codes: 0 done, 1 stopped by Ctrl-C (run again to resume), 2 refused or failed (the message says why). */
+/**
+ * Exit codes: 0 nothing left to do, 1 accounts remain after Ctrl-C (run again to resume), 2 refused or failed
+ * (the message says why).
+ */
 async function main(argv: readonly string[], env: Env): Promise<number> {
   const stop = new AbortController();
   process.once('SIGINT', () => {

@@ -66,6 +66,7 @@ const SKIP_REASONS: ReadonlySet<string> = new Set<MemberSkipReason>([
   'secondary_has_identities',
   'primary_not_linkable',
   'too_many_candidates',
+  'email_case_differs',
   'connection_not_trusted',
   'non_ascii_email',
   'foreign_identity_on_primary',

@@ -7,6 +7,7 @@ import {
   isVerifiedEmailUser,
   MAX_LINK_CANDIDATES,
   normaliseEmail,
+  sameEmail,
 } from '../../actions/account-linking/policy.ts';
 import type { ManagementIdentity, ManagementUser } from '../../actions/account-linking/users.ts';
 import { primaryConnection } from '../../actions/account-linking/users.ts';
@@ -22,6 +23,7 @@ export type MemberSkipReason =
   | 'secondary_has_identities'
   | 'primary_not_linkable'
   | 'too_many_candidates'
+  | 'email_case_differs'
   | AskReason;
 
 export interface SkippedMember {
@@ -29,7 +31,7 @@ export interface SkippedMember {
   reason: MemberSkipReason;
 }
 
-/** One group of accounts sharing an email (equal after lower-casing A–Z only). */
+/** One group of accounts sharing an email (see `DuplicatePlanner` for how case variants are grouped). */
 export interface GroupPlan {
   primary: string;
   /** Linked into the primary in this order. */
@@ -41,7 +43,8 @@ export interface GroupPlan {
 
 /**
  * The Action's decision for every account of a group, as if each logged in now: the oldest verified, unblocked
- * account is the primary; another joins it when `decidePair` (the Action's own) would link it silently.
+ * account is the primary; another joins it when a login of one of the two would find the other
+ * (`foundByLogin`) and `decidePair` (the Action's own) would link them silently.
  */
 export function planGroup(members: readonly ManagementUser[], policy: PlanPolicy): GroupPlan {
   const skipped: SkippedMember[] = [];
@@ -68,7 +71,11 @@ function memberObstacle(
   eligible: readonly ManagementUser[],
   policy: PlanPolicy,
 ): MemberSkipReason | undefined {
-  const candidates = filterLinkCandidates(user, eligible);
+  if (sameEmail(user.email, primary.email) && !foundByLogin(user, primary)) return 'email_case_differs';
+  const candidates = filterLinkCandidates(
+    user,
+    eligible.filter((other) => foundByLogin(user, other)),
+  );
   // The Action's cap: that many accounts on one address is a shared or farmed address, not a duplicate.
   if (candidates.length > MAX_LINK_CANDIDATES) return 'too_many_candidates';
   if (!candidates.includes(primary)) {
@@ -81,6 +88,19 @@ function memberObstacle(
   if (pair.kind === 'ask') return pair.reason;
   // With a declined oldest account the Action would pick a younger one: the backfill leaves that to logins.
   return pair.primary === primary && pair.secondary === user ? undefined : 'primary_not_linkable';
+}
+
+/**
+ * Whether a login of `a` or of `b` finds the other: the Action looks up `users-by-email` with the login's exact
+ * email and with its lower-cased form (A–Z only), so `Foo@x` finds `Foo@x` and `foo@x`, and `foo@x` finds only
+ * `foo@x`. Two accounts whose emails differ in case are found only when one of them holds the lower-cased form:
+ * `Foo@x` and `FOO@x` never are.
+ */
+export function foundByLogin(a: ManagementUser, b: ManagementUser): boolean {
+  if (a.email === undefined || b.email === undefined) return false;
+  if (a.email === b.email) return true;
+  const lowered = normaliseEmail(a.email);
+  return lowered === normaliseEmail(b.email) && (a.email === lowered || b.email === lowered);
 }
 
 function groupReason(secondaries: readonly string[], skipped: readonly SkippedMember[]): GroupPlan['reason'] {
@@ -104,13 +124,18 @@ function oldestFirst(users: readonly ManagementUser[]): ManagementUser[] {
 export interface PlannerCounts {
   users: number;
   withoutEmail: number;
-  /** Distinct emails (after lower-casing A–Z) held by more than one account. */
+  /** Groups of two or more accounts a login could join (see `DuplicatePlanner`). */
   groups: number;
 }
 
 /**
  * Collects users (from an export or a listing, in any order) by email and plans each group of two or more.
  * Keeps only what the policy reads of each user, so a million users fit in memory.
+ *
+ * Groups follow the Action's search (exact email, then its lower-cased form): the accounts whose emails are equal
+ * after lower-casing A–Z form one group when one of them holds the lower-cased form itself (every other variant's
+ * login finds it); otherwise each exact spelling is a group of its own, since no login finds another spelling.
+ * Within a group, a variant neither the primary's login nor its own would find is skipped (`email_case_differs`).
  */
 export class DuplicatePlanner {
   readonly #byEmail = new Map<string, ManagementUser | ManagementUser[]>();
@@ -134,16 +159,31 @@ export class DuplicatePlanner {
 
   get counts(): PlannerCounts {
     let groups = 0;
-    for (const held of this.#byEmail.values()) if (Array.isArray(held)) groups += 1;
+    for (const [key, held] of this.#byEmail)
+      if (Array.isArray(held)) groups += searchGroups(key, held).length;
     return { users: this.#users, withoutEmail: this.#withoutEmail, groups };
   }
 
   /** Groups in the order their email was first seen. */
   *plan(policy: PlanPolicy): Generator<GroupPlan> {
-    for (const held of this.#byEmail.values()) {
-      if (Array.isArray(held)) yield planGroup(held, policy);
+    for (const [key, held] of this.#byEmail) {
+      if (!Array.isArray(held)) continue;
+      for (const group of searchGroups(key, held)) yield planGroup(group, policy);
     }
   }
+}
+
+/** The accounts of one lower-cased email, split as the Action's search joins them (see `DuplicatePlanner`). */
+function searchGroups(lowered: string, users: ManagementUser[]): ManagementUser[][] {
+  if (users.some((user) => user.email === lowered)) return [users];
+  const bySpelling = new Map<string, ManagementUser[]>();
+  for (const user of users) {
+    const spelling = user.email ?? '';
+    const same = bySpelling.get(spelling);
+    if (same === undefined) bySpelling.set(spelling, [user]);
+    else same.push(user);
+  }
+  return [...bySpelling.values()].filter((group) => group.length > 1);
 }
 
 /** What the policy reads of a user: ids, email, flags, dates, identities (with their emails), declines. */

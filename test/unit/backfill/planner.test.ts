@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_LINK_CANDIDATES } from '../../../actions/account-linking/policy.ts';
+import type { ManagementUser } from '../../../actions/account-linking/users.ts';
 import { DuplicatePlanner, type PlanPolicy, planGroup } from '../../../scripts/backfill/planner.ts';
 import { managementUser } from '../../support/fake-management.ts';
 
@@ -150,6 +151,71 @@ describe('DuplicatePlanner', () => {
     expect([...planner.plan(policy)]).toEqual([
       expect.objectContaining({ primary: 'auth0|pw', secondaries: ['google-oauth2|g', 'samlp|acme|jdoe'] }),
     ]);
+  });
+
+  // The Action looks up the login's exact email and its lower-cased form, nothing else: a pair is linked only if
+  // a login of one of the two would find the other.
+  describe('email case, as the Action searches', () => {
+    const variant = (id: string, email: string, year: number, connection?: string) =>
+      managementUser(id, { email, created_at: at(year), ...(connection ? { connection } : {}) });
+    const plansOf = (users: ManagementUser[]) => {
+      const planner = new DuplicatePlanner();
+      for (const user of users) planner.add(user);
+      return { counts: planner.counts, plans: [...planner.plan(policy)] };
+    };
+
+    it('does not group two accounts whose emails differ in case when neither is the lower-cased form', () => {
+      const { counts, plans } = plansOf([
+        variant('google-oauth2|1', 'Foo@example.com', 2020),
+        variant('samlp|acme|2', 'FOO@example.com', 2021, 'acme'),
+      ]);
+      expect(counts.groups).toBe(0);
+      expect(plans).toEqual([]);
+    });
+
+    it('links case variants into an account holding the lower-cased form', () => {
+      const { plans } = plansOf([
+        variant('auth0|lower', 'foo@example.com', 2020),
+        variant('google-oauth2|1', 'Foo@example.com', 2021),
+        variant('samlp|acme|2', 'FOO@example.com', 2022, 'acme'),
+      ]);
+      expect(plans).toEqual([
+        {
+          primary: 'auth0|lower',
+          secondaries: ['google-oauth2|1', 'samlp|acme|2'],
+          reason: 'silent_link',
+          skipped: [],
+        },
+      ]);
+    });
+
+    it('leaves a case variant that no login of it or of the primary would find', () => {
+      const { plans } = plansOf([
+        variant('google-oauth2|1', 'Foo@example.com', 2020),
+        variant('auth0|lower', 'foo@example.com', 2021),
+        variant('samlp|acme|2', 'FOO@example.com', 2022, 'acme'),
+      ]);
+      expect(plans).toEqual([
+        {
+          primary: 'google-oauth2|1',
+          secondaries: ['auth0|lower'],
+          reason: 'silent_link',
+          skipped: [{ user_id: 'samlp|acme|2', reason: 'email_case_differs' }],
+        },
+      ]);
+    });
+
+    it('groups the accounts of one exact mixed-case email when no account holds the lower-cased form', () => {
+      const { counts, plans } = plansOf([
+        variant('google-oauth2|1', 'Foo@example.com', 2020),
+        variant('google-oauth2|2', 'FOO@example.com', 2021),
+        variant('samlp|acme|3', 'Foo@example.com', 2022, 'acme'),
+      ]);
+      expect(counts.groups).toBe(1);
+      expect(plans).toEqual([
+        expect.objectContaining({ primary: 'google-oauth2|1', secondaries: ['samlp|acme|3'], skipped: [] }),
+      ]);
+    });
   });
 
   it('keeps only what the policy reads of a user', () => {
