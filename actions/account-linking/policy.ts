@@ -30,7 +30,7 @@ export interface LoginFacts {
 /** More candidates than this for one email is not a duplicate but a shared or farmed address: leave it alone. */
 export const MAX_LINK_CANDIDATES = 10;
 
-/** The `app_metadata` key holding this project's records (`declined`; the backfill's `linked`). */
+/** The `app_metadata` key holding the "don't ask again" list (`declined`) the Action, web app and backfill share. */
 export const ACCOUNT_LINKING_KEY = 'account_linking';
 
 /** Emails are the same when equal after lower-casing A–Z only: no Unicode folding, trimming or aliases. */
