@@ -52,6 +52,11 @@ export class SsoSessions {
     return session;
   }
 
+  /** Sessions held in memory, expired ones included until the next sweep. */
+  get size(): number {
+    return this.#sessions.size;
+  }
+
   end(id: string | undefined): void {
     if (id !== undefined) this.#sessions.delete(id);
   }

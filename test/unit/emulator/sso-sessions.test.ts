@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import {
+  parseMaxAge,
+  SSO_IDLE_SECONDS,
+  type SsoSession,
+  SsoSessions,
+  sessionSatisfies,
+} from '../../../emulator/login/sso-sessions.ts';
+
+const alice = {
+  provider: 'google-oauth2',
+  providerUserId: '1',
+  connection: 'google-oauth2',
+  authTime: 1_000,
+};
+
+describe('SSO sessions', () => {
+  it('expires a session after the idle timeout and drops it from memory at the next login', () => {
+    const clock = { now: 0 };
+    const sessions = new SsoSessions(() => clock.now);
+    const first = sessions.start(undefined, alice);
+    clock.now += SSO_IDLE_SECONDS * 1000;
+    expect(sessions.size).toBe(1);
+    sessions.start(undefined, alice);
+    expect(sessions.size).toBe(1);
+    expect(sessions.get(first)).toBeUndefined();
+  });
+
+  it('replaces the browser’s previous session when someone else logs in', () => {
+    const sessions = new SsoSessions(() => 0);
+    const first = sessions.start(undefined, alice);
+    const second = sessions.start(first, { ...alice, providerUserId: '2' });
+    expect(sessions.get(first)).toBeUndefined();
+    expect(sessions.get(second)?.providerUserId).toBe('2');
+  });
+});
+
+describe('whether a session spares the login page', () => {
+  const session: SsoSession = { ...alice, expiresAt: Number.POSITIVE_INFINITY };
+  it.each([
+    ['no constraint', { prompt: [], maxAge: undefined, connection: undefined }, true],
+    ['the same connection', { prompt: [], maxAge: undefined, connection: 'google-oauth2' }, true],
+    ['max_age not yet reached', { prompt: [], maxAge: 60, connection: undefined }, true],
+    ['prompt=login', { prompt: ['login'], maxAge: undefined, connection: undefined }, false],
+    ['max_age=0', { prompt: [], maxAge: 0, connection: undefined }, false],
+    ['max_age exceeded', { prompt: [], maxAge: 59, connection: undefined }, false],
+    ['another connection', { prompt: [], maxAge: undefined, connection: 'github' }, false],
+  ])('%s: %s', (_, request, expected) => {
+    expect(sessionSatisfies(session, request, alice.authTime + 60)).toBe(expected);
+  });
+
+  it.each([
+    ['', undefined],
+    ['0', 0],
+    ['300', 300],
+    ['-1', 'invalid'],
+    ['1.5', 'invalid'],
+    ['soon', 'invalid'],
+  ])('reads max_age %j as %j', (value, expected) => {
+    expect(parseMaxAge(value)).toBe(expected);
+  });
+});
