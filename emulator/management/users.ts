@@ -156,7 +156,29 @@ function profileFields(body: Record<string, unknown>): ProfileFields {
   }
   for (const field of ['app_metadata', 'user_metadata'] as const) {
     const value = body[field] === null ? undefined : optionalObject(body, field);
-    if (value !== undefined) out[field] = value;
+    if (value === undefined) continue;
+    rejectReservedKeys(value);
+    out[field] = value;
   }
   return out;
+}
+
+/**
+ * Auth0 refuses metadata field names holding `.` or `$`, at any depth ("Metadata field names and data types");
+ * the dot's message is the one Auth0 answers (support article "Fields with "." are not allowed"). Values may hold
+ * either.
+ */
+function rejectReservedKeys(value: unknown): void {
+  if (Array.isArray(value)) {
+    for (const item of value) rejectReservedKeys(item);
+    return;
+  }
+  if (typeof value !== 'object' || value === null) return;
+  for (const [key, nested] of Object.entries(value)) {
+    if (key.includes('.'))
+      throw badRequest('Fields with "." are not allowed, please remove all dotted fields.', 'invalid_body');
+    if (key.includes('$'))
+      throw badRequest('Fields with "$" are not allowed, please remove all fields with "$".', 'invalid_body');
+    rejectReservedKeys(nested);
+  }
 }

@@ -14,6 +14,9 @@ export const LINK_RECORDS_KEY = 'account_linking_backfill';
  * caps metadata size and a login reads it on every request.
  */
 export interface LinkRecord {
+  /** The secondary. A field, not a key: Auth0 refuses metadata field names holding `.` or `$` ("Metadata field
+   * names and data types"), and enterprise ids often hold a dot (`samlp|acme|jane.doe@corp.com`). */
+  user_id: string;
   at: string;
   user_metadata?: Metadata;
   app_metadata?: Metadata;
@@ -23,49 +26,51 @@ export interface LinkRecord {
   unlinking?: true;
 }
 
-/** The value of `app_metadata[LINK_RECORDS_KEY]`: records by secondary user id. `null` deletes the key. */
-export type LinkRecords = Record<string, LinkRecord> | null;
+/** The value of `app_metadata[LINK_RECORDS_KEY]`: one record per secondary, oldest first. `null` deletes the key. */
+export type LinkRecords = LinkRecord[] | null;
 
 export const LINK_RECORD_LIMITS = Object.freeze({ maxRecordBytes: 4096, maxRecords: 20 });
 
 export function linkRecordOf(primary: ManagementUser, secondaryId: string): LinkRecord | undefined {
-  const record = linkRecords(primary)[secondaryId];
-  return typeof record === 'object' && record !== null ? (record as LinkRecord) : undefined;
+  return linkRecords(primary).find((record) => record.user_id === secondaryId);
 }
 
 /** The primary's records with one for `secondary` (oldest records dropped past the cap). */
 export function withLinkRecord(primary: ManagementUser, secondary: ManagementUser, at: Date): LinkRecords {
-  const record: LinkRecord = { at: at.toISOString() };
+  const record: LinkRecord = { user_id: secondary.user_id, at: at.toISOString() };
   if (nonEmpty(secondary.user_metadata)) record.user_metadata = secondary.user_metadata;
   if (nonEmpty(secondary.app_metadata)) record.app_metadata = secondary.app_metadata;
   const bounded: LinkRecord =
     Buffer.byteLength(JSON.stringify(record)) > LINK_RECORD_LIMITS.maxRecordBytes
-      ? { at: record.at, too_large: true }
+      ? { user_id: record.user_id, at: record.at, too_large: true }
       : record;
-  const entries = Object.entries(linkRecords(primary)).filter(([id]) => id !== secondary.user_id);
-  entries.sort(([, a], [, b]) => String(a?.at ?? '').localeCompare(String(b?.at ?? '')));
-  const kept = entries.slice(Math.max(0, entries.length - (LINK_RECORD_LIMITS.maxRecords - 1)));
-  return Object.fromEntries([...kept, [secondary.user_id, bounded]]);
+  const others = linkRecords(primary).filter((r) => r.user_id !== secondary.user_id);
+  others.sort((a, b) => String(a.at ?? '').localeCompare(String(b.at ?? '')));
+  const kept = others.slice(Math.max(0, others.length - (LINK_RECORD_LIMITS.maxRecords - 1)));
+  return [...kept, bounded];
 }
 
 /** The primary's records with `unlinking` set on the one for `secondaryId` (unchanged when it has none). */
 export function withUnlinking(primary: ManagementUser, secondaryId: string): LinkRecords {
-  const records = linkRecords(primary);
-  const record = records[secondaryId];
-  return record === undefined ? records : { ...records, [secondaryId]: { ...record, unlinking: true } };
+  return linkRecords(primary).map((record) =>
+    record.user_id === secondaryId ? { ...record, unlinking: true } : record,
+  );
 }
 
 /** The primary's records without the one for `secondaryId`; `null` (delete the key) when none is left. */
 export function withoutLinkRecord(primary: ManagementUser, secondaryId: string): LinkRecords {
-  const { [secondaryId]: _dropped, ...rest } = linkRecords(primary);
-  return Object.keys(rest).length > 0 ? rest : null;
+  const rest = linkRecords(primary).filter((record) => record.user_id !== secondaryId);
+  return rest.length > 0 ? rest : null;
 }
 
-function linkRecords(user: ManagementUser): Record<string, LinkRecord> {
+/** The records as stored; anything that is not a record with a `user_id` (an edit by hand) is left out. */
+function linkRecords(user: ManagementUser): LinkRecord[] {
   const value = user.app_metadata?.[LINK_RECORDS_KEY];
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as Record<string, LinkRecord>)
-    : {};
+  if (!Array.isArray(value)) return [];
+  return value.filter(
+    (record): record is LinkRecord =>
+      typeof record === 'object' && record !== null && typeof (record as LinkRecord).user_id === 'string',
+  );
 }
 
 function nonEmpty(metadata: Metadata | undefined): metadata is Metadata {

@@ -13,7 +13,7 @@ import {
 } from '../../../scripts/backfill/commands.ts';
 import type { BackfillConfig } from '../../../scripts/backfill/config.ts';
 import { BackfillManagementError, FileLineError } from '../../../scripts/backfill/errors.ts';
-import { LINK_RECORDS_KEY } from '../../../scripts/backfill/link-record.ts';
+import { LINK_RECORDS_KEY, type LinkRecord } from '../../../scripts/backfill/link-record.ts';
 import { type BackfillPort, createBackfillPort } from '../../../scripts/backfill/management.ts';
 import type { PlanGroupLine } from '../../../scripts/backfill/plan-file.ts';
 import type { RequestStats } from '../../../scripts/backfill/rate.ts';
@@ -338,8 +338,8 @@ describe('link-existing --apply', () => {
     const primary = users.find((u) => u.user_id === refused.primary)!;
     expect(primary.identities.map((id) => `${id.provider}|${id.user_id}`)).not.toContain(refused.secondary);
     expect(
-      (primary.app_metadata?.[LINK_RECORDS_KEY] as Record<string, unknown> | undefined)?.[refused.secondary],
-    ).toBeUndefined();
+      (primary.app_metadata?.[LINK_RECORDS_KEY] as LinkRecord[] | undefined)?.map((r) => r.user_id),
+    ).not.toContain(refused.secondary);
   });
 
   it('stops, naming update:users, when the credential may not link (403)', async () => {
@@ -480,13 +480,59 @@ describe('unlink', () => {
     expect(primary.identities.map((id) => `${id.provider}|${id.user_id}`)).not.toContain(google);
     // The Action's record holds the decline alone; the backfill's records sit under their own key.
     expect(primary.app_metadata?.[ACCOUNT_LINKING_KEY]).toEqual({ declined: [google] });
-    expect(Object.keys(primary.app_metadata?.[LINK_RECORDS_KEY] as object)).toEqual([group.secondaries[1]]);
+    expect(
+      (primary.app_metadata?.[LINK_RECORDS_KEY] as LinkRecord[] | undefined)?.map((r) => r.user_id),
+    ).toEqual([group.secondaries[1]]);
 
     // A new plan leaves the pair alone, as the Action would.
     const replanned = planLines((await plan(path.join(dir, 'again.jsonl'))).file);
     const again = replanned.find((g) => g.primary === group.primary)!;
     expect(again.secondaries).toEqual([]);
     expect(again.skipped).toContainEqual({ user_id: google, reason: 'declined' });
+  });
+});
+
+describe('an enterprise account whose id holds dots (samlp|acme|jane.doe@corp.com)', () => {
+  it('is planned, linked and unlinked: the tenant refuses dotted metadata field names, so no record is keyed by id', async () => {
+    const email = 'jane.doe@corp.com';
+    const [primary, saml] = await tenant.control.seedUsers([
+      {
+        connection: 'Username-Password-Authentication',
+        email,
+        email_verified: true,
+        created_at: '2020-01-01T00:00:00.000Z',
+      },
+      {
+        connection: 'acme',
+        user_id: email,
+        email,
+        email_verified: true,
+        created_at: '2021-01-01T00:00:00.000Z',
+        user_metadata: { team: 'blue' },
+      },
+    ]);
+    const secondary = saml!.user_id;
+    expect(secondary).toBe('samlp|acme|jane.doe@corp.com');
+
+    const { file } = await plan();
+    expect(planLines(file)).toEqual([
+      expect.objectContaining({ primary: primary!.user_id, secondaries: [secondary] }),
+    ]);
+    const { report } = await apply(file);
+    expect(report).toMatchObject({ linked: 1, skipped: {}, remaining: 0 });
+    const linked = (await tenant.control.users()).find((u) => u.user_id === primary!.user_id)!;
+    expect(linked.identities.map((id) => `${id.provider}|${id.user_id}`)).toContain(secondary);
+    expect(linked.app_metadata?.[LINK_RECORDS_KEY]).toEqual([
+      expect.objectContaining({ user_id: secondary, user_metadata: { team: 'blue' } }),
+    ]);
+
+    const result = await unlink([primary!.user_id, secondary], env, quietIo());
+    expect(result).toMatchObject({ unlinked: true, restored: ['user_metadata'] });
+    const users = await tenant.control.users();
+    expect(users.find((u) => u.user_id === secondary)?.user_metadata).toEqual({ team: 'blue' });
+    const unlinked = users.find((u) => u.user_id === primary!.user_id)!;
+    expect(unlinked.app_metadata?.[ACCOUNT_LINKING_KEY]).toEqual({ declined: [secondary] });
+    expect(unlinked.app_metadata).not.toHaveProperty(LINK_RECORDS_KEY);
   });
 });
 

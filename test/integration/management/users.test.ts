@@ -82,6 +82,46 @@ describe('Management API users over HTTPS with the auth0 SDK', () => {
     expect(updated).not.toHaveProperty('user_metadata');
   });
 
+  it.each([
+    ['a first-level key with a dot', { 'samlp|acme|jane.doe@corp.com': { at: 'now' } }, '.'],
+    ['a nested key with a dot', { records: { 'waad|j.doe@contoso.com': 1 } }, '.'],
+    ['a key with a dollar sign', { $set: 1 }, '$'],
+    ['a key with a dot inside an array', { list: [{ 'a.b': 1 }] }, '.'],
+  ])('refuses metadata with %s on PATCH and POST with 400, changing nothing', async (_, metadata, char) => {
+    const [seeded] = await tenant.control.seedUsers([
+      { connection: 'github', email: 'k@example.com', app_metadata: { plan: 'pro' } },
+    ]);
+    const patched = await rejectionOf(management.users.update(seeded!.user_id, { app_metadata: metadata }));
+    expect(patched.statusCode).toBe(400);
+    expect(patched.body).toMatchObject({
+      statusCode: 400,
+      error: 'Bad Request',
+      errorCode: 'invalid_body',
+      message: expect.stringContaining(`Fields with "${char}" are not allowed`),
+    });
+    expect((await management.users.get(seeded!.user_id)).app_metadata).toEqual({ plan: 'pro' });
+    const created = await rejectionOf(
+      management.users.create({
+        connection: 'Username-Password-Authentication',
+        email: 'dotted@example.com',
+        password: 'correct horse battery staple',
+        user_metadata: metadata,
+      }),
+    );
+    expect(created.statusCode).toBe(400);
+    expect((await tenant.control.users()).map((u) => u.email)).not.toContain('dotted@example.com');
+  });
+
+  it('accepts dots and dollar signs in metadata values', async () => {
+    const [seeded] = await tenant.control.seedUsers([{ connection: 'github', email: 'v@example.com' }]);
+    const updated = await management.users.update(seeded!.user_id, {
+      app_metadata: { linked: [{ user_id: 'samlp|acme|jane.doe@corp.com', price: '$5' }] },
+    });
+    expect(updated.app_metadata).toEqual({
+      linked: [{ user_id: 'samlp|acme|jane.doe@corp.com', price: '$5' }],
+    });
+  });
+
   it('deletes a user', async () => {
     const [seeded] = await tenant.control.seedUsers([{ connection: 'github', email: 'd@example.com' }]);
     await management.users.delete(seeded!.user_id);

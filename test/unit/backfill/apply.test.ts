@@ -13,6 +13,7 @@ import {
 import { parseBackfillEnv } from '../../../scripts/backfill/config.ts';
 import { BackfillManagementError } from '../../../scripts/backfill/errors.ts';
 import type { JournalStep } from '../../../scripts/backfill/journal.ts';
+import type { LinkRecord } from '../../../scripts/backfill/link-record.ts';
 import { writePlan } from '../../../scripts/backfill/plan.ts';
 import { planHeader } from '../../../scripts/backfill/plan-file.ts';
 import { DuplicatePlanner } from '../../../scripts/backfill/planner.ts';
@@ -79,7 +80,7 @@ const stepsOf = (secondary: string) =>
     .map((s) => (s.reason ? `${s.step}:${s.reason}` : s.step));
 
 const backfillRecords = (userId: string) =>
-  tenant.user(userId)?.app_metadata?.account_linking_backfill as Record<string, unknown> | undefined;
+  tenant.user(userId)?.app_metadata?.account_linking_backfill as LinkRecord[] | undefined;
 
 describe('link-existing --apply stopped by a failure', () => {
   it('journals every step the other workers completed before it closes the journal, and starts no new one', async () => {
@@ -196,7 +197,7 @@ describe('link-existing --apply beside the Action and the web app', () => {
     await apply();
     const primary = tenant.user('auth0|p0')!;
     expect(primary.app_metadata?.[ACCOUNT_LINKING_KEY]).toEqual({ declined: ['github|7'] });
-    expect(Object.keys(backfillRecords('auth0|p0') ?? {})).toEqual(['google-oauth2|s0']);
+    expect(backfillRecords('auth0|p0')?.map((r) => r.user_id)).toEqual(['google-oauth2|s0']);
   });
 });
 
@@ -225,7 +226,9 @@ describe('unlink', () => {
     const primary = tenant.user('auth0|p0')!;
     expect(tenant.linkedInto('auth0|p0')).toEqual([]);
     expect(primary.app_metadata?.[ACCOUNT_LINKING_KEY]).toEqual({ declined: ['google-oauth2|s0'] });
-    expect(backfillRecords('auth0|p0')?.['google-oauth2|s0']).toMatchObject({ unlinking: true });
+    expect(backfillRecords('auth0|p0')).toEqual([
+      expect.objectContaining({ user_id: 'google-oauth2|s0', unlinking: true }),
+    ]);
 
     tenant.hooks = {};
     const result = await unlinkS0();
@@ -246,5 +249,46 @@ describe('unlink', () => {
     expect(tenant.user('auth0|p0')?.app_metadata?.[ACCOUNT_LINKING_KEY]).toEqual({
       declined: ['github|7', 'google-oauth2|s0'],
     });
+  });
+
+  it('gives back no empty user_metadata a record holds, so the account keeps what it has', async () => {
+    await apply();
+    const primary = tenant.users.get('auth0|p0')!;
+    primary.app_metadata = {
+      ...primary.app_metadata,
+      account_linking_backfill: [
+        {
+          user_id: 'google-oauth2|s0',
+          at: '2026-01-01T00:00:00.000Z',
+          user_metadata: {},
+          app_metadata: { plan: 'pro' },
+        },
+      ],
+    };
+    tenant.hooks.beforePatch = (userId) => {
+      // A login of the unlinked account writes its metadata before the restore.
+      if (userId === 'google-oauth2|s0') tenant.users.get(userId)!.user_metadata = { lang: 'fresh' };
+    };
+    const result = await unlinkS0();
+    expect(result.restored).toEqual(['app_metadata']);
+    expect(tenant.user('google-oauth2|s0')).toMatchObject({
+      user_metadata: { lang: 'fresh' },
+      app_metadata: { plan: 'pro' },
+    });
+  });
+});
+
+describe('the fake tenant', () => {
+  it('clears metadata patched with an empty object, as Auth0 and the local tenant do', async () => {
+    await tenant.port.patchUser('google-oauth2|s0', { user_metadata: {} });
+    expect(tenant.user('google-oauth2|s0')?.user_metadata).toEqual({});
+  });
+
+  it('refuses a metadata field name holding a dot with 400, as Auth0 does', async () => {
+    const error = await tenant.port
+      .patchUser('auth0|p0', { app_metadata: { records: { 'waad|j.doe@contoso.com': 1 } } })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'management_error', status: 400 });
+    expect(tenant.user('auth0|p0')?.app_metadata).not.toHaveProperty('records');
   });
 });

@@ -14,8 +14,9 @@ export interface FakeTenantHooks {
 
 /**
  * The Management API as the backfill sees it, in memory and as Auth0 behaves: a PATCH replaces each first-level
- * metadata key (`null` deletes it); a link moves the secondary's identity into the primary and drops the
- * secondary's metadata; an unlink gives the secondary back with none.
+ * metadata key (`null` deletes it, an empty object deletes them all, a field name holding `.` or `$` is refused
+ * with 400); a link moves the secondary's identity into the primary and drops the secondary's metadata; an unlink
+ * gives the secondary back with none.
  */
 export class FakeTenant {
   readonly users = new Map<string, ManagementUser>();
@@ -48,6 +49,11 @@ export class FakeTenant {
       this.#call(async () => {
         await this.hooks.beforePatch?.(userId);
         const user = this.#existing(userId, 'PATCH /users/{id}');
+        if (holdsReservedKey(patch))
+          throw new BackfillManagementError(
+            'PATCH /users/{id} failed with 400: Fields with "." are not allowed',
+            400,
+          );
         if (patch.user_metadata !== undefined)
           user.user_metadata = merge(user.user_metadata, patch.user_metadata);
         if (patch.app_metadata !== undefined)
@@ -110,7 +116,16 @@ export class FakeTenant {
   }
 }
 
+/** Auth0 refuses metadata field names holding `.` or `$` at any depth. */
+function holdsReservedKey(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(holdsReservedKey);
+  if (typeof value !== 'object' || value === null) return false;
+  return Object.entries(value).some(([key, nested]) => /[.$]/.test(key) || holdsReservedKey(nested));
+}
+
+/** As Auth0: first-level keys replaced, `null` deletes one, and an empty object deletes them all. */
 function merge(current: Metadata | undefined, patch: Metadata): Metadata {
+  if (Object.keys(patch).length === 0) return {};
   const merged: Metadata = { ...(current ?? {}) };
   for (const [key, value] of Object.entries(structuredClone(patch))) {
     if (value === null) delete merged[key];

@@ -3,6 +3,7 @@ import type { ManagementUser } from '../../../actions/account-linking/users.ts';
 import {
   LINK_RECORD_LIMITS,
   LINK_RECORDS_KEY,
+  type LinkRecord,
   type LinkRecords,
   linkRecordOf,
   withLinkRecord,
@@ -79,13 +80,14 @@ describe('link records', () => {
 
   it('keeps the secondary metadata under its own key, and drops the key with the last record', () => {
     const records = withLinkRecord(primary, secondary, at);
-    expect(records).toEqual({
-      'samlp|acme|jdoe': {
+    expect(records).toEqual([
+      {
+        user_id: 'samlp|acme|jdoe',
         at: at.toISOString(),
         user_metadata: { lang: 'de' },
         app_metadata: { plan: 'pro' },
       },
-    });
+    ]);
     const linked = holding(primary, records);
     expect(linkRecordOf(linked, 'samlp|acme|jdoe')?.user_metadata).toEqual({ lang: 'de' });
     expect(
@@ -96,9 +98,9 @@ describe('link records', () => {
 
   it('stays bounded: large metadata is not kept, and only the newest records are', () => {
     const big = managementUser('google-oauth2|big', { user_metadata: { blob: 'x'.repeat(5000) } });
-    expect(withLinkRecord(primary, big, at)).toEqual({
-      'google-oauth2|big': { at: at.toISOString(), too_large: true },
-    });
+    expect(withLinkRecord(primary, big, at)).toEqual([
+      { user_id: 'google-oauth2|big', at: at.toISOString(), too_large: true },
+    ]);
     let user = primary;
     for (let i = 0; i < LINK_RECORD_LIMITS.maxRecords + 5; i++) {
       user = holding(
@@ -106,7 +108,7 @@ describe('link records', () => {
         withLinkRecord(user, managementUser(`github|${i}`), new Date(at.getTime() + i * 1000)),
       );
     }
-    const kept = Object.keys(user.app_metadata![LINK_RECORDS_KEY] as object);
+    const kept = (user.app_metadata![LINK_RECORDS_KEY] as LinkRecord[]).map((r) => r.user_id);
     expect(kept).toHaveLength(LINK_RECORD_LIMITS.maxRecords);
     expect(kept).not.toContain('github|0');
     expect(kept).toContain(`github|${LINK_RECORD_LIMITS.maxRecords + 4}`);
