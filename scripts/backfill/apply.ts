@@ -1,6 +1,6 @@
 import { planMetadataMerge } from '../../actions/account-linking/merge.ts';
 import { type ManagementUser, splitUserId } from '../../actions/account-linking/users.ts';
-import { BackfillManagementError } from './errors.ts';
+import { BackfillManagementError, LinkRefusalsError } from './errors.ts';
 import { isFinal, type JournalState, type JournalWriter, type StepKind } from './journal.ts';
 import { LINK_RECORDS_KEY, linkRecordOf, withLinkRecord, withoutLinkRecord } from './link-record.ts';
 import type { BackfillPort } from './management.ts';
@@ -115,6 +115,9 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplyReport> {
     record(group, secondaryId, 'skipped', reason);
   };
 
+  /** Link refusals with one status since the last link, in the order they were answered (across workers). */
+  let refusals: { status: number | undefined; count: number } = { status: undefined, count: 0 };
+
   const applySecondary = async (group: PlanGroupLine, secondaryId: string): Promise<void> => {
     const primary = await port.getUser(group.primary);
     if (primary === undefined) return skip(group, secondaryId, 'primary_gone');
@@ -153,8 +156,13 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplyReport> {
     } catch (error) {
       const status = refusedForGood(error);
       if (status === undefined) throw error;
+      refusals = refusals.status === status ? { status, count: refusals.count + 1 } : { status, count: 1 };
+      // Thrown before the skip: this account stays `merged`, and a rerun links it once the cause is fixed.
+      if (refusals.count >= REFUSALS_IN_A_ROW)
+        throw new LinkRefusalsError(status, refusals.count, error as BackfillManagementError);
       return skip(group, secondaryId, `link_refused_${status}`);
     }
+    refusals = { status: undefined, count: 0 };
     record(group, secondaryId, result === 'linked' ? 'linked' : 'already_linked');
   };
 
@@ -192,17 +200,18 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplyReport> {
   return report;
 }
 
+/** This many link refusals in a row with the same status stop the run (`LinkRefusalsError`). */
+export const REFUSALS_IN_A_ROW = 5;
+
 /**
- * The status of a link the tenant refused for this account alone (a 4xx: the secondary changed, the pair is not
- * allowed): skipping it lets the run go on. 401/403 (the credential), 429 and 5xx (after retries) and network
- * failures concern every account: `undefined`, and the run stops.
+ * The status of a link the tenant may have refused for this account alone (400 invalid pair, 404 gone, 409
+ * conflict): skipping it lets the run go on, until `REFUSALS_IN_A_ROW` of them say otherwise. Any other answer,
+ * 401/403 (the credential), another 4xx, 429 and 5xx (after retries), a network failure, concerns every account:
+ * `undefined`, and the run stops.
  */
 function refusedForGood(error: unknown): number | undefined {
-  if (!(error instanceof BackfillManagementError) || error.status === undefined) return undefined;
-  const { status } = error;
-  return status >= 400 && status < 500 && status !== 401 && status !== 403 && status !== 429
-    ? status
-    : undefined;
+  if (!(error instanceof BackfillManagementError)) return undefined;
+  return error.status === 400 || error.status === 404 || error.status === 409 ? error.status : undefined;
 }
 
 export function holdsIdentity(primary: ManagementUser, secondaryId: string): boolean {

@@ -8,6 +8,9 @@ export type BackfillErrorCode =
   | 'invalid_export'
   | 'export_failed'
   | 'management_error'
+  | 'link_refusals'
+  | 'journal_closed'
+  | 'interrupted'
   | 'not_linked';
 
 /** A backfill or unlink failure a tenant admin can act on; messages never carry a secret, token or email. */
@@ -63,5 +66,27 @@ export class BackfillManagementError extends BackfillError {
     this.name = 'BackfillManagementError';
     this.status = status;
     this.missingScope = options?.missingScope;
+  }
+}
+
+/**
+ * The tenant refused `refusals` links in a row with the same `status`: a refusal that repeats for every account
+ * points at the plan, the credential or the tenant, not at the accounts, so the run stops instead of merging
+ * every account and linking none.
+ */
+export class LinkRefusalsError extends BackfillError {
+  readonly status: number;
+  readonly refusals: number;
+
+  constructor(status: number, refusals: number, last: BackfillManagementError) {
+    super(
+      'link_refusals',
+      `${refusals} links in a row refused with ${status} (last: ${last.message}); stopping, since the cause is ` +
+        'unlikely to be the accounts: fix it and run again (the skipped ones are in the journal; plan again to retry them)',
+      { cause: last },
+    );
+    this.name = 'LinkRefusalsError';
+    this.status = status;
+    this.refusals = refusals;
   }
 }

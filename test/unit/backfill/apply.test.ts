@@ -11,7 +11,7 @@ import {
   unlink,
 } from '../../../scripts/backfill/commands.ts';
 import { parseBackfillEnv } from '../../../scripts/backfill/config.ts';
-import { BackfillManagementError } from '../../../scripts/backfill/errors.ts';
+import { BackfillManagementError, LinkRefusalsError } from '../../../scripts/backfill/errors.ts';
 import type { JournalStep } from '../../../scripts/backfill/journal.ts';
 import type { LinkRecord } from '../../../scripts/backfill/link-record.ts';
 import { writePlan } from '../../../scripts/backfill/plan.ts';
@@ -46,14 +46,19 @@ let dir: string;
 let planFile: string;
 let tenant: FakeTenant;
 
-beforeEach(() => {
-  dir = mkdtempSync(path.join(tmpdir(), 'apply-'));
-  planFile = path.join(dir, 'plan.jsonl');
-  const users = Array.from({ length: GROUPS }, (_, i) => pair(i)).flat();
+/** A tenant of `groups` pairs and the plan for it. */
+function seed(groups: number): void {
+  const users = Array.from({ length: groups }, (_, i) => pair(i)).flat();
   tenant = new FakeTenant(users);
   const planner = new DuplicatePlanner();
   for (const user of users) planner.add(user);
   writePlan(planner, planHeader(env.AUTH0_DOMAIN, parseBackfillEnv(env), 'file', new Date()), planFile);
+}
+
+beforeEach(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'apply-'));
+  planFile = path.join(dir, 'plan.jsonl');
+  seed(GROUPS);
 });
 
 afterEach(() => {
@@ -140,9 +145,48 @@ describe('link-existing --apply, a link the tenant refuses', () => {
     },
   );
 
+  it('stops, naming the status and the last message, once 5 links in a row are refused with the same status', async () => {
+    seed(8);
+    tenant.hooks.beforeLink = () => {
+      throw new BackfillManagementError(
+        'POST /users/{id}/identities failed with 400: Payload validation error',
+        400,
+      );
+    };
+    const error = await apply().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LinkRefusalsError);
+    expect(error).toMatchObject({ code: 'link_refusals', status: 400, refusals: 5 });
+    expect((error as Error).message).toContain('refused with 400');
+    expect((error as Error).message).toContain('Payload validation error');
+    // Four are skipped; the fifth stays merged (a rerun links it once the cause is fixed); the rest are untouched.
+    const steps = (i: number) => stepsOf(`google-oauth2|s${i}`);
+    expect([0, 1, 2, 3].map(steps)).toEqual(Array(4).fill(['merged', 'skipped:link_refused_400']));
+    expect(steps(4)).toEqual(['merged']);
+    expect([5, 6, 7].map(steps)).toEqual([[], [], []]);
+    expect(backfillRecords('auth0|p4')?.map((r) => r.user_id)).toEqual(['google-oauth2|s4']);
+  });
+
+  it('goes on while refusals are broken by a link or change status', async () => {
+    seed(12);
+    const refusedWith: Record<string, number> = { s0: 404, s1: 404, s2: 404, s3: 404, s5: 404, s6: 404 };
+    for (const i of [7, 8, 9, 10, 11]) refusedWith[`s${i}`] = i % 2 === 0 ? 409 : 400;
+    tenant.hooks.beforeLink = (_, secondaryId) => {
+      const status = refusedWith[secondaryId.split('|')[1]!];
+      if (status !== undefined)
+        throw new BackfillManagementError(`POST /users/{id}/identities failed with ${status}`, status);
+    };
+    const { report } = await apply();
+    expect(report).toMatchObject({
+      linked: 1,
+      skipped: { link_refused_404: 6, link_refused_409: 2, link_refused_400: 3 },
+      remaining: 0,
+    });
+  });
+
   it.each([
     [401, 'credential'],
     [403, 'credential'],
+    [422, 'request'],
     [429, 'rate limit'],
     [503, 'server'],
     [undefined, 'network'],
