@@ -17,13 +17,20 @@ const trustedTls = tls as typeof tls & {
   setDefaultCACertificates(certs: string[]): void;
 };
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
+/**
+ * A free port below Linux's ephemeral range (32768+): the web app binds it only after a0deploy's imports, and the
+ * many outgoing connections made meanwhile draw their local ports from that range, so none can take this one.
+ */
+async function freePort(): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer()
+        .once('error', () => resolve(false))
+        .listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
     });
-  });
+    if (free) return port;
+  }
 }
 
 /**
