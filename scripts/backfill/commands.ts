@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type ApplyReport, applyPlan, formatReport } from './apply.ts';
 import { type BackfillConfig, parseBackfillEnv } from './config.ts';
-import { BackfillError, FileLineError } from './errors.ts';
+import { BackfillConfigError, BackfillError, FileLineError } from './errors.ts';
 import { JournalWriter, parseJournal } from './journal.ts';
 import { type BackfillPort, createBackfillPort } from './management.ts';
 import { formatSummary, type PlanSummary, writePlan } from './plan.ts';
@@ -11,7 +11,7 @@ import { DuplicatePlanner } from './planner.ts';
 import { createProgress, type ProgressSink } from './progress.ts';
 import { newRequestStats, type RequestStats } from './rate.ts';
 import { type UnlinkResult, unlinkAccount } from './unlink.ts';
-import { readExportFile, readTenantUsers } from './user-source.ts';
+import { interrupted, readExportFile, readTenantUsers } from './user-source.ts';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -47,24 +47,62 @@ export async function linkExisting(
   const config = parseBackfillEnv(env);
   const stats = newRequestStats();
   const port = (maxRps: number) => (options.createPort ?? defaultPort(options))(config, maxRps, stats);
-
-  if (args.mode === 'plan') {
-    const planner = new DuplicatePlanner();
-    let source: 'export' | 'listing' | 'file' = 'file';
-    if (args.fromExport !== undefined) await readExportFile(args.fromExport, (u) => planner.add(u));
-    else {
-      source = await readTenantUsers(port(args.maxRps), (u) => planner.add(u), {
-        ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),
-        onFallback: (reason) => io.err.write(`link-existing: ${reason}; reading users page by page\n`),
-      });
-    }
-    const header = planHeader(config.domain, config, source, new Date());
-    const summary = writePlan(planner, header, args.out);
-    io.out(formatSummary(summary));
-    io.out(`plan written to ${args.out} (${source}); nothing was written to ${config.domain}`);
-    return { kind: 'plan', file: args.out, summary };
+  const { signal } = options;
+  // Said once, when Ctrl-C arrives; the listener goes with the command.
+  const done = new AbortController();
+  signal?.addEventListener(
+    'abort',
+    () =>
+      io.err.write(
+        args.mode === 'plan'
+          ? '\nlink-existing: stopping; no plan is written (run again to plan)\n'
+          : '\nlink-existing: stopping after the steps under way (run again to resume)\n',
+      ),
+    { once: true, signal: done.signal },
+  );
+  try {
+    return args.mode === 'plan'
+      ? await planCommand(args, config, io, port, options)
+      : await applyCommand(args, config, io, port, stats, signal);
+  } finally {
+    done.abort();
   }
+}
 
+async function planCommand(
+  args: Extract<LinkArgs, { mode: 'plan' }>,
+  config: BackfillConfig,
+  io: CommandIo,
+  port: (maxRps: number) => BackfillPort,
+  options: CommandOptions,
+): Promise<PlanOutcome> {
+  const { signal } = options;
+  const planner = new DuplicatePlanner();
+  let source: 'export' | 'listing' | 'file' = 'file';
+  if (args.fromExport !== undefined) await readExportFile(args.fromExport, (u) => planner.add(u), signal);
+  else {
+    source = await readTenantUsers(port(args.maxRps), (u) => planner.add(u), {
+      ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),
+      ...(signal ? { signal } : {}),
+      onFallback: (reason) => io.err.write(`link-existing: ${reason}; reading users page by page\n`),
+    });
+  }
+  if (signal?.aborted === true) throw interrupted();
+  const header = planHeader(config.domain, config, source, new Date());
+  const summary = writePlan(planner, header, args.out);
+  io.out(formatSummary(summary));
+  io.out(`plan written to ${args.out} (${source}); nothing was written to ${config.domain}`);
+  return { kind: 'plan', file: args.out, summary };
+}
+
+async function applyCommand(
+  args: Extract<LinkArgs, { mode: 'apply' }>,
+  config: BackfillConfig,
+  io: CommandIo,
+  port: (maxRps: number) => BackfillPort,
+  stats: RequestStats,
+  signal: AbortSignal | undefined,
+): Promise<ApplyOutcome> {
   const plan = readPlan(args.planFile, config);
   const journalFile = args.journal ?? `${args.planFile}.journal`;
   const state = existsSync(journalFile)
@@ -87,7 +125,7 @@ export async function linkExisting(
       stats,
       concurrency: args.concurrency,
       progress: createProgress(total, io.err),
-      ...(options.signal ? { signal: options.signal } : {}),
+      ...(signal ? { signal } : {}),
     });
     io.out(formatReport(report));
     if (args.report !== undefined) writeFileSync(args.report, `${JSON.stringify(report, null, 2)}\n`);
@@ -95,6 +133,65 @@ export async function linkExisting(
   } finally {
     journal.close();
   }
+}
+
+/**
+ * Exit codes. `failed` also covers what no check named (a bug, an SDK surprise): "run again to resume" must only
+ * be said when that is true.
+ */
+export const EXIT_CODES = Object.freeze({
+  /** Nothing left to do. */
+  done: 0,
+  /** Ctrl-C: accounts remain (`--apply`: run again to resume) or no plan was written (`--plan`). */
+  stopped: 1,
+  /** Refused or failed; the message says why. */
+  failed: 2,
+});
+
+/** `link-existing` as the script runs it: the outcome or the failure printed, and the exit code. */
+export async function runLinkExisting(
+  argv: readonly string[],
+  env: Env,
+  io: CommandIo,
+  options: CommandOptions = {},
+): Promise<number> {
+  try {
+    const outcome = await linkExisting(argv, env, io, options);
+    return outcome.kind === 'apply' && outcome.report.remaining > 0 ? EXIT_CODES.stopped : EXIT_CODES.done;
+  } catch (error) {
+    return reportFailure('link-existing', error, io);
+  }
+}
+
+/** `unlink` as the script runs it: the failure printed, and the exit code. */
+export async function runUnlink(
+  argv: readonly string[],
+  env: Env,
+  io: CommandIo,
+  options: CommandOptions = {},
+): Promise<number> {
+  try {
+    await unlink(argv, env, io, options);
+    return EXIT_CODES.done;
+  } catch (error) {
+    return reportFailure('unlink', error, io);
+  }
+}
+
+function reportFailure(command: string, error: unknown, io: CommandIo): number {
+  if (error instanceof BackfillError && error.code === 'interrupted') {
+    io.err.write(`${command}: ${error.message}\n`);
+    return EXIT_CODES.stopped;
+  }
+  if (error instanceof BackfillConfigError)
+    io.err.write(`${command} refused before any request: ${error.variable}: ${error.message}\n`);
+  else if (error instanceof BackfillError)
+    io.err.write(`${command} failed (${error.code}): ${error.message}\n`);
+  else {
+    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    io.err.write(`${command} failed unexpectedly: ${detail}\n`);
+  }
+  return EXIT_CODES.failed;
 }
 
 /** `unlink`: the environment is checked before the first request. */

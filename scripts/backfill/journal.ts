@@ -1,10 +1,13 @@
 import { closeSync, fsyncSync, openSync, readFileSync, statSync, truncateSync, writeSync } from 'node:fs';
-import { FileLineError } from './errors.ts';
+import { BackfillError, FileLineError } from './errors.ts';
 import type { ParsedPlan } from './plan-file.ts';
 
 export const JOURNAL_VERSION = 1;
 
-/** `merged`: the primary holds the secondary's metadata (and the link record); the others end a secondary. */
+/**
+ * `merged`: the PATCH with the secondary's metadata and its link record reached the primary (a skip may remove
+ * the record afterwards; a resumed run writes it again if it is missing). The others end a secondary.
+ */
 export type StepKind = 'merged' | 'linked' | 'already_linked' | 'skipped';
 
 export interface JournalHeader {
@@ -125,7 +128,7 @@ export class JournalWriter {
 
   #append(value: object): void {
     // After close the descriptor number may belong to another file: never write through it.
-    if (this.#closed) throw new Error('the journal is closed');
+    if (this.#closed) throw new BackfillError('journal_closed', 'the journal is closed');
     writeSync(this.#fd, `${JSON.stringify(value)}\n`);
     fsyncSync(this.#fd);
   }

@@ -26,6 +26,8 @@ export interface SourceOptions {
   exportTimeoutMs?: number;
   /** Told when the export job is unavailable and paged listing is used instead. */
   onFallback?: (reason: string) => void;
+  /** Ctrl-C: the wait for the job, the download and the listing stop with an `interrupted` error. */
+  signal?: AbortSignal;
   fetch?: typeof globalThis.fetch;
 }
 
@@ -39,25 +41,48 @@ export async function readTenantUsers(
   each: (user: unknown) => void,
   options: SourceOptions = {},
 ): Promise<UserSource> {
+  const { signal } = options;
   const jobId = await port.startUserExport(USER_FIELDS);
   if (jobId === undefined) {
     options.onFallback?.('the tenant has no bulk export job');
-    await listUsers(port, each);
+    await listUsers(port, each, signal);
     return 'listing';
   }
   const location = await waitForExport(port, jobId, options);
-  const response = await (options.fetch ?? globalThis.fetch)(location, {
-    signal: AbortSignal.timeout(options.exportTimeoutMs ?? 30 * 60_000),
-  });
+  const timeout = AbortSignal.timeout(options.exportTimeoutMs ?? 30 * 60_000);
+  const response = await stoppable(
+    (options.fetch ?? globalThis.fetch)(location, {
+      signal: signal === undefined ? timeout : AbortSignal.any([timeout, signal]),
+    }),
+    signal,
+  );
   if (!response.ok || response.body === null)
     throw new BackfillError('export_failed', `downloading the export answered ${response.status}`);
-  await readNdjson(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), true, each);
+  const body = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream);
+  await readNdjson(body, true, each, signal);
   return 'export';
+}
+
+/** Thrown when Ctrl-C stops the reading: no plan is written. */
+export function interrupted(): BackfillError {
+  return new BackfillError('interrupted', 'stopped by Ctrl-C while reading users: no plan was written');
+}
+
+/** `promise`, with an abort of `signal` (Ctrl-C) answered as `interrupted()`. */
+async function stoppable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  try {
+    return await promise;
+  } catch (error) {
+    if (signal?.aborted === true) throw interrupted();
+    throw error;
+  }
 }
 
 async function waitForExport(port: BackfillPort, jobId: string, options: SourceOptions): Promise<string> {
   const deadline = Date.now() + (options.exportTimeoutMs ?? 30 * 60_000);
+  const { signal } = options;
   for (;;) {
+    if (signal?.aborted === true) throw interrupted();
     const job = await port.exportJob(jobId);
     if (job.status === 'completed') {
       if (job.location === undefined)
@@ -66,18 +91,25 @@ async function waitForExport(port: BackfillPort, jobId: string, options: SourceO
     }
     if (job.status === 'failed') throw new BackfillError('export_failed', `export job ${jobId} failed`);
     if (Date.now() > deadline) throw new BackfillError('export_failed', `export job ${jobId} timed out`);
-    await sleep(options.pollMs ?? 2000);
+    await stoppable(sleep(options.pollMs ?? 2000, undefined, signal ? { signal } : {}), signal);
   }
 }
 
-async function listUsers(port: BackfillPort, each: (user: unknown) => void): Promise<void> {
+async function listUsers(
+  port: BackfillPort,
+  each: (user: unknown) => void,
+  signal: AbortSignal | undefined,
+): Promise<void> {
   let seen = 0;
   for (let page = 0; ; page++) {
+    if (signal?.aborted === true) throw interrupted();
     const { users, total } = await port.listUsers(page, LISTING_PAGE_SIZE, USER_FIELDS);
     if (page === 0 && total > LISTING_CAP) {
+      // Listing is reached only when the tenant has no export job (404/501): a scope would not help here.
       throw new BackfillError(
         'export_failed',
-        `the tenant holds ${total} users and paged listing stops at ${LISTING_CAP} on Auth0: grant read:users for the export job instead`,
+        `the tenant holds ${total} users, paged listing stops at ${LISTING_CAP} on Auth0 and the tenant has no bulk ` +
+          'export job: plan from an export made another way with --from-export <file> (NDJSON, one user a line, .gz allowed)',
       );
     }
     for (const user of users) each(user);
@@ -87,20 +119,26 @@ async function listUsers(port: BackfillPort, each: (user: unknown) => void): Pro
 }
 
 /** An export file on disk (`.json` NDJSON, or gzipped when the name ends in `.gz`), as Auth0 writes it. */
-export async function readExportFile(file: string, each: (user: unknown) => void): Promise<void> {
-  await readNdjson(createReadStream(file), file.endsWith('.gz'), each);
+export async function readExportFile(
+  file: string,
+  each: (user: unknown) => void,
+  signal?: AbortSignal,
+): Promise<void> {
+  await readNdjson(createReadStream(file), file.endsWith('.gz'), each, signal);
 }
 
-/** NDJSON, one user per line, streamed: a line that is not JSON stops the read, named. */
+/** NDJSON, one user per line, streamed: a line that is not JSON stops the read, named; so does Ctrl-C. */
 export async function readNdjson(
   input: NodeJS.ReadableStream,
   gzipped: boolean,
   each: (user: unknown) => void,
+  signal?: AbortSignal,
 ): Promise<void> {
   const stream = gzipped ? input.pipe(createGunzip()) : input;
   const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
   let number = 0;
   for await (const line of lines) {
+    if (signal?.aborted === true) throw interrupted();
     number += 1;
     if (line === '') continue;
     let user: unknown;

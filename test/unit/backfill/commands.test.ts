@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -7,9 +7,12 @@ import {
   type CommandIo,
   linkExisting,
   type PlanOutcome,
+  runLinkExisting,
+  runUnlink,
   unlink,
 } from '../../../scripts/backfill/commands.ts';
 import { BackfillError } from '../../../scripts/backfill/errors.ts';
+import type { BackfillPort } from '../../../scripts/backfill/management.ts';
 import { managementUser } from '../../support/fake-management.ts';
 
 const env = {
@@ -97,4 +100,72 @@ describe('unlink', () => {
       expect((await failure(unlink(argv, env, io, noTenant))).code).toBe('invalid_arguments');
     },
   );
+});
+
+/** Output captured: what `out` printed and what went to stderr. */
+function capturedIo(): CommandIo & { printed: string[]; errors: string[] } {
+  const printed: string[] = [];
+  const errors: string[] = [];
+  return {
+    printed,
+    errors,
+    out: (line) => printed.push(line),
+    err: { write: (text: string) => errors.push(text), isTTY: false },
+  };
+}
+
+/** A port whose every call fails the way no check names (a bug, an SDK surprise). */
+const brokenTenant = {
+  createPort: (): BackfillPort =>
+    new Proxy({} as BackfillPort, {
+      get: () => () => Promise.reject(new TypeError("Cannot read properties of undefined (reading 'id')")),
+    }),
+};
+
+describe('exit codes', () => {
+  it('link-existing exits 2, printing the error, on a failure that is not a BackfillError', async () => {
+    const io = capturedIo();
+    expect(await runLinkExisting(['--plan', '--out', path.join(dir, 'p')], env, io, brokenTenant)).toBe(2);
+    expect(io.errors.join('')).toContain("Cannot read properties of undefined (reading 'id')");
+  });
+
+  it('unlink exits 2, printing the error, on a failure that is not a BackfillError', async () => {
+    const io = capturedIo();
+    expect(await runUnlink(['auth0|a', 'github|1'], env, io, brokenTenant)).toBe(2);
+    expect(io.errors.join('')).toContain("Cannot read properties of undefined (reading 'id')");
+  });
+
+  it('exits 2 naming the variable when the environment is refused', async () => {
+    const io = capturedIo();
+    expect(await runLinkExisting(['--plan'], { ...env, AUTH0_DOMAIN: '' }, io, noTenant)).toBe(2);
+    expect(io.errors.join('')).toContain('AUTH0_DOMAIN');
+  });
+});
+
+describe('link-existing --plan stopped by Ctrl-C', () => {
+  it('stops waiting for the export job, writes no plan and exits 1', async () => {
+    const stop = new AbortController();
+    let polls = 0;
+    const pendingExport = {
+      createPort: (): BackfillPort =>
+        ({
+          startUserExport: async () => 'job_1',
+          exportJob: async () => {
+            polls += 1;
+            stop.abort();
+            return { status: 'pending' };
+          },
+        }) as unknown as BackfillPort,
+      // Long enough that only an abortable wait lets the test finish in time.
+      pollMs: 60_000,
+      signal: stop.signal,
+    };
+    const io = capturedIo();
+    const out = path.join(dir, 'plan.jsonl');
+    expect(await runLinkExisting(['--plan', '--out', out], env, io, pendingExport)).toBe(1);
+    expect(polls).toBe(1);
+    expect(existsSync(out)).toBe(false);
+    expect(io.errors.join('')).toContain('no plan was written');
+    expect(io.errors.join('')).not.toContain('steps under way');
+  });
 });

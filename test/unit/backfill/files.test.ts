@@ -233,7 +233,7 @@ describe('journal', () => {
       writer.close();
       expect(() =>
         writer.record({ group: 1, primary: 'auth0|a', secondary: 'google-oauth2|b', step: 'merged' }),
-      ).toThrow('the journal is closed');
+      ).toThrow(expect.objectContaining({ code: 'journal_closed', message: 'the journal is closed' }));
       expect(readFileSync(file, 'utf8')).toBe(`${journalHeader}\n`);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -32,9 +32,19 @@ describe('reading users by paged listing', () => {
     expect(Math.max(...port.pagesRead)).toBe(LISTING_CAP / 100 - 1);
   });
 
-  it('stops before reading when the tenant holds more users than paging can reach', async () => {
-    const error = await readAll(listingOnly(LISTING_CAP + 1)).catch((e: unknown) => e);
+  it('stops after the first page, delivering no user, when the tenant holds more users than paging can reach', async () => {
+    const port = listingOnly(LISTING_CAP + 1);
+    const delivered: unknown[] = [];
+    const error = await readTenantUsers(port, (user) => delivered.push(user)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BackfillError);
-    expect((error as BackfillError).message).toContain('export job');
+    expect(error).toMatchObject({ code: 'export_failed' });
+    expect(port.pagesRead).toEqual([0]);
+    expect(delivered).toEqual([]);
+  });
+
+  it('points to --from-export, not to a scope: listing is reached only when the tenant has no export job', async () => {
+    const error = await readAll(listingOnly(LISTING_CAP + 1)).catch((e: unknown) => e);
+    expect((error as BackfillError).message).toContain('--from-export');
+    expect((error as BackfillError).message).not.toContain('grant read:users');
   });
 });
