@@ -49,8 +49,10 @@ export interface ApplyReport {
 /**
  * Carries out a plan, secondary by secondary, in the Action's order: re-check both accounts with the Action's
  * policy, merge metadata into the primary (with a record of the secondary's metadata for `unlink`), then link.
- * Each completed step is journalled before the next starts, so a killed run resumes without repeating a write:
- * after `merged` only the link is left; a link the journal missed is found as "already linked".
+ * Each completed step is journalled before the next starts, so a killed run resumes without repeating a step:
+ * after `merged` only the link is left (the link record is written again only when a skip removed it before the
+ * kill); a merge the journal missed finds its keys already on the primary and sends nothing again; a link the
+ * journal missed is found as "already linked".
  */
 export async function applyPlan(options: ApplyOptions): Promise<ApplyReport> {
   const { plan, state, journal, port, stats } = options;

@@ -31,6 +31,8 @@ export interface PortOptions {
   /** Per-request timeout (the SDK's); default 30 s. */
   timeoutSeconds?: number;
   backoffMs?: number;
+  /** Under the pacing; tests pass a stub. */
+  fetch?: typeof globalThis.fetch;
 }
 
 export function createBackfillPort(options: PortOptions): BackfillPort {
@@ -45,6 +47,7 @@ export function createBackfillPort(options: PortOptions): BackfillPort {
       pacer: new RequestPacer({ maxRps: options.maxRps }),
       stats: options.stats,
       ...(options.backoffMs !== undefined ? { backoffMs: options.backoffMs } : {}),
+      ...(options.fetch !== undefined ? { fetch: options.fetch } : {}),
     }),
   });
 
@@ -122,20 +125,28 @@ export function createBackfillPort(options: PortOptions): BackfillPort {
       }
     },
     async listUsers(page, perPage, fields) {
+      let result: Awaited<ReturnType<typeof management.users.list>>;
       try {
-        const result = await management.users.list({
+        result = await management.users.list({
           page,
           per_page: perPage,
           include_totals: true,
           fields: fields.join(','),
           include_fields: true,
         });
-        // The SDK's page: `data` holds the users, `response` the raw body with `total`.
-        const { total } = result.response as unknown as { total: number };
-        return { users: result.data as unknown as ManagementUser[], total };
       } catch (error) {
         throw wrap(error, 'GET /users', 'read:users');
       }
+      // The SDK's page: `data` holds the users, `response` the raw body with `total`. Paging stops by `total`
+      // (and refuses a tenant past the listing cap by it): without it the read could end early or never.
+      const { total } = (result.response ?? {}) as { total?: unknown };
+      if (typeof total !== 'number' || !Number.isInteger(total) || total < 0) {
+        throw new BackfillManagementError(
+          'GET /users answered without a usable "total" (include_totals=true): cannot tell how many users to read',
+          200,
+        );
+      }
+      return { users: result.data as unknown as ManagementUser[], total };
     },
   };
 }
