@@ -1,9 +1,8 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { createGzip, constants as zlib } from 'node:zlib';
@@ -12,6 +11,7 @@ import { writePlan } from '../scripts/backfill/plan.ts';
 import { planHeader } from '../scripts/backfill/plan-file.ts';
 import { DuplicatePlanner, type PlanPolicy } from '../scripts/backfill/planner.ts';
 import { readExportFile } from '../scripts/backfill/user-source.ts';
+import { type LocalTenantLine, startTenantProcess } from './tenant-process.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const USERS = Number(process.env.BENCH_BACKFILL_USERS ?? 1_000_000);
@@ -89,37 +89,6 @@ async function planBench(dir: string): Promise<void> {
   console.log(`baseline.backfill.read_export_users_per_s: ${Math.round(USERS / readSeconds)} users/s`);
 }
 
-interface LocalTenantLine {
-  domain: string;
-  ca_file: string;
-  client_id: string;
-  client_secret: string;
-  control_key: string;
-}
-
-async function startTenantProcess(): Promise<{ child: ChildProcess; tenant: LocalTenantLine }> {
-  const child = spawn(
-    process.execPath,
-    [
-      'emulator/cli.ts',
-      '--port',
-      '0',
-      '--no-snapshot',
-      '--control',
-      '--rps',
-      String(APPLY_RPS),
-      '--burst',
-      String(APPLY_RPS),
-    ],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  for await (const line of createInterface({ input: child.stdout! })) {
-    if (line.startsWith('LOCAL_TENANT '))
-      return { child, tenant: JSON.parse(line.slice('LOCAL_TENANT '.length)) };
-  }
-  throw new Error('the local tenant exited before printing LOCAL_TENANT');
-}
-
 function control(tenant: LocalTenantLine, method: string, route: string, body: unknown): Promise<void> {
   const [host, port] = tenant.domain.split(':');
   return new Promise((resolve, reject) => {
@@ -160,7 +129,12 @@ async function linkExisting(tenant: LocalTenantLine, args: string[]): Promise<vo
 }
 
 async function applyBench(dir: string): Promise<void> {
-  const { child, tenant } = await startTenantProcess();
+  const { child, tenant } = await startTenantProcess([
+    '--rps',
+    String(APPLY_RPS),
+    '--burst',
+    String(APPLY_RPS),
+  ]);
   try {
     const users = Array.from({ length: APPLY_CLUSTERS }, (_, i) =>
       CONNECTIONS.map(([, connection], n) => ({

@@ -1,32 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
-import { createInterface } from 'node:readline';
+import { type LocalTenantLine, startTenantProcess } from './tenant-process.ts';
 
 const SECONDS = Number(process.env.BENCH_EMULATOR_SECONDS ?? 5);
 const CONCURRENCY = 32;
 const SEEDED_USERS = 1000;
-
-interface LocalTenantLine {
-  domain: string;
-  ca_file: string;
-  client_id: string;
-  client_secret: string;
-  control_key: string;
-}
-
-/** Starts `emulator/cli.ts` as its own process (as `npm run tenant` does) and reads its `LOCAL_TENANT` line. */
-async function startTenantProcess(): Promise<{ child: ChildProcess; tenant: LocalTenantLine }> {
-  const child = spawn(process.execPath, ['emulator/cli.ts', '--port', '0', '--no-snapshot', '--control'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const lines = createInterface({ input: child.stdout! });
-  for await (const line of lines) {
-    if (line.startsWith('LOCAL_TENANT '))
-      return { child, tenant: JSON.parse(line.slice('LOCAL_TENANT '.length)) };
-  }
-  throw new Error('the local tenant exited before printing LOCAL_TENANT');
-}
 
 function call(
   agent: Agent,
