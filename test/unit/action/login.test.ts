@@ -17,6 +17,16 @@ const googleUser = {
   created_at: NEW,
 };
 
+/** The consent page's proof that the Google user owns the older password account. */
+const validProof = (extra: Record<string, unknown> = {}) =>
+  linkProof({
+    sub: googleUser.user_id,
+    state: 'resume-state',
+    decision: 'link',
+    linked_user_id: 'auth0|old',
+    ...extra,
+  });
+
 function tenantWithPasswordUser(metadata: Record<string, unknown> = {}) {
   return new FakeManagement().seed(
     managementUser('auth0|old', { created_at: OLD, user_metadata: { theme: 'dark' } }),
@@ -289,15 +299,7 @@ describe('consent round trip', () => {
 
   it('links after a valid proof for the chosen candidate', async () => {
     const fake = tenantWithPasswordUser();
-    const { outcome } = await continueWith(
-      fake,
-      linkProof({
-        sub: googleUser.user_id,
-        state: 'resume-state',
-        decision: 'link',
-        linked_user_id: 'auth0|old',
-      }),
-    );
+    const { outcome } = await continueWith(fake, validProof());
     expect(outcome.primaryUserId).toBe('auth0|old');
     expect(fake.users.has('google-oauth2|1001')).toBe(false);
   });
@@ -378,12 +380,7 @@ describe('consent round trip', () => {
     ['a continue without a session_token', () => undefined],
   ])('links nothing and completes the login for %s', async (_, make) => {
     const fake = tenantWithPasswordUser();
-    const valid = linkProof({
-      sub: googleUser.user_id,
-      state: 'resume-state',
-      decision: 'link',
-      linked_user_id: 'auth0|old',
-    });
+    const valid = validProof();
     const { outcome } = await continueWith(fake, make(valid));
     expect(outcome.primaryUserId).toBeUndefined();
     expect(outcome.denied).toBeUndefined();
@@ -423,14 +420,7 @@ describe('consent round trip', () => {
     );
     const { outcome } = await continueWith(
       fake,
-      linkProof({
-        sub: googleUser.user_id,
-        state: 'resume-state',
-        decision: 'link',
-        linked_user_id: 'auth0|old',
-        primary: 'auth0|mallory',
-        app_metadata: { roles: ['admin'] },
-      }),
+      validProof({ primary: 'auth0|mallory', app_metadata: { roles: ['admin'] } }),
     );
     expect(outcome.primaryUserId).toBe('auth0|old');
     expect(fake.users.get('auth0|old')?.app_metadata).toEqual({});
@@ -442,15 +432,7 @@ describe('consent round trip', () => {
     const fake = tenantWithPasswordUser();
     const candidate = fake.users.get('auth0|old');
     if (candidate) candidate.blocked = true;
-    const { outcome } = await continueWith(
-      fake,
-      linkProof({
-        sub: googleUser.user_id,
-        state: 'resume-state',
-        decision: 'link',
-        linked_user_id: 'auth0|old',
-      }),
-    );
+    const { outcome } = await continueWith(fake, validProof());
     expect(outcome.primaryUserId).toBeUndefined();
     expect(fake.callsTo('link')).toBe(0);
   });
@@ -464,17 +446,10 @@ describe('consent round trip', () => {
       managementUser('auth0|old', { created_at: OLD }),
       managementUser('google-oauth2|1001', { created_at: NEW, identities }),
     );
-    const { outcome } = await continueWith(
-      fake,
-      linkProof({
-        sub: googleUser.user_id,
-        state: 'resume-state',
-        decision: 'link',
-        linked_user_id: 'auth0|old',
-      }),
-      'resume-state',
-      { ...googleUser, identities } as typeof googleUser,
-    );
+    const { outcome } = await continueWith(fake, validProof(), 'resume-state', {
+      ...googleUser,
+      identities,
+    } as typeof googleUser);
     expect(outcome.primaryUserId).toBeUndefined();
     expect(fake.callsTo('link')).toBe(0);
     expect(fake.users.get('google-oauth2|1001')?.identities).toHaveLength(2);
@@ -484,15 +459,7 @@ describe('consent round trip', () => {
     const fake = tenantWithPasswordUser();
     const candidate = fake.users.get('auth0|old');
     if (candidate) candidate.email_verified = false;
-    const { outcome } = await continueWith(
-      fake,
-      linkProof({
-        sub: googleUser.user_id,
-        state: 'resume-state',
-        decision: 'link',
-        linked_user_id: 'auth0|old',
-      }),
-    );
+    const { outcome } = await continueWith(fake, validProof());
     expect(outcome.primaryUserId).toBeUndefined();
     expect(fake.callsTo('link')).toBe(0);
   });
@@ -585,12 +552,7 @@ describe('Management API failures never break a login', () => {
 describe('logs', () => {
   it('never contain a secret, an access token, a session token or an email address', async () => {
     const untrusted = { AUTO_LINK_CONNECTIONS: 'Username-Password-Authentication' };
-    const proof = linkProof({
-      sub: googleUser.user_id,
-      state: 'resume-state',
-      decision: 'link',
-      linked_user_id: 'auth0|old',
-    });
+    const proof = validProof();
     const continueWith = (fake: FakeManagement, sessionToken: string) =>
       resume(fake, {
         user: googleUser,
