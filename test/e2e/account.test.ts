@@ -7,6 +7,7 @@ import {
   signedInUserId,
   signInWithPassword,
   snapshot,
+  submitPassword,
   submitSocial,
 } from './stack.ts';
 
@@ -44,7 +45,7 @@ afterAll(async () => {
   await demo?.close();
 });
 
-// One person's story in order (link, then unlink, then the last identity): each step starts where the last ended.
+// One person's story in order (link, unlink, the last identity, sign out): each step starts where the last ended.
 describe.sequential('the account page in Chromium (JavaScript off)', () => {
   it('links another account after a second sign-in that starts no new session, merging its profile data', async () => {
     const before = await sessionCookie();
@@ -96,5 +97,17 @@ describe.sequential('the account page in Chromium (JavaScript off)', () => {
     await snapshot(page, 'account-unlink-last-refused');
     const primary = (await demo.control.users()).find((user) => user.user_id === primaryId);
     expect(primary?.identities).toHaveLength(1);
+  });
+
+  it('signs out of the web app and the tenant: the next sign-in asks for a password again', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(`${demo.webUrl}/`);
+    await expect(page.getByRole('button', { name: 'Sign in' }).count()).resolves.toBe(1);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    // Without /v2/logout the tenant's SSO session would skip its login page and land back on the account page.
+    await page.waitForURL(/\/u\/login/);
+    await submitPassword(page, EMAIL);
+    await page.waitForURL(`${demo.webUrl}/account`);
+    expect(await signedInUserId(page)).toBe(primaryId);
   });
 });
