@@ -1,10 +1,14 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { type FaultRule, validateFaultRules } from './faults.ts';
 import { DEFAULT_DATA_DIR, DEFAULT_PORT, localTenantLine, startTenant } from './index.ts';
 import { DEFAULT_RATE_LIMIT } from './rate-limit.ts';
 import { ensureProcessTrustsCa } from './trust.ts';
 
-const USAGE = `Usage: npm run tenant -- [--port 8443] [--snapshot .local-tenant/state.json | --no-snapshot] [--control] [--rps 50 --burst 100]`;
+const USAGE = `Usage: npm run tenant -- [--port 8443] [--snapshot .local-tenant/state.json | --no-snapshot] [--control] [--rps 50 --burst 100] [--faults '<JSON rules>' | --faults @rules.json]
+
+--faults takes the control API's rules, e.g. '[{"route":"* /api/v2/*","status":503,"rate":0.2}]'.`;
 
 interface CliOptions {
   port: number;
@@ -12,6 +16,7 @@ interface CliOptions {
   control: boolean;
   dataDir: string;
   rateLimit: { rps: number; burst: number };
+  faults: FaultRule[];
 }
 
 function parseCli(argv: string[]): CliOptions {
@@ -25,6 +30,7 @@ function parseCli(argv: string[]): CliOptions {
       'data-dir': { type: 'string' },
       rps: { type: 'string' },
       burst: { type: 'string' },
+      faults: { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -42,7 +48,24 @@ function parseCli(argv: string[]): CliOptions {
     burst: values.burst === undefined ? DEFAULT_RATE_LIMIT.burst : Number(values.burst),
   };
   if (!(rateLimit.rps > 0) || !(rateLimit.burst >= 1)) throw new Error('--rps must be > 0 and --burst >= 1');
-  return { port, snapshotFile, control: values.control === true, dataDir, rateLimit };
+  const faults = values.faults === undefined ? [] : parseFaults(values.faults);
+  return { port, snapshotFile, control: values.control === true, dataDir, rateLimit, faults };
+}
+
+/** `--faults` as inline JSON or `@file`; each rule is checked as the control API checks it. */
+function parseFaults(value: string): FaultRule[] {
+  const text = value.startsWith('@') ? readFileSync(value.slice(1), 'utf8') : value;
+  let rules: unknown;
+  try {
+    rules = JSON.parse(text);
+  } catch (cause) {
+    throw new Error(`--faults must be a JSON array of rules: ${(cause as Error).message}`);
+  }
+  try {
+    return validateFaultRules(rules);
+  } catch (cause) {
+    throw new Error(`--faults: ${(cause as Error).message}`);
+  }
 }
 
 async function main(): Promise<void> {
@@ -54,6 +77,7 @@ async function main(): Promise<void> {
     dataDir: options.dataDir,
     control: options.control,
     rateLimit: options.rateLimit,
+    faults: options.faults,
     ...(options.snapshotFile ? { snapshotFile: options.snapshotFile } : {}),
   });
   console.log(`Local tenant listening on ${tenant.url}`);
@@ -68,6 +92,8 @@ async function main(): Promise<void> {
   console.log(
     `  state snapshot:      ${options.snapshotFile ? resolve(options.snapshotFile) : 'off (in memory only)'}`,
   );
+  if (options.faults.length > 0)
+    console.log(`  faults:              ${options.faults.map((rule) => JSON.stringify(rule)).join(' ')}`);
   if (tenant.controlKey)
     console.log(`  control API:         ${tenant.url}/__control/ (header x-control-key)`);
   console.log(localTenantLine(tenant));
