@@ -1,3 +1,4 @@
+import { ACCOUNT_LINKING_KEY, declinedUserIds, withDeclined } from '../actions/account-linking/policy.ts';
 import type { AccountNotice } from './account-views.ts';
 import { ManagementPortError } from './errors.ts';
 import type { ManagedUser, ManagementPort, MetadataPatch, UserIdentity } from './management.ts';
@@ -84,14 +85,9 @@ export async function recordDeclined(
 }
 
 async function addDeclined(management: ManagementPort, user: ManagedUser, declinedId: string): Promise<void> {
-  const current = user.app_metadata?.account_linking;
-  const linking = typeof current === 'object' && current !== null ? (current as Record<string, unknown>) : {};
-  const declined = Array.isArray(linking.declined)
-    ? linking.declined.filter((id): id is string => typeof id === 'string')
-    : [];
-  if (declined.includes(declinedId)) return;
+  if (declinedUserIds(user).includes(declinedId)) return;
   await management.updateUser(user.user_id, {
-    app_metadata: { account_linking: { ...linking, declined: [...declined, declinedId] } },
+    app_metadata: { [ACCOUNT_LINKING_KEY]: withDeclined(user, [declinedId]) },
   });
 }
 

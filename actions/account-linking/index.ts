@@ -5,6 +5,7 @@ import { linkAccounts } from './link.ts';
 import { logDecision } from './log.ts';
 import { createManagementClient, type ManagementPort } from './management.ts';
 import {
+  ACCOUNT_LINKING_KEY,
   canBeSecondary,
   decideLink,
   filterLinkCandidates,
@@ -201,7 +202,7 @@ function recordDecline(
   candidates: readonly ManagementUser[],
 ): void {
   const ids = candidates.map((candidate) => candidate.user_id);
-  if (!config.dryRun) api.user.setAppMetadata('account_linking', withDeclined(user, ids));
+  if (!config.dryRun) api.user.setAppMetadata(ACCOUNT_LINKING_KEY, withDeclined(user, ids));
   logDecision('declined', { reason: 'never', user: user.user_id, candidates: ids.length });
 }
 

@@ -51,14 +51,19 @@ export function isVerifiedEmailUser(user: ManagementUser): boolean {
   return user.email_verified === true && typeof user.email === 'string' && user.email !== '';
 }
 
-export function declinedUserIds(user: ManagementUser): readonly string[] {
+/** Accounts this user chose never to link with (`app_metadata.account_linking.declined`). */
+export function declinedUserIds(user: Pick<ManagementUser, 'app_metadata'>): readonly string[] {
   const record = user.app_metadata?.[ACCOUNT_LINKING_KEY];
   if (typeof record !== 'object' || record === null) return [];
   const declined = (record as Record<string, unknown>).declined;
   return Array.isArray(declined) ? declined.filter((id): id is string => typeof id === 'string') : [];
 }
 
-export function withDeclined(user: ManagementUser, userIds: readonly string[]): Record<string, unknown> {
+/** The `account_linking` record with `userIds` added to `declined`, keeping its other keys. */
+export function withDeclined(
+  user: Pick<ManagementUser, 'app_metadata'>,
+  userIds: readonly string[],
+): Record<string, unknown> {
   const current = user.app_metadata?.[ACCOUNT_LINKING_KEY];
   const base = typeof current === 'object' && current !== null ? (current as Record<string, unknown>) : {};
   return { ...base, declined: [...new Set([...declinedUserIds(user), ...userIds])] };
