@@ -48,7 +48,7 @@ export function parseWebConfig(env: Env): WebConfig {
       clientId: required(env, 'REAUTH_CLIENT_ID'),
       clientSecret: required(env, 'REAUTH_CLIENT_SECRET'),
     },
-    sessionTokenSecret: longSecret(env, 'SESSION_TOKEN_SECRET'),
+    sessionTokenSecret: required(env, 'SESSION_TOKEN_SECRET'),
     cookieSecret: longSecret(env, 'COOKIE_SECRET'),
     linkConnections: parseConnections(env.LINK_CONNECTIONS),
     port: parsePort(env.PORT),

@@ -38,13 +38,6 @@ export function parseConfig(secrets: Secrets): Config {
       'SESSION_TOKEN_SECRET is required with CONSENT_URL',
     );
   }
-  if (sessionTokenSecret !== undefined && sessionTokenSecret.length < MIN_SESSION_TOKEN_SECRET_LENGTH) {
-    throw new ConfigError(
-      'invalid_secret',
-      'SESSION_TOKEN_SECRET',
-      `SESSION_TOKEN_SECRET must be at least ${MIN_SESSION_TOKEN_SECRET_LENGTH} characters`,
-    );
-  }
   const weakness =
     sessionTokenSecret &&
     sessionSecretWeakness(sessionTokenSecret, { AUTH0_CLIENT_SECRET: secrets.AUTH0_CLIENT_SECRET?.trim() });
@@ -74,14 +67,16 @@ export function parseConfig(secrets: Secrets): Config {
 }
 
 /**
- * Why an HS256 key is unfit, or undefined: tokens can be brute-forced offline from one sample, so a key with no
- * entropy or one equal to a client secret (`others`, by setting name) is refused. Shared by the Action, the deploy
+ * Why an HS256 key is unfit, or undefined: tokens can be brute-forced offline from one sample, so a short key, one
+ * with no entropy or one equal to a client secret (`others`, by setting name) is refused. Shared by the Action, the deploy
  * script and the web app, which each know different client secrets.
  */
 export function sessionSecretWeakness(
   secret: string,
   others: Readonly<Record<string, string | undefined>>,
 ): string | undefined {
+  if (secret.length < MIN_SESSION_TOKEN_SECRET_LENGTH)
+    return `must be at least ${MIN_SESSION_TOKEN_SECRET_LENGTH} characters`;
   if (new Set(secret).size === 1) return 'must not be one repeated character';
   const shared = Object.entries(others).find(([, other]) => other === secret);
   return shared === undefined ? undefined : `must differ from ${shared[0]}`;

@@ -24,7 +24,6 @@ export type DeployEnv = Readonly<Record<string, string | undefined>>;
 export const DEPLOY_DEFAULTS = Object.freeze({
   checkOn: 'every-login' as CheckOn,
   dryRun: false,
-  minSessionTokenSecretLength: 32,
 });
 
 const HOST_WITH_OPTIONAL_PORT =
@@ -66,12 +65,7 @@ export function parseDeployEnv(env: DeployEnv): DeployConfig {
 
   const sessionTokenSecret = env.SESSION_TOKEN_SECRET ?? '';
   if (sessionTokenSecret.trim() === '') missing('SESSION_TOKEN_SECRET');
-  else if (sessionTokenSecret.length < DEPLOY_DEFAULTS.minSessionTokenSecretLength) {
-    invalid(
-      'SESSION_TOKEN_SECRET',
-      `SESSION_TOKEN_SECRET must be at least ${DEPLOY_DEFAULTS.minSessionTokenSecretLength} characters`,
-    );
-  } else {
+  else {
     const weakness = sessionSecretWeakness(sessionTokenSecret, { AUTH0_CLIENT_SECRET: clientSecret });
     if (weakness) invalid('SESSION_TOKEN_SECRET', `SESSION_TOKEN_SECRET ${weakness}`);
   }
