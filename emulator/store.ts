@@ -346,6 +346,10 @@ export class TenantStore {
     return this.listConnections().find((c) => c.name === name);
   }
 
+  connectionById(id: string): ConnectionRecord | undefined {
+    return this.#connections.get(id);
+  }
+
   requireConnection(id: string): ConnectionRecord {
     const connection = this.#connections.get(id);
     if (!connection) throw notFound('The connection does not exist', 'inexistent_connection');

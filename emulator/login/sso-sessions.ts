@@ -64,7 +64,11 @@ export class SsoSessions {
   /** Browsers that never come back leave sessions behind; a long-running tenant drops them as they expire. */
   #sweep(): void {
     const now = this.#now();
-    for (const [id, session] of this.#sessions) if (session.expiresAt <= now) this.#sessions.delete(id);
+    // Every session lives the same time from its start, so insertion order is expiry order.
+    for (const [id, session] of this.#sessions) {
+      if (session.expiresAt > now) return;
+      this.#sessions.delete(id);
+    }
   }
 }
 

@@ -78,10 +78,18 @@ export function pageQuery(c: Context, defaultPerPage = 50): PageQuery {
   return { page, perPage, includeTotals: c.req.query('include_totals') === 'true' };
 }
 
-/** Page-based list: a bare array, or `{<key>, start, limit, total}` with `include_totals=true`. */
-export function pagedList<T>(key: string, items: T[], query: PageQuery): unknown {
+/**
+ * Page-based list: a bare array, or `{<key>, start, limit, total}` with `include_totals=true`. Only the page's
+ * items go through `present`.
+ */
+export function pagedList<T>(
+  key: string,
+  items: T[],
+  query: PageQuery,
+  present: (item: T) => unknown = (item) => item,
+): unknown {
   const start = query.page * query.perPage;
-  const slice = items.slice(start, start + query.perPage);
+  const slice = items.slice(start, start + query.perPage).map(present);
   if (!query.includeTotals) return slice;
   return { [key]: slice, start, limit: query.perPage, length: slice.length, total: items.length };
 }

@@ -8,16 +8,13 @@ import { clientGrantRoutes } from './client-grants.ts';
 import { clientRoutes } from './clients.ts';
 import { connectionRoutes } from './connections.ts';
 import { identityRoutes } from './identities.ts';
-import { jobRoutes, UserExportJobs } from './jobs.ts';
+import { jobRoutes, type UserExportJobs } from './jobs.ts';
 import { resourceServerRoutes } from './resource-servers.ts';
 import { tenantSettingsRoutes } from './tenant-settings.ts';
 import { userRoutes } from './users.ts';
 
 /** The Management API subset under `/api/v2`: rate limit first (every answer carries its headers), then the token. */
-export function managementApi(
-  tenant: TenantContext,
-  exportJobs: UserExportJobs = new UserExportJobs(tenant),
-): Hono<TenantEnv> {
+export function managementApi(tenant: TenantContext, exportJobs: UserExportJobs): Hono<TenantEnv> {
   const app = new Hono<TenantEnv>();
   app.use('*', rateLimit(tenant));
   app.use('*', requireBearer(tenant));

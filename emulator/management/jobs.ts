@@ -74,7 +74,7 @@ export class UserExportJobs {
     if (connectionId !== undefined) {
       if (typeof connectionId !== 'string' || !/^con_[A-Za-z0-9]{16}$/.test(connectionId))
         throw badRequest("Payload validation error: 'connection_id' must match ^con_[A-Za-z0-9]{16}$.");
-      connection = this.#tenant.store.listConnections().find((c) => c.id === connectionId)?.name;
+      connection = this.#tenant.store.connectionById(connectionId)?.name;
       if (connection === undefined)
         throw badRequest('The connection does not exist.', 'inexistent_connection');
     }

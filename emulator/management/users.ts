@@ -45,11 +45,6 @@ export function userRoutes(tenant: TenantContext): Hono<TenantEnv> {
   const users = tenant.store.users;
 
   app.get('/users', requireScope('read:users'), (c) => {
-    const query = parseUserQuery(c.req.query('q'));
-    const connection = c.req.query('connection');
-    const matching = users
-      .list()
-      .filter((u) => matchesQuery(u, query) && (!connection || u.identities[0]?.connection === connection));
     const page = pageQuery(c);
     // Auth0 serves only the first 1,000 users of a search through paging; the export job reads past that.
     if ((page.page + 1) * page.perPage > USER_PAGING_LIMIT) {
@@ -58,8 +53,12 @@ export function userRoutes(tenant: TenantContext): Hono<TenantEnv> {
         'invalid_paging',
       );
     }
-    const items = matching.map((u) => project(c, presentUser(u)));
-    return c.json(pagedList('users', items, page) as object);
+    const query = parseUserQuery(c.req.query('q'));
+    const connection = c.req.query('connection');
+    const matching = users
+      .list()
+      .filter((u) => matchesQuery(u, query) && (!connection || u.identities[0]?.connection === connection));
+    return c.json(pagedList('users', matching, page, (u) => project(c, presentUser(u))) as object);
   });
 
   app.get('/users-by-email', requireScope('read:users'), (c) => {
