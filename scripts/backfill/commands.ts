@@ -6,7 +6,7 @@ import { BackfillConfigError, BackfillError, FileLineError } from './errors.ts';
 import { JournalWriter, parseJournal } from './journal.ts';
 import { type BackfillPort, createBackfillPort } from './management.ts';
 import { formatSummary, type PlanSummary, writePlan } from './plan.ts';
-import { type ParsedPlan, parsePlan, planHeader } from './plan-file.ts';
+import { isUserId, type ParsedPlan, parsePlan, planHeader } from './plan-file.ts';
 import { DuplicatePlanner } from './planner.ts';
 import { createProgress, type ProgressSink } from './progress.ts';
 import { newRequestStats, type RequestStats } from './rate.ts';
@@ -208,8 +208,7 @@ export async function unlink(
     ['primary_user_id', primaryId],
     ['provider|user_id', secondaryId],
   ] as const) {
-    if (!/^[^|\s]+\|\S+$/.test(id))
-      throw new BackfillError('invalid_arguments', `${name} must look like provider|id`);
+    if (!isUserId(id)) throw new BackfillError('invalid_arguments', `${name} must look like provider|id`);
   }
   const config = parseBackfillEnv(env);
   const port = (options.createPort ?? defaultPort(options))(config, DEFAULTS.maxRps, newRequestStats());

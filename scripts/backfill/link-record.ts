@@ -73,6 +73,7 @@ function linkRecords(user: ManagementUser): LinkRecord[] {
   );
 }
 
-function nonEmpty(metadata: Metadata | undefined): metadata is Metadata {
+/** Metadata worth writing: Auth0 reads an empty object as "delete it all". */
+export function nonEmpty(metadata: Metadata | undefined): metadata is Metadata {
   return metadata !== undefined && Object.keys(metadata).length > 0;
 }

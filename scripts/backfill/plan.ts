@@ -1,8 +1,10 @@
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { type PlanHeader, planGroupLine } from './plan-file.ts';
+import { type PlanHeader, planGroupLine, policyOf } from './plan-file.ts';
 import type { DuplicatePlanner, GroupPlan, PlannerCounts, PlanPolicy } from './planner.ts';
 
 export interface PlanSummary extends PlannerCounts {
+  /** Groups of two or more accounts a login could join: one plan line each. */
+  groups: number;
   /** Groups where at least one account links. */
   linkGroups: number;
   /** Accounts that will be linked into a primary. */
@@ -18,10 +20,7 @@ export interface PlanSummary extends PlannerCounts {
  * renamed, so a plan on disk is always whole; on failure the temporary file is removed.
  */
 export function writePlan(planner: DuplicatePlanner, header: PlanHeader, file: string): PlanSummary {
-  const policy: PlanPolicy = {
-    autoLinkConnections: header.config.auto_link_connections,
-    mergeAppMetadataKeys: header.config.merge_app_metadata_keys,
-  };
+  const policy = policyOf(header);
   const staging = `${file}.${process.pid}.tmp`;
   const fd = openSync(staging, 'w', 0o600);
   const summary = emptySummary(planner.counts);
@@ -61,18 +60,12 @@ function writeStaging(
   }
 }
 
-/** The summary alone (the benchmark and `--dry-run` style callers that need no file). */
-export function summarisePlan(planner: DuplicatePlanner, policy: PlanPolicy): PlanSummary {
-  const summary = emptySummary(planner.counts);
-  for (const plan of planner.plan(policy)) count(summary, plan);
-  return summary;
-}
-
 function emptySummary(counts: PlannerCounts): PlanSummary {
-  return { ...counts, linkGroups: 0, secondaries: 0, skipped: {}, skippedGroups: {} };
+  return { ...counts, groups: 0, linkGroups: 0, secondaries: 0, skipped: {}, skippedGroups: {} };
 }
 
 function count(summary: PlanSummary, plan: GroupPlan): void {
+  summary.groups += 1;
   if (plan.secondaries.length > 0) summary.linkGroups += 1;
   else summary.skippedGroups[plan.reason] = (summary.skippedGroups[plan.reason] ?? 0) + 1;
   summary.secondaries += plan.secondaries.length;

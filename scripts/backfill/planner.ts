@@ -124,8 +124,6 @@ function oldestFirst(users: readonly ManagementUser[]): ManagementUser[] {
 export interface PlannerCounts {
   users: number;
   withoutEmail: number;
-  /** Groups of two or more accounts a login could join (see `DuplicatePlanner`). */
-  groups: number;
 }
 
 /**
@@ -158,13 +156,10 @@ export class DuplicatePlanner {
   }
 
   get counts(): PlannerCounts {
-    let groups = 0;
-    for (const [key, held] of this.#byEmail)
-      if (Array.isArray(held)) groups += searchGroups(key, held).length;
-    return { users: this.#users, withoutEmail: this.#withoutEmail, groups };
+    return { users: this.#users, withoutEmail: this.#withoutEmail };
   }
 
-  /** Groups in the order their email was first seen. */
+  /** Groups of two or more accounts a login could join, in the order their email was first seen. */
   *plan(policy: PlanPolicy): Generator<GroupPlan> {
     for (const [key, held] of this.#byEmail) {
       if (!Array.isArray(held)) continue;

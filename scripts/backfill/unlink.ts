@@ -2,7 +2,7 @@ import { ACCOUNT_LINKING_KEY, withDeclined } from '../../actions/account-linking
 import type { Metadata } from '../../actions/account-linking/users.ts';
 import { holdsIdentity } from './apply.ts';
 import { BackfillError } from './errors.ts';
-import { LINK_RECORDS_KEY, linkRecordOf, withoutLinkRecord, withUnlinking } from './link-record.ts';
+import { LINK_RECORDS_KEY, linkRecordOf, nonEmpty, withoutLinkRecord, withUnlinking } from './link-record.ts';
 import type { BackfillPort } from './management.ts';
 
 export interface UnlinkResult {
@@ -72,8 +72,4 @@ export async function unlinkAccount(
     });
   }
   return result;
-}
-
-function nonEmpty(metadata: Metadata | undefined): metadata is Metadata {
-  return metadata !== undefined && Object.keys(metadata).length > 0;
 }

@@ -147,7 +147,7 @@ describe('DuplicatePlanner', () => {
       { user_id: 'auth0|noemail' },
     ])
       planner.add(user);
-    expect(planner.counts).toEqual({ users: 6, withoutEmail: 1, groups: 1 });
+    expect(planner.counts).toEqual({ users: 6, withoutEmail: 1 });
     expect([...planner.plan(policy)]).toEqual([
       expect.objectContaining({ primary: 'auth0|pw', secondaries: ['google-oauth2|g', 'samlp|acme|jdoe'] }),
     ]);
@@ -161,15 +161,14 @@ describe('DuplicatePlanner', () => {
     const plansOf = (users: ManagementUser[]) => {
       const planner = new DuplicatePlanner();
       for (const user of users) planner.add(user);
-      return { counts: planner.counts, plans: [...planner.plan(policy)] };
+      return { plans: [...planner.plan(policy)] };
     };
 
     it('does not group two accounts whose emails differ in case when neither is the lower-cased form', () => {
-      const { counts, plans } = plansOf([
+      const { plans } = plansOf([
         variant('google-oauth2|1', 'Foo@example.com', 2020),
         variant('samlp|acme|2', 'FOO@example.com', 2021, 'acme'),
       ]);
-      expect(counts.groups).toBe(0);
       expect(plans).toEqual([]);
     });
 
@@ -206,12 +205,11 @@ describe('DuplicatePlanner', () => {
     });
 
     it('groups the accounts of one exact mixed-case email when no account holds the lower-cased form', () => {
-      const { counts, plans } = plansOf([
+      const { plans } = plansOf([
         variant('google-oauth2|1', 'Foo@example.com', 2020),
         variant('google-oauth2|2', 'FOO@example.com', 2021),
         variant('samlp|acme|3', 'Foo@example.com', 2022, 'acme'),
       ]);
-      expect(counts.groups).toBe(1);
       expect(plans).toEqual([
         expect.objectContaining({ primary: 'google-oauth2|1', secondaries: ['samlp|acme|3'], skipped: [] }),
       ]);
