@@ -1,5 +1,11 @@
 import { ManagementError } from './errors.ts';
-import { type IdentityRef, type ManagementUser, type Metadata, splitUserId } from './users.ts';
+import {
+  holdsIdentityRef,
+  type IdentityRef,
+  type ManagementUser,
+  type Metadata,
+  splitUserId,
+} from './users.ts';
 
 export interface ManagementPort {
   usersByEmail(email: string): Promise<ManagementUser[]>;
@@ -138,11 +144,7 @@ export function createManagementClient(options: ManagementClientOptions): Manage
       if (response.status === 201 || response.status === 200) return 'linked';
       if (response.status === 400 || response.status === 409) {
         const primary = await this.getUser(primaryId);
-        const held = primary?.identities?.some(
-          (identity) =>
-            identity.provider === secondary.provider && String(identity.user_id) === secondary.user_id,
-        );
-        if (held === true) return 'already-linked';
+        if (primary !== undefined && holdsIdentityRef(primary.identities, secondary)) return 'already-linked';
       }
       throw statusError(response.status, 'POST', 'identities');
     },

@@ -33,6 +33,16 @@ export function splitUserId(userId: string): IdentityRef {
   return { provider: userId.slice(0, bar), user_id: userId.slice(bar + 1) };
 }
 
+/** Whether `identities` holds the identity `ref` (Auth0 may answer a numeric provider-local id). */
+export function holdsIdentityRef(
+  identities: readonly ManagementIdentity[] | undefined,
+  ref: IdentityRef,
+): boolean {
+  return (identities ?? []).some(
+    (identity) => identity.provider === ref.provider && String(identity.user_id) === ref.user_id,
+  );
+}
+
 export function primaryConnection(user: ManagementUser): string | undefined {
   return user.identities?.[0]?.connection;
 }

@@ -1,5 +1,5 @@
 import { planMetadataMerge } from '../../actions/account-linking/merge.ts';
-import { type ManagementUser, splitUserId } from '../../actions/account-linking/users.ts';
+import { holdsIdentityRef, type ManagementUser, splitUserId } from '../../actions/account-linking/users.ts';
 import { BackfillManagementError, LinkRefusalsError } from './errors.ts';
 import { isFinal, type JournalState, type JournalWriter, type StepKind } from './journal.ts';
 import { LINK_RECORDS_KEY, linkRecordOf, withLinkRecord, withoutLinkRecord } from './link-record.ts';
@@ -217,10 +217,8 @@ function refusedForGood(error: unknown): number | undefined {
 }
 
 export function holdsIdentity(primary: ManagementUser, secondaryId: string): boolean {
-  const { provider, user_id } = splitUserId(secondaryId);
-  return (primary.identities ?? [])
-    .slice(1)
-    .some((identity) => identity.provider === provider && String(identity.user_id) === user_id);
+  // Index 0 is the primary's own identity; a linked one comes after it.
+  return holdsIdentityRef(primary.identities?.slice(1), splitUserId(secondaryId));
 }
 
 export function formatReport(report: ApplyReport): string {

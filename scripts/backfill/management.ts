@@ -1,6 +1,6 @@
 import { type Management, ManagementClient, ManagementError } from 'auth0';
 import type { Metadata } from '../../actions/account-linking/users.ts';
-import { type ManagementUser, splitUserId } from '../../actions/account-linking/users.ts';
+import { holdsIdentityRef, type ManagementUser, splitUserId } from '../../actions/account-linking/users.ts';
 import { BackfillManagementError } from './errors.ts';
 import { pacedFetch, RequestPacer, type RequestStats } from './rate.ts';
 
@@ -81,10 +81,8 @@ export function createBackfillPort(options: PortOptions): BackfillPort {
         const status = statusOf(error);
         if (status === 400 || status === 409) {
           const primary = await getUser(primaryId);
-          const held = primary?.identities?.some(
-            (i) => i.provider === secondary.provider && String(i.user_id) === secondary.user_id,
-          );
-          if (held === true) return 'already-linked';
+          if (primary !== undefined && holdsIdentityRef(primary.identities, secondary))
+            return 'already-linked';
         }
         throw wrap(error, 'POST /users/{id}/identities', 'update:users');
       }
