@@ -2,6 +2,7 @@ import { gunzipSync } from 'node:zlib';
 import { ManagementClient } from 'auth0';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXPORT_PROCESSING_MS } from '../../../emulator/management/jobs.ts';
+import { bootstrapAccessToken } from '../../support/login-driver.ts';
 import { startTestTenant, type TestTenant } from '../../support/tenant.ts';
 
 let tenant: TestTenant;
@@ -90,7 +91,10 @@ describe('bulk user export job (POST /jobs/users-exports, GET /jobs/{id})', () =
   ])('answers 400 for %s', async (_, body) => {
     const response = await fetch(`${tenant.url}/api/v2/jobs/users-exports`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${await token()}`, 'content-type': 'application/json' },
+      headers: {
+        authorization: `Bearer ${await bootstrapAccessToken(tenant)}`,
+        'content-type': 'application/json',
+      },
       body: JSON.stringify(body),
     });
     expect(response.status).toBe(400);
@@ -101,17 +105,3 @@ describe('bulk user export job (POST /jobs/users-exports, GET /jobs/{id})', () =
     await expect(management.jobs.get('job_0000000000000000')).rejects.toMatchObject({ statusCode: 404 });
   });
 });
-
-async function token(): Promise<string> {
-  const response = await fetch(`${tenant.url}/oauth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      grant_type: 'client_credentials',
-      client_id: tenant.clientId,
-      client_secret: tenant.clientSecret,
-      audience: `${tenant.url}/api/v2/`,
-    }),
-  });
-  return ((await response.json()) as { access_token: string }).access_token;
-}

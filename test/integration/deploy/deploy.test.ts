@@ -10,6 +10,7 @@ import {
   deploy,
   planDeploy,
 } from '../../../scripts/deploy.ts';
+import { bootstrapAccessToken } from '../../support/login-driver.ts';
 import type { FaultRule } from '../../support/tenant.ts';
 import { startTestTenant, type TestTenant } from '../../support/tenant.ts';
 
@@ -61,19 +62,12 @@ async function requestsSeen(): Promise<Array<{ method: string; path: string }>> 
 }
 
 async function admin(method: string, route: string, body?: unknown): Promise<Record<string, unknown>> {
-  const token = await fetch(`${tenant.url}/oauth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      grant_type: 'client_credentials',
-      client_id: tenant.clientId,
-      client_secret: tenant.clientSecret,
-      audience: `${tenant.url}/api/v2/`,
-    }),
-  }).then((r) => r.json() as Promise<{ access_token: string }>);
   const response = await fetch(`${tenant.url}/api/v2${route}`, {
     method,
-    headers: { authorization: `Bearer ${token.access_token}`, 'content-type': 'application/json' },
+    headers: {
+      authorization: `Bearer ${await bootstrapAccessToken(tenant)}`,
+      'content-type': 'application/json',
+    },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   if (!response.ok) throw new Error(`${method} ${route}: ${response.status} ${await response.text()}`);
