@@ -1,4 +1,4 @@
-import { sessionSecretWeakness } from '../actions/account-linking/config.ts';
+import { sessionSecretWeakness } from '../core/config.ts';
 import { ConfigError } from './errors.ts';
 
 export interface WebConfig {

@@ -1,4 +1,4 @@
-import { ACCOUNT_LINKING_KEY, declinedUserIds, withDeclined } from '../actions/account-linking/policy.ts';
+import { ACCOUNT_LINKING_KEY, declinedUserIds, withDeclined } from '../core/policy.ts';
 import type { AccountNotice } from './account-views.ts';
 import { ManagementPortError } from './errors.ts';
 import type { ManagedUser, ManagementPort, MetadataPatch, UserIdentity } from './management.ts';

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
-import { planMetadataMerge } from '../actions/account-linking/merge.ts';
+import { planMetadataMerge } from '../core/merge.ts';
 import { createWebApp } from './app.ts';
 import { parseWebConfig } from './config.ts';
 import { ConfigError } from './errors.ts';

@@ -1,17 +1,3 @@
-export type ConfigErrorCode = 'missing_secret' | 'invalid_secret';
-
-export class ConfigError extends Error {
-  readonly code: ConfigErrorCode;
-  readonly secret: string;
-
-  constructor(code: ConfigErrorCode, secret: string, message: string) {
-    super(message);
-    this.name = 'ConfigError';
-    this.code = code;
-    this.secret = secret;
-  }
-}
-
 export type ManagementErrorCode =
   | 'timeout'
   | 'network'

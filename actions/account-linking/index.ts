@@ -1,9 +1,5 @@
-import type { Event, PostLoginAPI } from '../types/post-login.ts';
-import { type Config, parseConfig } from './config.ts';
-import { ConfigError, ManagementError } from './errors.ts';
-import { linkAccounts } from './link.ts';
-import { logDecision } from './log.ts';
-import { createManagementClient, type ManagementPort } from './management.ts';
+import { type Config, parseConfig } from '../../core/config.ts';
+import { ConfigError } from '../../core/errors.ts';
 import {
   ACCOUNT_LINKING_KEY,
   canBeSecondary,
@@ -15,8 +11,13 @@ import {
   loginSkipReason,
   normaliseEmail,
   withDeclined,
-} from './policy.ts';
-import type { ManagementUser } from './users.ts';
+} from '../../core/policy.ts';
+import type { ManagementUser } from '../../core/users.ts';
+import type { Event, PostLoginAPI } from '../types/post-login.ts';
+import { ManagementError } from './errors.ts';
+import { linkAccounts } from './link.ts';
+import { logDecision } from './log.ts';
+import { createManagementClient, type ManagementPort } from './management.ts';
 
 /** Auth0 stops an Action at 20 s; Management calls stop well before, so the login always completes. */
 const MANAGEMENT_BUDGET_MS = 12_000;

@@ -1,7 +1,7 @@
-import type { Config } from './config.ts';
+import type { Config } from '../../core/config.ts';
+import { planMetadataMerge } from '../../core/merge.ts';
+import type { ManagementUser } from '../../core/users.ts';
 import type { ManagementPort } from './management.ts';
-import { planMetadataMerge } from './merge.ts';
-import type { ManagementUser } from './users.ts';
 
 export type LinkResult = 'linked' | 'already-linked';
 

@@ -1,11 +1,11 @@
-import { ManagementError } from './errors.ts';
 import {
   holdsIdentityRef,
   type IdentityRef,
   type ManagementUser,
   type Metadata,
   splitUserId,
-} from './users.ts';
+} from '../../core/users.ts';
+import { ManagementError } from './errors.ts';
 
 export interface ManagementPort {
   usersByEmail(email: string): Promise<ManagementUser[]>;

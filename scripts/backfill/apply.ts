@@ -1,5 +1,5 @@
-import { planMetadataMerge } from '../../actions/account-linking/merge.ts';
-import { holdsIdentityRef, type ManagementUser, splitUserId } from '../../actions/account-linking/users.ts';
+import { planMetadataMerge } from '../../core/merge.ts';
+import { holdsIdentityRef, type ManagementUser, splitUserId } from '../../core/users.ts';
 import { BackfillManagementError, LinkRefusalsError } from './errors.ts';
 import { isFinal, type JournalState, type JournalWriter, type StepKind } from './journal.ts';
 import { LINK_RECORDS_KEY, linkRecordOf, withLinkRecord, withoutLinkRecord } from './link-record.ts';

@@ -1,5 +1,5 @@
-import { type Config, parseConfig } from '../../actions/account-linking/config.ts';
-import { ConfigError } from '../../actions/account-linking/errors.ts';
+import { type Config, parseConfig } from '../../core/config.ts';
+import { ConfigError } from '../../core/errors.ts';
 import { BackfillConfigError } from './errors.ts';
 
 /** The variables the backfill reads: the Action's secret names, so one set of values serves both. */

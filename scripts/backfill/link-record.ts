@@ -1,4 +1,4 @@
-import type { ManagementUser, Metadata } from '../../actions/account-linking/users.ts';
+import type { ManagementUser, Metadata } from '../../core/users.ts';
 
 /**
  * The primary's `app_metadata` key holding the backfill's link records, one per secondary it linked. Its own key,

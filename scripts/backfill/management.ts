@@ -1,6 +1,6 @@
 import { type Management, ManagementClient, ManagementError } from 'auth0';
-import type { Metadata } from '../../actions/account-linking/users.ts';
-import { holdsIdentityRef, type ManagementUser, splitUserId } from '../../actions/account-linking/users.ts';
+import type { Metadata } from '../../core/users.ts';
+import { holdsIdentityRef, type ManagementUser, splitUserId } from '../../core/users.ts';
 import { BackfillManagementError } from './errors.ts';
 import { pacedFetch, RequestPacer, type RequestStats } from './rate.ts';
 

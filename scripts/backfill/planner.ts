@@ -8,9 +8,9 @@ import {
   MAX_LINK_CANDIDATES,
   normaliseEmail,
   sameEmail,
-} from '../../actions/account-linking/policy.ts';
-import type { ManagementIdentity, ManagementUser } from '../../actions/account-linking/users.ts';
-import { primaryConnection } from '../../actions/account-linking/users.ts';
+} from '../../core/policy.ts';
+import type { ManagementIdentity, ManagementUser } from '../../core/users.ts';
+import { primaryConnection } from '../../core/users.ts';
 import type { BackfillConfig } from './config.ts';
 
 export type PlanPolicy = Pick<BackfillConfig, 'autoLinkConnections' | 'mergeAppMetadataKeys'>;

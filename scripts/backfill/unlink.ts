@@ -1,5 +1,5 @@
-import { ACCOUNT_LINKING_KEY, withDeclined } from '../../actions/account-linking/policy.ts';
-import type { Metadata } from '../../actions/account-linking/users.ts';
+import { ACCOUNT_LINKING_KEY, withDeclined } from '../../core/policy.ts';
+import type { Metadata } from '../../core/users.ts';
 import { holdsIdentity } from './apply.ts';
 import { BackfillError } from './errors.ts';
 import { LINK_RECORDS_KEY, linkRecordOf, nonEmpty, withoutLinkRecord, withUnlinking } from './link-record.ts';

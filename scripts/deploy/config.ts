@@ -1,4 +1,4 @@
-import { sessionSecretWeakness } from '../../actions/account-linking/config.ts';
+import { sessionSecretWeakness } from '../../core/config.ts';
 import { type ConfigProblem, DeployConfigError } from './errors.ts';
 
 export type CheckOn = 'every-login' | 'first-login';

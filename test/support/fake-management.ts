@@ -1,4 +1,4 @@
-import type { ManagementUser } from '../../actions/account-linking/users.ts';
+import type { ManagementUser } from '../../core/users.ts';
 
 /** What one request to a route answers instead of the normal response. */
 export type Fault =

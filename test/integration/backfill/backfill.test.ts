@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, watch, writeFileSync } f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ACCOUNT_LINKING_KEY } from '../../../actions/account-linking/policy.ts';
+import { ACCOUNT_LINKING_KEY } from '../../../core/policy.ts';
 import {
   type ApplyOutcome,
   type CommandIo,

@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ACCOUNT_LINKING_KEY } from '../../../actions/account-linking/policy.ts';
-import type { ManagementUser } from '../../../actions/account-linking/users.ts';
+import { ACCOUNT_LINKING_KEY } from '../../../core/policy.ts';
+import type { ManagementUser } from '../../../core/users.ts';
 import {
   type ApplyOutcome,
   type CommandIo,

@@ -1,5 +1,5 @@
-import type { ManagementUser, Metadata } from '../../../actions/account-linking/users.ts';
-import { splitUserId } from '../../../actions/account-linking/users.ts';
+import type { ManagementUser, Metadata } from '../../../core/users.ts';
+import { splitUserId } from '../../../core/users.ts';
 import { BackfillManagementError } from '../../../scripts/backfill/errors.ts';
 import type { BackfillPort } from '../../../scripts/backfill/management.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ManagementUser } from '../../../actions/account-linking/users.ts';
+import type { ManagementUser } from '../../../core/users.ts';
 import {
   LINK_RECORD_LIMITS,
   LINK_RECORDS_KEY,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_LINK_CANDIDATES } from '../../../actions/account-linking/policy.ts';
-import type { ManagementUser } from '../../../actions/account-linking/users.ts';
+import { MAX_LINK_CANDIDATES } from '../../../core/policy.ts';
+import type { ManagementUser } from '../../../core/users.ts';
 import { DuplicatePlanner, type PlanPolicy, planGroup } from '../../../scripts/backfill/planner.ts';
 import { managementUser } from '../../support/fake-management.ts';
 

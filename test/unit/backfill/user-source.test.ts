@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ManagementUser } from '../../../actions/account-linking/users.ts';
+import type { ManagementUser } from '../../../core/users.ts';
 import { BackfillError } from '../../../scripts/backfill/errors.ts';
 import type { BackfillPort } from '../../../scripts/backfill/management.ts';
 import { LISTING_CAP, readTenantUsers } from '../../../scripts/backfill/user-source.ts';

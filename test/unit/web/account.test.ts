@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { filterLinkCandidates } from '../../../actions/account-linking/policy.ts';
-import type { ManagementUser } from '../../../actions/account-linking/users.ts';
+import { filterLinkCandidates } from '../../../core/policy.ts';
+import type { ManagementUser } from '../../../core/users.ts';
 import { ManagementPortError, OidcError } from '../../../web/errors.ts';
 import { tamperLastSegment } from '../../support/tamper.ts';
 import {

@@ -1,5 +1,5 @@
 import { SignJWT } from 'jose';
-import { planMetadataMerge } from '../../../actions/account-linking/merge.ts';
+import { planMetadataMerge } from '../../../core/merge.ts';
 import { createWebApp, type WebDeps } from '../../../web/app.ts';
 import { parseWebConfig, type WebConfig } from '../../../web/config.ts';
 import { ManagementPortError, type WebError } from '../../../web/errors.ts';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../../actions/account-linking/config.ts';
-import { ConfigError } from '../../../actions/account-linking/errors.ts';
-import { planMetadataMerge } from '../../../actions/account-linking/merge.ts';
-import { splitUserId } from '../../../actions/account-linking/users.ts';
+import { parseConfig } from '../../../core/config.ts';
+import { ConfigError } from '../../../core/errors.ts';
+import { planMetadataMerge } from '../../../core/merge.ts';
+import { splitUserId } from '../../../core/users.ts';
 import { managementUser } from '../../support/fake-management.ts';
 
 describe('metadata merge', () => {

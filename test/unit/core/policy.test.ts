@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../../actions/account-linking/config.ts';
+import { parseConfig } from '../../../core/config.ts';
 import {
   choosePrimary,
   decideLink,
@@ -8,7 +8,7 @@ import {
   isVerifiedEmailUser,
   type LoginFacts,
   sameEmail,
-} from '../../../actions/account-linking/policy.ts';
+} from '../../../core/policy.ts';
 import { managementUser } from '../../support/fake-management.ts';
 
 const config = (extra: Record<string, string> = {}) =>

@@ -1,5 +1,7 @@
-import type { Secrets } from '../types/post-login.ts';
 import { ConfigError } from './errors.ts';
+
+/** The Action's `event.secrets`, or the same names read from the environment. */
+type Secrets = Readonly<Record<string, string | undefined>>;
 
 export type CheckOn = 'every-login' | 'first-login';
 
