@@ -105,7 +105,9 @@ export async function startTenant(options: TenantOptions = {}): Promise<RunningT
     ...(options.control ? { controlKey: randomBytes(24).toString('base64url') } : {}),
   };
 
-  const writeSnapshot = snapshotFile ? () => saveSnapshot(snapshotFile, store.snapshot()) : undefined;
+  const writeSnapshot = snapshotFile
+    ? () => writePrivateFile(snapshotFile, JSON.stringify(store.snapshot(), null, 2))
+    : undefined;
   let timer: NodeJS.Timeout | undefined;
   if (writeSnapshot) {
     store.onChange(() => {
@@ -142,16 +144,35 @@ export async function startTenant(options: TenantOptions = {}): Promise<RunningT
   };
 }
 
-/** The `LOCAL_TENANT {json}` line scripts parse (DESIGN.md): domain, issuer, CA file, bootstrap credentials. */
-export function localTenantLine(tenant: RunningTenant): string {
-  return `LOCAL_TENANT ${JSON.stringify({
+type StartLineFacts = Pick<
+  RunningTenant,
+  'domain' | 'issuer' | 'caFile' | 'clientId' | 'clientSecret' | 'controlKey'
+>;
+
+function startLineJson(tenant: StartLineFacts): string {
+  return JSON.stringify({
     domain: tenant.domain,
     issuer: tenant.issuer,
     ca_file: tenant.caFile,
     client_id: tenant.clientId,
     client_secret: tenant.clientSecret,
     ...(tenant.controlKey ? { control_key: tenant.controlKey } : {}),
-  })}`;
+  });
+}
+
+/** The `LOCAL_TENANT {json}` line scripts parse (DESIGN.md): domain, issuer, CA file, bootstrap credentials. */
+export function localTenantLine(tenant: StartLineFacts): string {
+  return `LOCAL_TENANT ${startLineJson(tenant)}`;
+}
+
+/**
+ * `npm start`'s start line (DESIGN.md): a person watches that terminal, so the same JSON goes to `file`, readable
+ * only by the user, and the line names the file instead of carrying the bootstrap client's secret.
+ */
+export function writeLocalTenantFile(tenant: StartLineFacts, file: string): string {
+  const absolute = resolve(file);
+  writePrivateFile(absolute, startLineJson(tenant));
+  return `LOCAL_TENANT_FILE ${absolute}`;
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {
@@ -164,9 +185,10 @@ function listen(server: Server, port: number, host: string): Promise<void> {
   });
 }
 
-function saveSnapshot(file: string, snapshot: TenantSnapshot): void {
+/** Written whole under a new name (mode 0600) and renamed: a reader never sees half a file or a wider mode. */
+function writePrivateFile(file: string, text: string): void {
   mkdirSync(dirname(file), { recursive: true });
   const staging = `${file}.${process.pid}.tmp`;
-  writeFileSync(staging, JSON.stringify(snapshot, null, 2), { mode: 0o600 });
+  writeFileSync(staging, text, { mode: 0o600 });
   renameSync(staging, file);
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { localTenantLine, type RunningTenant, startTenant } from '../emulator/index.ts';
+import { type RunningTenant, startTenant, writeLocalTenantFile } from '../emulator/index.ts';
 import { ensureProcessTrustsCa } from '../emulator/trust.ts';
 import type { RunningWebServer } from '../web/server.ts';
 import { DeployConfigError, DeployError } from './deploy.ts';
@@ -9,6 +9,7 @@ import { deployAndServe } from './start/demo.ts';
 
 const DATA_DIR = path.resolve('.local-tenant');
 const STATE_FILE = path.join(DATA_DIR, 'state.json');
+const TENANT_FILE = path.join(DATA_DIR, 'local-tenant.json');
 const TENANT_PORT = Number(process.env.TENANT_PORT ?? 8443);
 const WEB_PORT = Number(process.env.PORT ?? 3000);
 const WEB_URL = `http://localhost:${WEB_PORT}`;
@@ -49,7 +50,7 @@ process.on('SIGTERM', () => void stop(0));
 const fresh = !existsSync(STATE_FILE);
 tenant = await startTenant({ port: TENANT_PORT, dataDir: DATA_DIR, snapshotFile: STATE_FILE });
 console.log(`start: local tenant on ${tenant.url} (state ${path.relative(process.cwd(), STATE_FILE)})`);
-console.log(localTenantLine(tenant));
+console.log(writeLocalTenantFile(tenant, TENANT_FILE));
 console.log(
   fresh
     ? 'start: deploying tenant.yaml with a0deploy (first start: two imports, about a minute on a small machine)'
