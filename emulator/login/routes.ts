@@ -142,16 +142,22 @@ export function loginRoutes(tenant: TenantContext, state: LoginState): Hono<Tena
       const link = `/u/verify?ticket=${encodeURIComponent(ticket)}&state=${encodeURIComponent(transaction.id)}`;
       return c.html(verifyEmailPage(found.user.email ?? email, link));
     }
-    if (found.user.blocked === true) {
+    // The password check is asynchronous: a concurrent login may have linked this identity into another user
+    // meanwhile. A linked identity logs in as the user holding it, as any login of a secondary does on Auth0
+    // ("authenticate from any of their accounts and still be recognized [...] associated with the same user
+    // profile": https://auth0.com/docs/manage-users/user-accounts/user-account-linking/link-user-accounts).
+    const holder = tenant.store.users.findIdentity(found.identity.provider, found.identity.user_id);
+    if (holder === undefined) return retry('Wrong email or password.');
+    if (holder.user.blocked === true) {
       return c.redirect(
         errorUrl(transaction.redirectUri, 'access_denied', 'user is blocked', transaction.state),
       );
     }
-    tenant.store.users.recordLogin(found.user.user_id, clientIp(c));
+    tenant.store.users.recordLogin(holder.user.user_id, clientIp(c));
     const login: Login = {
       transaction,
-      userId: found.user.user_id,
-      identity: { provider: found.identity.provider, user_id: found.identity.user_id },
+      userId: holder.user.user_id,
+      identity: { provider: holder.identity.provider, user_id: holder.identity.user_id },
       connection,
       authTime: Math.floor(tenant.now() / 1000),
     };

@@ -21,6 +21,11 @@ export function authorizationCodeGrant(state: LoginState): GrantHandler {
     } else if (!authenticated) {
       throw new OAuthError(401, 'invalid_client', 'Client authentication is required without PKCE');
     }
+    // The code names the user the login ended as: its own, or the one an Action passed to setPrimaryUser. Auth0
+    // does not switch to a primary by itself: a user linked into another during the login gets "an error in the
+    // Authorization Code flow" (auth0/docs, user account linking, server-side rule: "if the primary account
+    // changes during the authorization transaction"; auth0/rules#122; for Actions, setPrimaryUser in
+    // https://auth0.com/docs/customize/actions/explore-triggers/signup-and-login-triggers/login-trigger/post-login-api-object).
     const user = tenant.store.users.get(code.userId);
     if (user === undefined) throw invalid('The user no longer exists');
     const idToken = await tenant.tokens.sign(

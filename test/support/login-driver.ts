@@ -64,11 +64,24 @@ export class LoginDriver {
   }
 
   /** A full interactive login on `connection` (a simulated provider asserting the email verified). */
-  async login(
+  login(
     app: LoginApp,
     connection: string,
     email: string,
     params: Record<string, string> = {},
+  ): Promise<StartedLogin> {
+    return this.#submitLogin(app, { connection, email, email_verified: 'true' }, params);
+  }
+
+  /** A full interactive login on the database connection with a password. */
+  loginWithPassword(app: LoginApp, email: string, password: string): Promise<StartedLogin> {
+    return this.#submitLogin(app, { connection: 'Username-Password-Authentication', email, password }, {});
+  }
+
+  async #submitLogin(
+    app: LoginApp,
+    fields: Record<string, string>,
+    params: Record<string, string>,
   ): Promise<StartedLogin> {
     const { response, verifier } = await this.authorize(app, params);
     const loginUrl = locationOf(response, this.#tenant.url);
@@ -78,12 +91,7 @@ export class LoginDriver {
       throw new Error(`the tenant did not show its login page: ${page.status} ${html.slice(0, 200)}`);
     const submitted = await this.fetch('/u/login', {
       method: 'POST',
-      body: new URLSearchParams({
-        state: loginUrl.searchParams.get('state') ?? '',
-        connection,
-        email,
-        email_verified: 'true',
-      }),
+      body: new URLSearchParams({ state: loginUrl.searchParams.get('state') ?? '', ...fields }),
     });
     return { location: locationOf(submitted, this.#tenant.url), verifier };
   }
