@@ -1,16 +1,13 @@
 import { execFile } from 'node:child_process';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
-import { createGzip, constants as zlib } from 'node:zlib';
 import type { ApplyReport } from '../scripts/backfill/apply.ts';
-import { writePlan } from '../scripts/backfill/plan.ts';
-import { planHeader } from '../scripts/backfill/plan-file.ts';
-import { DuplicatePlanner, type PlanPolicy } from '../scripts/backfill/planner.ts';
+import type { PlanPolicy } from '../scripts/backfill/planner.ts';
 import { readExportFile } from '../scripts/backfill/user-source.ts';
+import { GENERATED_CONNECTIONS, writeGeneratedExport } from '../test/support/generated-export.ts';
 import { type LocalTenantLine, startTenantProcess } from './tenant-process.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -20,73 +17,103 @@ const APPLY_RPS = Number(process.env.BENCH_BACKFILL_RPS ?? 50);
 /** Three-way clusters for the apply run: 2 secondaries × 4 requests each. */
 const APPLY_CLUSTERS = Number(process.env.BENCH_BACKFILL_CLUSTERS ?? 60);
 const POLICY: PlanPolicy = {
-  autoLinkConnections: ['Username-Password-Authentication', 'google-oauth2', 'github'],
+  autoLinkConnections: GENERATED_CONNECTIONS,
   mergeAppMetadataKeys: [],
 };
-const CONNECTIONS = [
-  ['auth0', 'Username-Password-Authentication'],
-  ['google-oauth2', 'google-oauth2'],
-  ['github', 'github'],
-] as const;
+/** `BENCH_BACKFILL_10M=1` also plans a 10M-user export (about 3 minutes more, 4 GB of disk). */
+const PLAN_10M = process.env.BENCH_BACKFILL_10M === '1';
+const TENANT = 'bench.example.com';
 
-/**
- * A gzipped NDJSON export as Auth0 writes it (`format: json`, the fields the backfill asks for): about 1 user in
- * 8 shares its email with another, some in three-way clusters, some with capitals, some unverified.
- */
-async function generateExport(file: string, users: number): Promise<void> {
-  function* lines(): Generator<string> {
-    let batch = '';
-    for (let i = 0; i < users; i++) {
-      const cluster = i % 8 === 0 ? i + 1 : i % 24 === 2 ? i - 1 : i; // pairs, plus a third member every 24
-      const email = `user${cluster}@example.com`;
-      const [provider, connection] = CONNECTIONS[i % 3]!;
-      const id = provider === 'auth0' ? i.toString(16).padStart(24, '0') : String(100_000_000_000 + i);
-      const user = {
-        user_id: `${provider}|${id}`,
-        email: i % 5 === 0 ? email.toUpperCase() : email,
-        email_verified: i % 17 !== 0,
-        created_at: new Date(Date.UTC(2020, 0, 1) + i * 1000).toISOString(),
-        identities: [{ connection, provider, user_id: id, isSocial: provider !== 'auth0' }],
-        ...(i % 50 === 0 ? { app_metadata: { plan: 'pro' } } : {}),
-      };
-      batch += `${JSON.stringify(user)}\n`;
-      if (batch.length > 1 << 16) {
-        yield batch;
-        batch = '';
-      }
-    }
-    yield batch;
-  }
-  await pipeline(lines, createGzip({ level: zlib.Z_BEST_SPEED }), createWriteStream(file));
+interface ChildRun {
+  seconds: number;
+  maxRssMb: number;
+}
+
+/** `args` run by a Node child as an operator runs them: its wall time and peak resident memory. */
+async function measureChild(args: string[]): Promise<ChildRun> {
+  const started = performance.now();
+  const { stderr } = await promisify(execFile)(
+    process.execPath,
+    ['--import', path.join(ROOT, 'bench/max-rss.ts'), ...args],
+    {
+      cwd: ROOT,
+      maxBuffer: 1 << 24,
+      env: {
+        ...process.env,
+        AUTH0_DOMAIN: TENANT,
+        AUTH0_CLIENT_ID: 'bench',
+        AUTH0_CLIENT_SECRET: 'bench',
+        AUTO_LINK_CONNECTIONS: POLICY.autoLinkConnections.toString(),
+      },
+    },
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const rss = /MAX_RSS_KB (\d+)/.exec(stderr);
+  if (rss === null) throw new Error(`no MAX_RSS_KB line from ${args.join(' ')}`);
+  return { seconds, maxRssMb: Number(rss[1]) / 1024 };
+}
+
+/** `link-existing --plan --from-export` in its own process. */
+function planWithCli(exportFile: string, planFile: string): Promise<ChildRun> {
+  return measureChild(['scripts/link-existing.ts', '--plan', '--from-export', exportFile, '--out', planFile]);
+}
+
+/** A plan's group lines without their number, sorted: equal for two plans that differ only in group order. */
+function groupsOrderAside(planFile: string): string[] {
+  return readFileSync(planFile, 'utf8')
+    .split('\n')
+    .slice(1)
+    .filter((line) => line !== '')
+    .map((line) => line.replace(/^\{"type":"group","group":\d+,/, '{'))
+    .sort();
 }
 
 async function planBench(dir: string): Promise<void> {
   const exportFile = path.join(dir, 'users.json.gz');
-  await generateExport(exportFile, USERS);
+  await writeGeneratedExport(exportFile, USERS);
 
   // Baseline: only reading and parsing the same file (gunzip + lines + JSON.parse), no planning.
   let parsed = 0;
-  let started = performance.now();
+  const started = performance.now();
   await readExportFile(exportFile, () => {
     parsed += 1;
   });
   const readSeconds = (performance.now() - started) / 1000;
+  if (parsed !== USERS) throw new Error(`read ${parsed} of ${USERS} users`);
 
-  started = performance.now();
-  const planner = new DuplicatePlanner();
-  await readExportFile(exportFile, (user) => planner.add(user));
-  const summary = writePlan(
-    planner,
-    planHeader('bench.example.com', POLICY, 'file', new Date()),
-    path.join(dir, 'plan.jsonl'),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  if (summary.users !== USERS || parsed !== USERS) throw new Error('the planner did not read every user');
+  const planFile = path.join(dir, 'plan.jsonl');
+  const spilling = await planWithCli(exportFile, planFile);
+  // The planner before spilling, on the same export: the same groups and decisions, order aside (issue 16).
+  const inMemoryFile = path.join(dir, 'plan-in-memory.jsonl');
+  const inMemory = await measureChild([
+    'bench/plan-in-memory.ts',
+    exportFile,
+    inMemoryFile,
+    POLICY.autoLinkConnections.toString(),
+    TENANT,
+  ]);
+  const groups = groupsOrderAside(planFile);
+  const expected = groupsOrderAside(inMemoryFile);
+  if (groups.length !== expected.length || groups.some((line, i) => line !== expected[i]))
+    throw new Error('the spilling planner and the in-memory planner disagree');
   const scale = USERS / 1_000_000;
-  console.log(`backfill.plan_users_per_s: ${Math.round(USERS / seconds)} users/s`);
-  console.log(`backfill.plan_1m_s: ${(seconds / scale).toFixed(1)} s`);
-  console.log(`backfill.plan_groups: ${summary.groups} groups`);
+  console.log(`backfill.plan_users_per_s: ${Math.round(USERS / spilling.seconds)} users/s`);
+  console.log(`backfill.plan_1m_s: ${(spilling.seconds / scale).toFixed(1)} s`);
+  console.log(`backfill.plan_1m_rss_mb: ${Math.round(spilling.maxRssMb)} MB`);
+  console.log(`backfill.plan_groups: ${groups.length} groups`);
+  console.log(`baseline.backfill.plan_in_memory_1m_s: ${(inMemory.seconds / scale).toFixed(1)} s`);
+  console.log(`baseline.backfill.plan_in_memory_1m_rss_mb: ${Math.round(inMemory.maxRssMb)} MB`);
   console.log(`baseline.backfill.read_export_users_per_s: ${Math.round(USERS / readSeconds)} users/s`);
+}
+
+/** The issue-16 target: 10M users planned in at most 2 minutes and 1 GB. */
+async function plan10mBench(dir: string): Promise<void> {
+  const exportFile = path.join(dir, 'users-10m.json.gz');
+  await writeGeneratedExport(exportFile, 10_000_000);
+  const run = await planWithCli(exportFile, path.join(dir, 'plan-10m.jsonl'));
+  rmSync(exportFile);
+  console.log(`backfill.plan_10m_s: ${run.seconds.toFixed(1)} s`);
+  console.log(`backfill.plan_10m_rss_mb: ${Math.round(run.maxRssMb)} MB`);
 }
 
 function control(tenant: LocalTenantLine, method: string, route: string, body: unknown): Promise<void> {
@@ -123,7 +150,7 @@ async function linkExisting(tenant: LocalTenantLine, args: string[]): Promise<vo
       AUTH0_DOMAIN: tenant.domain,
       AUTH0_CLIENT_ID: tenant.client_id,
       AUTH0_CLIENT_SECRET: tenant.client_secret,
-      AUTO_LINK_CONNECTIONS: (POLICY.autoLinkConnections as string[]).join(','),
+      AUTO_LINK_CONNECTIONS: POLICY.autoLinkConnections.toString(),
     },
   });
 }
@@ -137,7 +164,7 @@ async function applyBench(dir: string): Promise<void> {
   ]);
   try {
     const users = Array.from({ length: APPLY_CLUSTERS }, (_, i) =>
-      CONNECTIONS.map(([, connection], n) => ({
+      GENERATED_CONNECTIONS.map((connection, n) => ({
         connection,
         email: `user${i}@example.com`,
         email_verified: true,
@@ -166,6 +193,7 @@ export async function run(): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'bench-backfill-'));
   try {
     await planBench(dir);
+    if (PLAN_10M) await plan10mBench(dir);
     await applyBench(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });

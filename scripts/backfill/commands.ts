@@ -7,9 +7,9 @@ import { JournalWriter, parseJournal } from './journal.ts';
 import { type BackfillPort, createBackfillPort } from './management.ts';
 import { formatSummary, type PlanSummary, writePlan } from './plan.ts';
 import { isUserId, type ParsedPlan, parsePlan, planHeader } from './plan-file.ts';
-import { DuplicatePlanner } from './planner.ts';
-import { createProgress, type ProgressSink } from './progress.ts';
+import { createPlanProgress, createProgress, type ProgressSink } from './progress.ts';
 import { newRequestStats, type RequestStats } from './rate.ts';
+import { SpillingPlanner } from './spilling-planner.ts';
 import { type UnlinkResult, unlinkAccount } from './unlink.ts';
 import { interrupted, readExportFile, readTenantUsers } from './user-source.ts';
 
@@ -77,19 +77,29 @@ async function planCommand(
   options: CommandOptions,
 ): Promise<PlanOutcome> {
   const { signal } = options;
-  const planner = new DuplicatePlanner();
+  const progress = createPlanProgress(io.err);
+  const planner = new SpillingPlanner(args.out, {
+    ...(signal ? { signal } : {}),
+    progress: progress.planning,
+  });
+  let summary: PlanSummary;
   let source: 'export' | 'listing' | 'file' = 'file';
-  if (args.fromExport !== undefined) await readExportFile(args.fromExport, (u) => planner.add(u), signal);
-  else {
-    source = await readTenantUsers(port(args.maxRps), (u) => planner.add(u), {
-      ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),
-      ...(signal ? { signal } : {}),
-      onFallback: (reason) => io.err.write(`link-existing: ${reason}; reading users page by page\n`),
-    });
+  try {
+    const reading = { ...(signal ? { signal } : {}), progress: progress.reading };
+    if (args.fromExport !== undefined) await readExportFile(args.fromExport, (u) => planner.add(u), reading);
+    else {
+      source = await readTenantUsers(port(args.maxRps), (u) => planner.add(u), {
+        ...reading,
+        ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),
+        onFallback: (reason) => io.err.write(`link-existing: ${reason}; reading users page by page\n`),
+      });
+    }
+    if (signal?.aborted === true) throw interrupted();
+    summary = await writePlan(planner, planHeader(config.domain, config, source, new Date()), args.out);
+  } finally {
+    planner.close();
   }
-  if (signal?.aborted === true) throw interrupted();
-  const header = planHeader(config.domain, config, source, new Date());
-  const summary = writePlan(planner, header, args.out);
+  progress.finish(summary.users);
   io.out(formatSummary(summary));
   io.out(`plan written to ${args.out} (${source}); nothing was written to ${config.domain}`);
   return { kind: 'plan', file: args.out, summary };

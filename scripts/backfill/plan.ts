@@ -1,6 +1,6 @@
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { type PlanHeader, planGroupLine, policyOf } from './plan-file.ts';
-import type { DuplicatePlanner, GroupPlan, PlannerCounts, PlanPolicy } from './planner.ts';
+import type { GroupPlan, PlannerCounts, PlanPolicy } from './planner.ts';
 
 export interface PlanSummary extends PlannerCounts {
   /** Groups of two or more accounts a login could join: one plan line each. */
@@ -15,17 +15,27 @@ export interface PlanSummary extends PlannerCounts {
   skippedGroups: Record<string, number>;
 }
 
+/** What plans groups: `DuplicatePlanner` in memory, `SpillingPlanner` through files. */
+export interface GroupPlanner {
+  readonly counts: PlannerCounts;
+  plan(policy: PlanPolicy): Iterable<GroupPlan> | AsyncIterable<GroupPlan>;
+}
+
 /**
  * Plans `planner`'s users into `file` (header, then one line per group), written to a temporary name and
- * renamed, so a plan on disk is always whole; on failure the temporary file is removed.
+ * renamed, so a plan on disk is always whole; on failure (Ctrl-C included) the temporary file is removed.
  */
-export function writePlan(planner: DuplicatePlanner, header: PlanHeader, file: string): PlanSummary {
+export async function writePlan(
+  planner: GroupPlanner,
+  header: PlanHeader,
+  file: string,
+): Promise<PlanSummary> {
   const policy = policyOf(header);
   const staging = `${file}.${process.pid}.tmp`;
   const fd = openSync(staging, 'w', 0o600);
   const summary = emptySummary(planner.counts);
   try {
-    writeStaging(fd, planner, policy, header, summary);
+    await writeStaging(fd, planner, policy, header, summary);
     renameSync(staging, file);
   } catch (error) {
     rmSync(staging, { force: true });
@@ -34,17 +44,17 @@ export function writePlan(planner: DuplicatePlanner, header: PlanHeader, file: s
   return summary;
 }
 
-function writeStaging(
+async function writeStaging(
   fd: number,
-  planner: DuplicatePlanner,
+  planner: GroupPlanner,
   policy: PlanPolicy,
   header: PlanHeader,
   summary: PlanSummary,
-): void {
+): Promise<void> {
   try {
     let buffer = `${JSON.stringify(header)}\n`;
     let group = 0;
-    for (const plan of planner.plan(policy)) {
+    for await (const plan of planner.plan(policy)) {
       group += 1;
       count(summary, plan);
       buffer += planGroupLine(group, plan);

@@ -144,15 +144,9 @@ export class DuplicatePlanner {
   add(value: unknown): void {
     const user = reduceUser(value);
     this.#users += 1;
-    if (user.email === undefined || user.email === '') {
-      this.#withoutEmail += 1;
-      return;
-    }
-    const key = normaliseEmail(user.email);
-    const held = this.#byEmail.get(key);
-    if (held === undefined) this.#byEmail.set(key, user);
-    else if (Array.isArray(held)) held.push(user);
-    else this.#byEmail.set(key, [held, user]);
+    const key = emailKey(user);
+    if (key === undefined) this.#withoutEmail += 1;
+    else collect(this.#byEmail, key, user);
   }
 
   get counts(): PlannerCounts {
@@ -166,6 +160,19 @@ export class DuplicatePlanner {
       for (const group of searchGroups(key, held)) yield planGroup(group, policy);
     }
   }
+}
+
+/** What groups a user: its email lower-cased (A–Z only); none without an email. */
+export function emailKey(user: ManagementUser): string | undefined {
+  return user.email === undefined || user.email === '' ? undefined : normaliseEmail(user.email);
+}
+
+/** Adds `value` under `key`, held alone until a second one comes (most keys never get one). */
+export function collect<T extends object | string>(map: Map<string, T | T[]>, key: string, value: T): void {
+  const held = map.get(key);
+  if (held === undefined) map.set(key, value);
+  else if (Array.isArray(held)) held.push(value);
+  else map.set(key, [held, value]);
 }
 
 /** The accounts of one lower-cased email, split as the Action's search joins them (see `DuplicatePlanner`). */

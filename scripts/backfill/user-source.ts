@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -28,8 +28,21 @@ export interface SourceOptions {
   onFallback?: (reason: string) => void;
   /** Ctrl-C: the wait for the job, the download and the listing stop with an `interrupted` error. */
   signal?: AbortSignal;
+  /** Told every few thousand users how far the reading is. */
+  progress?: ReadProgress;
   fetch?: typeof globalThis.fetch;
 }
+
+/** Users read, bytes read of the export, and its size when known. */
+export type ReadProgress = (users: number, bytes: number, totalBytes: number | undefined) => void;
+
+export interface ReadOptions {
+  signal?: AbortSignal;
+  progress?: ReadProgress;
+}
+
+/** `progress` is told after this many lines: often enough for a 200 ms redraw, rare enough to cost nothing. */
+const PROGRESS_EVERY = 4096;
 
 const LISTING_PAGE_SIZE = 100;
 /** Auth0 returns at most 1,000 users through paging (page × per_page); the export job has no such cap. */
@@ -41,11 +54,11 @@ export async function readTenantUsers(
   each: (user: unknown) => void,
   options: SourceOptions = {},
 ): Promise<UserSource> {
-  const { signal } = options;
+  const { signal, progress } = options;
   const jobId = await port.startUserExport(USER_FIELDS);
   if (jobId === undefined) {
     options.onFallback?.('the tenant has no bulk export job');
-    await listUsers(port, each, signal);
+    await listUsers(port, each, options);
     return 'listing';
   }
   const location = await waitForExport(port, jobId, options);
@@ -59,7 +72,12 @@ export async function readTenantUsers(
   if (!response.ok || response.body === null)
     throw new BackfillError('export_failed', `downloading the export answered ${response.status}`);
   const body = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream);
-  await readNdjson(body, true, each, signal);
+  const length = Number(response.headers.get('content-length') ?? Number.NaN);
+  await readNdjson(body, true, each, {
+    ...(signal ? { signal } : {}),
+    ...(progress ? { progress } : {}),
+    ...(length > 0 ? { totalBytes: length } : {}),
+  });
   return 'export';
 }
 
@@ -98,8 +116,9 @@ async function waitForExport(port: BackfillPort, jobId: string, options: SourceO
 async function listUsers(
   port: BackfillPort,
   each: (user: unknown) => void,
-  signal: AbortSignal | undefined,
+  options: ReadOptions,
 ): Promise<void> {
+  const { signal, progress } = options;
   let seen = 0;
   for (let page = 0; ; page++) {
     if (signal?.aborted === true) throw interrupted();
@@ -114,6 +133,7 @@ async function listUsers(
     }
     for (const user of users) each(user);
     seen += users.length;
+    progress?.(seen, 0, undefined);
     if (users.length < LISTING_PAGE_SIZE || seen >= total) return;
   }
 }
@@ -122,9 +142,13 @@ async function listUsers(
 export async function readExportFile(
   file: string,
   each: (user: unknown) => void,
-  signal?: AbortSignal,
+  options: ReadOptions = {},
 ): Promise<void> {
-  await readNdjson(createReadStream(file), file.endsWith('.gz'), each, signal);
+  const totalBytes = statSync(file, { throwIfNoEntry: false })?.size;
+  await readNdjson(createReadStream(file), file.endsWith('.gz'), each, {
+    ...options,
+    ...(totalBytes === undefined ? {} : { totalBytes }),
+  });
 }
 
 /** NDJSON, one user per line, streamed: a line that is not JSON stops the read, named; so does Ctrl-C. */
@@ -132,14 +156,18 @@ export async function readNdjson(
   input: NodeJS.ReadableStream,
   gzipped: boolean,
   each: (user: unknown) => void,
-  signal?: AbortSignal,
+  options: ReadOptions & { totalBytes?: number } = {},
 ): Promise<void> {
+  const { signal, progress } = options;
+  let bytes = 0;
+  if (progress !== undefined) input.on('data', (chunk: Buffer) => (bytes += chunk.length));
   const stream = gzipped ? input.pipe(createGunzip()) : input;
   const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
   let number = 0;
   for await (const line of lines) {
     if (signal?.aborted === true) throw interrupted();
     number += 1;
+    if (number % PROGRESS_EVERY === 0) progress?.(number, bytes, options.totalBytes);
     if (line === '') continue;
     let user: unknown;
     try {

@@ -47,18 +47,18 @@ let planFile: string;
 let tenant: FakeTenant;
 
 /** A tenant of `groups` pairs and the plan for it. */
-function seed(groups: number): void {
+async function seed(groups: number): Promise<void> {
   const users = Array.from({ length: groups }, (_, i) => pair(i)).flat();
   tenant = new FakeTenant(users);
   const planner = new DuplicatePlanner();
   for (const user of users) planner.add(user);
-  writePlan(planner, planHeader(env.AUTH0_DOMAIN, parseBackfillEnv(env), 'file', new Date()), planFile);
+  await writePlan(planner, planHeader(env.AUTH0_DOMAIN, parseBackfillEnv(env), 'file', new Date()), planFile);
 }
 
-beforeEach(() => {
+beforeEach(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'apply-'));
   planFile = path.join(dir, 'plan.jsonl');
-  seed(GROUPS);
+  await seed(GROUPS);
 });
 
 afterEach(() => {
@@ -146,7 +146,7 @@ describe('link-existing --apply, a link the tenant refuses', () => {
   );
 
   it('stops, naming the status and the last message, once 5 links in a row are refused with the same status', async () => {
-    seed(8);
+    await seed(8);
     tenant.hooks.beforeLink = () => {
       throw new BackfillManagementError(
         'POST /users/{id}/identities failed with 400: Payload validation error',
@@ -167,7 +167,7 @@ describe('link-existing --apply, a link the tenant refuses', () => {
   });
 
   it('goes on while refusals are broken by a link or change status', async () => {
-    seed(12);
+    await seed(12);
     const refusedWith: Record<string, number> = { s0: 404, s1: 404, s2: 404, s3: 404, s5: 404, s6: 404 };
     for (const i of [7, 8, 9, 10, 11]) refusedWith[`s${i}`] = i % 2 === 0 ? 409 : 400;
     tenant.hooks.beforeLink = (_, secondaryId) => {

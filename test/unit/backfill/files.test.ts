@@ -137,7 +137,7 @@ describe('readPlan', () => {
 });
 
 describe('writePlan', () => {
-  it('leaves no staging file behind when the plan cannot be written', () => {
+  it('leaves no staging file behind when the plan cannot be written', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'plan-'));
     try {
       // The output path is a directory: the rename onto it fails after the staging file was written.
@@ -146,7 +146,7 @@ describe('writePlan', () => {
       const planner = new DuplicatePlanner();
       planner.add(managementUser('auth0|a', { created_at: '2020-01-01T00:00:00.000Z' }));
       planner.add(managementUser('google-oauth2|b'));
-      expect(() => writePlan(planner, JSON.parse(header), out)).toThrow();
+      await expect(writePlan(planner, JSON.parse(header), out)).rejects.toThrow();
       expect(readdirSync(dir)).toEqual(['plan.jsonl']);
     } finally {
       rmSync(dir, { recursive: true, force: true });

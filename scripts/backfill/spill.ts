@@ -1,0 +1,100 @@
+import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
+
+/** Lines of one partition: spilled to `file` once its buffer filled, the unwritten tail in `tail`. */
+export interface Partition {
+  file: string | undefined;
+  tail: string;
+  /** UTF-16 code units, file and tail together: what planning it would hold in memory. */
+  size: number;
+}
+
+/** A buffer this big is written out: 256 partitions hold at most 4 MB between writes. */
+const FLUSH_AT = 1 << 14;
+
+/**
+ * Appends lines to `count` partitions, each written to its own file in `dir` only once its buffer fills: a small
+ * tenant's users never touch the disk. Lines of one partition keep the order they were added in.
+ */
+export class PartitionWriter {
+  readonly #dir: string;
+  readonly #name: string;
+  readonly #buffers: string[];
+  readonly #fds: Array<number | undefined>;
+  readonly #sizes: number[];
+  /** Characters written to files so far (for progress). */
+  spilled = 0;
+
+  constructor(dir: string, name: string, count: number) {
+    this.#dir = dir;
+    this.#name = name;
+    this.#buffers = Array.from({ length: count }, () => '');
+    this.#fds = Array.from({ length: count }, () => undefined);
+    this.#sizes = Array.from({ length: count }, () => 0);
+  }
+
+  add(index: number, line: string): void {
+    const buffer = this.#buffers[index] + line;
+    this.#sizes[index] = (this.#sizes[index] ?? 0) + line.length;
+    if (buffer.length < FLUSH_AT) {
+      this.#buffers[index] = buffer;
+      return;
+    }
+    this.#fds[index] ??= openSync(this.#file(index), 'wx', 0o600);
+    writeSync(this.#fds[index], buffer);
+    this.spilled += buffer.length;
+    this.#buffers[index] = '';
+  }
+
+  /** Closes the files; the partitions in index order. */
+  close(): Partition[] {
+    return this.#buffers.map((tail, index) => {
+      const fd = this.#fds[index];
+      if (fd !== undefined) closeSync(fd);
+      this.#fds[index] = undefined;
+      return { file: fd === undefined ? undefined : this.#file(index), tail, size: this.#sizes[index] ?? 0 };
+    });
+  }
+
+  #file(index: number): string {
+    return path.join(this.#dir, `${this.#name}-${index}`);
+  }
+}
+
+/** Each line of a partition, in the order it was added (without its newline). */
+export function forEachLine(partition: Partition, each: (line: string) => void): void {
+  let carry = '';
+  const emit = (text: string) => {
+    const lines = (carry + text).split('\n');
+    carry = lines.pop() ?? '';
+    for (const line of lines) each(line);
+  };
+  if (partition.file !== undefined) {
+    const fd = openSync(partition.file, 'r');
+    try {
+      const decoder = new StringDecoder('utf8');
+      const chunk = Buffer.allocUnsafe(1 << 20);
+      for (let read = readSync(fd, chunk); read > 0; read = readSync(fd, chunk)) {
+        emit(decoder.write(chunk.subarray(0, read)));
+      }
+      emit(decoder.end());
+    } finally {
+      closeSync(fd);
+    }
+  }
+  emit(partition.tail);
+  if (carry !== '') each(carry);
+}
+
+/** 32 well-mixed bits of `key` (FNV-1a, then murmur3's finaliser so every bit depends on every character). */
+export function hashKey(key: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
+  hash ^= hash >>> 16;
+  hash = Math.imul(hash, 0x85ebca6b);
+  hash ^= hash >>> 13;
+  hash = Math.imul(hash, 0xc2b2ae35);
+  hash ^= hash >>> 16;
+  return hash >>> 0;
+}
