@@ -1,4 +1,5 @@
 import { ConfigError } from './errors.ts';
+import { isHostWithOptionalPort, isHttpsOrLoopback } from './hosts.ts';
 
 /** The Action's `event.secrets`, or the same names read from the environment. */
 type Secrets = Readonly<Record<string, string | undefined>>;
@@ -19,9 +20,8 @@ export interface Config {
   readonly dryRun: boolean;
 }
 
-export const MIN_SESSION_TOKEN_SECRET_LENGTH = 32;
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
-const DOMAIN_PATTERN = /^[a-z0-9.-]+(:\d{1,5})?$/i;
+/** The shortest HMAC or HKDF key accepted anywhere (session token, cookie): 256 bits of text. */
+export const MIN_SECRET_LENGTH = 32;
 
 export function parseConfig(secrets: Secrets): Config {
   const consentUrl = optional(secrets, 'CONSENT_URL');
@@ -46,7 +46,7 @@ export function parseConfig(secrets: Secrets): Config {
   if (weakness)
     throw new ConfigError('invalid_secret', 'SESSION_TOKEN_SECRET', `SESSION_TOKEN_SECRET ${weakness}`);
   const domain = required(secrets, 'AUTH0_DOMAIN');
-  if (!DOMAIN_PATTERN.test(domain)) {
+  if (!isHostWithOptionalPort(domain)) {
     throw new ConfigError(
       'invalid_secret',
       'AUTH0_DOMAIN',
@@ -77,8 +77,7 @@ export function sessionSecretWeakness(
   secret: string,
   others: Readonly<Record<string, string | undefined>>,
 ): string | undefined {
-  if (secret.length < MIN_SESSION_TOKEN_SECRET_LENGTH)
-    return `must be at least ${MIN_SESSION_TOKEN_SECRET_LENGTH} characters`;
+  if (secret.length < MIN_SECRET_LENGTH) return `must be at least ${MIN_SECRET_LENGTH} characters`;
   if (new Set(secret).size === 1) return 'must not be one repeated character';
   const shared = Object.entries(others).find(([, other]) => other === secret);
   return shared === undefined ? undefined : `must differ from ${shared[0]}`;
@@ -114,11 +113,9 @@ function parseBoolean(value: string | undefined, name: string): boolean {
   throw new ConfigError('invalid_secret', name, `${name} must be "true" or "false"`);
 }
 
-/** https, or http on the loopback host only (a consent page running beside a local tenant). */
 function isSafeUrl(value: string): boolean {
   try {
-    const url = new URL(value);
-    return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname));
+    return isHttpsOrLoopback(new URL(value));
   } catch {
     return false;
   }

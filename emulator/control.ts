@@ -1,5 +1,5 @@
-import { timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
+import { constantTimeEqual } from '../core/constant-time.ts';
 import type { TenantContext, TenantEnv } from './context.ts';
 import { ApiError, badRequest } from './errors.ts';
 import { validateFaultRules } from './faults.ts';
@@ -23,11 +23,9 @@ export interface SeedUser extends Omit<NewUser, 'password_hash'> {
  */
 export function controlRoutes(tenant: TenantContext, controlKey: string): Hono<TenantEnv> {
   const app = new Hono<TenantEnv>();
-  const expected = Buffer.from(controlKey);
 
   app.use('*', async (c, next) => {
-    const given = Buffer.from(c.req.header(CONTROL_KEY_HEADER) ?? '');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    if (!constantTimeEqual(c.req.header(CONTROL_KEY_HEADER) ?? '', controlKey)) {
       throw new ApiError(401, `Missing or wrong ${CONTROL_KEY_HEADER}`, 'invalid_control_key');
     }
     await next();

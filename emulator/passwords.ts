@@ -1,5 +1,6 @@
-import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { randomBytes, scrypt } from 'node:crypto';
 import { promisify } from 'node:util';
+import { constantTimeEqual } from '../core/constant-time.ts';
 
 const derive = promisify(scrypt) as (
   password: string,
@@ -22,5 +23,5 @@ export async function verifyPassword(password: string, stored: string): Promise<
   if (scheme !== 'scrypt' || !cost || !salt || !hash) return false;
   const expected = Buffer.from(hash, 'base64url');
   const actual = await derive(password, Buffer.from(salt, 'base64url'), expected.length, { N: Number(cost) });
-  return timingSafeEqual(actual, expected);
+  return constantTimeEqual(actual, expected);
 }

@@ -1,9 +1,8 @@
+import type { Metadata } from '../core/users.ts';
 import { connectionProfile } from './connections.ts';
 import { ApiError, badRequest, conflict, inexistentUser } from './errors.ts';
 import { databaseUserId, numericUserId } from './ids.ts';
 import type { ConnectionRecord } from './store.ts';
-
-export type Metadata = Record<string, unknown>;
 
 export interface Identity {
   connection: string;

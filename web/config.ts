@@ -1,4 +1,5 @@
-import { sessionSecretWeakness } from '../core/config.ts';
+import { MIN_SECRET_LENGTH, sessionSecretWeakness } from '../core/config.ts';
+import { isHostWithOptionalPort, isHttpsOrLoopback } from '../core/hosts.ts';
 import { ConfigError } from './errors.ts';
 
 export interface WebConfig {
@@ -23,13 +24,9 @@ export interface ClientCredentials {
 export const WEB_DEFAULTS = {
   port: 3000,
   linkConnections: ['Username-Password-Authentication', 'google-oauth2', 'github'],
-  minSecretLength: 32,
 } as const;
 
 type Env = Readonly<Record<string, string | undefined>>;
-
-const HOST_WITH_OPTIONAL_PORT =
-  /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*(?::\d{1,5})?$/i;
 
 export function parseWebConfig(env: Env): WebConfig {
   const auth0Domain = parseDomain(required(env, 'AUTH0_DOMAIN'));
@@ -80,7 +77,7 @@ function required(env: Env, name: string): string {
 }
 
 function parseDomain(value: string): string {
-  if (!HOST_WITH_OPTIONAL_PORT.test(value)) {
+  if (!isHostWithOptionalPort(value)) {
     throw new ConfigError(
       'AUTH0_DOMAIN',
       'AUTH0_DOMAIN must be a host name with an optional port, without scheme or path (e.g. tenant.eu.auth0.com or localhost:8443)',
@@ -96,7 +93,7 @@ function parseWebUrl(value: string): URL {
   } catch {
     throw new ConfigError('WEB_URL', 'WEB_URL must be an absolute URL (e.g. https://link.example.com)');
   }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url.hostname))) {
+  if (!isHttpsOrLoopback(url)) {
     throw new ConfigError('WEB_URL', 'WEB_URL must use https (plain http is allowed on localhost only)');
   }
   if (url.search || url.hash || url.username || url.password) {
@@ -105,14 +102,10 @@ function parseWebUrl(value: string): URL {
   return url;
 }
 
-function isLoopback(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '127.0.0.1' || hostname === '[::1]';
-}
-
 function longSecret(env: Env, name: string): string {
   const value = required(env, name);
-  if (value.length < WEB_DEFAULTS.minSecretLength) {
-    throw new ConfigError(name, `${name} must be at least ${WEB_DEFAULTS.minSecretLength} characters`);
+  if (value.length < MIN_SECRET_LENGTH) {
+    throw new ConfigError(name, `${name} must be at least ${MIN_SECRET_LENGTH} characters`);
   }
   return value;
 }

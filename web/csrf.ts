@@ -1,12 +1,10 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { constantTimeEqual } from '../core/constant-time.ts';
 
 export function newCsrfToken(): string {
   return randomBytes(32).toString('base64url');
 }
 
 export function csrfMatches(expected: string, given: unknown): boolean {
-  if (typeof given !== 'string') return false;
-  const a = Buffer.from(expected);
-  const b = Buffer.from(given);
-  return a.length === b.length && timingSafeEqual(a, b);
+  return typeof given === 'string' && constantTimeEqual(expected, given);
 }

@@ -1,4 +1,5 @@
 import { ACCOUNT_LINKING_KEY, declinedUserIds, withDeclined } from '../core/policy.ts';
+import { splitUserId } from '../core/users.ts';
 import type { AccountNotice } from './account-views.ts';
 import { ManagementPortError } from './errors.ts';
 import type { ManagedUser, ManagementPort, MetadataPatch, UserIdentity } from './management.ts';
@@ -36,12 +37,13 @@ export async function linkAccount(
     if (secondary.identities.length !== 1) throw new AccountChangeError('linked_elsewhere');
     const patch = planMerge(primary, secondary);
     if (patch !== undefined) await management.updateUser(primaryId, patch);
-    const [provider, ...rest] = secondaryId.split('|');
     const identity = secondary.identities[0];
-    await management.linkIdentity(primaryId, {
-      provider: identity?.provider ?? provider ?? '',
-      user_id: identity?.user_id ?? rest.join('|'),
-    });
+    await management.linkIdentity(
+      primaryId,
+      identity === undefined
+        ? splitUserId(secondaryId)
+        : { provider: identity.provider, user_id: identity.user_id },
+    );
   });
 }
 

@@ -1,4 +1,5 @@
 import { ManagementClient, ManagementError, ManagementTimeoutError } from 'auth0';
+import type { Metadata } from '../core/users.ts';
 import type { WebConfig } from './config.ts';
 import { ManagementPortError } from './errors.ts';
 
@@ -10,8 +11,6 @@ export interface UserIdentity {
   readonly profileData?: Readonly<Record<string, unknown>>;
 }
 
-export type Metadata = Readonly<Record<string, unknown>>;
-
 export interface ManagedUser {
   readonly user_id: string;
   readonly email?: string;
@@ -21,13 +20,13 @@ export interface ManagedUser {
   readonly created_at?: string;
   readonly blocked?: boolean;
   readonly identities: readonly UserIdentity[];
-  readonly user_metadata?: Metadata;
-  readonly app_metadata?: Metadata;
+  readonly user_metadata?: Readonly<Metadata>;
+  readonly app_metadata?: Readonly<Metadata>;
 }
 
 export interface MetadataPatch {
-  readonly user_metadata?: Metadata;
-  readonly app_metadata?: Metadata;
+  readonly user_metadata?: Readonly<Metadata>;
+  readonly app_metadata?: Readonly<Metadata>;
 }
 
 /** The Management API operations the account page needs. */

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { splitUserId } from '../../core/users.ts';
 import type { Connection, Event, Identity, User } from '../types/post-login.ts';
 
 /** Overrides for the event factory: objects merge deeply, arrays and other values replace. */
@@ -39,11 +40,10 @@ const SOCIAL_PROVIDERS = new Set([
   'amazon',
 ]);
 
-/** Splits an Auth0 user id on its first `|`: `samlp|acme|jdoe` is provider `samlp`, id `acme|jdoe`. */
-export function splitUserId(userId: string): { provider: string; localId: string } {
-  const bar = userId.indexOf('|');
-  if (bar <= 0) return { provider: 'auth0', localId: userId };
-  return { provider: userId.slice(0, bar), localId: userId.slice(bar + 1) };
+/** `splitUserId`, reading an id without a provider prefix as a database user's. */
+function providerAndLocalId(userId: string): { provider: string; localId: string } {
+  const { provider, user_id } = splitUserId(userId);
+  return { provider: provider || 'auth0', localId: user_id };
 }
 
 export function makeConnection(overrides: DeepPartial<Connection> = {}): Connection {
@@ -59,7 +59,7 @@ export function makeConnection(overrides: DeepPartial<Connection> = {}): Connect
 
 /** The identity Auth0 lists for `userId` (provider-local `user_id`, no `provider|` prefix). */
 export function makeIdentity(userId: string, overrides: Partial<Identity> = {}): Identity {
-  const { provider, localId } = splitUserId(userId);
+  const { provider, localId } = providerAndLocalId(userId);
   return {
     connection: CONNECTION_BY_PROVIDER[provider] ?? provider,
     provider,
@@ -74,7 +74,7 @@ export function makeUser(overrides: DeepPartial<User> = {}, connection?: Connect
   const provider = connection?.strategy ?? 'auth0';
   const userId = overrides.user_id ?? defaultUserId(provider);
   const email = 'email' in overrides ? overrides.email : 'jane.doe@example.com';
-  const sameProvider = connection && splitUserId(userId).provider === connection.strategy;
+  const sameProvider = connection && providerAndLocalId(userId).provider === connection.strategy;
   const identity = makeIdentity(userId, sameProvider ? { connection: connection.name } : {});
   const base: User = {
     user_id: userId,
@@ -167,7 +167,7 @@ export function makePostLoginEvent(overrides: PostLoginEventOverrides = {}): Eve
 
 function connectionOf(userId: string | undefined): DeepPartial<Connection> {
   if (userId === undefined) return {};
-  const { provider } = splitUserId(userId);
+  const { provider } = providerAndLocalId(userId);
   return { name: CONNECTION_BY_PROVIDER[provider] ?? provider };
 }
 

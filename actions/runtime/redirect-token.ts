@@ -1,4 +1,5 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { constantTimeEqual } from '../../core/constant-time.ts';
 import type { EncodeTokenOptions, Request, ValidateTokenOptions } from '../types/post-login.ts';
 import { ActionsRuntimeError, SessionTokenError } from './errors.ts';
 
@@ -151,9 +152,7 @@ function hmac(input: string, secret: string): string {
 }
 
 function signatureMatches(input: string, signature: string, secret: string): boolean {
-  const expected = Buffer.from(hmac(input, secret));
-  const actual = Buffer.from(signature);
-  return expected.length === actual.length && timingSafeEqual(expected, actual);
+  return constantTimeEqual(hmac(input, secret), signature);
 }
 
 function base64urlJson(value: unknown): string {

@@ -2,9 +2,9 @@
 // Written from https://auth0.com/docs/customize/actions/explore-triggers/signup-and-login-triggers/login-trigger
 // (post-login-event-object, post-login-api-object); no installable package ships them here.
 
-export type Secrets = Record<string, string>;
+import type { Metadata } from '../../core/users.ts';
 
-export type Metadata = Record<string, unknown>;
+export type Secrets = Record<string, string>;
 
 export type Protocol =
   | 'oidc-basic-profile'

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { decodeJwt } from 'jose';
+import { splitUserId } from '../../core/users.ts';
 import type { TenantContext, TenantEnv } from '../context.ts';
 import { ApiError, badRequest } from '../errors.ts';
 import type { SecondaryRef } from '../user-directory.ts';
@@ -63,7 +64,7 @@ async function secondaryFromIdToken(tenant: TenantContext, token: string): Promi
   } catch {
     throw new ApiError(400, 'link_with must be a valid ID token issued by this tenant.', 'invalid_body');
   }
-  const bar = sub.indexOf('|');
-  if (bar < 0) throw new ApiError(400, 'link_with token has an invalid subject.', 'invalid_body');
-  return { provider: sub.slice(0, bar), user_id: sub.slice(bar + 1) };
+  const ref = splitUserId(sub);
+  if (ref.provider === '') throw new ApiError(400, 'link_with token has an invalid subject.', 'invalid_body');
+  return ref;
 }

@@ -1,9 +1,10 @@
 import { Hono } from 'hono';
+import type { Metadata } from '../../core/users.ts';
 import { connectionProfile } from '../connections.ts';
 import type { TenantContext, TenantEnv } from '../context.ts';
 import { badRequest, inexistentUser } from '../errors.ts';
 import { hashPassword } from '../passwords.ts';
-import type { Metadata, UserPatch } from '../user-directory.ts';
+import type { UserPatch } from '../user-directory.ts';
 import { requireScope } from './auth.ts';
 import {
   jsonBody,

@@ -1,4 +1,5 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { constantTimeEqual } from '../../core/constant-time.ts';
 import { OAuthError } from '../errors.ts';
 import type { LoginState } from '../login/transactions.ts';
 import type { GrantHandler } from './grants.ts';
@@ -60,7 +61,5 @@ export function authorizationCodeGrant(state: LoginState): GrantHandler {
 
 function verifierMatches(verifier: string | undefined, challenge: string): boolean {
   if (verifier === undefined) return false;
-  const computed = Buffer.from(createHash('sha256').update(verifier).digest('base64url'));
-  const expected = Buffer.from(challenge);
-  return computed.length === expected.length && timingSafeEqual(computed, expected);
+  return constantTimeEqual(createHash('sha256').update(verifier).digest('base64url'), challenge);
 }

@@ -1,5 +1,5 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
+import { constantTimeEqual } from '../../core/constant-time.ts';
 import type { TenantContext, TenantEnv } from '../context.ts';
 import { OAuthError } from '../errors.ts';
 import type { ClientRecord } from '../store.ts';
@@ -90,9 +90,4 @@ function decodeFormComponent(value: string): string {
   } catch {
     return value;
   }
-}
-
-function constantTimeEqual(a: string, b: string): boolean {
-  const digest = (value: string) => createHash('sha256').update(value).digest();
-  return timingSafeEqual(digest(a), digest(b));
 }

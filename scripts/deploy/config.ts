@@ -1,7 +1,6 @@
-import { sessionSecretWeakness } from '../../core/config.ts';
+import { type CheckOn, sessionSecretWeakness } from '../../core/config.ts';
+import { isHostWithOptionalPort, isHttpsOrLoopback } from '../../core/hosts.ts';
 import { type ConfigProblem, DeployConfigError } from './errors.ts';
-
-export type CheckOn = 'every-login' | 'first-login';
 
 /** What `npm run deploy` reads from the environment, validated and normalised. */
 export interface DeployConfig {
@@ -26,8 +25,6 @@ export const DEPLOY_DEFAULTS = Object.freeze({
   dryRun: false,
 });
 
-const HOST_WITH_OPTIONAL_PORT =
-  /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*(?::\d{1,5})?$/i;
 // Keywords are replaced as raw text inside quoted YAML strings: keep URLs to characters that need no escaping.
 const URL_SAFE_TEXT = /^[A-Za-z0-9:/._~%-]+$/;
 const LIST_ITEM = /^[^,\s]+$/;
@@ -51,7 +48,7 @@ export function parseDeployEnv(env: DeployEnv): DeployConfig {
   };
 
   const domain = required('AUTH0_DOMAIN');
-  if (domain !== '' && !HOST_WITH_OPTIONAL_PORT.test(domain)) {
+  if (domain !== '' && !isHostWithOptionalPort(domain)) {
     invalid(
       'AUTH0_DOMAIN',
       'AUTH0_DOMAIN must be a host name with an optional port, without https:// or a path (e.g. tenant.eu.auth0.com or localhost:8443)',
@@ -108,7 +105,7 @@ function parseWebUrl(value: string, invalid: (variable: string, message: string)
     invalid('WEB_URL', 'WEB_URL must be an absolute URL (e.g. https://link.example.com)');
     return undefined;
   }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url.hostname))) {
+  if (!isHttpsOrLoopback(url)) {
     invalid('WEB_URL', 'WEB_URL must use https (plain http is allowed on localhost only)');
     return undefined;
   }
@@ -120,10 +117,6 @@ function parseWebUrl(value: string, invalid: (variable: string, message: string)
     return undefined;
   }
   return url;
-}
-
-function isLoopback(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '127.0.0.1' || hostname === '[::1]';
 }
 
 /** A comma-separated list, normalised to `a,b`; `*` is a valid item for AUTO_LINK_CONNECTIONS. */

@@ -1,4 +1,4 @@
-import type { ManagementUser } from '../../core/users.ts';
+import { type ManagementUser, splitUserId } from '../../core/users.ts';
 
 /** What one request to a route answers instead of the normal response. */
 export type Fault =
@@ -156,8 +156,7 @@ export function managementUser(
   userId: string,
   overrides: Partial<ManagementUser> & { connection?: string } = {},
 ): ManagementUser {
-  const bar = userId.indexOf('|');
-  const provider = userId.slice(0, bar);
+  const { provider, user_id } = splitUserId(userId);
   const { connection, ...rest } = overrides;
   return {
     user_id: userId,
@@ -167,7 +166,7 @@ export function managementUser(
     identities: [
       {
         provider,
-        user_id: userId.slice(bar + 1),
+        user_id,
         connection: connection ?? (provider === 'auth0' ? 'Username-Password-Authentication' : provider),
         isSocial: provider !== 'auth0',
       },

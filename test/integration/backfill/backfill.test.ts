@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ACCOUNT_LINKING_KEY } from '../../../core/policy.ts';
+import { splitUserId } from '../../../core/users.ts';
 import {
   type ApplyOutcome,
   type CommandIo,
@@ -294,11 +295,7 @@ describe('link-existing --apply', () => {
     const [first, second] = planLines(file);
     // Cluster of group 1: a login links the Google account first; group 2's SAML account gets blocked.
     const google = first!.secondaries[0]!;
-    const bar = google.indexOf('|');
-    tenant.context.store.users.link(first!.primary, {
-      provider: google.slice(0, bar),
-      user_id: google.slice(bar + 1),
-    });
+    tenant.context.store.users.link(first!.primary, splitUserId(google));
     const blocked = second!.secondaries[1]!;
     tenant.context.store.users.update(blocked, { blocked: true });
     const { report } = await apply(file);

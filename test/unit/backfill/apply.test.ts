@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ACCOUNT_LINKING_KEY } from '../../../core/policy.ts';
-import type { ManagementUser } from '../../../core/users.ts';
+import { type ManagementUser, splitUserId } from '../../../core/users.ts';
 import {
   type ApplyOutcome,
   type CommandIo,
@@ -171,7 +171,7 @@ describe('link-existing --apply, a link the tenant refuses', () => {
     const refusedWith: Record<string, number> = { s0: 404, s1: 404, s2: 404, s3: 404, s5: 404, s6: 404 };
     for (const i of [7, 8, 9, 10, 11]) refusedWith[`s${i}`] = i % 2 === 0 ? 409 : 400;
     tenant.hooks.beforeLink = (_, secondaryId) => {
-      const status = refusedWith[secondaryId.split('|')[1]!];
+      const status = refusedWith[splitUserId(secondaryId).user_id];
       if (status !== undefined)
         throw new BackfillManagementError(`POST /users/{id}/identities failed with ${status}`, status);
     };

@@ -1,5 +1,6 @@
 import { SignJWT } from 'jose';
 import { planMetadataMerge } from '../../../core/merge.ts';
+import { splitUserId } from '../../../core/users.ts';
 import { createWebApp, type WebDeps } from '../../../web/app.ts';
 import { parseWebConfig, type WebConfig } from '../../../web/config.ts';
 import { ManagementPortError, type WebError } from '../../../web/errors.ts';
@@ -114,7 +115,7 @@ export class FakeManagement implements ManagementPort {
 }
 
 export function makeManagedUser(overrides: Partial<ManagedUser> & { user_id: string }): ManagedUser {
-  const [provider = 'auth0', ...rest] = overrides.user_id.split('|');
+  const { provider, user_id } = splitUserId(overrides.user_id);
   return {
     email: 'alice@example.com',
     email_verified: true,
@@ -123,7 +124,7 @@ export function makeManagedUser(overrides: Partial<ManagedUser> & { user_id: str
     identities: [
       {
         provider,
-        user_id: rest.join('|'),
+        user_id,
         connection: provider === 'auth0' ? 'Username-Password-Authentication' : provider,
         isSocial: provider !== 'auth0',
       },

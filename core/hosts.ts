@@ -1,0 +1,14 @@
+/** A DNS host name with an optional port and nothing else (no scheme, path or credentials). */
+const HOST_WITH_OPTIONAL_PORT =
+  /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*(?::\d{1,5})?$/i;
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** `tenant.eu.auth0.com` or `localhost:8443`: the form of `AUTH0_DOMAIN` the Action, web app and scripts accept. */
+export function isHostWithOptionalPort(value: string): boolean {
+  return HOST_WITH_OPTIONAL_PORT.test(value);
+}
+
+/** https, or plain http on the loopback host only (a page running beside a local tenant). */
+export function isHttpsOrLoopback(url: URL): boolean {
+  return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname));
+}
