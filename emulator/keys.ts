@@ -41,6 +41,7 @@ async function createKeyFile(file: string): Promise<void> {
 async function fromPrivateJwk(jwk: JWK): Promise<SigningKey> {
   const kid = jwk.kid ?? (await calculateJwkThumbprint(jwk));
   const privateKey = (await importJWK({ ...jwk, alg: 'RS256' }, 'RS256')) as webcrypto.CryptoKey;
-  const { kty, n, e } = jwk;
+  const { kty = 'RSA', n, e } = jwk;
+  if (n === undefined || e === undefined) throw new Error('the signing key file holds no RSA private JWK');
   return { kid, alg: 'RS256', privateKey, publicJwk: { kty, n, e, kid, alg: 'RS256', use: 'sig' } };
 }

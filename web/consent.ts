@@ -37,7 +37,7 @@ interface ConsentState {
   readonly candidates: readonly LinkCandidate[];
   readonly csrf: string;
   readonly requestedAt: number;
-  readonly reauth?: PendingReauth;
+  readonly reauth?: PendingReauth | undefined;
 }
 
 /** Long enough to sign in to the other account; the tenant's pending /continue expires anyway. */

@@ -65,7 +65,7 @@ export function createManagementClient(options: ManagementClientOptions): Manage
             ...(body === undefined ? {} : { 'content-type': 'application/json' }),
             ...(bearer === undefined ? {} : { authorization: `Bearer ${bearer}` }),
           },
-          body: body === undefined ? undefined : JSON.stringify(body),
+          body: body === undefined ? null : JSON.stringify(body),
           signal: AbortSignal.timeout(Math.min(attemptTimeoutMs, remaining)),
         });
         if (response.status !== 429 && response.status < 500) {

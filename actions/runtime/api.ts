@@ -23,7 +23,7 @@ export interface CreatePostLoginApiOptions {
   /** Shared across executions of the trigger; a fresh one models a resume on another instance. */
   cache?: ActionCache;
   /** Epoch milliseconds. */
-  now?: () => number;
+  now?: (() => number) | undefined;
   phase: Phase;
 }
 

@@ -6,7 +6,7 @@ import type { Connection, Event, Identity, User } from '../types/post-login.ts';
 export type DeepPartial<T> = T extends readonly unknown[]
   ? T
   : T extends object
-    ? { [K in keyof T]?: DeepPartial<T[K]> }
+    ? { [K in keyof T]?: DeepPartial<T[K]> | undefined }
     : T;
 
 export type PostLoginEventOverrides = DeepPartial<Event>;
@@ -78,7 +78,7 @@ export function makeUser(overrides: DeepPartial<User> = {}, connection?: Connect
   const identity = makeIdentity(userId, sameProvider ? { connection: connection.name } : {});
   const base: User = {
     user_id: userId,
-    email,
+    ...(email === undefined ? {} : { email }),
     email_verified: true,
     name: 'Jane Doe',
     given_name: 'Jane',

@@ -41,8 +41,8 @@ export interface RunRequest {
   event: Event;
   phase: 'execute' | 'continue';
   /** With `continue`: the index of the Action that redirected. */
-  fromIndex?: number;
-  changes?: PipelineChanges;
+  fromIndex?: number | undefined;
+  changes?: PipelineChanges | undefined;
 }
 
 export function emptyChanges(): PipelineChanges {

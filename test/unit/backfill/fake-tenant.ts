@@ -9,7 +9,7 @@ export interface FakeTenantHooks {
   beforeUnlink?: (primaryId: string, secondaryId: string) => Promise<void> | void;
   beforePatch?: (userId: string) => Promise<void> | void;
   /** Run after a read has been answered: another writer (the Action, the web app) changing the user meanwhile. */
-  afterGetUser?: (userId: string, tenant: FakeTenant) => void;
+  afterGetUser?: ((userId: string, tenant: FakeTenant) => void) | undefined;
 }
 
 /**

@@ -82,7 +82,7 @@ describe('candidates', () => {
 
 describe('primary choice', () => {
   it('chooses the oldest account, then the smallest user id on a tie', () => {
-    const twin = managementUser('auth0|aaa', { created_at: older.created_at });
+    const twin = managementUser('auth0|aaa', { created_at: older.created_at! });
     expect(choosePrimary([current, older, twin]).user_id).toBe('auth0|aaa');
   });
 
