@@ -27,7 +27,7 @@ export function parseConfig(secrets: Secrets): Config {
   const consentUrl = optional(secrets, 'CONSENT_URL');
   if (consentUrl !== undefined && !isSafeUrl(consentUrl)) {
     throw new ConfigError(
-      'invalid_secret',
+      'invalid',
       'CONSENT_URL',
       'CONSENT_URL must be an absolute https:// URL (http:// only on localhost)',
     );
@@ -35,7 +35,7 @@ export function parseConfig(secrets: Secrets): Config {
   const sessionTokenSecret = optional(secrets, 'SESSION_TOKEN_SECRET');
   if (consentUrl !== undefined && sessionTokenSecret === undefined) {
     throw new ConfigError(
-      'missing_secret',
+      'missing',
       'SESSION_TOKEN_SECRET',
       'SESSION_TOKEN_SECRET is required with CONSENT_URL',
     );
@@ -43,12 +43,11 @@ export function parseConfig(secrets: Secrets): Config {
   const weakness =
     sessionTokenSecret &&
     sessionSecretWeakness(sessionTokenSecret, { AUTH0_CLIENT_SECRET: secrets.AUTH0_CLIENT_SECRET?.trim() });
-  if (weakness)
-    throw new ConfigError('invalid_secret', 'SESSION_TOKEN_SECRET', `SESSION_TOKEN_SECRET ${weakness}`);
+  if (weakness) throw new ConfigError('invalid', 'SESSION_TOKEN_SECRET', `SESSION_TOKEN_SECRET ${weakness}`);
   const domain = required(secrets, 'AUTH0_DOMAIN');
   if (!isHostWithOptionalPort(domain)) {
     throw new ConfigError(
-      'invalid_secret',
+      'invalid',
       'AUTH0_DOMAIN',
       'AUTH0_DOMAIN must be a host name (with an optional port), without https://',
     );
@@ -85,7 +84,7 @@ export function sessionSecretWeakness(
 
 function required(secrets: Secrets, name: string): string {
   const value = optional(secrets, name);
-  if (value === undefined) throw new ConfigError('missing_secret', name, `${name} is required`);
+  if (value === undefined) throw new ConfigError('missing', name, `${name} is required`);
   return value;
 }
 
@@ -104,13 +103,13 @@ function list(value: string | undefined): string[] {
 function parseCheckOn(value: string | undefined): CheckOn {
   if (value === undefined || value === 'every-login' || value === 'first-login')
     return value ?? 'every-login';
-  throw new ConfigError('invalid_secret', 'CHECK_ON', 'CHECK_ON must be "every-login" or "first-login"');
+  throw new ConfigError('invalid', 'CHECK_ON', 'CHECK_ON must be "every-login" or "first-login"');
 }
 
 function parseBoolean(value: string | undefined, name: string): boolean {
   if (value === undefined || value === 'false') return false;
   if (value === 'true') return true;
-  throw new ConfigError('invalid_secret', name, `${name} must be "true" or "false"`);
+  throw new ConfigError('invalid', name, `${name} must be "true" or "false"`);
 }
 
 function isSafeUrl(value: string): boolean {

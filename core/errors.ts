@@ -1,13 +1,18 @@
-export type ConfigErrorCode = 'missing_secret' | 'invalid_secret';
+export type ConfigProblemReason = 'missing' | 'invalid';
 
+/**
+ * A missing or invalid setting (an Action secret or an environment variable), named in `variable`. The Action, the
+ * web app and the scripts all report it with the code `invalid_config`.
+ */
 export class ConfigError extends Error {
-  readonly code: ConfigErrorCode;
-  readonly secret: string;
+  readonly code = 'invalid_config';
+  readonly reason: ConfigProblemReason;
+  readonly variable: string;
 
-  constructor(code: ConfigErrorCode, secret: string, message: string) {
+  constructor(reason: ConfigProblemReason, variable: string, message: string) {
     super(message);
     this.name = 'ConfigError';
-    this.code = code;
-    this.secret = secret;
+    this.reason = reason;
+    this.variable = variable;
   }
 }

@@ -1,6 +1,6 @@
 import { MIN_SECRET_LENGTH, sessionSecretWeakness } from '../core/config.ts';
+import { ConfigError } from '../core/errors.ts';
 import { isHostWithOptionalPort, isHttpsOrLoopback } from '../core/hosts.ts';
-import { ConfigError } from './errors.ts';
 
 export interface WebConfig {
   readonly auth0Domain: string;
@@ -55,9 +55,10 @@ export function parseWebConfig(env: Env): WebConfig {
     WEB_CLIENT_SECRET: webClient.clientSecret,
     REAUTH_CLIENT_SECRET: reauthClient.clientSecret,
   });
-  if (weakness) throw new ConfigError('SESSION_TOKEN_SECRET', `SESSION_TOKEN_SECRET ${weakness}`);
+  if (weakness) throw new ConfigError('invalid', 'SESSION_TOKEN_SECRET', `SESSION_TOKEN_SECRET ${weakness}`);
   if (config.webClient.clientId === config.reauthClient.clientId) {
     throw new ConfigError(
+      'invalid',
       'REAUTH_CLIENT_ID',
       'REAUTH_CLIENT_ID must differ from WEB_CLIENT_ID (the Action skips the re-authentication client)',
     );
@@ -72,13 +73,14 @@ export function parseWebConfig(env: Env): WebConfig {
 
 function required(env: Env, name: string): string {
   const value = env[name]?.trim();
-  if (!value) throw new ConfigError(name, `${name} is required`);
+  if (!value) throw new ConfigError('missing', name, `${name} is required`);
   return value;
 }
 
 function parseDomain(value: string): string {
   if (!isHostWithOptionalPort(value)) {
     throw new ConfigError(
+      'invalid',
       'AUTH0_DOMAIN',
       'AUTH0_DOMAIN must be a host name with an optional port, without scheme or path (e.g. tenant.eu.auth0.com or localhost:8443)',
     );
@@ -91,13 +93,21 @@ function parseWebUrl(value: string): URL {
   try {
     url = new URL(value);
   } catch {
-    throw new ConfigError('WEB_URL', 'WEB_URL must be an absolute URL (e.g. https://link.example.com)');
+    throw new ConfigError(
+      'invalid',
+      'WEB_URL',
+      'WEB_URL must be an absolute URL (e.g. https://link.example.com)',
+    );
   }
   if (!isHttpsOrLoopback(url)) {
-    throw new ConfigError('WEB_URL', 'WEB_URL must use https (plain http is allowed on localhost only)');
+    throw new ConfigError(
+      'invalid',
+      'WEB_URL',
+      'WEB_URL must use https (plain http is allowed on localhost only)',
+    );
   }
   if (url.search || url.hash || url.username || url.password) {
-    throw new ConfigError('WEB_URL', 'WEB_URL must not carry credentials, a query or a fragment');
+    throw new ConfigError('invalid', 'WEB_URL', 'WEB_URL must not carry credentials, a query or a fragment');
   }
   return url;
 }
@@ -105,7 +115,7 @@ function parseWebUrl(value: string): URL {
 function longSecret(env: Env, name: string): string {
   const value = required(env, name);
   if (value.length < MIN_SECRET_LENGTH) {
-    throw new ConfigError(name, `${name} must be at least ${MIN_SECRET_LENGTH} characters`);
+    throw new ConfigError('invalid', name, `${name} must be at least ${MIN_SECRET_LENGTH} characters`);
   }
   return value;
 }
@@ -117,7 +127,11 @@ function parseConnections(value: string | undefined): string[] {
     .map((name) => name.trim())
     .filter((name) => name !== '');
   if (names.length === 0)
-    throw new ConfigError('LINK_CONNECTIONS', 'LINK_CONNECTIONS must name at least one connection');
+    throw new ConfigError(
+      'invalid',
+      'LINK_CONNECTIONS',
+      'LINK_CONNECTIONS must name at least one connection',
+    );
   return names;
 }
 
@@ -125,7 +139,7 @@ function parsePort(value: string | undefined): number {
   if (value === undefined || value.trim() === '') return WEB_DEFAULTS.port;
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new ConfigError('PORT', 'PORT must be an integer between 0 and 65535');
+    throw new ConfigError('invalid', 'PORT', 'PORT must be an integer between 0 and 65535');
   }
   return port;
 }

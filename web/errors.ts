@@ -1,5 +1,4 @@
 export type WebErrorCode =
-  | 'config_invalid'
   | 'token_invalid'
   | 'token_expired'
   | 'cookie_invalid'
@@ -21,15 +20,6 @@ export class WebError extends Error {
     super(message, options);
     this.name = new.target.name;
     this.code = code;
-  }
-}
-
-export class ConfigError extends WebError {
-  readonly variable: string;
-
-  constructor(variable: string, message: string) {
-    super('config_invalid', message);
-    this.variable = variable;
   }
 }
 

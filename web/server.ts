@@ -1,10 +1,10 @@
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
+import { ConfigError } from '../core/errors.ts';
 import { planMetadataMerge } from '../core/merge.ts';
 import { createWebApp } from './app.ts';
 import { parseWebConfig } from './config.ts';
-import { ConfigError } from './errors.ts';
 import { createManagementClient } from './management.ts';
 import { createOidcClient } from './oidc.ts';
 

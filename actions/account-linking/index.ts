@@ -108,7 +108,7 @@ function readConfig(event: Event): Config | undefined {
     logDecision('skip', {
       reason: 'config_error',
       code: error.code,
-      setting: error.secret,
+      setting: error.variable,
       message: error.message,
     });
     return undefined;

@@ -20,12 +20,12 @@ export class ActionsRuntimeError extends Error {
   }
 }
 
-export class SessionTokenError extends ActionsRuntimeError {
+export class RedirectTokenError extends ActionsRuntimeError {
   readonly reason: string;
 
   constructor(reason: string, options?: { cause?: unknown }) {
     super('invalid_session_token', `The session token is invalid: ${reason}`, options);
-    this.name = 'SessionTokenError';
+    this.name = 'RedirectTokenError';
     this.reason = reason;
   }
 }

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { constantTimeEqual } from '../../core/constant-time.ts';
 import type { EncodeTokenOptions, Request, ValidateTokenOptions } from '../types/post-login.ts';
-import { ActionsRuntimeError, SessionTokenError } from './errors.ts';
+import { ActionsRuntimeError, RedirectTokenError } from './errors.ts';
 
 // Auth0's api.redirect.encodeToken / validateToken are synchronous, so HS256 is done with node:crypto
 // here (jose only signs and verifies asynchronously); tests cross-check these tokens with jose.
@@ -134,7 +134,7 @@ export function validateSessionToken(
     expectedSub: context.userId,
     now: context.now,
   });
-  if (!result.valid) throw new SessionTokenError(result.reason);
+  if (!result.valid) throw new RedirectTokenError(result.reason);
   return result.payload;
 }
 

@@ -33,7 +33,7 @@ export function parseBackfillEnv(env: Readonly<Record<string, string | undefined
       mergeAppMetadataKeys: config.mergeAppMetadataKeys,
     });
   } catch (error) {
-    if (error instanceof ConfigError) throw new BackfillConfigError(error.secret, error.message);
+    if (error instanceof ConfigError) throw new BackfillConfigError(error.variable, error.message);
     throw error;
   }
 }

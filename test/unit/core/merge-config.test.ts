@@ -56,10 +56,10 @@ describe('configuration', () => {
     [{ SESSION_TOKEN_SECRET: 'client-secret-that-is-32-chars-long' }, 'SESSION_TOKEN_SECRET'],
     [{ CHECK_ON: 'sometimes' }, 'CHECK_ON'],
     [{ DRY_RUN: 'yes' }, 'DRY_RUN'],
-  ])('rejects %j naming %s', (override, secret) => {
+  ])('rejects %j naming %s', (override, variable) => {
     const attempt = () => parseConfig({ ...valid, ...override });
     expect(attempt).toThrow(ConfigError);
-    expect(attempt).toThrow(expect.objectContaining({ secret }));
+    expect(attempt).toThrow(expect.objectContaining({ variable }));
   });
 
   it.each([
@@ -68,7 +68,11 @@ describe('configuration', () => {
   ])('refuses a SESSION_TOKEN_SECRET that is %s', (_, value, message) => {
     const attempt = () => parseConfig({ ...valid, SESSION_TOKEN_SECRET: value });
     expect(attempt).toThrow(
-      expect.objectContaining({ secret: 'SESSION_TOKEN_SECRET', code: 'invalid_secret' }),
+      expect.objectContaining({
+        variable: 'SESSION_TOKEN_SECRET',
+        code: 'invalid_config',
+        reason: 'invalid',
+      }),
     );
     expect(attempt).toThrow(`SESSION_TOKEN_SECRET ${message}`);
   });

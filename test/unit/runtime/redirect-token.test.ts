@@ -1,7 +1,7 @@
 import { decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { createPostLoginApi } from '../../../actions/runtime/api.ts';
-import { ActionsRuntimeError, SessionTokenError } from '../../../actions/runtime/errors.ts';
+import { ActionsRuntimeError, RedirectTokenError } from '../../../actions/runtime/errors.ts';
 import type { PostLoginEventOverrides } from '../../../actions/runtime/event.ts';
 import { makePostLoginEvent } from '../../../actions/runtime/event.ts';
 import { SESSION_TOKEN_REASONS, signHs256 } from '../../../actions/runtime/redirect-token.ts';
@@ -41,11 +41,11 @@ function continueWith(token: string, params: Record<string, string> = { state: S
   });
 }
 
-function failureOf(run: () => unknown): SessionTokenError {
+function failureOf(run: () => unknown): RedirectTokenError {
   try {
     run();
   } catch (error) {
-    if (error instanceof SessionTokenError) return error;
+    if (error instanceof RedirectTokenError) return error;
     throw error;
   }
   throw new Error('expected validateToken to throw');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../../core/errors.ts';
 import { parseWebConfig } from '../../../web/config.ts';
-import { ConfigError } from '../../../web/errors.ts';
 import { TEST_ENV } from './support.ts';
 
 function configError(env: Record<string, string | undefined>): ConfigError {
@@ -38,7 +38,7 @@ describe('web configuration', () => {
     'COOKIE_SECRET',
   ])('names %s when it is missing', (name) => {
     const error = configError({ ...TEST_ENV, [name]: undefined });
-    expect(error.code).toBe('config_invalid');
+    expect(error.code).toBe('invalid_config');
     expect(error.variable).toBe(name);
     expect(error.message).toBe(`${name} is required`);
   });
