@@ -53,12 +53,12 @@ console.log(`start: local tenant on ${tenant.url} (state ${path.relative(process
 console.log(writeLocalTenantFile(tenant, TENANT_FILE));
 console.log(
   fresh
-    ? 'start: deploying tenant.yaml with a0deploy (first start: two imports, about a minute on a small machine)'
+    ? 'start: deploying tenant.yaml with a0deploy (first start: two imports)'
     : 'start: checking the tenant against tenant.yaml (a0deploy runs only if something changed)',
 );
 const secrets = demoSecrets();
 const deployStarted = performance.now();
-// a0deploy prints nothing while it compiles its schemas (~20 s of CPU per import): show that it is working.
+// a0deploy is quiet between its lines (longer on a busy machine): show that the deploy is still working.
 const progress = setInterval(() => console.log(`start: still deploying (${seconds(deployStarted)})`), 10_000);
 try {
   const demo = await deployAndServe(tenant, {

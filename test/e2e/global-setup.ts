@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import tls from 'node:tls';
 import type { TestProject } from 'vitest/node';
 import { ensureCertificateAuthority } from '../../emulator/certs.ts';
 import { DEFAULT_DATA_DIR } from '../../emulator/index.ts';
 import { deployAndServe } from '../../scripts/start/demo.ts';
+import { freePort } from '../support/ports.ts';
 import { startTestTenant } from '../support/tenant.ts';
 import type { E2eStack } from './stack.ts';
 
@@ -18,24 +18,8 @@ const trustedTls = tls as typeof tls & {
 };
 
 /**
- * A free port below Linux's ephemeral range (32768+): the web app binds it only after a0deploy's imports, and the
- * many outgoing connections made meanwhile draw their local ports from that range, so none can take this one.
- */
-async function freePort(): Promise<number> {
-  for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000);
-    const free = await new Promise<boolean>((resolve) => {
-      const server = createServer()
-        .once('error', () => resolve(false))
-        .listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-    });
-    if (free) return port;
-  }
-}
-
-/**
  * One local tenant and one web app for every browser test, set up as `npm start` does: tenant.yaml deployed with
- * the real a0deploy (two imports, ~45 s of CPU, paid once instead of once per file). They run in this process,
+ * the real a0deploy (two imports, paid once instead of once per file). They run in this process,
  * which started before the CA existed, so the CA is added to this thread's default trust store: the web app and the
  * Action the tenant runs call the tenant back over HTTPS.
  */

@@ -14,8 +14,8 @@ import { bootstrapAccessToken } from '../../support/login-driver.ts';
 import type { FaultRule } from '../../support/tenant.ts';
 import { startTestTenant, type TestTenant } from '../../support/tenant.ts';
 
-// Every import costs ~25-35 s of CPU (a0deploy compiles its JSON schema twice): this file runs six, sharing one
-// tenant and one sequence of deploys.
+// Every import starts a0deploy in its own process: this file runs six, sharing one tenant and one sequence of
+// deploys.
 const IMPORT_TIMEOUT = 240_000;
 const SESSION_TOKEN_SECRET = 'integration-session-token-secret-0123456789';
 // latencyMs 0 only records each request in the tenant's event log: a request counter.
