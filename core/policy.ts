@@ -145,6 +145,22 @@ export function holdsForeignIdentity(primary: ManagementUser, email: string): bo
   });
 }
 
+/**
+ * How long after a user's last login its login may still be under way: Auth0 runs the post-login Actions for up to
+ * 20 s after recording the login, then the application exchanges the code. A user linked into another in that time
+ * ends its own login with a code naming a user that no longer exists, unless its own Action switched to the primary.
+ */
+export const LOGIN_IN_FLIGHT_MS = 60_000;
+
+/**
+ * Whether `user` logged in so recently that its login may still be under way: such a user is not linked into
+ * another by someone else's login (its own login links it, and switches to the primary as it does).
+ */
+export function loginInFlight(user: Pick<ManagementUser, 'last_login'>, nowMs: number): boolean {
+  const at = Date.parse(user.last_login ?? '');
+  return !Number.isNaN(at) && nowMs - at < LOGIN_IN_FLIGHT_MS;
+}
+
 /** A user holding linked identities never becomes a secondary: linking it would drop them (no chains). */
 export function canBeSecondary(user: ManagementUser): boolean {
   return (user.identities ?? []).length <= 1;

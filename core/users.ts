@@ -16,6 +16,11 @@ export interface ManagementUser {
   email_verified?: unknown;
   blocked?: boolean;
   created_at?: string;
+  /**
+   * Recorded when a login authenticates, with `logins_count`, which Auth0 counts before the post-login Actions run
+   * (https://community.auth0.com/t/how-logins-count-work/91318); an SSO login records neither.
+   */
+  last_login?: string;
   identities?: ManagementIdentity[];
   user_metadata?: Metadata;
   app_metadata?: Metadata;

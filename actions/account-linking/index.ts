@@ -12,7 +12,7 @@ import {
   normaliseEmail,
   withDeclined,
 } from '../../core/policy.ts';
-import type { ManagementUser } from '../../core/users.ts';
+import { holdsIdentityRef, type ManagementUser, splitUserId } from '../../core/users.ts';
 import type { Event, PostLoginAPI } from '../types/post-login.ts';
 import { ManagementError } from './errors.ts';
 import { linkAccounts } from './link.ts';
@@ -21,6 +21,8 @@ import { createManagementClient, type ManagementPort } from './management.ts';
 
 /** Auth0 stops an Action at 20 s; Management calls stop well before, so the login always completes. */
 const MANAGEMENT_BUDGET_MS = 12_000;
+/** After a failure, time to find out whether a concurrent login linked this user away: 12 + 4 s stays inside 20 s. */
+const RESOLVE_BUDGET_MS = 4_000;
 const CONSENT_TOKEN_LIFETIME_SECONDS = 300;
 type LinkDecisionClaim = 'link' | 'not-now' | 'never';
 
@@ -45,7 +47,7 @@ export async function onExecutePostLogin(event: Event, api: PostLoginAPI): Promi
       askForConsent(api, config, decision.candidates, decision.reason, facts.user.user_id);
     }
   } catch (error) {
-    logFailure(error, facts.user.user_id);
+    await giveUp(error, config, api, facts.user);
   }
 }
 
@@ -96,7 +98,7 @@ export async function onContinuePostLogin(event: Event, api: PostLoginAPI): Prom
     }
     await link(port, api, user, primary, secondary, config, 'consent');
   } catch (error) {
-    logFailure(error, user.user_id);
+    await giveUp(error, config, api, user);
   }
 }
 
@@ -130,13 +132,13 @@ function loginFacts(event: Event): LoginFacts {
   };
 }
 
-function managementFor(config: Config, api: PostLoginAPI): ManagementPort {
+function managementFor(config: Config, api: PostLoginAPI, budgetMs = MANAGEMENT_BUDGET_MS): ManagementPort {
   return createManagementClient({
     domain: config.domain,
     clientId: config.clientId,
     clientSecret: config.clientSecret,
     cache: api.cache,
-    deadline: Date.now() + MANAGEMENT_BUDGET_MS,
+    deadline: Date.now() + budgetMs,
   });
 }
 
@@ -161,9 +163,52 @@ async function link(
     logDecision('would-link', fields);
     return;
   }
-  const result = await linkAccounts(port, primary, secondary, config);
+  // Only a silent link defers: at /continue the other account has just proven itself with a login of its own.
+  const result = await linkAccounts(port, primary, secondary, config, {
+    deferInFlightSecondary: via === 'silent' && secondary.user_id !== current.user_id,
+    now: Date.now,
+  });
+  if (result === 'deferred') {
+    logDecision('skip', { reason: 'secondary_login_in_flight', ...fields });
+    return;
+  }
   if (primary.user_id !== current.user_id) api.authentication.setPrimaryUser(primary.user_id);
   logDecision(result === 'linked' ? 'linked' : 'already-linked', fields);
+}
+
+/**
+ * A failure means "log in unlinked", but only once this login's user is known to still be a user: a concurrent
+ * login, or this login's own link applied although its answer was lost, may have linked it into another user, and
+ * Auth0 does not switch to that primary by itself (the code exchange fails: see emulator/README.md). Such a login
+ * switches to the user now holding its identity.
+ */
+async function giveUp(
+  error: unknown,
+  config: Config,
+  api: PostLoginAPI,
+  user: ManagementUser,
+): Promise<void> {
+  let holder: string | undefined;
+  try {
+    holder = await userHolding(managementFor(config, api, RESOLVE_BUDGET_MS), user);
+  } catch {
+    logFailure(error, user.user_id, { still_a_user: 'unknown' });
+    return;
+  }
+  if (holder === undefined) {
+    logFailure(error, user.user_id);
+    return;
+  }
+  api.authentication.setPrimaryUser(holder);
+  logDecision('already-linked', { via: 'resolved', primary: holder, user: user.user_id });
+}
+
+/** Undefined while `user` is still a user; else the user holding its identity, found by email. */
+async function userHolding(port: ManagementPort, user: ManagementUser): Promise<string | undefined> {
+  if ((await port.getUser(user.user_id)) !== undefined) return undefined;
+  const ref = splitUserId(user.user_id);
+  const found = await findByEmail(port, user.email ?? '');
+  return found.find((candidate) => holdsIdentityRef(candidate.identities, ref))?.user_id;
 }
 
 function askForConsent(
@@ -211,13 +256,14 @@ function isDecisionClaim(value: unknown): value is LinkDecisionClaim {
   return value === 'link' || value === 'not-now' || value === 'never';
 }
 
-function logFailure(error: unknown, userId: string): void {
+function logFailure(error: unknown, userId: string, extra: Record<string, unknown> = {}): void {
   if (error instanceof ManagementError) {
     logDecision('unlinked', {
       reason: 'management_error',
       code: error.code,
       status: error.status,
       user: userId,
+      ...extra,
     });
     return;
   }
@@ -225,5 +271,6 @@ function logFailure(error: unknown, userId: string): void {
     reason: 'unexpected_error',
     message: String((error as Error)?.message ?? error).slice(0, 80),
     user: userId,
+    ...extra,
   });
 }

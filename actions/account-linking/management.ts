@@ -11,8 +11,15 @@ export interface ManagementPort {
   usersByEmail(email: string): Promise<ManagementUser[]>;
   getUser(userId: string): Promise<ManagementUser | undefined>;
   patchUser(userId: string, patch: { user_metadata?: Metadata; app_metadata?: Metadata }): Promise<void>;
-  /** Resolves `already-linked` when a concurrent login linked the same identity first. */
-  linkIdentity(primaryId: string, secondaryId: string): Promise<'linked' | 'already-linked'>;
+  /**
+   * Resolves `already-linked` when a concurrent login linked the same identity first. `beforeAttempt` runs before
+   * every attempt, retries included, and stops the link by throwing.
+   */
+  linkIdentity(
+    primaryId: string,
+    secondaryId: string,
+    beforeAttempt?: () => Promise<void>,
+  ): Promise<'linked' | 'already-linked'>;
 }
 
 /** The subset of `api.cache` the token cache needs; Auth0 may lose entries at any time. */
@@ -51,8 +58,15 @@ export function createManagementClient(options: ManagementClientOptions): Manage
   const base = `https://${options.domain}`;
   let token: string | undefined;
 
-  async function send(method: string, path: string, body: unknown, bearer?: string): Promise<Response> {
+  async function send(
+    method: string,
+    path: string,
+    body: unknown,
+    bearer?: string,
+    beforeAttempt?: () => Promise<void>,
+  ): Promise<Response> {
     for (let attempt = 1; ; attempt++) {
+      await beforeAttempt?.();
       const remaining = options.deadline - now();
       if (remaining <= 0)
         throw new ManagementError('deadline_exceeded', `no time left for ${method} ${path}`);
@@ -112,13 +126,18 @@ export function createManagementClient(options: ManagementClientOptions): Manage
     return token;
   }
 
-  async function api(method: string, path: string, body?: unknown): Promise<Response> {
-    const response = await send(method, `/api/v2${path}`, body, await accessToken());
+  async function api(
+    method: string,
+    path: string,
+    body?: unknown,
+    beforeAttempt?: () => Promise<void>,
+  ): Promise<Response> {
+    const response = await send(method, `/api/v2${path}`, body, await accessToken(), beforeAttempt);
     if (response.status !== 401) return response;
     // A cached token may have been revoked or signed by a rotated key: fetch one fresh token, once.
     token = undefined;
     safeCacheSet(options.cache, '', 0);
-    return send(method, `/api/v2${path}`, body, await accessToken());
+    return send(method, `/api/v2${path}`, body, await accessToken(), beforeAttempt);
   }
 
   return {
@@ -138,9 +157,10 @@ export function createManagementClient(options: ManagementClientOptions): Manage
     async patchUser(userId, patch) {
       expectStatus(await api('PATCH', `/users/${encodeURIComponent(userId)}`, patch), [200], 'patch user');
     },
-    async linkIdentity(primaryId, secondaryId) {
+    async linkIdentity(primaryId, secondaryId, beforeAttempt) {
       const secondary: IdentityRef = splitUserId(secondaryId);
-      const response = await api('POST', `/users/${encodeURIComponent(primaryId)}/identities`, secondary);
+      const path = `/users/${encodeURIComponent(primaryId)}/identities`;
+      const response = await api('POST', path, secondary, beforeAttempt);
       if (response.status === 201 || response.status === 200) return 'linked';
       if (response.status === 400 || response.status === 409) {
         const primary = await this.getUser(primaryId);

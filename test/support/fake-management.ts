@@ -17,6 +17,7 @@ export class FakeManagement {
   readonly users = new Map<string, ManagementUser>();
   readonly calls: { route: RouteName; method: string; path: string }[] = [];
   private readonly faults = new Map<RouteName, Fault[]>();
+  private readonly effects = new Map<RouteName, () => void>();
   private tokenCount = 0;
 
   readonly domain: string;
@@ -35,6 +36,12 @@ export class FakeManagement {
     return this;
   }
 
+  /** Runs `effect` once, right after the next request to `route` is answered: a concurrent login's change. */
+  afterNext(route: RouteName, effect: () => void): this {
+    this.effects.set(route, effect);
+    return this;
+  }
+
   callsTo(route?: RouteName): number {
     return this.calls.filter((call) => route === undefined || call.route === route).length;
   }
@@ -50,9 +57,15 @@ export class FakeManagement {
     const route = routeOf(method, url.pathname);
     this.calls.push({ route, method, path: url.pathname + url.search });
     const fault = this.faults.get(route)?.shift();
-    if (fault !== undefined) return this.answerFault(fault, init?.signal ?? undefined);
     const body = typeof init?.body === 'string' ? JSON.parse(init.body) : undefined;
-    return this.handle(route, url, body);
+    const answer =
+      fault === undefined
+        ? this.handle(route, url, body)
+        : await this.answerFault(fault, init?.signal ?? undefined);
+    const effect = this.effects.get(route);
+    this.effects.delete(route);
+    effect?.();
+    return answer;
   };
 
   private answerFault(fault: Fault, signal: AbortSignal | undefined): Promise<Response> {
