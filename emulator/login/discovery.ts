@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import type { TenantContext, TenantEnv } from '../context.ts';
+import { PUBLISHED_RESPONSE_MODES, RESPONSE_TYPES } from './authorize-response.ts';
 
 /** OpenID Connect discovery and the JWKS that verify ID tokens. */
 export function discoveryRoutes(tenant: TenantContext): Hono<TenantEnv> {
@@ -12,8 +13,9 @@ export function discoveryRoutes(tenant: TenantContext): Hono<TenantEnv> {
       userinfo_endpoint: `${tenant.issuer}userinfo`,
       jwks_uri: `${tenant.issuer}.well-known/jwks.json`,
       end_session_endpoint: `${tenant.issuer}v2/logout`,
-      response_types_supported: ['code'],
-      grant_types_supported: ['authorization_code', 'client_credentials'],
+      response_types_supported: RESPONSE_TYPES,
+      response_modes_supported: PUBLISHED_RESPONSE_MODES,
+      grant_types_supported: ['authorization_code', 'implicit', 'client_credentials'],
       subject_types_supported: ['public'],
       id_token_signing_alg_values_supported: ['RS256'],
       code_challenge_methods_supported: ['S256'],

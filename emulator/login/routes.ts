@@ -3,12 +3,21 @@ import { Hono } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { ActionCache } from '../../actions/runtime/cache.ts';
 import type { TenantContext, TenantEnv } from '../context.ts';
+import { allowsWebOrigin } from '../oauth/cors.ts';
+import type { LoginGrant } from '../oauth/login-tokens.ts';
 import { hashPassword, verifyPassword } from '../passwords.ts';
 import { type PipelineChanges, PostLoginPipeline } from '../pipeline/run-trigger.ts';
+import { authorizeParams } from './authorize-grant.ts';
+import {
+  authorizeResponse,
+  isRefusal,
+  type ResponseTarget,
+  readResponseRequest,
+} from './authorize-response.ts';
 import { buildLoginEvent, type IncomingRequest } from './event.ts';
 import { escapeHtml, loginPage, verifyEmailPage } from './page.ts';
 import { parseMaxAge, SSO_COOKIE, SSO_IDLE_SECONDS, SsoSessions, sessionSatisfies } from './sso-sessions.ts';
-import type { LoginState, SuspendedLogin } from './transactions.ts';
+import type { AuthorizeTransaction, LoginState, SuspendedLogin } from './transactions.ts';
 
 const DATABASE = 'Username-Password-Authentication';
 type Ctx = Context<TenantEnv>;
@@ -44,16 +53,30 @@ export function loginRoutes(tenant: TenantContext, state: LoginState): Hono<Tena
         400,
       );
     }
+    const requested = readResponseRequest(q, client.grant_types);
+    if (requested.mode === 'web_message' && !allowsWebOrigin(client, new URL(q.redirect_uri).origin)) {
+      // The page could post the answer nowhere else: Auth0 refuses a web_message to an origin it does not allow.
+      return c.html(
+        errorPage(`The specified redirect_uri '${q.redirect_uri}' does not have a registered origin.`),
+        400,
+      );
+    }
+    const target = { redirectUri: q.redirect_uri, mode: requested.mode, state: q.state };
     const back = (error: string, description: string) =>
-      c.redirect(errorUrl(q.redirect_uri ?? '', error, description, q.state));
-    if (q.response_type !== 'code')
-      return back('unsupported_response_type', 'Only response_type=code is supported');
+      respond(c, target, { error, error_description: description });
+    if (isRefusal(requested)) return back(requested.error, requested.description);
     if (q.code_challenge !== undefined && q.code_challenge_method !== 'S256') {
       return back('invalid_request', 'code_challenge_method must be S256');
     }
-    if (client.token_endpoint_auth_method === 'none' && q.code_challenge === undefined) {
+    if (
+      client.token_endpoint_auth_method === 'none' &&
+      q.code_challenge === undefined &&
+      requested.parts.includes('code')
+    ) {
       return back('invalid_request', 'Public clients must use PKCE (code_challenge)');
     }
+    if (q.audience !== undefined && tenant.store.resourceServerByIdentifier(q.audience) === undefined)
+      return back('access_denied', `Service not found: ${q.audience}`);
     const prompt = (q.prompt ?? '').split(' ').filter(Boolean);
     const maxAge = parseMaxAge(q.max_age);
     if (maxAge === 'invalid') return back('invalid_request', 'max_age must be a non-negative integer');
@@ -72,6 +95,9 @@ export function loginRoutes(tenant: TenantContext, state: LoginState): Hono<Tena
       nonce: q.nonce,
       codeChallenge: q.code_challenge,
       scope: q.scope ?? 'openid',
+      audience: q.audience,
+      responseParts: requested.parts,
+      responseMode: requested.mode,
       connection: q.connection,
       loginHint: q.login_hint,
       prompt,
@@ -149,9 +175,10 @@ export function loginRoutes(tenant: TenantContext, state: LoginState): Hono<Tena
     const holder = tenant.store.users.findIdentity(found.identity.provider, found.identity.user_id);
     if (holder === undefined) return retry('Wrong email or password.');
     if (holder.user.blocked === true) {
-      return c.redirect(
-        errorUrl(transaction.redirectUri, 'access_denied', 'user is blocked', transaction.state),
-      );
+      return respond(c, targetOf(transaction), {
+        error: 'access_denied',
+        error_description: 'user is blocked',
+      });
     }
     tenant.store.users.recordLogin(holder.user.user_id, clientIp(c));
     const login: Login = {
@@ -213,9 +240,10 @@ export function loginRoutes(tenant: TenantContext, state: LoginState): Hono<Tena
     const result = await pipeline.run({ event, phase, fromIndex, changes });
     if (result.status === 'failed') {
       state.finish(transaction.id);
-      return c.redirect(
-        errorUrl(transaction.redirectUri, result.error, result.description, transaction.state),
-      );
+      return respond(c, targetOf(transaction), {
+        error: result.error,
+        error_description: result.description,
+      });
     }
     if (result.status === 'redirect') {
       const resumeState = state.suspend({
@@ -230,7 +258,7 @@ export function loginRoutes(tenant: TenantContext, state: LoginState): Hono<Tena
     return complete(c, login, result.changes);
   }
 
-  function complete(c: Ctx, login: Login, changes: PipelineChanges) {
+  async function complete(c: Ctx, login: Login, changes: PipelineChanges) {
     const { transaction } = login;
     state.finish(transaction.id);
     let subject = login.userId;
@@ -241,9 +269,10 @@ export function loginRoutes(tenant: TenantContext, state: LoginState): Hono<Tena
           identity.provider === login.identity.provider && identity.user_id === login.identity.user_id,
       );
       if (primary === undefined || holds !== true) {
-        return c.redirect(
-          errorUrl(transaction.redirectUri, 'access_denied', 'Invalid primary user', transaction.state),
-        );
+        return respond(c, targetOf(transaction), {
+          error: 'access_denied',
+          error_description: 'Invalid primary user',
+        });
       }
       subject = primary.user_id;
     }
@@ -255,21 +284,16 @@ export function loginRoutes(tenant: TenantContext, state: LoginState): Hono<Tena
       ...(Object.keys(changes.userMetadata).length > 0 ? { user_metadata: changes.userMetadata } : {}),
     };
     if (Object.keys(patch).length > 0) tenant.store.users.update(target, patch);
-    const code = state.issueCode({
+    const grant: LoginGrant = {
       clientId: transaction.clientId,
-      redirectUri: transaction.redirectUri,
-      codeChallenge: transaction.codeChallenge,
-      nonce: transaction.nonce,
-      scope: transaction.scope,
       userId: subject,
+      scope: transaction.scope,
+      audience: transaction.audience,
+      nonce: transaction.nonce,
       authTime: login.authTime,
       idTokenClaims: changes.idTokenClaims,
-      expiresAt: tenant.now() + 60_000,
-    });
-    const url = new URL(transaction.redirectUri);
-    url.searchParams.set('code', code);
-    if (transaction.state !== undefined) url.searchParams.set('state', transaction.state);
-    return c.redirect(url.toString());
+    };
+    return respond(c, targetOf(transaction), await authorizeParams(tenant, state, transaction, grant));
   }
 
   function startSession(c: Ctx, login: Login) {
@@ -353,17 +377,15 @@ function clientIp(c: Ctx): string {
   return c.env?.incoming?.socket.remoteAddress ?? '127.0.0.1';
 }
 
-function errorUrl(
-  redirectUri: string,
-  error: string,
-  description: string,
-  state: string | undefined,
-): string {
-  const url = new URL(redirectUri);
-  url.searchParams.set('error', error);
-  url.searchParams.set('error_description', description);
-  if (state !== undefined) url.searchParams.set('state', state);
-  return url.toString();
+/** Sends an authorization response (a result or an error) back in the response mode the application asked for. */
+function respond(c: Ctx, target: ResponseTarget, params: Record<string, string>) {
+  const answer = authorizeResponse(target, params);
+  c.header('cache-control', 'no-store');
+  return answer.kind === 'redirect' ? c.redirect(answer.url) : c.html(answer.html);
+}
+
+function targetOf(transaction: AuthorizeTransaction): ResponseTarget {
+  return { redirectUri: transaction.redirectUri, mode: transaction.responseMode, state: transaction.state };
 }
 
 function messagePage(title: string, message: string): string {

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import type { LoginGrant } from '../oauth/login-tokens.ts';
 import type { PipelineChanges } from '../pipeline/run-trigger.ts';
+import type { ResponseMode, ResponsePart } from './authorize-response.ts';
 
 /** One `/authorize` request, from the login page until the code goes back to the application. */
 export interface AuthorizeTransaction {
@@ -10,6 +12,9 @@ export interface AuthorizeTransaction {
   nonce: string | undefined;
   codeChallenge: string | undefined;
   scope: string;
+  audience: string | undefined;
+  responseParts: ResponsePart[];
+  responseMode: ResponseMode;
   connection: string | undefined;
   loginHint: string | undefined;
   prompt: string[];
@@ -27,15 +32,9 @@ export interface SuspendedLogin {
   changes: PipelineChanges;
 }
 
-export interface IssuedCode {
-  clientId: string;
+export interface IssuedCode extends LoginGrant {
   redirectUri: string;
   codeChallenge: string | undefined;
-  nonce: string | undefined;
-  scope: string;
-  userId: string;
-  authTime: number;
-  idTokenClaims: Record<string, unknown>;
   expiresAt: number;
 }
 

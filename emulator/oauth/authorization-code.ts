@@ -3,9 +3,7 @@ import { constantTimeEqual } from '../../core/constant-time.ts';
 import { OAuthError } from '../errors.ts';
 import type { LoginState } from '../login/transactions.ts';
 import type { GrantHandler } from './grants.ts';
-
-const ID_TOKEN_LIFETIME_SECONDS = 36_000;
-const ACCESS_TOKEN_LIFETIME_SECONDS = 86_400;
+import { signAccessToken, signIdToken } from './login-tokens.ts';
 
 /** `grant_type=authorization_code`: a single-use code bound to the client, redirect_uri and PKCE challenge. */
 export function authorizationCodeGrant(state: LoginState): GrantHandler {
@@ -27,33 +25,14 @@ export function authorizationCodeGrant(state: LoginState): GrantHandler {
     // Authorization Code flow" (auth0/docs, user account linking, server-side rule: "if the primary account
     // changes during the authorization transaction"; auth0/rules#122; for Actions, setPrimaryUser in
     // https://auth0.com/docs/customize/actions/explore-triggers/signup-and-login-triggers/login-trigger/post-login-api-object).
-    const user = tenant.store.users.get(code.userId);
-    if (user === undefined) throw invalid('The user no longer exists');
-    const idToken = await tenant.tokens.sign(
-      {
-        ...code.idTokenClaims,
-        email: user.email,
-        email_verified: user.email_verified,
-        name: user.name,
-        nickname: user.nickname,
-        auth_time: code.authTime,
-        ...(code.nonce === undefined ? {} : { nonce: code.nonce }),
-      },
-      { audience: client.client_id, subject: user.user_id, expiresInSeconds: ID_TOKEN_LIFETIME_SECONDS },
-    );
-    const accessToken = await tenant.tokens.sign(
-      { scope: code.scope, azp: client.client_id },
-      {
-        audience: `${tenant.issuer}userinfo`,
-        subject: user.user_id,
-        expiresInSeconds: ACCESS_TOKEN_LIFETIME_SECONDS,
-      },
-    );
+    const idToken = await signIdToken(tenant, code);
+    if (idToken === undefined) throw invalid('The user no longer exists');
+    const access = await signAccessToken(tenant, code);
     return {
-      access_token: accessToken,
+      access_token: access.token,
       id_token: idToken,
       token_type: 'Bearer',
-      expires_in: ACCESS_TOKEN_LIFETIME_SECONDS,
+      expires_in: access.expiresIn,
       scope: code.scope,
     };
   };

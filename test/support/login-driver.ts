@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { runInNewContext } from 'node:vm';
 import type { RunningTenant } from '../../emulator/index.ts';
 
 /** A regular web application registered on the tenant, with one callback. */
@@ -64,25 +65,42 @@ export class LoginDriver {
   }
 
   /** A full interactive login on `connection` (a simulated provider asserting the email verified). */
-  login(
+  async login(
     app: LoginApp,
     connection: string,
     email: string,
     params: Record<string, string> = {},
   ): Promise<StartedLogin> {
-    return this.#submitLogin(app, { connection, email, email_verified: 'true' }, params);
+    const { response, verifier } = await this.#submitLogin(
+      app,
+      { connection, email, email_verified: 'true' },
+      params,
+    );
+    return { location: locationOf(response, this.#tenant.url), verifier };
   }
 
   /** A full interactive login on the database connection with a password. */
-  loginWithPassword(app: LoginApp, email: string, password: string): Promise<StartedLogin> {
-    return this.#submitLogin(app, { connection: 'Username-Password-Authentication', email, password }, {});
+  async loginWithPassword(app: LoginApp, email: string, password: string): Promise<StartedLogin> {
+    const fields = { connection: 'Username-Password-Authentication', email, password };
+    const { response, verifier } = await this.#submitLogin(app, fields, {});
+    return { location: locationOf(response, this.#tenant.url), verifier };
+  }
+
+  /** A login on `connection`, returning the tenant's answer to the login form as it is (a redirect, or a page). */
+  submitLogin(
+    app: LoginApp,
+    connection: string,
+    email: string,
+    params: Record<string, string> = {},
+  ): Promise<{ response: Response; verifier: string }> {
+    return this.#submitLogin(app, { connection, email, email_verified: 'true' }, params);
   }
 
   async #submitLogin(
     app: LoginApp,
     fields: Record<string, string>,
     params: Record<string, string>,
-  ): Promise<StartedLogin> {
+  ): Promise<{ response: Response; verifier: string }> {
     const { response, verifier } = await this.authorize(app, params);
     const loginUrl = locationOf(response, this.#tenant.url);
     const page = await this.fetch(loginUrl);
@@ -93,7 +111,7 @@ export class LoginDriver {
       method: 'POST',
       body: new URLSearchParams({ state: loginUrl.searchParams.get('state') ?? '', ...fields }),
     });
-    return { location: locationOf(submitted, this.#tenant.url), verifier };
+    return { response: submitted, verifier };
   }
 
   /** Exchanges the code the callback received; returns the ID token's claims and the access token. */
@@ -125,6 +143,38 @@ export function locationOf(response: Response, base: string): URL {
   const location = response.headers.get('location');
   if (location === null) throw new Error(`expected a redirect, got ${response.status}`);
   return new URL(location, base);
+}
+
+/** The action and hidden fields of a form_post response page, as a browser would submit them. */
+export function formPostFields(html: string): { action: string; fields: Record<string, string> } {
+  const decodeEntities = (value: string) =>
+    value.replace(
+      /&(amp|lt|gt|quot|#39);/g,
+      (_, name: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'" })[name] ?? '',
+    );
+  const action = /<form method="post" action="([^"]*)">/.exec(html)?.[1];
+  if (action === undefined) throw new Error(`not a form_post page: ${html.slice(0, 200)}`);
+  const fields: Record<string, string> = {};
+  for (const [, name = '', value = ''] of html.matchAll(
+    /<input type="hidden" name="([^"]*)" value="([^"]*)"\/>/g,
+  ))
+    fields[decodeEntities(name)] = decodeEntities(value);
+  return { action: decodeEntities(action), fields };
+}
+
+/** Runs a web_message response page as the iframe would, returning what it posted to the parent window. */
+export function webMessageOf(html: string): { message: unknown; targetOrigin: string } {
+  const script = /<script type="text\/javascript">([\s\S]*)<\/script>/.exec(html)?.[1];
+  if (script === undefined) throw new Error(`not a web_message page: ${html.slice(0, 200)}`);
+  const posted: Array<{ message: unknown; targetOrigin: string }> = [];
+  const parent = {
+    postMessage: (message: unknown, targetOrigin: string) => posted.push({ message, targetOrigin }),
+  };
+  runInNewContext(script, { parent, opener: null });
+  const [first] = posted;
+  if (posted.length !== 1 || first === undefined)
+    throw new Error(`the page posted ${posted.length} messages`);
+  return first;
 }
 
 export function decodeJwtPayload(token: string): Record<string, unknown> {

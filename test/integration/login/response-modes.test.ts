@@ -1,0 +1,280 @@
+import { createHash } from 'node:crypto';
+import * as oidc from 'openid-client';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  bootstrapManagement,
+  decodeJwtPayload,
+  formPostFields,
+  type LoginApp,
+  LoginDriver,
+  locationOf,
+  type ManagementCaller,
+  registerApp,
+  webMessageOf,
+} from '../../support/login-driver.ts';
+import { startTestTenant, type TestTenant } from '../../support/tenant.ts';
+
+// auth0.com/docs/authenticate/protocols/oauth#how-response-settings-work (response_mode), and
+// auth0.com/docs/get-started/authentication-and-authorization-flow/hybrid-flow (hybrid response types).
+const ORIGIN = 'https://app.test';
+const CALLBACK = `${ORIGIN}/callback`;
+
+let tenant: TestTenant;
+let api: ManagementCaller;
+let app: LoginApp;
+
+beforeAll(async () => {
+  tenant = await startTestTenant();
+  api = await bootstrapManagement(tenant);
+});
+
+afterAll(async () => {
+  await tenant.close();
+});
+
+beforeEach(async () => {
+  await tenant.control.reset({ all: true });
+  app = await registerApp(api, CALLBACK, { web_origins: [ORIGIN] });
+});
+
+async function openidClient(client: LoginApp): Promise<oidc.Configuration> {
+  return oidc.discovery(new URL(tenant.issuer), client.client_id, client.client_secret);
+}
+
+/** The browser's POST of a form_post page to the callback, as openid-client reads it. */
+function postedCallback(html: string): Request {
+  const { action, fields } = formPostFields(html);
+  return new Request(action, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(fields),
+  });
+}
+
+function sha256Half(value: string): string {
+  return createHash('sha256').update(value).digest().subarray(0, 16).toString('base64url');
+}
+
+describe('discovery', () => {
+  it('publishes the response types and modes Auth0 publishes', async () => {
+    const document = (await (
+      await fetch(`${tenant.issuer}.well-known/openid-configuration`)
+    ).json()) as Record<string, unknown>;
+    expect(document.response_types_supported).toEqual([
+      'code',
+      'token',
+      'id_token',
+      'code token',
+      'code id_token',
+      'token id_token',
+      'code token id_token',
+    ]);
+    expect(document.response_modes_supported).toEqual(['query', 'fragment', 'form_post']);
+  });
+});
+
+describe('response_mode=form_post', () => {
+  it('answers with a page that posts the code and state to the callback, which openid-client accepts', async () => {
+    const browser = new LoginDriver(tenant);
+    const { response, verifier } = await browser.submitLogin(app, 'github', 'alice@example.com', {
+      response_mode: 'form_post',
+    });
+    const html = await response.text();
+    expect(response.status).toBe(200);
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    expect(html).toContain('onload="javascript:document.forms[0].submit()"');
+    expect(formPostFields(html).action).toBe(CALLBACK);
+    const tokens = await oidc.authorizationCodeGrant(await openidClient(app), postedCallback(html), {
+      pkceCodeVerifier: verifier,
+      expectedState: 'app-state',
+      expectedNonce: 'app-nonce',
+    });
+    expect(tokens.claims()?.email).toBe('alice@example.com');
+  });
+
+  it('delivers a refusal in the same mode, keeping state', async () => {
+    const { response } = await new LoginDriver(tenant).authorize(app, {
+      response_mode: 'form_post',
+      response_type: 'code bogus',
+    });
+    expect(formPostFields(await response.text()).fields).toEqual({
+      error: 'unsupported_response_type',
+      error_description: 'Unsupported response type: code bogus',
+      state: 'app-state',
+    });
+  });
+
+  it('delivers login_required for prompt=none without a session in the same mode', async () => {
+    const { response } = await new LoginDriver(tenant).authorize(app, {
+      response_mode: 'form_post',
+      prompt: 'none',
+    });
+    expect(formPostFields(await response.text()).fields).toMatchObject({ error: 'login_required' });
+  });
+
+  it('escapes what the application put in state', async () => {
+    const state = '"/><input name="code" value="forged';
+    const { response } = await new LoginDriver(tenant).authorize(app, {
+      response_mode: 'form_post',
+      prompt: 'none',
+      state,
+    });
+    const { fields } = formPostFields(await response.text());
+    expect(fields.state).toBe(state);
+    expect(fields.code).toBeUndefined();
+  });
+});
+
+describe('hybrid flows', () => {
+  it('answers code id_token with an ID token carrying nonce and c_hash, which openid-client verifies', async () => {
+    const browser = new LoginDriver(tenant);
+    const { response, verifier } = await browser.submitLogin(app, 'github', 'alice@example.com', {
+      response_type: 'code id_token',
+      response_mode: 'form_post',
+    });
+    const html = await response.text();
+    const { fields } = formPostFields(html);
+    const front = decodeJwtPayload(fields.id_token ?? '');
+    expect(front).toMatchObject({ nonce: 'app-nonce', c_hash: sha256Half(fields.code ?? '') });
+    const config = await openidClient(app);
+    oidc.useCodeIdTokenResponseType(config);
+    const tokens = await oidc.authorizationCodeGrant(config, postedCallback(html), {
+      pkceCodeVerifier: verifier,
+      expectedState: 'app-state',
+      expectedNonce: 'app-nonce',
+    });
+    expect(tokens.claims()?.sub).toBe(front.sub);
+  });
+
+  it('answers code token in the fragment by default, with an access token /userinfo accepts', async () => {
+    const browser = new LoginDriver(tenant);
+    const { response, verifier } = await browser.submitLogin(app, 'github', 'alice@example.com', {
+      response_type: 'code token',
+    });
+    const location = locationOf(response, tenant.url);
+    expect(location.search).toBe('');
+    const fragment = new URLSearchParams(location.hash.slice(1));
+    expect(Object.fromEntries(fragment)).toMatchObject({ token_type: 'Bearer', state: 'app-state' });
+    const userinfo = await fetch(`${tenant.url}/userinfo`, {
+      headers: { authorization: `Bearer ${fragment.get('access_token')}` },
+    });
+    expect(((await userinfo.json()) as { email: string }).email).toBe('alice@example.com');
+    const exchanged = await browser.exchange(app, new URL(`${CALLBACK}?${fragment}`), verifier);
+    expect(exchanged.claims.email).toBe('alice@example.com');
+  });
+
+  it('hashes both the code and the access token into an ID token issued beside them', async () => {
+    const { response } = await new LoginDriver(tenant).submitLogin(app, 'github', 'alice@example.com', {
+      response_type: 'code token id_token',
+    });
+    const fragment = new URLSearchParams(locationOf(response, tenant.url).hash.slice(1));
+    expect(decodeJwtPayload(fragment.get('id_token') ?? '')).toMatchObject({
+      c_hash: sha256Half(fragment.get('code') ?? ''),
+      at_hash: sha256Half(fragment.get('access_token') ?? ''),
+      nonce: 'app-nonce',
+    });
+  });
+
+  it('refuses a hybrid flow in the requested mode when the client does not allow the implicit grant', async () => {
+    const codeOnly = await registerApp(api, CALLBACK, { grant_types: ['authorization_code'] });
+    const { response } = await new LoginDriver(tenant).authorize(codeOnly, {
+      response_type: 'code id_token',
+      response_mode: 'form_post',
+    });
+    expect(formPostFields(await response.text()).fields).toEqual({
+      error: 'unauthorized_client',
+      error_description: "Grant type 'implicit' not allowed for the client.",
+      state: 'app-state',
+    });
+  });
+
+  it('refuses an ID token from /authorize without a nonce, in the fragment', async () => {
+    const { response } = await new LoginDriver(tenant).authorize(app, {
+      response_type: 'code id_token',
+      nonce: '',
+    });
+    const fragment = new URLSearchParams(locationOf(response, tenant.url).hash.slice(1));
+    expect(fragment.get('error')).toBe('invalid_request');
+  });
+
+  it('never puts tokens in a query string: response_mode=query with a token is refused in the fragment', async () => {
+    const { response } = await new LoginDriver(tenant).authorize(app, {
+      response_type: 'code token',
+      response_mode: 'query',
+    });
+    const location = locationOf(response, tenant.url);
+    expect(location.search).toBe('');
+    expect(new URLSearchParams(location.hash.slice(1)).get('error')).toBe('invalid_request');
+  });
+});
+
+describe('response_mode=web_message', () => {
+  it('posts login_required to the parent for prompt=none without a session, to the callback origin only', async () => {
+    const { response } = await new LoginDriver(tenant).authorize(app, {
+      response_mode: 'web_message',
+      prompt: 'none',
+    });
+    expect(webMessageOf(await response.text())).toEqual({
+      targetOrigin: ORIGIN,
+      message: {
+        type: 'authorization_response',
+        response: { error: 'login_required', error_description: 'Login required', state: 'app-state' },
+      },
+    });
+  });
+
+  it('posts a code the application can exchange when the browser has a session', async () => {
+    const browser = new LoginDriver(tenant);
+    await browser.login(app, 'github', 'alice@example.com');
+    const { response, verifier } = await browser.authorize(app, {
+      response_mode: 'web_message',
+      prompt: 'none',
+    });
+    const { message } = webMessageOf(await response.text());
+    const { code } = (message as { response: { code: string } }).response;
+    const { claims } = await browser.exchange(app, new URL(`${CALLBACK}?code=${code}`), verifier);
+    expect(claims.email).toBe('alice@example.com');
+  });
+
+  it('keeps a hostile state inside the message', async () => {
+    const state = '</script><script>parent.postMessage("forged", "*")</script>';
+    const { response } = await new LoginDriver(tenant).authorize(app, {
+      response_mode: 'web_message',
+      prompt: 'none',
+      state,
+    });
+    const { message } = webMessageOf(await response.text());
+    expect((message as { response: { state: string } }).response.state).toBe(state);
+  });
+
+  it('refuses with a page, posting nothing, when the callback origin is not an Allowed Web Origin', async () => {
+    const noOrigins = await registerApp(api, CALLBACK);
+    const { response } = await new LoginDriver(tenant).authorize(noOrigins, {
+      response_mode: 'web_message',
+      prompt: 'none',
+    });
+    const html = await response.text();
+    expect(response.status).toBe(400);
+    expect(html).toContain('does not have a registered origin');
+    expect(html).not.toContain('postMessage');
+  });
+});
+
+describe('response_mode=query', () => {
+  it('is the default for code and keeps the callback’s own query', async () => {
+    const withQuery = await registerApp(api, `${CALLBACK}?tenant=a`);
+    const { location } = await new LoginDriver(tenant).login(withQuery, 'github', 'alice@example.com', {
+      response_mode: 'query',
+    });
+    expect(location.searchParams.get('tenant')).toBe('a');
+    expect(location.searchParams.get('code')).not.toBeNull();
+  });
+
+  it('refuses an audience no API on the tenant has', async () => {
+    const { response } = await new LoginDriver(tenant).authorize(app, { audience: 'https://nowhere.test/' });
+    expect(Object.fromEntries(locationOf(response, tenant.url).searchParams)).toMatchObject({
+      error: 'access_denied',
+      error_description: 'Service not found: https://nowhere.test/',
+    });
+  });
+});
