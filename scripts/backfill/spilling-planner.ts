@@ -10,7 +10,7 @@ import {
   type PlanPolicy,
   reduceUser,
 } from './planner.ts';
-import { forEachLine, hashKey, type Partition, PartitionWriter } from './spill.ts';
+import { asciiJson, forEachLine, hashKey, type Partition, PartitionWriter } from './spill.ts';
 import { interrupted } from './user-source.ts';
 
 export interface SpillOptions {
@@ -62,8 +62,9 @@ export class SpillingPlanner {
       return;
     }
     // JSON escapes tabs and newlines: the first tab ends the key, a newline ends the user.
-    const keyJson = JSON.stringify(key);
-    this.#writer.add(hashKey(keyJson) & ((1 << FIRST_BITS) - 1), `${keyJson}\t${JSON.stringify(user)}\n`);
+    const keyJson = asciiJson(JSON.stringify(key));
+    const line = `${keyJson}\t${asciiJson(JSON.stringify(user))}\n`;
+    this.#writer.add(hashKey(keyJson) & ((1 << FIRST_BITS) - 1), line);
   }
 
   get counts(): PlannerCounts {

@@ -1,5 +1,4 @@
 import { createReadStream, statSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createGunzip } from 'node:zlib';
@@ -145,13 +144,16 @@ export async function readExportFile(
   options: ReadOptions = {},
 ): Promise<void> {
   const totalBytes = statSync(file, { throwIfNoEntry: false })?.size;
-  await readNdjson(createReadStream(file), file.endsWith('.gz'), each, {
+  await readNdjson(createReadStream(file, { highWaterMark: 1 << 20 }), file.endsWith('.gz'), each, {
     ...options,
     ...(totalBytes === undefined ? {} : { totalBytes }),
   });
 }
 
-/** NDJSON, one user per line, streamed: a line that is not JSON stops the read, named; so does Ctrl-C. */
+/**
+ * NDJSON, one user per line, streamed: a line that is not JSON stops the read, named; so does Ctrl-C. Lines are
+ * split chunk by chunk, not awaited one by one: at ten million lines an await per line costs more than the parse.
+ */
 export async function readNdjson(
   input: NodeJS.ReadableStream,
   gzipped: boolean,
@@ -161,22 +163,28 @@ export async function readNdjson(
   const { signal, progress } = options;
   let bytes = 0;
   if (progress !== undefined) input.on('data', (chunk: Buffer) => (bytes += chunk.length));
-  const stream = gzipped ? input.pipe(createGunzip()) : input;
-  const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
+  const stream = gzipped ? input.pipe(createGunzip({ chunkSize: 1 << 18 })) : input;
+  if (gzipped) input.on('error', (error) => (stream as Readable).destroy(error));
+  stream.setEncoding('utf8');
   let number = 0;
-  for await (const line of lines) {
-    if (signal?.aborted === true) throw interrupted();
+  const parse = (line: string) => {
     number += 1;
     if (number % PROGRESS_EVERY === 0) progress?.(number, bytes, options.totalBytes);
-    if (line === '') continue;
-    let user: unknown;
+    if (line === '' || line === '\r') return;
     try {
-      user = JSON.parse(line);
-      each(user);
+      each(JSON.parse(line));
     } catch (cause) {
       throw new BackfillError('invalid_export', `export line ${number}: ${(cause as Error).message}`, {
         cause,
       });
     }
+  };
+  let carry = '';
+  for await (const chunk of stream as AsyncIterable<string>) {
+    if (signal?.aborted === true) throw interrupted();
+    const lines = (carry + chunk).split('\n');
+    carry = lines.pop() ?? '';
+    for (const line of lines) parse(line);
   }
+  if (carry !== '') parse(carry);
 }

@@ -1,8 +1,9 @@
+import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { ManagementUser } from '../../../core/users.ts';
 import { BackfillError } from '../../../scripts/backfill/errors.ts';
 import type { BackfillPort } from '../../../scripts/backfill/management.ts';
-import { LISTING_CAP, readTenantUsers } from '../../../scripts/backfill/user-source.ts';
+import { LISTING_CAP, readNdjson, readTenantUsers } from '../../../scripts/backfill/user-source.ts';
 import { managementUser } from '../../support/fake-management.ts';
 
 /** A tenant without the export job, listing `total` users a page at a time. */
@@ -46,5 +47,42 @@ describe('reading users by paged listing', () => {
     const error = await readAll(listingOnly(LISTING_CAP + 1)).catch((e: unknown) => e);
     expect((error as BackfillError).message).toContain('--from-export');
     expect((error as BackfillError).message).not.toContain('grant read:users');
+  });
+});
+
+describe('readNdjson', () => {
+  /** `text` as a stream of byte chunks `size` long: lines and UTF-8 characters cut anywhere. */
+  const chunked = (text: string, size: number) => {
+    const bytes = Buffer.from(text);
+    return Readable.from(
+      Array.from({ length: Math.ceil(bytes.length / size) }, (_, i) =>
+        bytes.subarray(i * size, (i + 1) * size),
+      ),
+    );
+  };
+  const text =
+    '{"user_id":"auth0|1","email":"jürgen@x.com"}\r\n\r\n{"user_id":"auth0|2"}\n{"user_id":"auth0|3"}';
+
+  it.each([1, 2, 7, 1000])(
+    'reads every user whole from chunks of %i bytes, CRLF and blank lines too',
+    async (size) => {
+      const users: unknown[] = [];
+      await readNdjson(chunked(text, size), false, (user) => users.push(user));
+      expect(users).toEqual([
+        { user_id: 'auth0|1', email: 'jürgen@x.com' },
+        { user_id: 'auth0|2' },
+        { user_id: 'auth0|3' },
+      ]);
+    },
+  );
+
+  it('names the line that is not JSON, counting blank lines', async () => {
+    const error = await readNdjson(chunked(`${text}\n{"user_id":`, 5), false, () => undefined).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({
+      code: 'invalid_export',
+      message: expect.stringContaining('export line 5:'),
+    });
   });
 });
