@@ -22,7 +22,16 @@ export interface FaultEvent {
   latency_ms?: number;
 }
 
-export type TenantEventInput = ActionRunEvent | FaultEvent;
+/** One back-channel logout token POSTed to an application (`status`), or the reason it could not be (`error`). */
+export interface BackchannelLogoutEvent {
+  type: 'backchannel_logout';
+  client_id: string;
+  url: string;
+  status?: number;
+  error?: string;
+}
+
+export type TenantEventInput = ActionRunEvent | FaultEvent | BackchannelLogoutEvent;
 export type TenantEvent = TenantEventInput & { id: number; at: string };
 
 const MAX_EVENTS = 5000;

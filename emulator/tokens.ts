@@ -1,4 +1,4 @@
-import { createLocalJWKSet, type JWTPayload, jwtVerify, SignJWT } from 'jose';
+import { compactVerify, createLocalJWKSet, type JWTPayload, jwtVerify, SignJWT } from 'jose';
 import type { SigningKey } from './keys.ts';
 
 export interface SignOptions {
@@ -60,5 +60,16 @@ export class TokenService {
     });
     if (typeof payload.sub !== 'string') throw new TypeError('token has no "sub" claim');
     return payload as AccessTokenClaims;
+  }
+
+  /**
+   * Verifies an `id_token_hint`: signature and `iss` only. The hint names a session and may have expired
+   * (OpenID Connect RP-Initiated Logout 1.0, section 2); its audience is checked by the caller.
+   */
+  async verifyHint(token: string): Promise<JWTPayload> {
+    const { payload } = await compactVerify(token, this.#jwks, { algorithms: ['RS256'] });
+    const claims = JSON.parse(new TextDecoder().decode(payload)) as JWTPayload;
+    if (claims.iss !== this.issuer) throw new TypeError('the token was issued by another tenant');
+    return claims;
   }
 }

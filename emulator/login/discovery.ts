@@ -12,7 +12,10 @@ export function discoveryRoutes(tenant: TenantContext): Hono<TenantEnv> {
       token_endpoint: `${tenant.issuer}oauth/token`,
       userinfo_endpoint: `${tenant.issuer}userinfo`,
       jwks_uri: `${tenant.issuer}.well-known/jwks.json`,
-      end_session_endpoint: `${tenant.issuer}v2/logout`,
+      // Auth0 advertises RP-initiated logout (on by default for tenants created since November 2023).
+      end_session_endpoint: `${tenant.issuer}oidc/logout`,
+      backchannel_logout_supported: true,
+      backchannel_logout_session_supported: true,
       response_types_supported: RESPONSE_TYPES,
       response_modes_supported: PUBLISHED_RESPONSE_MODES,
       grant_types_supported: ['authorization_code', 'implicit', 'client_credentials'],

@@ -54,3 +54,21 @@ export function verifyEmailPage(email: string, verifyUrl: string): string {
 <p>The local tenant sends no mail. This is the link the verification email to <strong>${escapeHtml(email)}</strong> would carry:</p>
 <p><a href="${escapeHtml(verifyUrl)}">Verify ${escapeHtml(email)} and continue</a></p></body></html>`;
 }
+
+export function messagePage(title: string, message: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p></body></html>`;
+}
+
+export function errorPage(message: string): string {
+  return messagePage('Login error', message);
+}
+
+/** Auth0's logout prompt, shown when a logout request does not name the browser's own session. */
+export function logoutConfirmationPage(domain: string, fields: Record<string, string>): string {
+  const hidden = Object.entries(fields)
+    .map(([name, value]) => `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`)
+    .join('');
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Log out (local tenant)</title>
+<style>${STYLE}</style></head><body><h1>Log out?</h1><p>Do you want to log out of ${escapeHtml(domain)}?</p>
+<form method="post" action="/oidc/logout">${hidden}<button type="submit">Yes, log out</button></form></body></html>`;
+}

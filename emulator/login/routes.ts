@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import { Hono } from 'hono';
-import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { getCookie, setCookie } from 'hono/cookie';
 import { ActionCache } from '../../actions/runtime/cache.ts';
 import type { TenantContext, TenantEnv } from '../context.ts';
 import { allowsWebOrigin } from '../oauth/cors.ts';
@@ -15,7 +15,9 @@ import {
   readResponseRequest,
 } from './authorize-response.ts';
 import { buildLoginEvent, type IncomingRequest } from './event.ts';
-import { escapeHtml, loginPage, verifyEmailPage } from './page.ts';
+import { formOf } from './form.ts';
+import { logoutRoutes } from './logout.ts';
+import { errorPage, loginPage, verifyEmailPage } from './page.ts';
 import { parseMaxAge, SSO_COOKIE, SSO_IDLE_SECONDS, SsoSessions, sessionSatisfies } from './sso-sessions.ts';
 import type { AuthorizeTransaction, LoginState, SuspendedLogin } from './transactions.ts';
 
@@ -24,7 +26,7 @@ type Ctx = Context<TenantEnv>;
 type Login = Omit<SuspendedLogin, 'actionIndex' | 'changes'>;
 
 /**
- * `/authorize`, the login page, `/continue` and `/v2/logout`: the browser side of a login, running the post-login
+ * `/authorize`, the login page, `/continue` and the logout endpoints: the browser side of a login, running the post-login
  * Actions, with an SSO session cookie so a second application (or a silent `prompt=none` request) needs no login.
  */
 export function loginRoutes(tenant: TenantContext, state: LoginState): Hono<TenantEnv> {
@@ -115,29 +117,7 @@ export function loginRoutes(tenant: TenantContext, state: LoginState): Hono<Tena
     return runActions(c, login, 'execute', incoming(c, {}));
   });
 
-  app.get('/v2/logout', (c) => {
-    sessions.end(getCookie(c, SSO_COOKIE));
-    deleteCookie(c, SSO_COOKIE, { path: '/', secure: true, sameSite: 'None' });
-    const clientId = c.req.query('client_id');
-    const client = clientId === undefined ? undefined : tenant.store.getClient(clientId);
-    const returnTo = c.req.query('returnTo');
-    if (clientId !== undefined && client === undefined)
-      return c.html(errorPage('Unknown client: check client_id.'), 400);
-    // Without returnTo Auth0 goes to the client's first allowed logout URL; a returnTo must be one of them.
-    const allowed = client?.allowed_logout_urls ?? [];
-    const target = returnTo ?? allowed[0];
-    if (target === undefined)
-      return c.html(messagePage('Logged out', 'You are logged out of the local tenant.'));
-    if (!allowed.includes(target)) {
-      return c.html(
-        errorPage(
-          'The returnTo URL is not in the Allowed Logout URLs of this client: add it, or log out without it.',
-        ),
-        400,
-      );
-    }
-    return c.redirect(target);
-  });
+  app.route('/', logoutRoutes(tenant, sessions));
 
   app.get('/u/login', (c) => {
     const transaction = state.transaction(c.req.query('state'));
@@ -276,7 +256,7 @@ export function loginRoutes(tenant: TenantContext, state: LoginState): Hono<Tena
       }
       subject = primary.user_id;
     }
-    startSession(c, login);
+    const sid = sessions.addClient(startSession(c, login), transaction.clientId, subject);
     // Deferred metadata lands once, on the user the Actions saw (or the primary it was linked into).
     const target = tenant.store.users.get(login.userId) !== undefined ? login.userId : subject;
     const patch = {
@@ -286,6 +266,7 @@ export function loginRoutes(tenant: TenantContext, state: LoginState): Hono<Tena
     if (Object.keys(patch).length > 0) tenant.store.users.update(target, patch);
     const grant: LoginGrant = {
       clientId: transaction.clientId,
+      sid,
       userId: subject,
       scope: transaction.scope,
       audience: transaction.audience,
@@ -296,7 +277,7 @@ export function loginRoutes(tenant: TenantContext, state: LoginState): Hono<Tena
     return respond(c, targetOf(transaction), await authorizeParams(tenant, state, transaction, grant));
   }
 
-  function startSession(c: Ctx, login: Login) {
+  function startSession(c: Ctx, login: Login): string {
     const previous = getCookie(c, SSO_COOKIE);
     const id = sessions.start(previous, {
       provider: login.identity.provider,
@@ -312,6 +293,7 @@ export function loginRoutes(tenant: TenantContext, state: LoginState): Hono<Tena
       sameSite: 'None',
       maxAge: SSO_IDLE_SECONDS,
     });
+    return id;
   }
 
   return app;
@@ -356,13 +338,6 @@ function missingIdentity(): never {
   throw new Error('a created user has no identity');
 }
 
-async function formOf(c: Ctx): Promise<Record<string, string>> {
-  const body = await c.req.parseBody();
-  return Object.fromEntries(
-    Object.entries(body).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
-  );
-}
-
 function incoming(c: Ctx, body: Record<string, string>): IncomingRequest {
   return {
     method: c.req.method,
@@ -386,12 +361,4 @@ function respond(c: Ctx, target: ResponseTarget, params: Record<string, string>)
 
 function targetOf(transaction: AuthorizeTransaction): ResponseTarget {
   return { redirectUri: transaction.redirectUri, mode: transaction.responseMode, state: transaction.state };
-}
-
-function messagePage(title: string, message: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p></body></html>`;
-}
-
-function errorPage(message: string): string {
-  return messagePage('Login error', message);
 }

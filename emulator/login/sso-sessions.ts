@@ -7,13 +7,21 @@ export const SSO_IDLE_SECONDS = 3 * 24 * 3600;
 
 /** Who a browser's tenant session belongs to: the identity that authenticated, and when. */
 export interface SsoSession {
+  /** The `sid` claim of the session's ID tokens: public, unlike the cookie value that opens the session. */
+  sid: string;
   provider: string;
   providerUserId: string;
   connection: string;
   /** Seconds since the epoch of the last real authentication (the ID token's `auth_time`). */
   authTime: number;
   expiresAt: number;
+  /** Applications that received tokens in this session, each with the `sub` it was given (back-channel logout). */
+  clients: Map<string, string>;
+  /** The one-time value of the logout confirmation page last shown for this session. */
+  logoutConfirmation?: string;
 }
+
+export type SsoLogin = Omit<SsoSession, 'sid' | 'expiresAt' | 'clients' | 'logoutConfirmation'>;
 
 export interface SsoRequest {
   prompt: readonly string[];
@@ -33,13 +41,35 @@ export class SsoSessions {
     this.#now = now;
   }
 
-  /** Starts a session, replacing the one the browser had (a login as someone else ends the old session). */
-  start(previous: string | undefined, session: Omit<SsoSession, 'expiresAt'>): string {
+  /**
+   * Records a login in the browser's session: a new login of the same identity keeps the session (and its `sid`,
+   * so every application in it is logged out together); a login as someone else replaces it.
+   */
+  start(previous: string | undefined, login: SsoLogin): string {
+    const expiresAt = this.#now() + SSO_IDLE_SECONDS * 1000;
+    const current = this.get(previous);
+    if (previous !== undefined && current !== undefined && sameIdentity(current, login)) {
+      Object.assign(current, login, { expiresAt });
+      return previous;
+    }
     if (previous !== undefined) this.#sessions.delete(previous);
     this.#sweep();
     const id = randomBytes(24).toString('base64url');
-    this.#sessions.set(id, { ...session, expiresAt: this.#now() + SSO_IDLE_SECONDS * 1000 });
+    this.#sessions.set(id, {
+      ...login,
+      sid: randomBytes(16).toString('base64url'),
+      expiresAt,
+      clients: new Map(),
+    });
     return id;
+  }
+
+  /** Notes that `clientId` received tokens for `sub` in the session; returns the session's `sid`. */
+  addClient(id: string, clientId: string, sub: string): string {
+    const session = this.#sessions.get(id);
+    if (session === undefined) throw new Error('the SSO session ended while it was being used');
+    session.clients.set(clientId, sub);
+    return session.sid;
   }
 
   get(id: string | undefined): SsoSession | undefined {
@@ -57,8 +87,11 @@ export class SsoSessions {
     return this.#sessions.size;
   }
 
-  end(id: string | undefined): void {
+  /** Ends the session; returns it (for back-channel logout) when it was still live. */
+  end(id: string | undefined): SsoSession | undefined {
+    const session = this.get(id);
     if (id !== undefined) this.#sessions.delete(id);
+    return session;
   }
 
   /** Browsers that never come back leave sessions behind; a long-running tenant drops them as they expire. */
@@ -70,6 +103,10 @@ export class SsoSessions {
       this.#sessions.delete(id);
     }
   }
+}
+
+function sameIdentity(session: SsoSession, login: SsoLogin): boolean {
+  return session.provider === login.provider && session.providerUserId === login.providerUserId;
 }
 
 /**

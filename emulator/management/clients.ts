@@ -3,6 +3,7 @@ import type { TenantContext, TenantEnv } from '../context.ts';
 import type { ClientRecord } from '../store.ts';
 import { requireScope } from './auth.ts';
 import { jsonBody, pagedList, pageQuery, project } from './http.ts';
+import { checkOidcLogout } from './oidc-logout.ts';
 
 /** `/clients`: a0deploy matches clients by name and reads `client_id`/`client_secret` back. */
 export function clientRoutes(tenant: TenantContext): Hono<TenantEnv> {
@@ -34,12 +35,14 @@ export function clientRoutes(tenant: TenantContext): Hono<TenantEnv> {
 
   app.post('/clients', requireScope('create:clients'), async (c) => {
     const body = await jsonBody(c);
+    checkOidcLogout(body.oidc_logout);
     const { client_id: _id, client_secret: _secret, is_global: _global, ...input } = body;
     return c.json(store.createClient(input), 201);
   });
 
   app.patch('/clients/:id', requireScope('update:clients'), async (c) => {
     const body = await jsonBody(c);
+    checkOidcLogout(body.oidc_logout);
     const { client_id: _id, is_global: _global, ...patch } = body;
     return c.json(store.updateClient(c.req.param('id'), patch as Partial<ClientRecord>));
   });

@@ -13,6 +13,8 @@ export interface LoginGrant {
   audience: string | undefined;
   nonce: string | undefined;
   authTime: number;
+  /** The SSO session the login belongs to (the ID token's `sid`, named again by back-channel logout). */
+  sid: string;
   /** Custom claims the post-login Actions set. */
   idTokenClaims: Record<string, unknown>;
 }
@@ -41,6 +43,7 @@ export async function signIdToken(
       name: user.name,
       nickname: user.nickname,
       auth_time: grant.authTime,
+      sid: grant.sid,
       ...(grant.nonce === undefined ? {} : { nonce: grant.nonce }),
       ...hashes,
     },

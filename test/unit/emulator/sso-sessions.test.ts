@@ -29,14 +29,46 @@ describe('SSO sessions', () => {
   it('replaces the browser’s previous session when someone else logs in', () => {
     const sessions = new SsoSessions(() => 0);
     const first = sessions.start(undefined, alice);
+    const firstSid = sessions.get(first)?.sid;
     const second = sessions.start(first, { ...alice, providerUserId: '2' });
     expect(sessions.get(first)).toBeUndefined();
     expect(sessions.get(second)?.providerUserId).toBe('2');
+    expect(sessions.get(second)?.sid).not.toBe(firstSid);
+  });
+
+  it('keeps the session, its sid and its applications when the same identity logs in again', () => {
+    const sessions = new SsoSessions(() => 0);
+    const first = sessions.start(undefined, alice);
+    const sid = sessions.addClient(first, 'app-1', 'google-oauth2|1');
+    const again = sessions.start(first, { ...alice, authTime: 2_000 });
+    expect(again).toBe(first);
+    expect(sessions.addClient(again, 'app-2', 'google-oauth2|1')).toBe(sid);
+    expect(sessions.get(again)).toMatchObject({ authTime: 2_000, sid });
+    expect([...(sessions.get(again)?.clients.keys() ?? [])]).toEqual(['app-1', 'app-2']);
+  });
+
+  it('gives the sid, never the cookie value, to the ID tokens', () => {
+    const sessions = new SsoSessions(() => 0);
+    const id = sessions.start(undefined, alice);
+    expect(sessions.addClient(id, 'app-1', 'google-oauth2|1')).not.toBe(id);
+  });
+
+  it('returns the ended session once, for back-channel logout', () => {
+    const sessions = new SsoSessions(() => 0);
+    const id = sessions.start(undefined, alice);
+    sessions.addClient(id, 'app-1', 'google-oauth2|1');
+    expect(sessions.end(id)?.clients.get('app-1')).toBe('google-oauth2|1');
+    expect(sessions.end(id)).toBeUndefined();
   });
 });
 
 describe('whether a session spares the login page', () => {
-  const session: SsoSession = { ...alice, expiresAt: Number.POSITIVE_INFINITY };
+  const session: SsoSession = {
+    ...alice,
+    sid: 'sid-1',
+    clients: new Map(),
+    expiresAt: Number.POSITIVE_INFINITY,
+  };
   it.each([
     ['no constraint', { prompt: [], maxAge: undefined, connection: undefined }, true],
     ['the same connection', { prompt: [], maxAge: undefined, connection: 'google-oauth2' }, true],
