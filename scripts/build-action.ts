@@ -1,4 +1,5 @@
-import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BuildOptions, build } from 'esbuild';
@@ -16,11 +17,18 @@ export const ACTION_BUILD_OPTIONS = Object.freeze({
   minify: true,
 } satisfies BuildOptions);
 
+/** Whole or not at all: tests and scripts running side by side rebuild the same bundle while others read it. */
+async function writeWhole(file: string, contents: string | Uint8Array): Promise<void> {
+  const staging = `${file}.${process.pid}.${randomUUID()}.tmp`;
+  await writeFile(staging, contents);
+  await rename(staging, file);
+}
+
 export async function buildAction(outfile = ACTION_BUNDLE): Promise<number> {
   await mkdir(path.dirname(outfile), { recursive: true });
   // The repository is ESM; this marker lets Node `require` the CommonJS bundle as Auth0 does.
-  await writeFile(path.join(path.dirname(outfile), 'package.json'), '{ "type": "commonjs" }\n');
-  await build({
+  await writeWhole(path.join(path.dirname(outfile), 'package.json'), '{ "type": "commonjs" }\n');
+  const { outputFiles } = await build({
     entryPoints: [path.resolve(import.meta.dirname, '..', 'actions', 'account-linking', 'index.ts')],
     outfile,
     ...ACTION_BUILD_OPTIONS,
@@ -28,7 +36,9 @@ export async function buildAction(outfile = ACTION_BUNDLE): Promise<number> {
     sourcemap: 'external',
     legalComments: 'none',
     logLevel: 'warning',
+    write: false,
   });
+  for (const file of outputFiles) await writeWhole(file.path, file.contents);
   const { size } = await stat(outfile);
   if (size > ACTION_CODE_LIMIT_BYTES) {
     throw new Error(
