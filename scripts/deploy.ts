@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ManagementApiError } from '../core/management-client.ts';
 import { buildAction } from './build-action.ts';
 import { type RunImport, runA0deployImport } from './deploy/a0deploy.ts';
 import { type DeployConfig, type DeployEnv, parseDeployEnv } from './deploy/config.ts';
@@ -14,7 +15,7 @@ import {
   unresolvedKeywords,
 } from './deploy/keywords.ts';
 import { createDeployLog, type DeployLog, type LineSink } from './deploy/log.ts';
-import { createManagementPort, type ManagementPort } from './deploy/management.ts';
+import { createDeployPort, type DeployPort } from './deploy/management.ts';
 import {
   actionCodePath,
   checkActionBundle,
@@ -46,7 +47,7 @@ export interface DeployOptions {
   /** `AUTH0_API_MAX_RETRIES` for a0deploy's SDK (its default is 10). */
   maxRetries?: number;
   /** Boundaries, replaceable in tests. */
-  createManagement?: (config: DeployConfig) => ManagementPort;
+  createManagement?: (config: DeployConfig) => DeployPort;
   runImport?: RunImport;
   buildAction?: () => Promise<unknown>;
 }
@@ -150,7 +151,7 @@ async function prepare(env: DeployEnv, options: DeployOptions) {
   if (options.build ?? true) await (options.buildAction ?? buildAction)();
   const bytes = checkActionBundle(actionCodePath(tenantFile));
   log(`${path.relative(process.cwd(), actionCodePath(tenantFile))}: ${bytes} bytes; tenant ${config.domain}`);
-  const port = (options.createManagement ?? createManagementPort)(config);
+  const port = (options.createManagement ?? createDeployPort)(config);
   return { config, log, tenantFile, port };
 }
 
@@ -173,11 +174,7 @@ function requireFacts(state: TenantState): TenantFacts {
   return state.facts;
 }
 
-async function recordFingerprint(
-  port: ManagementPort,
-  state: TenantState,
-  fingerprint: string,
-): Promise<void> {
+async function recordFingerprint(port: DeployPort, state: TenantState, fingerprint: string): Promise<void> {
   const { action, clients } = state.snapshot;
   const actionClient = clients.find((c) => c.client_id === state.facts?.actionClient.client_id);
   const versionId = action?.deployed_version?.id;
@@ -229,7 +226,7 @@ async function main(argv: readonly string[], env: DeployEnv): Promise<number> {
       for (const problem of error.problems) err(`  ${problem.variable}: ${problem.message}`);
       return 2;
     }
-    if (error instanceof DeployError) {
+    if (error instanceof DeployError || error instanceof ManagementApiError) {
       err(`deploy failed (${error.code}): ${error.message}`);
       return 2;
     }

@@ -1,4 +1,5 @@
-import { ManagementClient, ManagementError, ManagementTimeoutError } from 'auth0';
+import { ManagementError, ManagementTimeoutError } from 'auth0';
+import { createManagementSdk, retryingFetch } from '../core/management-client.ts';
 import type { Metadata } from '../core/users.ts';
 import type { WebConfig } from './config.ts';
 import { ManagementPortError } from './errors.ts';
@@ -40,12 +41,13 @@ export interface ManagementPort {
 const MANAGEMENT_TIMEOUT_SECONDS = 10;
 
 export function createManagementClient(config: WebConfig): ManagementPort {
-  const management = new ManagementClient({
+  const management = createManagementSdk({
     domain: config.auth0Domain,
     clientId: config.webClient.clientId,
     clientSecret: config.webClient.clientSecret,
-    timeoutInSeconds: MANAGEMENT_TIMEOUT_SECONDS,
-    maxRetries: 1,
+    timeoutSeconds: MANAGEMENT_TIMEOUT_SECONDS,
+    // A person is waiting: one retry, after at most two seconds.
+    fetch: retryingFetch({ maxAttempts: 2, maxWaitMs: 2_000 }),
   });
   return {
     async getUser(userId) {

@@ -1,6 +1,7 @@
+import { ManagementApiError } from '../../core/management-client.ts';
 import { planMetadataMerge } from '../../core/merge.ts';
 import { holdsIdentityRef, type ManagementUser, splitUserId } from '../../core/users.ts';
-import { BackfillManagementError, LinkRefusalsError } from './errors.ts';
+import { LinkRefusalsError } from './errors.ts';
 import { isFinal, type JournalState, type JournalWriter, type StepKind } from './journal.ts';
 import { LINK_RECORDS_KEY, linkRecordOf, withLinkRecord, withoutLinkRecord } from './link-record.ts';
 import type { BackfillPort } from './management.ts';
@@ -161,7 +162,7 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplyReport> {
       refusals = refusals.status === status ? { status, count: refusals.count + 1 } : { status, count: 1 };
       // Thrown before the skip: this account stays `merged`, and a rerun links it once the cause is fixed.
       if (refusals.count >= REFUSALS_IN_A_ROW)
-        throw new LinkRefusalsError(status, refusals.count, error as BackfillManagementError);
+        throw new LinkRefusalsError(status, refusals.count, error as ManagementApiError);
       return skip(group, secondaryId, `link_refused_${status}`);
     }
     refusals = { status: undefined, count: 0 };
@@ -212,7 +213,7 @@ export const REFUSALS_IN_A_ROW = 5;
  * `undefined`, and the run stops.
  */
 function refusedForGood(error: unknown): number | undefined {
-  if (!(error instanceof BackfillManagementError)) return undefined;
+  if (!(error instanceof ManagementApiError)) return undefined;
   return error.status === 400 || error.status === 404 || error.status === 409 ? error.status : undefined;
 }
 

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { ManagementApiError } from '../../core/management-client.ts';
 import { type ApplyReport, applyPlan, formatReport } from './apply.ts';
 import { type BackfillConfig, parseBackfillEnv } from './config.ts';
 import { BackfillConfigError, BackfillError, FileLineError } from './errors.ts';
@@ -195,7 +196,7 @@ function reportFailure(command: string, error: unknown, io: CommandIo): number {
   }
   if (error instanceof BackfillConfigError)
     io.err.write(`${command} refused before any request: ${error.variable}: ${error.message}\n`);
-  else if (error instanceof BackfillError)
+  else if (error instanceof BackfillError || error instanceof ManagementApiError)
     io.err.write(`${command} failed (${error.code}): ${error.message}\n`);
   else {
     const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);

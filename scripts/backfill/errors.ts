@@ -1,3 +1,5 @@
+import type { ManagementApiError } from '../../core/management-client.ts';
+
 export type BackfillErrorCode =
   | 'invalid_config'
   | 'invalid_arguments'
@@ -7,7 +9,6 @@ export type BackfillErrorCode =
   | 'journal_mismatch'
   | 'invalid_export'
   | 'export_failed'
-  | 'management_error'
   | 'link_refusals'
   | 'journal_closed'
   | 'interrupted'
@@ -57,18 +58,6 @@ export class FileLineError extends BackfillError {
  * A Management API answer the backfill cannot use; `status` is absent for network failures, `missingScope` names
  * what a 403 says the client's grant lacks.
  */
-export class BackfillManagementError extends BackfillError {
-  readonly status: number | undefined;
-  readonly missingScope: string | undefined;
-
-  constructor(message: string, status?: number, options?: { cause?: unknown; missingScope?: string }) {
-    super('management_error', message, options?.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'BackfillManagementError';
-    this.status = status;
-    this.missingScope = options?.missingScope;
-  }
-}
-
 /**
  * The tenant refused `refusals` links in a row with the same `status`: a refusal that repeats for every account
  * points at the plan, the credential or the tenant, not at the accounts, so the run stops instead of merging
@@ -78,7 +67,7 @@ export class LinkRefusalsError extends BackfillError {
   readonly status: number;
   readonly refusals: number;
 
-  constructor(status: number, refusals: number, last: BackfillManagementError) {
+  constructor(status: number, refusals: number, last: ManagementApiError) {
     super(
       'link_refusals',
       `${refusals} links in a row refused with ${status} (last: ${last.message}); stopping, since the cause is ` +

@@ -1,7 +1,11 @@
-import { type Management, ManagementClient, ManagementError } from 'auth0';
+import { type Management, ManagementError } from 'auth0';
+import {
+  createManagementSdk,
+  ManagementApiError,
+  toManagementApiError,
+} from '../../core/management-client.ts';
 import type { Metadata } from '../../core/users.ts';
 import { holdsIdentityRef, type ManagementUser, splitUserId } from '../../core/users.ts';
-import { BackfillManagementError } from './errors.ts';
 import { pacedFetch, RequestPacer, type RequestStats } from './rate.ts';
 
 /** The Management API as the backfill and unlink use it: one adapter over the `auth0` SDK. */
@@ -36,13 +40,12 @@ export interface PortOptions {
 }
 
 export function createBackfillPort(options: PortOptions): BackfillPort {
-  const management = new ManagementClient({
+  const management = createManagementSdk({
     domain: options.domain,
     clientId: options.clientId,
     clientSecret: options.clientSecret,
-    // Retries happen in pacedFetch, where the rate limit is known; the SDK's own would bypass it.
-    maxRetries: 0,
-    timeoutInSeconds: options.timeoutSeconds ?? 30,
+    timeoutSeconds: options.timeoutSeconds ?? 30,
+    // Retries happen in pacedFetch, where the rate limit is known.
     fetch: pacedFetch({
       pacer: new RequestPacer({ maxRps: options.maxRps }),
       stats: options.stats,
@@ -56,7 +59,7 @@ export function createBackfillPort(options: PortOptions): BackfillPort {
       return (await management.users.get(userId)) as unknown as ManagementUser;
     } catch (error) {
       if (statusOf(error) === 404) return undefined;
-      throw wrap(error, 'GET /users/{id}', 'read:users');
+      throw toManagementApiError(error, 'GET /users/{id}', 'read:users');
     }
   }
 
@@ -66,7 +69,7 @@ export function createBackfillPort(options: PortOptions): BackfillPort {
       try {
         await management.users.update(userId, patch);
       } catch (error) {
-        throw wrap(error, 'PATCH /users/{id}', 'update:users');
+        throw toManagementApiError(error, 'PATCH /users/{id}', 'update:users');
       }
     },
     async link(primaryId, secondaryId) {
@@ -84,7 +87,7 @@ export function createBackfillPort(options: PortOptions): BackfillPort {
           if (primary !== undefined && holdsIdentityRef(primary.identities, secondary))
             return 'already-linked';
         }
-        throw wrap(error, 'POST /users/{id}/identities', 'update:users');
+        throw toManagementApiError(error, 'POST /users/{id}/identities', 'update:users');
       }
     },
     async unlink(primaryId, secondaryId) {
@@ -96,7 +99,11 @@ export function createBackfillPort(options: PortOptions): BackfillPort {
           secondary.user_id,
         );
       } catch (error) {
-        throw wrap(error, 'DELETE /users/{id}/identities/{provider}/{user_id}', 'update:users');
+        throw toManagementApiError(
+          error,
+          'DELETE /users/{id}/identities/{provider}/{user_id}',
+          'update:users',
+        );
       }
     },
     async startUserExport(fields) {
@@ -111,7 +118,7 @@ export function createBackfillPort(options: PortOptions): BackfillPort {
         // A tenant without the export job: the caller falls back to paged listing. Not on 403: listing needs the
         // same read:users, so a credential refused here would be refused there too; stop and name the scope.
         if (status === 404 || status === 501) return undefined;
-        throw wrap(error, 'POST /jobs/users-exports', 'read:users');
+        throw toManagementApiError(error, 'POST /jobs/users-exports', 'read:users');
       }
     },
     async exportJob(jobId) {
@@ -119,7 +126,7 @@ export function createBackfillPort(options: PortOptions): BackfillPort {
         const job = await management.jobs.get(jobId);
         return { status: job.status, ...(job.location ? { location: job.location } : {}) };
       } catch (error) {
-        throw wrap(error, 'GET /jobs/{id}', 'read:users');
+        throw toManagementApiError(error, 'GET /jobs/{id}', 'read:users');
       }
     },
     async listUsers(page, perPage, fields) {
@@ -133,15 +140,15 @@ export function createBackfillPort(options: PortOptions): BackfillPort {
           include_fields: true,
         });
       } catch (error) {
-        throw wrap(error, 'GET /users', 'read:users');
+        throw toManagementApiError(error, 'GET /users', 'read:users');
       }
       // The SDK's page: `data` holds the users, `response` the raw body with `total`. Paging stops by `total`
       // (and refuses a tenant past the listing cap by it): without it the read could end early or never.
       const { total } = (result.response ?? {}) as { total?: unknown };
       if (typeof total !== 'number' || !Number.isInteger(total) || total < 0) {
-        throw new BackfillManagementError(
+        throw new ManagementApiError(
           'GET /users answered without a usable "total" (include_totals=true): cannot tell how many users to read',
-          200,
+          { status: 200 },
         );
       }
       return { users: result.data as unknown as ManagementUser[], total };
@@ -151,34 +158,4 @@ export function createBackfillPort(options: PortOptions): BackfillPort {
 
 function statusOf(error: unknown): number | undefined {
   return error instanceof ManagementError ? error.statusCode : undefined;
-}
-
-/** `scope`: what the endpoint needs, named on a 403 (the client's grant lacks it). */
-function wrap(error: unknown, what: string, scope: string): BackfillManagementError {
-  const status = statusOf(error);
-  const detail = error instanceof ManagementError ? messageOf(error.body) : undefined;
-  if (status === 401) {
-    return new BackfillManagementError(
-      `${what} failed with 401: the tenant refused the credential (check AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET)`,
-      status,
-      { cause: error },
-    );
-  }
-  if (status === 403) {
-    return new BackfillManagementError(
-      `${what} failed with 403: the client's grant on the Management API lacks the ${scope} scope`,
-      status,
-      { cause: error, missingScope: scope },
-    );
-  }
-  return new BackfillManagementError(
-    `${what} failed${status === undefined ? '' : ` with ${status}`}${detail ? `: ${detail}` : ''}`,
-    status,
-    { cause: error },
-  );
-}
-
-function messageOf(body: unknown): string | undefined {
-  const message = (body as { message?: unknown } | undefined)?.message;
-  return typeof message === 'string' ? message.slice(0, 200) : undefined;
 }

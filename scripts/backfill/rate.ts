@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { type RetryOptions, retryingFetch } from '../../core/management-client.ts';
 
 export interface PacerOptions {
   /** Never more than this many Management requests per second (client side). */
@@ -48,79 +49,51 @@ export interface RequestStats {
   networkErrors: number;
 }
 
-export interface PacedFetchOptions {
+export interface PacedFetchOptions
+  extends Pick<RetryOptions, 'maxAttempts' | 'backoffMs' | 'fetch' | 'random'> {
   pacer: RequestPacer;
   stats: RequestStats;
-  maxAttempts?: number;
-  /** First backoff after a 5xx or a network failure; doubles per attempt, with jitter. */
-  backoffMs?: number;
-  fetch?: typeof globalThis.fetch;
-  random?: () => number;
 }
 
-export const RETRY_DEFAULTS = Object.freeze({ maxAttempts: 8, backoffMs: 250, maxWaitMs: 30_000 });
+/** The backfill runs for hours: more attempts and longer waits than the one-shot programs. */
+export const BACKFILL_RETRY = Object.freeze({ maxAttempts: 8, maxWaitMs: 30_000 });
 
 export function newRequestStats(): RequestStats {
   return { requests: 0, rateLimited: 0, serverErrors: 0, networkErrors: 0 };
 }
 
 /**
- * The `fetch` handed to the `auth0` SDK (whose own retries are off): paces `/api/v2` requests, honours
- * `Retry-After` then `X-RateLimit-Reset` on 429, backs off on 5xx and network failures. Every write the
- * backfill sends is safe to repeat (a metadata PATCH of the same keys; a link answered "already linked").
+ * The `fetch` handed to the `auth0` SDK: the Node programs' retry rule (`retryingFetch`), with `/api/v2` requests
+ * paced and a 429 pausing every worker. Every write the backfill sends is safe to repeat (a metadata PATCH of the
+ * same keys; a link answered "already linked").
  */
 export function pacedFetch(options: PacedFetchOptions): typeof globalThis.fetch {
-  const doFetch = options.fetch ?? globalThis.fetch;
-  const maxAttempts = options.maxAttempts ?? RETRY_DEFAULTS.maxAttempts;
-  const backoffMs = options.backoffMs ?? RETRY_DEFAULTS.backoffMs;
-  const random = options.random ?? Math.random;
   const { pacer, stats } = options;
-  return async (input, init) => {
-    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-    const paced = new URL(url).pathname.startsWith('/api/v2/');
-    const replayable = init?.body === undefined || init.body === null || typeof init.body === 'string';
-    for (let attempt = 1; ; attempt++) {
-      if (paced) {
-        await pacer.acquire();
-        stats.requests += 1;
-      }
-      let response: Response;
-      try {
-        response = await doFetch(input, init);
-      } catch (error) {
-        if (init?.signal?.aborted || attempt >= maxAttempts || !replayable) throw error;
-        stats.networkErrors += 1;
-        await sleep(backoff(backoffMs, attempt, random));
-        continue;
-      }
-      if (response.status === 429) {
-        stats.rateLimited += 1;
-        const wait = rateLimitWait(response.headers, Date.now());
-        pacer.pause(wait ?? backoff(backoffMs, attempt, random));
-      } else if (response.status >= 500) {
-        stats.serverErrors += 1;
-      } else {
+  const paced = (url: URL) => url.pathname.startsWith('/api/v2/');
+  return retryingFetch({
+    maxAttempts: options.maxAttempts ?? BACKFILL_RETRY.maxAttempts,
+    maxWaitMs: BACKFILL_RETRY.maxWaitMs,
+    ...(options.backoffMs === undefined ? {} : { backoffMs: options.backoffMs }),
+    ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+    ...(options.random === undefined ? {} : { random: options.random }),
+    async beforeAttempt(url) {
+      if (!paced(url)) return;
+      await pacer.acquire();
+      stats.requests += 1;
+    },
+    observe(url, outcome, response) {
+      if (outcome === 'rate_limited') stats.rateLimited += 1;
+      else if (outcome === 'server_error') stats.serverErrors += 1;
+      else if (outcome === 'network_error') stats.networkErrors += 1;
+      else if (response !== undefined && paced(url)) {
         // The tenant's bucket is empty (other clients share it): wait for its next token instead of a 429.
-        const wait = paced ? emptyBucketWait(response.headers, Date.now()) : undefined;
+        const wait = emptyBucketWait(response.headers, Date.now());
         if (wait !== undefined) pacer.pause(wait);
-        return response;
       }
-      if (attempt >= maxAttempts || !replayable) return response;
-      await response.body?.cancel();
-      if (response.status >= 500) await sleep(backoff(backoffMs, attempt, random));
-    }
-  };
-}
-
-/** `Retry-After` (seconds) first, then `X-RateLimit-Reset` (epoch seconds), capped. */
-export function rateLimitWait(headers: Headers, nowMs: number): number | undefined {
-  const retryAfter = Number(headers.get('retry-after'));
-  if (headers.has('retry-after') && Number.isFinite(retryAfter) && retryAfter >= 0)
-    return Math.min(retryAfter * 1000, RETRY_DEFAULTS.maxWaitMs);
-  const reset = Number(headers.get('x-ratelimit-reset'));
-  if (headers.has('x-ratelimit-reset') && Number.isFinite(reset) && reset > 0)
-    return Math.min(Math.max(0, reset * 1000 - nowMs), RETRY_DEFAULTS.maxWaitMs);
-  return undefined;
+    },
+    // The next attempt's acquire() waits out the pause, as every other worker's does.
+    waitOutRateLimit: async (ms) => pacer.pause(ms),
+  });
 }
 
 /**
@@ -132,10 +105,5 @@ export function emptyBucketWait(headers: Headers, nowMs: number): number | undef
   const limit = Number(headers.get('x-ratelimit-limit'));
   const reset = Number(headers.get('x-ratelimit-reset'));
   if (!(limit > 0) || !(reset > 0)) return undefined;
-  return Math.min(Math.max(0, reset * 1000 - nowMs) / limit, RETRY_DEFAULTS.maxWaitMs);
-}
-
-function backoff(baseMs: number, attempt: number, random: () => number): number {
-  const ceiling = Math.min(baseMs * 2 ** (attempt - 1), RETRY_DEFAULTS.maxWaitMs);
-  return ceiling / 2 + random() * (ceiling / 2);
+  return Math.min(Math.max(0, reset * 1000 - nowMs) / limit, BACKFILL_RETRY.maxWaitMs);
 }

@@ -3,8 +3,6 @@ export type DeployErrorCode =
   | 'bundle_missing'
   | 'bundle_too_large'
   | 'tenant_file_invalid'
-  | 'management_error'
-  | 'management_timeout'
   | 'ambiguous_client'
   | 'import_failed'
   | 'import_incomplete';
@@ -34,16 +32,5 @@ export class DeployConfigError extends DeployError {
     super('invalid_config', problems.map((p) => p.message).join('; '));
     this.name = 'DeployConfigError';
     this.problems = problems;
-  }
-}
-
-/** A Management API answer the deploy cannot use; `status` is absent for network failures. */
-export class ManagementRequestError extends DeployError {
-  readonly status: number | undefined;
-
-  constructor(message: string, status?: number, options?: { cause?: unknown }) {
-    super('management_error', message, options);
-    this.name = 'ManagementRequestError';
-    this.status = status;
   }
 }

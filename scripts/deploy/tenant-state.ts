@@ -1,7 +1,7 @@
 import { ACTION_CLIENT_NAME, type TenantSnapshot } from './diff.ts';
 import { DeployError } from './errors.ts';
 import { ACTION_NAME, type BindingEntry, postLoginBindings, type TenantFacts } from './keywords.ts';
-import type { ManagementPort, RemoteClient } from './management.ts';
+import type { DeployPort, RemoteClient } from './management.ts';
 
 export const WEB_CLIENT_NAME = 'Account Linking Web';
 export const REAUTH_CLIENT_NAME = 'Account Linking Re-authentication';
@@ -18,7 +18,7 @@ export interface TenantState {
 }
 
 /** Everything the diff needs, read with a handful of GETs (and the deploy credential's token). */
-export async function readTenantState(port: ManagementPort): Promise<TenantState> {
+export async function readTenantState(port: DeployPort): Promise<TenantState> {
   const [clients, grants, action, bindings] = await Promise.all([
     port.listClients(),
     port.listGrants(),
@@ -45,7 +45,7 @@ export async function readTenantState(port: ManagementPort): Promise<TenantState
 
 /** The three clients' credentials, for `npm start` and the web app. */
 export async function clientCredentials(
-  port: ManagementPort,
+  port: DeployPort,
   clients: readonly RemoteClient[],
 ): Promise<{ action: ClientCredentials; web: ClientCredentials; reauth: ClientCredentials }> {
   const find = (name: string) => {
@@ -84,7 +84,7 @@ function uniqueClient(clients: readonly RemoteClient[], name: string): RemoteCli
   return matching[0];
 }
 
-async function credentials(port: ManagementPort, client: RemoteClient): Promise<ClientCredentials> {
+async function credentials(port: DeployPort, client: RemoteClient): Promise<ClientCredentials> {
   const secret = client.client_secret ?? (await port.clientSecret(client.client_id));
   return { client_id: client.client_id, client_secret: secret };
 }

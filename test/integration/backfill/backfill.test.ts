@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, watch, writeFileSync } f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ManagementApiError } from '../../../core/management-client.ts';
 import { ACCOUNT_LINKING_KEY } from '../../../core/policy.ts';
 import { splitUserId } from '../../../core/users.ts';
 import {
@@ -13,7 +14,7 @@ import {
   unlink,
 } from '../../../scripts/backfill/commands.ts';
 import type { BackfillConfig } from '../../../scripts/backfill/config.ts';
-import { BackfillManagementError, FileLineError } from '../../../scripts/backfill/errors.ts';
+import { FileLineError } from '../../../scripts/backfill/errors.ts';
 import { LINK_RECORDS_KEY, type LinkRecord } from '../../../scripts/backfill/link-record.ts';
 import { type BackfillPort, createBackfillPort } from '../../../scripts/backfill/management.ts';
 import type { PlanGroupLine } from '../../../scripts/backfill/plan-file.ts';
@@ -217,7 +218,7 @@ describe('link-existing --plan', () => {
       ...fast,
       createPort: port.createPort,
     }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(BackfillManagementError);
+    expect(error).toBeInstanceOf(ManagementApiError);
     expect(error).toMatchObject({ status: 403, missingScope: 'read:users' });
     expect((error as Error).message).toContain('read:users');
     expect(port.calls.list).toBe(0);

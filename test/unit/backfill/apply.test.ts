@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ManagementApiError } from '../../../core/management-client.ts';
 import { ACCOUNT_LINKING_KEY } from '../../../core/policy.ts';
 import { type ManagementUser, splitUserId } from '../../../core/users.ts';
 import {
@@ -11,7 +12,7 @@ import {
   unlink,
 } from '../../../scripts/backfill/commands.ts';
 import { parseBackfillEnv } from '../../../scripts/backfill/config.ts';
-import { BackfillManagementError, LinkRefusalsError } from '../../../scripts/backfill/errors.ts';
+import { LinkRefusalsError } from '../../../scripts/backfill/errors.ts';
 import type { JournalStep } from '../../../scripts/backfill/journal.ts';
 import type { LinkRecord } from '../../../scripts/backfill/link-record.ts';
 import { writePlan } from '../../../scripts/backfill/plan.ts';
@@ -96,7 +97,7 @@ describe('link-existing --apply stopped by a failure', () => {
     tenant.hooks.beforeLink = async (_, secondaryId) => {
       if (secondaryId === 'google-oauth2|s0') {
         failed();
-        throw new BackfillManagementError('POST /users/{id}/identities failed with 503', 503);
+        throw new ManagementApiError('POST /users/{id}/identities failed with 503', { status: 503 });
       }
       // The other worker's link is answered only after the first one failed.
       if (secondaryId === 'google-oauth2|s1') {
@@ -128,7 +129,7 @@ describe('link-existing --apply, a link the tenant refuses', () => {
     async (status) => {
       tenant.hooks.beforeLink = (_, secondaryId) => {
         if (secondaryId === 'google-oauth2|s1')
-          throw new BackfillManagementError(`POST /users/{id}/identities failed with ${status}`, status);
+          throw new ManagementApiError(`POST /users/{id}/identities failed with ${status}`, { status });
       };
       const { report } = await apply();
       expect(report).toMatchObject({
@@ -148,10 +149,9 @@ describe('link-existing --apply, a link the tenant refuses', () => {
   it('stops, naming the status and the last message, once 5 links in a row are refused with the same status', async () => {
     await seed(8);
     tenant.hooks.beforeLink = () => {
-      throw new BackfillManagementError(
-        'POST /users/{id}/identities failed with 400: Payload validation error',
-        400,
-      );
+      throw new ManagementApiError('POST /users/{id}/identities failed with 400: Payload validation error', {
+        status: 400,
+      });
     };
     const error = await apply().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LinkRefusalsError);
@@ -173,7 +173,7 @@ describe('link-existing --apply, a link the tenant refuses', () => {
     tenant.hooks.beforeLink = (_, secondaryId) => {
       const status = refusedWith[splitUserId(secondaryId).user_id];
       if (status !== undefined)
-        throw new BackfillManagementError(`POST /users/{id}/identities failed with ${status}`, status);
+        throw new ManagementApiError(`POST /users/{id}/identities failed with ${status}`, { status });
     };
     const { report } = await apply();
     expect(report).toMatchObject({
@@ -193,7 +193,7 @@ describe('link-existing --apply, a link the tenant refuses', () => {
   ])('stops the run on %s (a %s problem that no skip would fix)', async (status, _kind) => {
     tenant.hooks.beforeLink = (_, secondaryId) => {
       if (secondaryId === 'google-oauth2|s1')
-        throw new BackfillManagementError('POST /users/{id}/identities failed', status);
+        throw new ManagementApiError('POST /users/{id}/identities failed', { status });
     };
     const error = await apply().catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'management_error', status });
@@ -206,9 +206,9 @@ describe('link-existing --apply, a link the tenant refuses', () => {
 describe('link-existing --apply, an account skipped after its merge', () => {
   it('drops the link record, reports it merged but not linked, and unlink later refuses it', async () => {
     tenant.hooks.beforeLink = () => {
-      throw new BackfillManagementError('POST /users/{id}/identities failed', undefined);
+      throw new ManagementApiError('POST /users/{id}/identities failed', { status: undefined });
     };
-    await expect(apply()).rejects.toThrow(BackfillManagementError);
+    await expect(apply()).rejects.toThrow(ManagementApiError);
     expect(stepsOf('google-oauth2|s0')).toEqual(['merged']);
 
     tenant.hooks = {};
@@ -250,9 +250,9 @@ describe('unlink', () => {
 
   it('refuses an account that was merged but never linked, and leaves its metadata alone', async () => {
     tenant.hooks.beforeLink = () => {
-      throw new BackfillManagementError('POST /users/{id}/identities failed', undefined);
+      throw new ManagementApiError('POST /users/{id}/identities failed', { status: undefined });
     };
-    await expect(apply()).rejects.toThrow(BackfillManagementError);
+    await expect(apply()).rejects.toThrow(ManagementApiError);
     tenant.hooks = {};
     tenant.users.get('google-oauth2|s0')!.user_metadata = { lang: 'changed since' };
 

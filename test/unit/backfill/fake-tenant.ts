@@ -1,6 +1,6 @@
+import { ManagementApiError } from '../../../core/management-client.ts';
 import type { ManagementUser, Metadata } from '../../../core/users.ts';
 import { splitUserId } from '../../../core/users.ts';
-import { BackfillManagementError } from '../../../scripts/backfill/errors.ts';
 import type { BackfillPort } from '../../../scripts/backfill/management.ts';
 
 /** Run inside a call before it takes effect: throw to fail the call, await to hold it. */
@@ -50,10 +50,9 @@ export class FakeTenant {
         await this.hooks.beforePatch?.(userId);
         const user = this.#existing(userId, 'PATCH /users/{id}');
         if (holdsReservedKey(patch))
-          throw new BackfillManagementError(
-            'PATCH /users/{id} failed with 400: Fields with "." are not allowed',
-            400,
-          );
+          throw new ManagementApiError('PATCH /users/{id} failed with 400: Fields with "." are not allowed', {
+            status: 400,
+          });
         if (patch.user_metadata !== undefined)
           user.user_metadata = merge(user.user_metadata, patch.user_metadata);
         if (patch.app_metadata !== undefined)
@@ -66,7 +65,7 @@ export class FakeTenant {
         if (this.linkedInto(primaryId).includes(secondaryId)) return 'already-linked';
         const secondary = this.users.get(secondaryId);
         if (secondary === undefined)
-          throw new BackfillManagementError('POST /users/{id}/identities failed with 400', 400);
+          throw new ManagementApiError('POST /users/{id}/identities failed with 400', { status: 400 });
         const identity = secondary.identities?.[0];
         if (identity === undefined) throw new Error(`fake user ${secondaryId} has no identity`);
         primary.identities = [
@@ -111,7 +110,7 @@ export class FakeTenant {
 
   #existing(userId: string, what: string): ManagementUser {
     const user = this.users.get(userId);
-    if (user === undefined) throw new BackfillManagementError(`${what} failed with 404`, 404);
+    if (user === undefined) throw new ManagementApiError(`${what} failed with 404`, { status: 404 });
     return user;
   }
 }

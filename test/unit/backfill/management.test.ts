@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BackfillManagementError } from '../../../scripts/backfill/errors.ts';
+import { ManagementApiError } from '../../../core/management-client.ts';
 import { createBackfillPort } from '../../../scripts/backfill/management.ts';
 import { newRequestStats } from '../../../scripts/backfill/rate.ts';
 
@@ -41,7 +41,7 @@ describe('the Management port, GET /users', () => {
     const error = await portAnswering(body)
       .listUsers(0, 100, ['user_id'])
       .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(BackfillManagementError);
+    expect(error).toBeInstanceOf(ManagementApiError);
     expect(error).toMatchObject({ code: 'management_error' });
     expect((error as Error).message).toContain('"total"');
   });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { rateLimitWait } from '../../../core/rate-limit.ts';
 import type { ManagementUser } from '../../../core/users.ts';
 import {
   LINK_RECORD_LIMITS,
@@ -10,7 +11,7 @@ import {
   withoutLinkRecord,
   withUnlinking,
 } from '../../../scripts/backfill/link-record.ts';
-import { emptyBucketWait, RequestPacer, rateLimitWait } from '../../../scripts/backfill/rate.ts';
+import { emptyBucketWait, RequestPacer } from '../../../scripts/backfill/rate.ts';
 import { managementUser } from '../../support/fake-management.ts';
 
 describe('RequestPacer', () => {
