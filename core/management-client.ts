@@ -2,6 +2,7 @@
 // fetch, and one error type. The Action never imports this file: it keeps its own small fetch port (bundle size).
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ManagementClient, ManagementError, ManagementTimeoutError } from 'auth0';
+import { CodedError } from './errors.ts';
 import { backoffDelay, rateLimitWait } from './rate-limit.ts';
 
 export interface RetryOptions {
@@ -95,8 +96,7 @@ export function createManagementSdk(options: ManagementSdkOptions): ManagementCl
  * A Management API call that failed: `status` is the tenant's answer (absent when none came), `timedOut` says the
  * SDK gave up waiting, `missingScope` names the scope a 403 asks for. Messages name the endpoint, never a secret.
  */
-export class ManagementApiError extends Error {
-  readonly code = 'management_error';
+export class ManagementApiError extends CodedError<'management_error'> {
   readonly status: number | undefined;
   readonly timedOut: boolean;
   readonly missingScope: string | undefined;
@@ -105,7 +105,7 @@ export class ManagementApiError extends Error {
     message: string,
     options: { status?: number | undefined; timedOut?: boolean; missingScope?: string; cause?: unknown } = {},
   ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super('management_error', message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ManagementApiError';
     this.status = options.status;
     this.timedOut = options.timedOut ?? false;

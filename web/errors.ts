@@ -1,3 +1,5 @@
+import { CodedError } from '../core/errors.ts';
+
 export type WebErrorCode =
   | 'token_invalid'
   | 'token_expired'
@@ -13,15 +15,7 @@ export type WebErrorCode =
   | 'management_forbidden'
   | 'management_failed';
 
-export class WebError extends Error {
-  readonly code: WebErrorCode;
-
-  constructor(code: WebErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-    this.code = code;
-  }
-}
+export class WebError extends CodedError<WebErrorCode> {}
 
 export type TokenErrorCode = 'token_invalid' | 'token_expired';
 

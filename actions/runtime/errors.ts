@@ -1,3 +1,5 @@
+import { CodedError } from '../../core/errors.ts';
+
 export type ActionsRuntimeErrorCode =
   | 'primary_user_already_set'
   | 'invalid_primary_user_id'
@@ -10,15 +12,7 @@ export type ActionsRuntimeErrorCode =
   | 'invalid_session_token_secret'
   | 'redirect_already_requested';
 
-export class ActionsRuntimeError extends Error {
-  readonly code: ActionsRuntimeErrorCode;
-
-  constructor(code: ActionsRuntimeErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'ActionsRuntimeError';
-    this.code = code;
-  }
-}
+export class ActionsRuntimeError extends CodedError<ActionsRuntimeErrorCode> {}
 
 export class RedirectTokenError extends ActionsRuntimeError {
   readonly reason: string;

@@ -1,3 +1,4 @@
+import { CodedError } from '../../core/errors.ts';
 import type { ManagementApiError } from '../../core/management-client.ts';
 
 export type BackfillErrorCode =
@@ -15,15 +16,7 @@ export type BackfillErrorCode =
   | 'not_linked';
 
 /** A backfill or unlink failure a tenant admin can act on; messages never carry a secret, token or email. */
-export class BackfillError extends Error {
-  readonly code: BackfillErrorCode;
-
-  constructor(code: BackfillErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'BackfillError';
-    this.code = code;
-  }
-}
+export class BackfillError extends CodedError<BackfillErrorCode> {}
 
 /** A missing or invalid environment variable, named. */
 export class BackfillConfigError extends BackfillError {

@@ -1,3 +1,5 @@
+import { CodedError } from '../../core/errors.ts';
+
 export type DeployErrorCode =
   | 'invalid_config'
   | 'bundle_missing'
@@ -8,15 +10,7 @@ export type DeployErrorCode =
   | 'import_incomplete';
 
 /** A deploy failure a tenant admin can act on; messages never carry a secret value. */
-export class DeployError extends Error {
-  readonly code: DeployErrorCode;
-
-  constructor(code: DeployErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'DeployError';
-    this.code = code;
-  }
-}
+export class DeployError extends CodedError<DeployErrorCode> {}
 
 export interface ConfigProblem {
   readonly variable: string;

@@ -1,3 +1,4 @@
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import type { SeedUser } from '../../emulator/control.ts';
 import { CONTROL_KEY_HEADER } from '../../emulator/control.ts';
 import type { TenantEvent } from '../../emulator/events.ts';
@@ -47,6 +48,30 @@ export async function startTestTenant(
   const tenant = await startTenant({ actionBuildMs: 50, ...options, port: 0, control: true });
   if (!tenant.controlKey) throw new Error('the tenant started without a control key');
   return { ...tenant, controlKey: tenant.controlKey, control: controlClient(tenant.url, tenant.controlKey) };
+}
+
+/**
+ * The test file's tenant: started before its tests (then handed to `started`), closed after them, and reset before
+ * each test unless `reset` is false.
+ */
+export function useTestTenant(
+  started: (tenant: TestTenant) => void | Promise<void>,
+  options: Omit<TenantOptions, 'control' | 'port'> & { reset?: { all?: boolean } | false } = {},
+): void {
+  const { reset = {}, ...tenantOptions } = options;
+  let tenant: TestTenant | undefined;
+  beforeAll(async () => {
+    tenant = await startTestTenant(tenantOptions);
+    await started(tenant);
+  });
+  afterAll(async () => {
+    await tenant?.close();
+  });
+  if (reset !== false) {
+    beforeEach(async () => {
+      await tenant?.control.reset(reset);
+    });
+  }
 }
 
 export function controlClient(baseUrl: string, controlKey: string): ControlClient {

@@ -1,24 +1,18 @@
 import type { ManagementClient } from 'auth0';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startTestTenant, type TestTenant } from '../../support/tenant.ts';
-import { managementClient, rejectionOf } from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import type { TestTenant } from '../../support/tenant.ts';
+import { rejectionOf, useManagedTenant } from './helpers.ts';
 
 const BUILD_MS = 200;
 let tenant: TestTenant;
 let management: ManagementClient;
 
-beforeAll(async () => {
-  tenant = await startTestTenant({ actionBuildMs: BUILD_MS });
-  management = managementClient(tenant);
-});
-
-afterAll(async () => {
-  await tenant.close();
-});
-
-beforeEach(async () => {
-  await tenant.control.reset({ all: true });
-});
+useManagedTenant(
+  (t, m) => {
+    [tenant, management] = [t, m];
+  },
+  { actionBuildMs: BUILD_MS, reset: { all: true } },
+);
 
 const built = () => new Promise((resolve) => setTimeout(resolve, BUILD_MS + 20));
 

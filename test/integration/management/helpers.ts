@@ -1,6 +1,6 @@
 import { ManagementClient } from 'auth0';
 import { AuthenticationClient } from 'auth0/legacy';
-import type { TestTenant } from '../../support/tenant.ts';
+import { type TestTenant, useTestTenant } from '../../support/tenant.ts';
 
 export function managementClient(
   tenant: TestTenant,
@@ -12,6 +12,14 @@ export function managementClient(
     clientSecret: tenant.clientSecret,
     maxRetries: options.maxRetries ?? 0,
   });
+}
+
+/** `useTestTenant`, also handing over an SDK client with the bootstrap credential. */
+export function useManagedTenant(
+  started: (tenant: TestTenant, management: ManagementClient) => void,
+  options: Parameters<typeof useTestTenant>[1] = {},
+): void {
+  useTestTenant((tenant) => started(tenant, managementClient(tenant)), options);
 }
 
 /** A new M2M client granted only `scopes` on the Management API, and its access token. */

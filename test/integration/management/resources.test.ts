@@ -1,24 +1,18 @@
 import type { ManagementClient } from 'auth0';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bootstrapAccessToken } from '../../support/login-driver.ts';
-import { startTestTenant, type TestTenant } from '../../support/tenant.ts';
-import { managementClient, rejectionOf } from './helpers.ts';
+import type { TestTenant } from '../../support/tenant.ts';
+import { rejectionOf, useManagedTenant } from './helpers.ts';
 
 let tenant: TestTenant;
 let management: ManagementClient;
 
-beforeAll(async () => {
-  tenant = await startTestTenant();
-  management = managementClient(tenant);
-});
-
-afterAll(async () => {
-  await tenant.close();
-});
-
-beforeEach(async () => {
-  await tenant.control.reset({ all: true });
-});
+useManagedTenant(
+  (t, m) => {
+    [tenant, management] = [t, m];
+  },
+  { reset: { all: true } },
+);
 
 describe('clients and client grants', () => {
   it('hides the global client with is_global=false and reads a secret back with fields=client_secret', async () => {

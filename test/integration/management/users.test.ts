@@ -1,22 +1,13 @@
 import type { ManagementClient } from 'auth0';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startTestTenant, type TestTenant } from '../../support/tenant.ts';
-import { managementClient, rejectionOf, tokenWithScopes } from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import type { TestTenant } from '../../support/tenant.ts';
+import { rejectionOf, tokenWithScopes, useManagedTenant } from './helpers.ts';
 
 let tenant: TestTenant;
 let management: ManagementClient;
 
-beforeAll(async () => {
-  tenant = await startTestTenant();
-  management = managementClient(tenant);
-});
-
-afterAll(async () => {
-  await tenant.close();
-});
-
-beforeEach(async () => {
-  await tenant.control.reset();
+useManagedTenant((t, m) => {
+  [tenant, management] = [t, m];
 });
 
 describe('Management API users over HTTPS with the auth0 SDK', () => {
