@@ -3,6 +3,7 @@ import { parseWebConfig } from '../../../web/config.ts';
 import { ManagementPortError } from '../../../web/errors.ts';
 import { createManagementClient, type ManagementPort } from '../../../web/management.ts';
 import { startTestTenant, type TestTenant } from '../../support/tenant.ts';
+import { rejectionBy } from '../../support/thrown.ts';
 
 let tenant: TestTenant;
 let management: ManagementPort;
@@ -43,16 +44,6 @@ async function seedPair() {
   return { primary: primary!, secondary: secondary! };
 }
 
-async function rejection(promise: Promise<unknown>): Promise<ManagementPortError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ManagementPortError) return error;
-    throw error;
-  }
-  throw new Error('expected the call to fail');
-}
-
 describe('the web app Management adapter against the local tenant', () => {
   it('reads a user with identities and metadata', async () => {
     const { primary } = await seedPair();
@@ -82,12 +73,16 @@ describe('the web app Management adapter against the local tenant', () => {
   });
 
   it('maps a missing user to management_not_found', async () => {
-    expect((await rejection(management.getUser('auth0|nobody'))).code).toBe('management_not_found');
+    expect((await rejectionBy(ManagementPortError, management.getUser('auth0|nobody'))).code).toBe(
+      'management_not_found',
+    );
   });
 
   it('maps a 429 to management_rate_limited', async () => {
     const { primary } = await seedPair();
     await tenant.control.setFaults([{ route: 'GET /api/v2/users/*', status: 429, count: 5 }]);
-    expect((await rejection(management.getUser(primary.user_id))).code).toBe('management_rate_limited');
+    expect((await rejectionBy(ManagementPortError, management.getUser(primary.user_id))).code).toBe(
+      'management_rate_limited',
+    );
   });
 });

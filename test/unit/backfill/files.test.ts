@@ -10,6 +10,7 @@ import { writePlan } from '../../../scripts/backfill/plan.ts';
 import { parsePlan, planGroupLine, planHeader } from '../../../scripts/backfill/plan-file.ts';
 import { DuplicatePlanner } from '../../../scripts/backfill/planner.ts';
 import { managementUser } from '../../support/fake-management.ts';
+import { thrownBy } from '../../support/thrown.ts';
 
 const TENANT = 'tenant.eu.auth0.com';
 const policy = { autoLinkConnections: ['google-oauth2'], mergeAppMetadataKeys: [] };
@@ -28,16 +29,6 @@ const group2 = planGroupLine(2, {
 }).trim();
 const planText = [header, group1, group2, ''].join('\n');
 
-function failure(fn: () => unknown): FileLineError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof FileLineError) return error;
-    throw error;
-  }
-  throw new Error('expected a FileLineError');
-}
-
 describe('parsePlan', () => {
   it('reads the header and each group with its line number', () => {
     const plan = parsePlan(planText, 'plan.jsonl', TENANT);
@@ -50,7 +41,7 @@ describe('parsePlan', () => {
   });
 
   it('refuses a plan made for another tenant, naming line 1', () => {
-    const error = failure(() => parsePlan(planText, 'plan.jsonl', 'other.auth0.com'));
+    const error = thrownBy(FileLineError, () => parsePlan(planText, 'plan.jsonl', 'other.auth0.com'));
     expect(error).toMatchObject({ code: 'plan_tenant_mismatch', line: 1 });
     expect(error.message).toBe(
       `plan.jsonl line 1: the plan was made for ${TENANT}, not for AUTH0_DOMAIN other.auth0.com`,
@@ -87,7 +78,7 @@ describe('parsePlan', () => {
     ],
     ['an empty file', [], 1, 'the plan is empty (expected a header line)'],
   ])('refuses %s, naming the line', (_, lines, line, reason) => {
-    const error = failure(() => parsePlan(lines.join('\n'), 'plan.jsonl', TENANT));
+    const error = thrownBy(FileLineError, () => parsePlan(lines.join('\n'), 'plan.jsonl', TENANT));
     expect(error).toMatchObject({ code: 'invalid_plan', line });
     expect(error.message).toBe(`plan.jsonl line ${line}: ${reason}`);
   });
@@ -110,7 +101,10 @@ describe('readPlan', () => {
       clientSecret: 's',
       autoLinkConnections: '*' as const,
     };
-    expect(failure(() => readPlan(file, config))).toMatchObject({ code: 'invalid_plan', line: 1 });
+    expect(thrownBy(FileLineError, () => readPlan(file, config))).toMatchObject({
+      code: 'invalid_plan',
+      line: 1,
+    });
     expect(readPlan(file, { ...config, autoLinkConnections: ['google-oauth2'] }).groups).toHaveLength(2);
   });
 
@@ -131,7 +125,9 @@ describe('readPlan', () => {
     };
     expect(readPlan(file, config).groups).toHaveLength(1);
     expect(
-      failure(() => readPlan(file, { ...config, mergeAppMetadataKeys: ['tier', 'plan', 'roles'] })),
+      thrownBy(FileLineError, () =>
+        readPlan(file, { ...config, mergeAppMetadataKeys: ['tier', 'plan', 'roles'] }),
+      ),
     ).toMatchObject({ code: 'invalid_plan', line: 1 });
   });
 });
@@ -204,7 +200,7 @@ describe('journal', () => {
     ],
     ['a malformed line', [journalHeader, 'nonsense'], 2, 'invalid_journal'],
   ])('refuses a journal with %s, naming the line', (_, lines, line, code) => {
-    const error = failure(() => parseJournal(`${lines.join('\n')}\n`, 'j', plan));
+    const error = thrownBy(FileLineError, () => parseJournal(`${lines.join('\n')}\n`, 'j', plan));
     expect(error).toMatchObject({ code, line });
     expect(error.message).toMatch(new RegExp(`^j line ${line}: `));
   });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseDeployEnv } from '../../../scripts/deploy/config.ts';
 import { DeployConfigError } from '../../../scripts/deploy/errors.ts';
+import { thrownBy } from '../../support/thrown.ts';
 
 const VALID = {
   AUTH0_DOMAIN: 'tenant.eu.auth0.com',
@@ -11,13 +12,7 @@ const VALID = {
 };
 
 function problemsOf(env: Record<string, string | undefined>) {
-  try {
-    parseDeployEnv(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(DeployConfigError);
-    return (error as DeployConfigError).problems;
-  }
-  throw new Error('expected the configuration to be refused');
+  return thrownBy(DeployConfigError, () => parseDeployEnv(env)).problems;
 }
 
 describe('parseDeployEnv', () => {

@@ -5,6 +5,7 @@ import { ActionsRuntimeError, RedirectTokenError } from '../../../actions/runtim
 import type { PostLoginEventOverrides } from '../../../actions/runtime/event.ts';
 import { makePostLoginEvent } from '../../../actions/runtime/event.ts';
 import { SESSION_TOKEN_REASONS, signHs256 } from '../../../actions/runtime/redirect-token.ts';
+import { thrownBy } from '../../support/thrown.ts';
 
 const SECRET = 'a-session-token-secret-of-32-chars!';
 const NOW = Date.parse('2025-03-14T09:30:00.000Z');
@@ -39,16 +40,6 @@ function continueWith(token: string, params: Record<string, string> = { state: S
   return runAt({
     request: { method: 'POST', query: { state: STATE }, body: { ...params, session_token: token } },
   });
-}
-
-function failureOf(run: () => unknown): RedirectTokenError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof RedirectTokenError) return error;
-    throw error;
-  }
-  throw new Error('expected validateToken to throw');
 }
 
 describe('api.redirect.encodeToken', () => {
@@ -142,25 +133,31 @@ describe('api.redirect.validateToken', () => {
       JSON.stringify({ sub: USER_ID, iss: HOST, exp: NOW_S + 60, state: STATE, admin: true }),
     );
     const { api } = continueWith(`${header}.${forged.toString('base64url')}.${signature}`);
-    const error = failureOf(() => api.redirect.validateToken({ secret: SECRET }));
+    const error = thrownBy(RedirectTokenError, () => api.redirect.validateToken({ secret: SECRET }));
     expect(error.message).toBe(`The session token is invalid: ${SESSION_TOKEN_REASONS.signature}`);
   });
 
   it('rejects a token signed with another secret', async () => {
     const token = await returnToken({}, new TextEncoder().encode('another-secret-of-at-least-32-characters'));
-    const error = failureOf(() => continueWith(token).api.redirect.validateToken({ secret: SECRET }));
+    const error = thrownBy(RedirectTokenError, () =>
+      continueWith(token).api.redirect.validateToken({ secret: SECRET }),
+    );
     expect(error.reason).toBe(SESSION_TOKEN_REASONS.signature);
   });
 
   it('rejects an expired token', async () => {
     const token = await returnToken({ exp: NOW_S });
-    const error = failureOf(() => continueWith(token).api.redirect.validateToken({ secret: SECRET }));
+    const error = thrownBy(RedirectTokenError, () =>
+      continueWith(token).api.redirect.validateToken({ secret: SECRET }),
+    );
     expect(error.reason).toBe(SESSION_TOKEN_REASONS.expired);
   });
 
   it("rejects a token whose state does not match the /continue state, with Auth0's message", async () => {
     const token = await returnToken({ state: 'some-other-state' });
-    const error = failureOf(() => continueWith(token).api.redirect.validateToken({ secret: SECRET }));
+    const error = thrownBy(RedirectTokenError, () =>
+      continueWith(token).api.redirect.validateToken({ secret: SECRET }),
+    );
     expect(error.message).toBe(
       'The session token is invalid: State in the token does not match the /continue state.',
     );
@@ -168,27 +165,33 @@ describe('api.redirect.validateToken', () => {
 
   it('rejects a token without a state claim', async () => {
     const token = await returnToken({ state: undefined });
-    const error = failureOf(() => continueWith(token).api.redirect.validateToken({ secret: SECRET }));
+    const error = thrownBy(RedirectTokenError, () =>
+      continueWith(token).api.redirect.validateToken({ secret: SECRET }),
+    );
     expect(error.reason).toBe(SESSION_TOKEN_REASONS.stateMismatch);
   });
 
   it('rejects a token when /continue carries no state at all', async () => {
     const token = await returnToken();
     const { api } = runAt({ request: { query: {}, body: { session_token: token } } });
-    expect(failureOf(() => api.redirect.validateToken({ secret: SECRET })).reason).toBe(
+    expect(thrownBy(RedirectTokenError, () => api.redirect.validateToken({ secret: SECRET })).reason).toBe(
       SESSION_TOKEN_REASONS.stateMismatch,
     );
   });
 
   it('rejects a token issued for another user', async () => {
     const token = await returnToken({ sub: 'auth0|someone-else' });
-    const error = failureOf(() => continueWith(token).api.redirect.validateToken({ secret: SECRET }));
+    const error = thrownBy(RedirectTokenError, () =>
+      continueWith(token).api.redirect.validateToken({ secret: SECRET }),
+    );
     expect(error.reason).toBe(SESSION_TOKEN_REASONS.subject);
   });
 
   it('rejects a token from another issuer', async () => {
     const token = await returnToken({ iss: 'evil.example.com' });
-    const error = failureOf(() => continueWith(token).api.redirect.validateToken({ secret: SECRET }));
+    const error = thrownBy(RedirectTokenError, () =>
+      continueWith(token).api.redirect.validateToken({ secret: SECRET }),
+    );
     expect(error.reason).toBe(SESSION_TOKEN_REASONS.issuer);
   });
 
@@ -196,7 +199,9 @@ describe('api.redirect.validateToken', () => {
     const header = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url');
     const claims = { sub: USER_ID, iss: HOST, iat: NOW_S, exp: NOW_S + 60, state: STATE };
     const token = `${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.`;
-    const error = failureOf(() => continueWith(token).api.redirect.validateToken({ secret: SECRET }));
+    const error = thrownBy(RedirectTokenError, () =>
+      continueWith(token).api.redirect.validateToken({ secret: SECRET }),
+    );
     expect(error.reason).toBe(SESSION_TOKEN_REASONS.algorithm);
   });
 
@@ -208,18 +213,24 @@ describe('api.redirect.validateToken', () => {
       .setIssuer(HOST)
       .setExpirationTime(NOW_S + 60)
       .sign(privateKey);
-    const error = failureOf(() => continueWith(token).api.redirect.validateToken({ secret: SECRET }));
+    const error = thrownBy(RedirectTokenError, () =>
+      continueWith(token).api.redirect.validateToken({ secret: SECRET }),
+    );
     expect(error.reason).toBe(SESSION_TOKEN_REASONS.algorithm);
   });
 
   it('rejects a token that is not a JWT', () => {
-    const error = failureOf(() => continueWith('not-a-jwt').api.redirect.validateToken({ secret: SECRET }));
+    const error = thrownBy(RedirectTokenError, () =>
+      continueWith('not-a-jwt').api.redirect.validateToken({ secret: SECRET }),
+    );
     expect(error.reason).toBe(SESSION_TOKEN_REASONS.malformed);
   });
 
   it('rejects a correctly signed token missing exp', () => {
     const token = signHs256({ sub: USER_ID, iss: HOST, state: STATE }, SECRET);
-    const error = failureOf(() => continueWith(token).api.redirect.validateToken({ secret: SECRET }));
+    const error = thrownBy(RedirectTokenError, () =>
+      continueWith(token).api.redirect.validateToken({ secret: SECRET }),
+    );
     expect(error.reason).toBe(SESSION_TOKEN_REASONS.claims);
   });
 

@@ -1,16 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../core/errors.ts';
 import { parseWebConfig } from '../../../web/config.ts';
+import { thrownBy } from '../../support/thrown.ts';
 import { TEST_ENV } from './support.ts';
 
 function configError(env: Record<string, string | undefined>): ConfigError {
-  try {
-    parseWebConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('expected a configuration error');
+  return thrownBy(ConfigError, () => parseWebConfig(env));
 }
 
 describe('web configuration', () => {
