@@ -1,4 +1,4 @@
-import { badRequest, conflict, notFound } from './errors.ts';
+import { badRequest, conflict, found, notFound } from './errors.ts';
 import { uuid } from './ids.ts';
 
 export interface ActionSecret {
@@ -129,9 +129,7 @@ export class ActionsRegistry {
   }
 
   get(id: string): ActionRecord {
-    const action = this.#actions.get(id);
-    if (!action) throw notFound('The action does not exist.', 'action_not_found');
-    return action;
+    return found(this.#actions.get(id), 'The action does not exist.', 'action_not_found');
   }
 
   status(action: ActionRecord): 'building' | 'built' {

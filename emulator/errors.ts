@@ -55,6 +55,12 @@ export function notFound(message: string, errorCode?: string): ApiError {
   return new ApiError(404, message, errorCode);
 }
 
+/** `value`, or Auth0's 404 with `message` and `errorCode` when there is none. */
+export function found<T>(value: T | undefined, message: string, errorCode: string): T {
+  if (value === undefined) throw notFound(message, errorCode);
+  return value;
+}
+
 export function conflict(message: string, errorCode?: string): ApiError {
   return new ApiError(409, message, errorCode);
 }

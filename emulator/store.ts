@@ -1,6 +1,6 @@
 import { ActionsRegistry, type ActionsState } from './actions-registry.ts';
 import { SEEDED_CONNECTIONS } from './connections.ts';
-import { badRequest, conflict, notFound } from './errors.ts';
+import { badRequest, conflict, found, notFound } from './errors.ts';
 import { prefixedId, randomAlphanumeric, randomSecret } from './ids.ts';
 import { MANAGEMENT_SCOPES } from './management/scopes.ts';
 import { UserDirectory, type UserDirectoryState } from './user-directory.ts';
@@ -170,9 +170,7 @@ export class TenantStore {
   }
 
   requireClient(clientId: string): ClientRecord {
-    const client = this.#clients.get(clientId);
-    if (!client) throw notFound('The client does not exist', 'inexistent_client');
-    return client;
+    return found(this.#clients.get(clientId), 'The client does not exist', 'inexistent_client');
   }
 
   createClient(input: Record<string, unknown>): ClientRecord {
@@ -232,9 +230,7 @@ export class TenantStore {
   }
 
   requireClientGrant(id: string): ClientGrantRecord {
-    const grant = this.#grants.get(id);
-    if (!grant) throw notFound('The client grant does not exist.', 'inexistent_client_grant');
-    return grant;
+    return found(this.#grants.get(id), 'The client grant does not exist.', 'inexistent_client_grant');
   }
 
   findClientGrant(clientId: string, audience: string): ClientGrantRecord | undefined {
@@ -351,9 +347,7 @@ export class TenantStore {
   }
 
   requireConnection(id: string): ConnectionRecord {
-    const connection = this.#connections.get(id);
-    if (!connection) throw notFound('The connection does not exist', 'inexistent_connection');
-    return connection;
+    return found(this.#connections.get(id), 'The connection does not exist', 'inexistent_connection');
   }
 
   createConnection(input: Record<string, unknown>): ConnectionRecord {

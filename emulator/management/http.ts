@@ -38,18 +38,17 @@ export function rejectUnknownFields(body: Record<string, unknown>, allowed: read
 }
 
 export function optionalString(body: Record<string, unknown>, field: string): string | undefined {
-  const value = body[field];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string')
-    throw badRequest(`Payload validation error: '${field}' must be a string.`, 'invalid_body');
-  return value;
+  return optionalOfType(body, field, 'string') as string | undefined;
 }
 
 export function optionalBoolean(body: Record<string, unknown>, field: string): boolean | undefined {
+  return optionalOfType(body, field, 'boolean') as boolean | undefined;
+}
+
+function optionalOfType(body: Record<string, unknown>, field: string, type: 'string' | 'boolean'): unknown {
   const value = body[field];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'boolean')
-    throw badRequest(`Payload validation error: '${field}' must be a boolean.`, 'invalid_body');
+  if (value !== undefined && typeof value !== type)
+    throw badRequest(`Payload validation error: '${field}' must be a ${type}.`, 'invalid_body');
   return value;
 }
 

@@ -5,12 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManagementApiError } from '../../../core/management-client.ts';
 import { ACCOUNT_LINKING_KEY } from '../../../core/policy.ts';
 import { type ManagementUser, splitUserId } from '../../../core/users.ts';
-import {
-  type ApplyOutcome,
-  type CommandIo,
-  linkExisting,
-  unlink,
-} from '../../../scripts/backfill/commands.ts';
+import { type ApplyOutcome, linkExisting, unlink } from '../../../scripts/backfill/commands.ts';
 import { parseBackfillEnv } from '../../../scripts/backfill/config.ts';
 import { LinkRefusalsError } from '../../../scripts/backfill/errors.ts';
 import type { JournalStep } from '../../../scripts/backfill/journal.ts';
@@ -19,15 +14,8 @@ import { writePlan } from '../../../scripts/backfill/plan.ts';
 import { planHeader } from '../../../scripts/backfill/plan-file.ts';
 import { DuplicatePlanner } from '../../../scripts/backfill/planner.ts';
 import { managementUser } from '../../support/fake-management.ts';
-import { FakeTenant } from './fake-tenant.ts';
+import { BACKFILL_ENV as env, FakeTenant, silentIo as io } from './fake-tenant.ts';
 
-const env = {
-  AUTH0_DOMAIN: 'tenant.eu.auth0.com',
-  AUTH0_CLIENT_ID: 'id',
-  AUTH0_CLIENT_SECRET: 'secret',
-  AUTO_LINK_CONNECTIONS: 'Username-Password-Authentication,google-oauth2',
-};
-const io: CommandIo = { out: () => undefined, err: { write: () => true } };
 const GROUPS = 3;
 
 /** Group i: a password account (the primary) and a younger Google account with its own metadata. */

@@ -14,14 +14,8 @@ import {
 import { BackfillError } from '../../../scripts/backfill/errors.ts';
 import type { BackfillPort } from '../../../scripts/backfill/management.ts';
 import { managementUser } from '../../support/fake-management.ts';
+import { BACKFILL_ENV as env, silentIo as io } from './fake-tenant.ts';
 
-const env = {
-  AUTH0_DOMAIN: 'tenant.eu.auth0.com',
-  AUTH0_CLIENT_ID: 'id',
-  AUTH0_CLIENT_SECRET: 'secret',
-  AUTO_LINK_CONNECTIONS: 'Username-Password-Authentication,google-oauth2',
-};
-const io: CommandIo = { out: () => undefined, err: { write: () => true } };
 /** Any Management request fails the test: these commands must stop before the first one. */
 const noTenant = {
   createPort: () => {

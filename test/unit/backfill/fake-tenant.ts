@@ -1,9 +1,21 @@
 import { ManagementApiError } from '../../../core/management-client.ts';
 import type { ManagementUser, Metadata } from '../../../core/users.ts';
 import { splitUserId } from '../../../core/users.ts';
+import type { CommandIo } from '../../../scripts/backfill/commands.ts';
 import type { BackfillPort } from '../../../scripts/backfill/management.ts';
 
 /** Run inside a call before it takes effect: throw to fail the call, await to hold it. */
+/** The backfill's environment for a tenant of this kind. */
+export const BACKFILL_ENV = Object.freeze({
+  AUTH0_DOMAIN: 'tenant.eu.auth0.com',
+  AUTH0_CLIENT_ID: 'id',
+  AUTH0_CLIENT_SECRET: 'secret',
+  AUTO_LINK_CONNECTIONS: 'Username-Password-Authentication,google-oauth2',
+});
+
+/** Command output nobody reads. */
+export const silentIo: CommandIo = { out: () => undefined, err: { write: () => true } };
+
 export interface FakeTenantHooks {
   beforeLink?: (primaryId: string, secondaryId: string) => Promise<void> | void;
   beforeUnlink?: (primaryId: string, secondaryId: string) => Promise<void> | void;
