@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import type { TenantContext, TenantEnv } from '../context.ts';
 import { badRequest } from '../errors.ts';
 import { requireScope } from './auth.ts';
-import { checkpointList, jsonBody, optionalString, pagedList, pageQuery } from './http.ts';
+import { jsonBody, listPage, optionalString } from './http.ts';
 
 /** `/client-grants`: checkpoint paging (`take`/`from`) as a0deploy uses it, page-based otherwise. */
 export function clientGrantRoutes(tenant: TenantContext): Hono<TenantEnv> {
@@ -15,11 +15,7 @@ export function clientGrantRoutes(tenant: TenantContext): Hono<TenantEnv> {
     const grants = store
       .listClientGrants()
       .filter((g) => (!clientId || g.client_id === clientId) && (!audience || g.audience === audience));
-    const body =
-      c.req.query('take') !== undefined || c.req.query('from') !== undefined
-        ? checkpointList('client_grants', grants, c)
-        : pagedList('client_grants', grants, pageQuery(c));
-    return c.json(body as object);
+    return c.json(listPage('client_grants', grants, c) as object);
   });
 
   app.get('/client-grants/:id', requireScope('read:client_grants'), (c) =>

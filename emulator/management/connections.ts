@@ -1,9 +1,9 @@
 import { Hono } from 'hono';
+import type { ConnectionRecord } from '../connections.ts';
 import type { TenantContext, TenantEnv } from '../context.ts';
 import { badRequest } from '../errors.ts';
-import type { ConnectionRecord } from '../store.ts';
 import { requireScope } from './auth.ts';
-import { checkpointList, jsonArrayBody, jsonBody, pagedList, pageQuery, project } from './http.ts';
+import { checkpointList, jsonArrayBody, jsonBody, listPage, project } from './http.ts';
 
 /** `/connections` and `/connections/{id}/clients` (how a0deploy enables clients on a connection). */
 export function connectionRoutes(tenant: TenantContext): Hono<TenantEnv> {
@@ -17,11 +17,7 @@ export function connectionRoutes(tenant: TenantContext): Hono<TenantEnv> {
       .listConnections()
       .filter((conn) => (!strategy || strategy.includes(conn.strategy)) && (!name || conn.name === name))
       .map((conn) => project(c, conn));
-    const body =
-      c.req.query('take') !== undefined || c.req.query('from') !== undefined
-        ? checkpointList('connections', matching, c)
-        : pagedList('connections', matching, pageQuery(c));
-    return c.json(body as object);
+    return c.json(listPage('connections', matching, c) as object);
   });
 
   app.get('/connections/:id', requireScope('read:connections'), (c) =>

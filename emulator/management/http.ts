@@ -109,6 +109,13 @@ export function checkpointList<T>(key: string, items: T[], c: Context): unknown 
   return body;
 }
 
+/** Checkpoint paging when the request asks for it (`take`/`from`), page-based otherwise: Auth0 answers both. */
+export function listPage<T>(key: string, items: T[], c: Context): unknown {
+  return c.req.query('take') !== undefined || c.req.query('from') !== undefined
+    ? checkpointList(key, items, c)
+    : pagedList(key, items, pageQuery(c));
+}
+
 /** `fields` + `include_fields`, as Auth0 applies them to returned objects. */
 export function project<T extends object>(c: Context, item: T): Partial<T> {
   const fields = c.req.query('fields');
