@@ -3,11 +3,11 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { onExecutePostLogin } from '../actions/account-linking/index.ts';
-import { createPostLoginApi } from '../actions/runtime/api.ts';
-import { ActionCache } from '../actions/runtime/cache.ts';
-import { makePostLoginEvent, type PostLoginEventOverrides } from '../actions/runtime/event.ts';
+import { createPostLoginApi } from '../emulator/actions-runtime/api.ts';
+import { ActionCache } from '../emulator/actions-runtime/cache.ts';
 import { ACTION_BUILD_OPTIONS, ACTION_BUNDLE, buildAction } from '../scripts/build-action.ts';
 import { FakeManagement, managementUser } from '../test/support/fake-management.ts';
+import { makePostLoginEvent, type PostLoginEventOverrides } from '../test/support/post-login-event.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const COLD_LOAD_RUNS = 7;

@@ -1,4 +1,14 @@
-import type { ConnectionRecord } from './store.ts';
+/** A connection as the Management API answers it. */
+export interface ConnectionRecord {
+  id: string;
+  name: string;
+  strategy: string;
+  display_name?: string;
+  options: Record<string, unknown>;
+  enabled_clients: string[];
+  is_domain_connection: boolean;
+  realms: string[];
+}
 
 /** How a connection's identities look and behave; the login side and the user directory share it. */
 export interface ConnectionProfile {

@@ -1,5 +1,5 @@
 import { ActionsRegistry, type ActionsState } from './actions-registry.ts';
-import { SEEDED_CONNECTIONS } from './connections.ts';
+import { type ConnectionRecord, SEEDED_CONNECTIONS } from './connections.ts';
 import { badRequest, conflict, found, notFound } from './errors.ts';
 import { prefixedId, randomAlphanumeric, randomSecret } from './ids.ts';
 import { MANAGEMENT_SCOPES } from './management/scopes.ts';
@@ -38,17 +38,6 @@ export interface ResourceServerRecord {
   signing_alg: string;
   token_lifetime: number;
   [field: string]: unknown;
-}
-
-export interface ConnectionRecord {
-  id: string;
-  name: string;
-  strategy: string;
-  display_name?: string;
-  options: Record<string, unknown>;
-  enabled_clients: string[];
-  is_domain_connection: boolean;
-  realms: string[];
 }
 
 export interface TenantSnapshot {

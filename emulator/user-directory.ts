@@ -1,9 +1,8 @@
 import type { Identity } from '../actions/types/post-login.ts';
 import type { Metadata } from '../core/users.ts';
-import { connectionProfile } from './connections.ts';
+import { type ConnectionRecord, connectionProfile } from './connections.ts';
 import { ApiError, badRequest, conflict, inexistentUser } from './errors.ts';
 import { databaseUserId, numericUserId } from './ids.ts';
-import type { ConnectionRecord } from './store.ts';
 
 export interface UserRecord {
   user_id: string;

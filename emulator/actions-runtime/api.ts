@@ -1,4 +1,4 @@
-import type { Event, PostLoginAPI, Protocol } from '../types/post-login.ts';
+import type { Event, PostLoginAPI, Protocol } from '../../actions/types/post-login.ts';
 import { ActionCache } from './cache.ts';
 import { assertSettableClaim } from './claims.ts';
 import { ActionsRuntimeError } from './errors.ts';

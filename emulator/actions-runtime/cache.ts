@@ -5,7 +5,7 @@ import type {
   CacheRecord,
   CacheWriteOptions,
   CacheWriteResult,
-} from '../types/post-login.ts';
+} from '../../actions/types/post-login.ts';
 
 // Limits from https://auth0.com/docs/customize/actions/limitations ("Actions cache") and the api.cache docs.
 export const CACHE_LIMITS = Object.freeze({

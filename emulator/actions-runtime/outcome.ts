@@ -1,4 +1,9 @@
-import type { CookieMode, Factor, MultifactorProvider, RenderPromptOptions } from '../types/post-login.ts';
+import type {
+  CookieMode,
+  Factor,
+  MultifactorProvider,
+  RenderPromptOptions,
+} from '../../actions/types/post-login.ts';
 
 export type Phase = 'execute' | 'continue';
 

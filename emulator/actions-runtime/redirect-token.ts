@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
+import type { EncodeTokenOptions, Request, ValidateTokenOptions } from '../../actions/types/post-login.ts';
 import { constantTimeEqual } from '../../core/constant-time.ts';
-import type { EncodeTokenOptions, Request, ValidateTokenOptions } from '../types/post-login.ts';
 import { ActionsRuntimeError, RedirectTokenError } from './errors.ts';
 
 // Auth0's api.redirect.encodeToken / validateToken are synchronous, so HS256 is done with node:crypto

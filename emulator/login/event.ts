@@ -1,4 +1,3 @@
-import { makePostLoginEvent } from '../../actions/runtime/event.ts';
 import type { Event, User } from '../../actions/types/post-login.ts';
 import type { TenantContext } from '../context.ts';
 import type { AuthorizeTransaction } from './transactions.ts';
@@ -11,7 +10,11 @@ export interface IncomingRequest {
   userAgent: string | undefined;
 }
 
-/** The post-login `event` for a user who just authenticated (or resumed at `/continue`). */
+/**
+ * The post-login `event` for a user who just authenticated (or resumed at `/continue`), from this login's facts
+ * only: what the local tenant does not know (geolocation of a loopback address, risk, MFA) is left empty, as
+ * Auth0 leaves what it does not know. https://auth0.com/docs/customize/actions/explore-triggers/signup-and-login-triggers/login-trigger/post-login-event-object
+ */
 export function buildLoginEvent(
   tenant: TenantContext,
   transaction: AuthorizeTransaction,
@@ -23,21 +26,21 @@ export function buildLoginEvent(
   if (record === undefined) throw new Error(`user ${userId} disappeared during the login`);
   const connection = tenant.store.connectionByName(connectionName);
   const client = tenant.store.getClient(transaction.clientId);
+  const strategy = connection?.strategy ?? connectionName;
   const { logins_count, ...profile } = record;
-  return makePostLoginEvent({
+  return {
     user: structuredClone(profile) as User,
-    connection: {
-      id: connection?.id ?? '',
-      name: connectionName,
-      strategy: connection?.strategy ?? connectionName,
-    },
+    connection: { id: connection?.id ?? '', name: connectionName, strategy, metadata: {} },
     client: { client_id: transaction.clientId, name: client?.name ?? '', metadata: {} },
     transaction: {
       id: transaction.id,
+      acr_values: [],
+      locale: 'en',
       protocol: 'oidc-basic-profile',
       redirect_uri: transaction.redirectUri,
       prompt: transaction.prompt,
       requested_scopes: transaction.scope.split(' ').filter(Boolean),
+      ui_locales: [],
       ...(transaction.state === undefined ? {} : { state: transaction.state }),
       ...(transaction.loginHint === undefined ? {} : { login_hint: transaction.loginHint }),
     },
@@ -47,10 +50,18 @@ export function buildLoginEvent(
       method: request.method,
       query: request.query,
       body: request.body,
+      geoip: {},
       ...(request.userAgent === undefined ? {} : { user_agent: request.userAgent }),
     },
     stats: { logins_count },
+    authentication: {
+      methods: [
+        { name: strategy === 'auth0' ? 'pwd' : 'federated', timestamp: new Date(tenant.now()).toISOString() },
+      ],
+    },
+    authorization: { roles: [] },
     tenant: { id: 'local' },
     secrets: {},
-  });
+    configuration: {},
+  };
 }

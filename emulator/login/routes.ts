@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
-import { ActionCache } from '../../actions/runtime/cache.ts';
+import { ActionCache } from '../actions-runtime/cache.ts';
 import type { TenantContext, TenantEnv } from '../context.ts';
 import { allowsWebOrigin } from '../oauth/cors.ts';
 import type { LoginGrant } from '../oauth/login-tokens.ts';

@@ -1,8 +1,8 @@
-import { createPostLoginApi } from '../../actions/runtime/api.ts';
-import type { ActionCache } from '../../actions/runtime/cache.ts';
-import type { PostLoginOutcome } from '../../actions/runtime/outcome.ts';
 import type { Event } from '../../actions/types/post-login.ts';
 import type { BoundAction } from '../actions-registry.ts';
+import { createPostLoginApi } from '../actions-runtime/api.ts';
+import type { ActionCache } from '../actions-runtime/cache.ts';
+import type { PostLoginOutcome } from '../actions-runtime/outcome.ts';
 import type { ActionRunEvent } from '../events.ts';
 import { captureLogs, type LoadedAction, loadAction } from './load-action.ts';
 

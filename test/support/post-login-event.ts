@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
+import type { Connection, Event, Identity, User } from '../../actions/types/post-login.ts';
 import { splitUserId } from '../../core/users.ts';
-import type { Connection, Event, Identity, User } from '../types/post-login.ts';
 
 /** Overrides for the event factory: objects merge deeply, arrays and other values replace. */
 export type DeepPartial<T> = T extends readonly unknown[]

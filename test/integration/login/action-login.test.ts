@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { signHs256 } from '../../../actions/runtime/redirect-token.ts';
+import { signHs256 } from '../../../emulator/actions-runtime/redirect-token.ts';
 import { ACTION_BUNDLE, buildAction } from '../../../scripts/build-action.ts';
 import {
   bootstrapManagement,

@@ -3,11 +3,11 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createPostLoginApi } from '../../../actions/runtime/api.ts';
-import { makePostLoginEvent } from '../../../actions/runtime/event.ts';
 import type { Event, PostLoginAPI } from '../../../actions/types/post-login.ts';
+import { createPostLoginApi } from '../../../emulator/actions-runtime/api.ts';
 import { ACTION_CODE_LIMIT_BYTES, buildAction } from '../../../scripts/build-action.ts';
 import { FakeManagement, managementUser } from '../../support/fake-management.ts';
+import { makePostLoginEvent } from '../../support/post-login-event.ts';
 import { secrets } from './harness.ts';
 
 type Handler = (event: Event, api: PostLoginAPI) => Promise<void>;

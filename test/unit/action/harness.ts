@@ -1,11 +1,11 @@
 import { vi } from 'vitest';
 import { onContinuePostLogin, onExecutePostLogin } from '../../../actions/account-linking/index.ts';
-import { createPostLoginApi } from '../../../actions/runtime/api.ts';
-import { ActionCache } from '../../../actions/runtime/cache.ts';
-import { makePostLoginEvent, type PostLoginEventOverrides } from '../../../actions/runtime/event.ts';
-import { signHs256 } from '../../../actions/runtime/redirect-token.ts';
 import type { Event } from '../../../actions/types/post-login.ts';
+import { createPostLoginApi } from '../../../emulator/actions-runtime/api.ts';
+import { ActionCache } from '../../../emulator/actions-runtime/cache.ts';
+import { signHs256 } from '../../../emulator/actions-runtime/redirect-token.ts';
 import type { FakeManagement } from '../../support/fake-management.ts';
+import { makePostLoginEvent, type PostLoginEventOverrides } from '../../support/post-login-event.ts';
 
 export const SESSION_TOKEN_SECRET = 'a-session-token-secret-of-32-chars!!';
 export const CONSENT_URL = 'https://link.example.com/consent';

@@ -1,10 +1,10 @@
 import { describe, expect, it, vi } from 'vitest';
 import { onContinuePostLogin } from '../../../actions/account-linking/index.ts';
-import { createPostLoginApi } from '../../../actions/runtime/api.ts';
-import { ActionCache } from '../../../actions/runtime/cache.ts';
-import { makePostLoginEvent } from '../../../actions/runtime/event.ts';
-import { signHs256 } from '../../../actions/runtime/redirect-token.ts';
+import { createPostLoginApi } from '../../../emulator/actions-runtime/api.ts';
+import { ActionCache } from '../../../emulator/actions-runtime/cache.ts';
+import { signHs256 } from '../../../emulator/actions-runtime/redirect-token.ts';
 import { FakeManagement, managementUser } from '../../support/fake-management.ts';
+import { makePostLoginEvent } from '../../support/post-login-event.ts';
 import { tamperLastSegment } from '../../support/tamper.ts';
 import { CONSENT_URL, linkProof, login, resume, SESSION_TOKEN_SECRET, secrets } from './harness.ts';
 

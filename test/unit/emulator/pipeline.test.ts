@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { ActionCache } from '../../../actions/runtime/cache.ts';
-import { makePostLoginEvent } from '../../../actions/runtime/event.ts';
 import type { BoundAction } from '../../../emulator/actions-registry.ts';
+import { ActionCache } from '../../../emulator/actions-runtime/cache.ts';
 import type { ActionRunEvent } from '../../../emulator/events.ts';
 import { PostLoginPipeline } from '../../../emulator/pipeline/run-trigger.ts';
 import { ACTION_BUNDLE, buildAction } from '../../../scripts/build-action.ts';
 import { FakeManagement, managementUser } from '../../support/fake-management.ts';
+import { makePostLoginEvent } from '../../support/post-login-event.ts';
 
 function bound(name: string, code: string, extra: Partial<BoundAction> = {}): BoundAction {
   return {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { createPostLoginApi, NO_REDIRECT_PROTOCOLS } from '../../../actions/runtime/api.ts';
-import { ActionCache } from '../../../actions/runtime/cache.ts';
-import { ActionsRuntimeError } from '../../../actions/runtime/errors.ts';
-import { makePostLoginEvent, type PostLoginEventOverrides } from '../../../actions/runtime/event.ts';
-import type { Phase } from '../../../actions/runtime/outcome.ts';
+import { createPostLoginApi, NO_REDIRECT_PROTOCOLS } from '../../../emulator/actions-runtime/api.ts';
+import { ActionCache } from '../../../emulator/actions-runtime/cache.ts';
+import { ActionsRuntimeError } from '../../../emulator/actions-runtime/errors.ts';
+import type { Phase } from '../../../emulator/actions-runtime/outcome.ts';
+import { makePostLoginEvent, type PostLoginEventOverrides } from '../../support/post-login-event.ts';
 
 const CONSENT_URL = 'https://web.example.com/consent';
 

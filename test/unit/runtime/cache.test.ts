@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ActionCache, CACHE_LIMITS } from '../../../actions/runtime/cache.ts';
+import { ActionCache, CACHE_LIMITS } from '../../../emulator/actions-runtime/cache.ts';
 
 const T0 = Date.parse('2025-03-14T09:00:00.000Z');
 const MINUTE = 60_000;

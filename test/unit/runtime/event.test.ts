@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { makeIdentity, makePostLoginEvent, makeUser } from '../../../actions/runtime/event.ts';
+import { makeIdentity, makePostLoginEvent, makeUser } from '../../support/post-login-event.ts';
 
 describe('makePostLoginEvent', () => {
   it('builds an authorization-code login of a database user whose identity matches its user_id', () => {

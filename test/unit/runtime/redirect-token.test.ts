@@ -1,10 +1,10 @@
 import { decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { createPostLoginApi } from '../../../actions/runtime/api.ts';
-import { ActionsRuntimeError, RedirectTokenError } from '../../../actions/runtime/errors.ts';
-import type { PostLoginEventOverrides } from '../../../actions/runtime/event.ts';
-import { makePostLoginEvent } from '../../../actions/runtime/event.ts';
-import { SESSION_TOKEN_REASONS, signHs256 } from '../../../actions/runtime/redirect-token.ts';
+import { createPostLoginApi } from '../../../emulator/actions-runtime/api.ts';
+import { ActionsRuntimeError, RedirectTokenError } from '../../../emulator/actions-runtime/errors.ts';
+import { SESSION_TOKEN_REASONS, signHs256 } from '../../../emulator/actions-runtime/redirect-token.ts';
+import type { PostLoginEventOverrides } from '../../support/post-login-event.ts';
+import { makePostLoginEvent } from '../../support/post-login-event.ts';
 import { thrownBy } from '../../support/thrown.ts';
 
 const SECRET = 'a-session-token-secret-of-32-chars!';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeSessionToken, verifySessionToken } from '../../../actions/runtime/redirect-token.ts';
+import { encodeSessionToken, verifySessionToken } from '../../../emulator/actions-runtime/redirect-token.ts';
 import { signLinkProof, verifyLinkRequest } from '../../../web/tokens.ts';
 import { CANDIDATE, NOW, TEST_ENV } from './support.ts';
 
