@@ -1,20 +1,8 @@
-const REASONS: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  409: 'Conflict',
-  413: 'Payload Too Large',
-  429: 'Too Many Requests',
-  500: 'Internal Server Error',
-  502: 'Bad Gateway',
-  503: 'Service Unavailable',
-  504: 'Gateway Timeout',
-};
+import { STATUS_CODES } from 'node:http';
 
+/** The reason phrase Auth0 puts in an error body's `error` field (`Too Many Requests`). */
 export function reasonPhrase(status: number): string {
-  return REASONS[status] ?? 'Error';
+  return STATUS_CODES[status] ?? 'Error';
 }
 
 export interface ApiErrorBody {

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { ManagementApiError } from '../core/management-client.ts';
 import { buildAction } from './build-action.ts';
 import { type RunImport, runA0deployImport } from './deploy/a0deploy.ts';
@@ -196,19 +197,32 @@ function printChanges(log: DeployLog | LineSink, changes: readonly Change[], hea
   for (const change of changes) log(`  ${change.action} ${change.resource}: ${change.detail}`);
 }
 
+const DEPLOY_USAGE = 'usage: npm run deploy [-- --dry-run | --check | --help]';
+
 /** `npm run deploy [-- --dry-run | --check]`: exit 0 done or in sync, 1 drift (`--check`), 2 refused or failed. */
 async function main(argv: readonly string[], env: DeployEnv): Promise<number> {
   const secrets = [env.AUTH0_CLIENT_SECRET, env.SESSION_TOKEN_SECRET].filter((v): v is string => Boolean(v));
   const out = createDeployLog((line) => console.log(line), secrets);
   const err = createDeployLog((line) => console.error(line), secrets);
-  const unknown = argv.filter((arg) => arg !== '--dry-run' && arg !== '--check');
-  if (unknown.length > 0) {
-    err(`unknown argument ${unknown[0]}; usage: npm run deploy [-- --dry-run | --check]`);
+  let flags: { 'dry-run'?: boolean; check?: boolean; help?: boolean };
+  try {
+    ({ values: flags } = parseArgs({
+      args: [...argv],
+      options: { 'dry-run': { type: 'boolean' }, check: { type: 'boolean' }, help: { type: 'boolean' } },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (cause) {
+    err(`${(cause as Error).message}; ${DEPLOY_USAGE}`);
     return 2;
   }
+  if (flags.help) {
+    out(DEPLOY_USAGE);
+    return 0;
+  }
   try {
-    if (argv.includes('--check') || argv.includes('--dry-run')) {
-      const check = argv.includes('--check');
+    if (flags.check || flags['dry-run']) {
+      const check = flags.check === true;
       const { changes } = await planDeploy(env, { log: out });
       if (changes.length === 0) {
         out('the tenant matches tenant.yaml');
