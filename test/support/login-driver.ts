@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { runInNewContext } from 'node:vm';
 import type { RunningTenant } from '../../emulator/index.ts';
+import { type TestTenant, useTestTenant } from './tenant.ts';
 
 /** A regular web application registered on the tenant, with one callback. */
 export interface LoginApp {
@@ -193,6 +194,13 @@ export async function bootstrapAccessToken(tenant: RunningTenant): Promise<strin
     }),
   });
   return ((await response.json()) as { access_token: string }).access_token;
+}
+
+/** `useTestTenant` for login tests: everything reset before each test, and a bootstrap Management caller. */
+export function useLoginTenant(started: (tenant: TestTenant, api: ManagementCaller) => void): void {
+  useTestTenant(async (tenant) => started(tenant, await bootstrapManagement(tenant)), {
+    reset: { all: true },
+  });
 }
 
 /** A Management API caller with the tenant's bootstrap client (every scope). */

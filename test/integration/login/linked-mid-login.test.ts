@@ -1,12 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import {
-  bootstrapManagement,
   type LoginApp,
   LoginDriver,
   type ManagementCaller,
   registerApp,
+  useLoginTenant,
 } from '../../support/login-driver.ts';
-import { type ControlUser, startTestTenant, type TestTenant } from '../../support/tenant.ts';
+import type { ControlUser, TestTenant } from '../../support/tenant.ts';
 
 const CALLBACK = 'https://app.test/callback';
 const PASSWORD = 'correct-horse-battery';
@@ -17,17 +17,11 @@ let app: LoginApp;
 let primary: ControlUser;
 let secondary: ControlUser;
 
-beforeAll(async () => {
-  tenant = await startTestTenant();
-  api = await bootstrapManagement(tenant);
-});
-
-afterAll(async () => {
-  await tenant.close();
+useLoginTenant((t, a) => {
+  [tenant, api] = [t, a];
 });
 
 beforeEach(async () => {
-  await tenant.control.reset({ all: true });
   app = await registerApp(api, CALLBACK);
   [primary, secondary] = (await tenant.control.seedUsers([
     {

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as oidc from 'openid-client';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import {
-  bootstrapManagement,
   decodeJwtPayload,
   formPostFields,
   type LoginApp,
@@ -10,9 +9,10 @@ import {
   locationOf,
   type ManagementCaller,
   registerApp,
+  useLoginTenant,
   webMessageOf,
 } from '../../support/login-driver.ts';
-import { startTestTenant, type TestTenant } from '../../support/tenant.ts';
+import type { TestTenant } from '../../support/tenant.ts';
 
 // auth0.com/docs/authenticate/protocols/oauth#how-response-settings-work (response_mode), and
 // auth0.com/docs/get-started/authentication-and-authorization-flow/hybrid-flow (hybrid response types).
@@ -23,17 +23,11 @@ let tenant: TestTenant;
 let api: ManagementCaller;
 let app: LoginApp;
 
-beforeAll(async () => {
-  tenant = await startTestTenant();
-  api = await bootstrapManagement(tenant);
-});
-
-afterAll(async () => {
-  await tenant.close();
+useLoginTenant((t, a) => {
+  [tenant, api] = [t, a];
 });
 
 beforeEach(async () => {
-  await tenant.control.reset({ all: true });
   app = await registerApp(api, CALLBACK, { web_origins: [ORIGIN] });
 });
 
