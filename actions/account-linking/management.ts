@@ -1,3 +1,4 @@
+import { rateLimitWait } from '../../core/rate-limit.ts';
 import {
   holdsIdentityRef,
   type IdentityRef,
@@ -184,14 +185,9 @@ async function readJson(response: globalThis.Response, method: string, path: str
   }
 }
 
-/** `Retry-After` (seconds) first, then `X-RateLimit-Reset` (epoch seconds), then exponential backoff. */
+/** The tenant's rate-limit headers (`rateLimitWait`, shared with the Node programs), else exponential backoff. */
 export function retryDelay(headers: Headers, nowMs: number, attempt: number): number {
-  const retryAfter = Number(headers.get('retry-after'));
-  if (headers.has('retry-after') && Number.isFinite(retryAfter) && retryAfter >= 0) return retryAfter * 1000;
-  const reset = Number(headers.get('x-ratelimit-reset'));
-  if (headers.has('x-ratelimit-reset') && Number.isFinite(reset) && reset > 0)
-    return Math.max(0, reset * 1000 - nowMs);
-  return MANAGEMENT_DEFAULTS.backoffMs * 2 ** (attempt - 1);
+  return rateLimitWait(headers, nowMs) ?? MANAGEMENT_DEFAULTS.backoffMs * 2 ** (attempt - 1);
 }
 
 function statusError(status: number, method: string, path: string): ManagementError {
