@@ -78,18 +78,23 @@ export interface ManagementSdkOptions {
   timeoutSeconds: number;
   /** Default `retryingFetch()`; a program with other needs passes its own `retryingFetch(...)`. */
   fetch?: typeof globalThis.fetch;
+  /** A token cache the caller shares (the web app's readiness probe reads it too) instead of the SDK's own. */
+  token?: () => Promise<string>;
 }
 
 /** The `auth0` SDK with the credential given and the retry rule above (the SDK's own retries are off). */
 export function createManagementSdk(options: ManagementSdkOptions): ManagementClient {
-  return new ManagementClient({
+  const common = {
     domain: options.domain,
-    clientId: options.clientId,
-    clientSecret: options.clientSecret,
     timeoutInSeconds: options.timeoutSeconds,
     maxRetries: 0,
     fetch: options.fetch ?? retryingFetch(),
-  });
+  };
+  return new ManagementClient(
+    options.token === undefined
+      ? { ...common, clientId: options.clientId, clientSecret: options.clientSecret }
+      : { ...common, token: options.token },
+  );
 }
 
 /**

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type BuildOptions, build } from 'esbuild';
 
 /** Auth0 refuses Action code over 100 kB; this project's own budget is 30 kB. */
@@ -18,16 +17,21 @@ export const ACTION_BUILD_OPTIONS = Object.freeze({
 } satisfies BuildOptions);
 
 /** Whole or not at all: tests and scripts running side by side rebuild the same bundle while others read it. */
-async function writeWhole(file: string, contents: string | Uint8Array): Promise<void> {
+export async function writeWhole(file: string, contents: string | Uint8Array): Promise<void> {
   const staging = `${file}.${process.pid}.${randomUUID()}.tmp`;
   await writeFile(staging, contents);
   await rename(staging, file);
 }
 
-export async function buildAction(outfile = ACTION_BUNDLE): Promise<number> {
+/** Makes the output folder of a CommonJS bundle. */
+export async function prepareCommonJsFolder(outfile: string): Promise<void> {
   await mkdir(path.dirname(outfile), { recursive: true });
-  // The repository is ESM; this marker lets Node `require` the CommonJS bundle as Auth0 does.
+  // The repository is ESM; this marker lets Node `require` the CommonJS bundles (the Action, as Auth0 does).
   await writeWhole(path.join(path.dirname(outfile), 'package.json'), '{ "type": "commonjs" }\n');
+}
+
+export async function buildAction(outfile = ACTION_BUNDLE): Promise<number> {
+  await prepareCommonJsFolder(outfile);
   const { outputFiles } = await build({
     entryPoints: [path.resolve(import.meta.dirname, '..', 'actions', 'account-linking', 'index.ts')],
     outfile,
@@ -46,14 +50,4 @@ export async function buildAction(outfile = ACTION_BUNDLE): Promise<number> {
     );
   }
   return size;
-}
-
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  try {
-    const size = await buildAction();
-    console.log(`built ${path.relative(process.cwd(), ACTION_BUNDLE)} (${size} bytes)`);
-  } catch (error) {
-    console.error(`build failed: ${(error as Error).message}`);
-    process.exit(1);
-  }
 }

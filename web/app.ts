@@ -3,9 +3,11 @@ import { mountAccount } from './account.ts';
 import type { WebConfig } from './config.ts';
 import { mountConsent } from './consent.ts';
 import { failurePage } from './consent-views.ts';
+import { mountHealth, type ReadinessCheck } from './health.ts';
 import type { PlanMetadataMerge } from './link-account.ts';
 import type { ManagementPort } from './management.ts';
 import type { OidcPort } from './oidc.ts';
+import { forwardedRequestGuard } from './proxy.ts';
 import { WEB_ROUTES } from './routes.ts';
 import { securityHeaders, type WebEnv } from './security-headers.ts';
 
@@ -17,6 +19,8 @@ export interface WebDeps {
   readonly now?: () => Date;
   /** Receives one line per event; fields never hold tokens, secrets or full emails. */
   readonly log?: (line: string) => void;
+  /** What `/readyz` checks (the tenant's discovery, a Management token); none: ready whenever the process is up. */
+  readonly readiness?: readonly ReadinessCheck[];
 }
 
 const ROBOTS = 'User-agent: *\nDisallow: /\n';
@@ -28,6 +32,8 @@ export function createWebApp(config: WebConfig, deps: WebDeps): Hono<WebEnv> {
     write(`account-linking-web ${JSON.stringify({ event, ...fields })}`);
 
   const app = new Hono<WebEnv>();
+  mountHealth(app as unknown as Hono, deps.readiness ?? []);
+  app.use('*', forwardedRequestGuard(config));
   app.use('*', securityHeaders(config.tenantOrigin));
   app.get(WEB_ROUTES.robots, (c) => c.text(ROBOTS));
   mountConsent(app, config, { oidc: deps.oidc, now, log });

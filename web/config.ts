@@ -1,6 +1,7 @@
+import { isIP } from 'node:net';
 import { MIN_SECRET_LENGTH, sessionSecretWeakness } from '../core/config.ts';
 import { ConfigError } from '../core/errors.ts';
-import { isHostWithOptionalPort, isHttpsOrLoopback } from '../core/hosts.ts';
+import { isHostName, isHostWithOptionalPort, isHttpsOrLoopback } from '../core/hosts.ts';
 
 export interface WebConfig {
   readonly auth0Domain: string;
@@ -13,7 +14,11 @@ export interface WebConfig {
   readonly sessionTokenSecret: string;
   readonly cookieSecret: string;
   readonly linkConnections: readonly string[];
+  /** The address the server binds: loopback for `npm run web` and `npm start`, every interface in `dist/web.js`. */
+  readonly host: string;
   readonly port: number;
+  /** How many proxies in front of the app may set `X-Forwarded-*` (0: the headers are ignored). */
+  readonly trustProxyHops: number;
 }
 
 export interface ClientCredentials {
@@ -24,11 +29,17 @@ export interface ClientCredentials {
 export const WEB_DEFAULTS = {
   port: 3000,
   linkConnections: ['Username-Password-Authentication', 'google-oauth2', 'github'],
+  host: '127.0.0.1',
 } as const;
+
+/** What the entry point decides: the production bundle listens on every interface, a checkout on loopback. */
+export interface WebConfigDefaults {
+  readonly host: string;
+}
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-export function parseWebConfig(env: Env): WebConfig {
+export function parseWebConfig(env: Env, defaults: WebConfigDefaults = WEB_DEFAULTS): WebConfig {
   const auth0Domain = parseDomain(required(env, 'AUTH0_DOMAIN'));
   const webUrl = parseWebUrl(required(env, 'WEB_URL'));
   const config: WebConfig = {
@@ -48,7 +59,9 @@ export function parseWebConfig(env: Env): WebConfig {
     sessionTokenSecret: required(env, 'SESSION_TOKEN_SECRET'),
     cookieSecret: longSecret(env, 'COOKIE_SECRET'),
     linkConnections: parseConnections(env.LINK_CONNECTIONS),
+    host: parseHost(env.HOST, defaults.host),
     port: parsePort(env.PORT),
+    trustProxyHops: parseTrustProxy(env.TRUST_PROXY),
   };
   const { sessionTokenSecret, webClient, reauthClient } = config;
   const weakness = sessionSecretWeakness(sessionTokenSecret, {
@@ -133,6 +146,35 @@ function parseConnections(value: string | undefined): string[] {
       'LINK_CONNECTIONS must name at least one connection',
     );
   return names;
+}
+
+function parseHost(value: string | undefined, fallback: string): string {
+  const host = value?.trim();
+  if (host === undefined || host === '') return fallback;
+  if (isIP(host) === 0 && !isHostName(host)) {
+    throw new ConfigError(
+      'invalid',
+      'HOST',
+      'HOST must be an IP address or a host name to listen on (e.g. 0.0.0.0 or ::)',
+    );
+  }
+  return host;
+}
+
+/** `false` (default), `true` (one proxy) or the number of proxies in front of the app, as Express counts hops. */
+function parseTrustProxy(value: string | undefined): number {
+  const setting = value?.trim().toLowerCase();
+  if (setting === undefined || setting === '' || setting === 'false' || setting === '0') return 0;
+  if (setting === 'true') return 1;
+  const hops = Number(setting);
+  if (!Number.isInteger(hops) || hops < 1 || hops > 10) {
+    throw new ConfigError(
+      'invalid',
+      'TRUST_PROXY',
+      'TRUST_PROXY must be false, true, or the number of proxies in front of the web app (1-10)',
+    );
+  }
+  return hops;
 }
 
 function parsePort(value: string | undefined): number {

@@ -40,11 +40,13 @@ export interface ManagementPort {
 
 const MANAGEMENT_TIMEOUT_SECONDS = 10;
 
-export function createManagementClient(config: WebConfig): ManagementPort {
+/** `token`: a shared token cache (the server's readiness probe uses the same one); default: the SDK's own. */
+export function createManagementClient(config: WebConfig, token?: () => Promise<string>): ManagementPort {
   const management = createManagementSdk({
     domain: config.auth0Domain,
     clientId: config.webClient.clientId,
     clientSecret: config.webClient.clientSecret,
+    ...(token === undefined ? {} : { token }),
     timeoutSeconds: MANAGEMENT_TIMEOUT_SECONDS,
     // A person is waiting: one retry, after at most two seconds.
     fetch: retryingFetch({ maxAttempts: 2, maxWaitMs: 2_000 }),

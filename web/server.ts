@@ -1,62 +1,80 @@
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
-import { ConfigError } from '../core/errors.ts';
+import { TokenProvider } from 'auth0';
 import { planMetadataMerge } from '../core/merge.ts';
 import { createWebApp } from './app.ts';
-import { parseWebConfig } from './config.ts';
+import { parseWebConfig, type WebConfig, type WebConfigDefaults } from './config.ts';
+import type { ReadinessCheck } from './health.ts';
 import { createManagementClient } from './management.ts';
 import { createOidcClient } from './oidc.ts';
 
 export interface RunningWebServer {
-  port: number;
+  readonly host: string;
+  readonly port: number;
+  /** Stops accepting, lets requests under way finish (at most `DRAIN_TIMEOUT_MS`), then resolves. */
   close(): Promise<void>;
 }
 
+/** Longer than any request the app makes (each tenant call times out at 10 s), shorter than a platform's kill. */
+export const DRAIN_TIMEOUT_MS = 15_000;
+
 /** Validates the environment (throwing `ConfigError` naming the variable), then serves the web app. */
-export async function startWebServer(env: Record<string, string | undefined>): Promise<RunningWebServer> {
-  const config = parseWebConfig(env);
+export async function startWebServer(
+  env: Readonly<Record<string, string | undefined>>,
+  defaults?: WebConfigDefaults,
+): Promise<RunningWebServer> {
+  const config = parseWebConfig(env, defaults);
+  // One token cache for the Management calls and the readiness probe: probing never asks the tenant for a new token.
+  const tokens = new TokenProvider({
+    domain: config.auth0Domain,
+    audience: `${config.tenantOrigin}/api/v2/`,
+    clientId: config.webClient.clientId,
+    clientSecret: config.webClient.clientSecret,
+  });
   const app = createWebApp(config, {
     oidc: createOidcClient(config),
-    management: createManagementClient(config),
+    management: createManagementClient(config, () => tokens.getAccessToken()),
     // The Action's own merge: primary wins, secondary-only user_metadata keys are copied, app_metadata never is.
     planMerge: (primary, secondary) => planMetadataMerge(primary, secondary, []),
+    readiness: [
+      discoveryCheck(config),
+      { name: 'management_token', run: () => tokens.getAccessToken().then() },
+    ],
   });
-  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const started = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: config.port }, () =>
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+    const started = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () =>
       resolve(started),
     );
+    started.once('error', reject);
   });
   return {
+    host: config.host,
     port: (server.address() as AddressInfo).port,
-    // Browsers keep idle connections open; without closing them a stop would wait for their keep-alive timeout.
     close: () =>
       new Promise((done) => {
-        server.close(() => done());
-        if ('closeAllConnections' in server) server.closeAllConnections();
+        const force = setTimeout(() => {
+          if ('closeAllConnections' in server) server.closeAllConnections();
+        }, DRAIN_TIMEOUT_MS);
+        force.unref();
+        server.close(() => {
+          clearTimeout(force);
+          done();
+        });
+        // Browsers keep idle connections open; without closing them a stop would wait for their keep-alive timeout.
+        if ('closeIdleConnections' in server) server.closeIdleConnections();
       }),
   };
 }
 
-async function main(): Promise<void> {
-  try {
-    const server = await startWebServer(process.env);
-    const config = parseWebConfig(process.env);
-    if (config.auth0Domain.startsWith('localhost') && !process.env.NODE_EXTRA_CA_CERTS) {
-      console.warn(
-        'web: AUTH0_DOMAIN is a local tenant; set NODE_EXTRA_CA_CERTS to its ca_file so HTTPS calls trust it',
-      );
-    }
-    console.log(`web: listening on http://127.0.0.1:${server.port} (public URL ${config.webUrl})`);
-    console.log(`web: account page ${config.webUrl}/account`);
-    const stop = () => void server.close().then(() => process.exit(0));
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    console.error(`web: configuration error: ${error.message}`);
-    process.exit(2);
-  }
+function discoveryCheck(config: WebConfig): ReadinessCheck {
+  const url = `${config.tenantOrigin}/.well-known/openid-configuration`;
+  return {
+    name: 'discovery',
+    async run(signal) {
+      const response = await fetch(url, { signal });
+      const document = response.ok ? ((await response.json()) as { issuer?: unknown }) : {};
+      if (document.issuer !== `${config.tenantOrigin}/`)
+        throw new Error(`${url} answered ${response.status}`);
+    },
+  };
 }
-
-if (process.argv[1] === fileURLToPath(import.meta.url)) await main();

@@ -18,29 +18,32 @@ export interface StartedLogin {
 
 /**
  * Drives the local tenant's login like a browser with JavaScript off: `/authorize`, the login page's form, and
- * the redirects, keeping the tenant's cookies (its SSO session) between requests as a browser profile does.
+ * the redirects, keeping each origin's cookies (the tenant's SSO session, a web app's session) between requests as
+ * a browser profile does.
  */
 export class LoginDriver {
   readonly #tenant: Pick<RunningTenant, 'url'>;
-  readonly #cookies = new Map<string, string>();
+  readonly #cookies = new Map<string, Map<string, string>>();
 
   constructor(tenant: Pick<RunningTenant, 'url'>) {
     this.#tenant = tenant;
   }
 
-  /** Sends a request with this browser's cookies, records the ones set, and never follows redirects. */
+  /** Sends a request with this browser's cookies for its origin, records the ones set, never follows redirects. */
   async fetch(url: string | URL, init: RequestInit = {}): Promise<Response> {
     const target = new URL(url, this.#tenant.url);
-    const cookie = [...this.#cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+    const jar = this.#cookies.get(target.origin) ?? new Map<string, string>();
+    this.#cookies.set(target.origin, jar);
+    const cookie = [...jar].map(([name, value]) => `${name}=${value}`).join('; ');
     const headers = new Headers(init.headers);
-    if (cookie !== '' && target.origin === this.#tenant.url) headers.set('cookie', cookie);
+    if (cookie !== '') headers.set('cookie', cookie);
     const response = await fetch(target, { ...init, headers, redirect: 'manual' });
     for (const line of response.headers.getSetCookie()) {
       const [pair = '', ...attributes] = line.split(';');
       const [name = '', value = ''] = pair.trim().split(/=(.*)/s);
       const expired = attributes.some((attribute) => /^\s*max-age=0$/i.test(attribute));
-      if (expired || value === '') this.#cookies.delete(name);
-      else this.#cookies.set(name, value);
+      if (expired || value === '') jar.delete(name);
+      else jar.set(name, value);
     }
     return response;
   }

@@ -16,6 +16,21 @@ describe('web configuration', () => {
     expect(Object.isFrozen(config)).toBe(true);
   });
 
+  it("listens on the entry point's default host unless HOST names one", () => {
+    expect(parseWebConfig(TEST_ENV).host).toBe('127.0.0.1');
+    expect(parseWebConfig(TEST_ENV, { host: '0.0.0.0' }).host).toBe('0.0.0.0');
+    expect(parseWebConfig({ ...TEST_ENV, HOST: '::' }, { host: '0.0.0.0' }).host).toBe('::');
+  });
+
+  it.each([
+    [undefined, 0],
+    ['false', 0],
+    ['true', 1],
+    ['2', 2],
+  ])('reads TRUST_PROXY=%s as %i trusted proxies', (value, hops) => {
+    expect(parseWebConfig({ ...TEST_ENV, TRUST_PROXY: value }).trustProxyHops).toBe(hops);
+  });
+
   it('accepts a local tenant domain with a port', () => {
     expect(parseWebConfig({ ...TEST_ENV, AUTH0_DOMAIN: 'localhost:8443' }).tenantOrigin).toBe(
       'https://localhost:8443',
@@ -47,6 +62,10 @@ describe('web configuration', () => {
     ['COOKIE_SECRET', 'x'.repeat(31)],
     ['PORT', 'eighty'],
     ['PORT', '70000'],
+    ['HOST', 'http://0.0.0.0'],
+    ['HOST', 'localhost:3000'],
+    ['TRUST_PROXY', 'yes'],
+    ['TRUST_PROXY', '11'],
   ])('names %s when it is %s', (name, value) => {
     expect(configError({ ...TEST_ENV, [name]: value }).variable).toBe(name);
   });
