@@ -1,7 +1,12 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { serve } from '@hono/node-server';
 import { SignJWT } from 'jose';
+import { buildWeb } from '../scripts/build-web.ts';
 import { createWebApp } from '../web/app.ts';
 import { parseWebConfig } from '../web/config.ts';
 import type { ManagementPort } from '../web/management.ts';
@@ -86,7 +91,57 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.max(0, index)] ?? Number.NaN;
 }
 
+const COLD_STARTS = 5;
+const BARE_HTTP_SERVER = `require('node:http').createServer((q, s) => s.end('ok')).listen(0, '127.0.0.1', function () {
+  console.log('listening on http://127.0.0.1:' + this.address().port);
+});`;
+
+/** Milliseconds from spawning `node args` until `route` on the port it prints answers 200; then it is killed. */
+async function coldStart(args: string[], cwd: string, route: string): Promise<number> {
+  const started = performance.now();
+  const child = spawn(process.execPath, args, { cwd, env: { ...process.env, ...ENV, PORT: '0' } });
+  try {
+    const port = await new Promise<string>((resolve, reject) => {
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        const found = /listening on http:\/\/[^:]+:(\d+)/.exec(output)?.[1];
+        if (found !== undefined) resolve(found);
+      });
+      child.once('exit', (code) => reject(new Error(`exited ${code} before listening: ${output}`)));
+    });
+    const answer = await fetch(`http://127.0.0.1:${port}${route}`);
+    if (answer.status !== 200) throw new Error(`${route} answered ${answer.status}`);
+    return performance.now() - started;
+  } finally {
+    child.kill('SIGKILL');
+  }
+}
+
+const median = (values: number[]) =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
+
+/** What ships: dist/web.js's size, and its start until /healthz answers against a bare Node HTTP server's. */
+async function artifact(): Promise<void> {
+  const folder = await mkdtemp(path.join(tmpdir(), 'bench-web-'));
+  try {
+    const bytes = await buildWeb(path.join(folder, 'web.js'));
+    const bundle: number[] = [];
+    const bare: number[] = [];
+    for (let round = 0; round < COLD_STARTS; round++) {
+      bundle.push(await coldStart(['web.js'], folder, '/healthz'));
+      bare.push(await coldStart(['-e', BARE_HTTP_SERVER], folder, '/'));
+    }
+    console.log(`web.bundle_bytes: ${bytes} B`);
+    console.log(`web.cold_start_ms: ${median(bundle).toFixed(0)} ms`);
+    console.log(`baseline.node_http_cold_start_ms: ${median(bare).toFixed(0)} ms`);
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
+}
+
 export async function run(): Promise<void> {
+  await artifact();
   const config = parseWebConfig(ENV);
   const app = createWebApp(config, {
     oidc,

@@ -13,6 +13,8 @@ export interface DemoOptions {
   actionSettings?: Readonly<Record<string, string | undefined>>;
   /** Where the deploy's (masked) lines go. */
   log: (line: string) => void;
+  /** Starts the web app from its environment; default: in this process from the sources, on loopback. */
+  serveWeb?: (env: Readonly<Record<string, string>>) => Promise<RunningWebServer>;
 }
 
 export interface RunningDemo {
@@ -38,7 +40,8 @@ export async function deployAndServe(tenant: RunningTenant, options: DemoOptions
     { caFile: tenant.caFile, log: options.log },
   );
   const { web, reauth } = deployment.clients;
-  const server = await startWebServer({
+  const serveWeb = options.serveWeb ?? ((env) => startWebServer(env));
+  const server = await serveWeb({
     AUTH0_DOMAIN: tenant.domain,
     WEB_URL: options.webUrl,
     WEB_CLIENT_ID: web.client_id,

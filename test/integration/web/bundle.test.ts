@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { createServer, request, type Server } from 'node:http';
@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWeb } from '../../../scripts/build-web.ts';
 import { bootstrapManagement, LoginDriver, locationOf } from '../../support/login-driver.ts';
 import { startTestTenant, type TestTenant } from '../../support/tenant.ts';
+import { startWebBundle, type WebBundleProcess } from '../../support/web-bundle.ts';
 
 // What ships is what is tested: dist/web.js built into a scratch folder, copied alone into an empty one, and run
 // with `node` and environment variables only.
@@ -20,30 +21,12 @@ let proxy: Server;
 let webUrl: string;
 const upstreams: number[] = [];
 const served: number[] = [];
-const running: ChildProcess[] = [];
+const running: WebBundleProcess[] = [];
 
-interface Instance {
-  readonly child: ChildProcess;
-  readonly port: number;
-  readonly output: () => string;
-}
-
-/** `node web.js` from the empty folder; resolves once it prints its listening line. */
-async function startInstance(env: Record<string, string>): Promise<Instance> {
-  const child = spawn(process.execPath, ['web.js'], { cwd: folder, env: { PATH: process.env.PATH, ...env } });
-  running.push(child);
-  let output = '';
-  const listening = new Promise<number>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const port = /listening on http:\/\/[^:]+:(\d+)/.exec(output)?.[1];
-      if (port !== undefined) resolve(Number(port));
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`web.js exited ${code}: ${output}`)));
-  });
-  return { child, port: await listening, output: () => output };
+async function startInstance(env: Record<string, string>): Promise<WebBundleProcess> {
+  const instance = await startWebBundle(path.join(folder, 'web.js'), env);
+  running.push(instance);
+  return instance;
 }
 
 async function exitCode(child: ChildProcess): Promise<number | null> {
@@ -121,7 +104,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const child of running) child.kill('SIGKILL');
+  for (const { child } of running) child.kill('SIGKILL');
   proxy?.close();
   await tenant?.close();
   if (folder) await rm(folder, { recursive: true, force: true });
