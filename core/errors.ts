@@ -29,3 +29,16 @@ export class ConfigError extends CodedError<'invalid_config'> {
     this.variable = variable;
   }
 }
+
+export type UnlinkErrorCode = 'not_linked' | 'unlink_primary' | 'unlink_last';
+
+/** An unlink refused before any write: the account page and `npm run unlink` each say it their way. */
+export class UnlinkError extends Error {
+  readonly code: UnlinkErrorCode;
+
+  constructor(code: UnlinkErrorCode, message: string) {
+    super(message);
+    this.name = 'UnlinkError';
+    this.code = code;
+  }
+}

@@ -1,3 +1,4 @@
+import { type LinkVia, linkRecordOf } from '../core/link-record.ts';
 import { html, page, type SafeHtml } from './html.ts';
 import type { ManagedUser, UserIdentity } from './management.ts';
 import { WEB_ROUTES } from './routes.ts';
@@ -108,12 +109,24 @@ ${csrfField(view.csrf)}
   return page({ title: 'Your account', nonce: view.nonce, body });
 }
 
+const LINKED_VIA: Record<LinkVia, string> = {
+  silent: 'automatically at sign-in (same verified email)',
+  consent: 'when you confirmed it at sign-in',
+  account_page: 'from this page',
+  backfill: 'by an administrator (same verified email)',
+};
+
 function identityItem(view: AccountView, identity: UserIdentity): SafeHtml {
-  const own = `${identity.provider}|${identity.user_id}` === view.user.user_id;
+  const id = `${identity.provider}|${identity.user_id}`;
+  const own = id === view.user.user_id;
   const canUnlink = !own && view.user.identities.length > 1;
+  const record = own ? undefined : linkRecordOf(view.user, id);
+  const via =
+    record !== undefined && Object.hasOwn(LINKED_VIA, record.via) ? LINKED_VIA[record.via] : undefined;
   return html`<li>
 <div><div class="who">${identity.connection}</div>
-<div class="muted">provider ${identity.provider} · id ${identity.user_id}${own ? ' · main sign-in method' : ''}</div></div>
+<div class="muted">provider ${identity.provider} · id ${identity.user_id}${own ? ' · main sign-in method' : ''}</div>
+${record !== undefined ? html`<div class="muted linked-how">Linked ${String(record.at).slice(0, 10)}${via ? ` ${via}` : ''}</div>` : ''}</div>
 ${
   canUnlink
     ? html`<form method="post" action="${WEB_ROUTES.accountUnlink}">

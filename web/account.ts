@@ -4,13 +4,7 @@ import type { WebConfig } from './config.ts';
 import { failurePage } from './consent-views.ts';
 import { csrfMatches, newCsrfToken } from './csrf.ts';
 import { WebError } from './errors.ts';
-import {
-  AccountChangeError,
-  linkAccount,
-  type PlanMetadataMerge,
-  recordDeclined,
-  unlinkAccount,
-} from './link-account.ts';
+import { AccountChangeError, linkAccount, type PlanMetadataMerge, unlinkAccount } from './link-account.ts';
 import type { ManagementPort } from './management.ts';
 import { logoutUrl, type OidcPort, randomOidcValues } from './oidc.ts';
 import { epochSeconds, requireFreshLogin } from './reauth.ts';
@@ -277,7 +271,7 @@ export function mountAccount(app: Hono<WebEnv>, config: WebConfig, deps: Account
       return c.redirect(withNotice(code === 'reauth_not_fresh' ? 'reauth_not_fresh' : 'reauth_failed'), 303);
     }
     try {
-      await linkAccount(deps.management, deps.planMerge, session.sub, otherSub);
+      await linkAccount(deps.management, deps.planMerge, session.sub, otherSub, deps.now());
     } catch (error) {
       const notice = error instanceof AccountChangeError ? error.code : 'link_failed';
       deps.log('account_link_refused', { code: notice });
@@ -298,17 +292,16 @@ export function mountAccount(app: Hono<WebEnv>, config: WebConfig, deps: Account
     if (!isFresh(session)) return c.redirect(`${WEB_ROUTES.login}?fresh=1`, 303);
     let unlinkedId: string;
     try {
-      unlinkedId = await unlinkAccount(deps.management, session.sub, { provider, user_id });
+      ({ secondaryId: unlinkedId } = await unlinkAccount(deps.management, session.sub, {
+        provider,
+        user_id,
+      }));
     } catch (error) {
       const notice = error instanceof AccountChangeError ? error.code : 'link_failed';
       deps.log('account_unlink_refused', { code: notice });
       return c.redirect(withNotice(notice), 303);
     }
     deps.log('account_unlinked', { primary: session.sub, secondary: unlinkedId });
-    // Belt and braces only: the primary's own record, written before the unlink, already stops a relink.
-    await recordDeclined(deps.management, unlinkedId, session.sub).catch(() =>
-      deps.log('account_decline_not_recorded', { primary: session.sub, secondary: unlinkedId }),
-    );
     return c.redirect(withNotice('unlinked'), 303);
   });
 

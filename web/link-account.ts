@@ -1,5 +1,7 @@
-import { ACCOUNT_LINKING_KEY, declinedUserIds, withDeclined } from '../core/policy.ts';
-import { splitUserId } from '../core/users.ts';
+import { UnlinkError } from '../core/errors.ts';
+import { withLinkRecordPatch } from '../core/link-record.ts';
+import { type UnlinkPort, type UnlinkResult, unlinkAccount as unlinkRestoring } from '../core/unlink.ts';
+import { type ManagementUser, splitUserId } from '../core/users.ts';
 import type { AccountNotice } from './account-views.ts';
 import { ManagementPortError } from './errors.ts';
 import type { ManagedUser, ManagementPort, MetadataPatch, UserIdentity } from './management.ts';
@@ -18,14 +20,16 @@ export class AccountChangeError extends Error {
 export type PlanMetadataMerge = (primary: ManagedUser, secondary: ManagedUser) => MetadataPatch | undefined;
 
 /**
- * Links `secondaryId` under `primaryId` in the order that never loses data: the secondary's
- * metadata is merged first, because Auth0 drops a secondary's metadata when it is linked.
+ * Links `secondaryId` under `primaryId` in the order that never loses data: the secondary's metadata is merged
+ * first, with the link record an unlink restores it from, because Auth0 drops a secondary's metadata when it is
+ * linked.
  */
 export async function linkAccount(
   management: ManagementPort,
   planMerge: PlanMetadataMerge,
   primaryId: string,
   secondaryId: string,
+  at: Date,
 ): Promise<void> {
   await guarded(async () => {
     if (primaryId === secondaryId) throw new AccountChangeError('already_linked');
@@ -35,8 +39,11 @@ export async function linkAccount(
     }
     const secondary = await management.getUser(secondaryId);
     if (secondary.identities.length !== 1) throw new AccountChangeError('linked_elsewhere');
-    const patch = planMerge(primary, secondary);
-    if (patch !== undefined) await management.updateUser(primaryId, patch);
+    const how = { at, via: 'account_page', reason: 'user_choice' } as const;
+    await management.updateUser(
+      primaryId,
+      withLinkRecordPatch(planMerge(primary, secondary), primary, secondary, how),
+    );
     const identity = secondary.identities[0];
     await management.linkIdentity(
       primaryId,
@@ -48,49 +55,39 @@ export async function linkAccount(
 }
 
 /**
- * Unlinks one identity, never the primary's own nor the last one. The primary records the identity as declined
- * first: the Action excludes a pair when either side declined the other, so if that write fails nothing is
- * unlinked (an error, still linked) and once the unlink succeeds no later login can relink it silently.
+ * Unlinks one identity with the shared unlink (`npm run unlink` runs the same): declined on both sides, the
+ * secondary's metadata given back from its link record, the record dropped. Never the primary's own identity nor
+ * the last one.
  */
 export async function unlinkAccount(
   management: ManagementPort,
   primaryId: string,
   target: { provider: string; user_id: string },
-): Promise<string> {
-  return guarded(async () => {
-    const primary = await management.getUser(primaryId);
-    const targetId = `${target.provider}|${target.user_id}`;
-    if (!primary.identities.some((identity) => identityUserId(identity) === targetId)) {
-      throw new AccountChangeError('not_found');
-    }
-    if (primary.identities.length <= 1) throw new AccountChangeError('unlink_last');
-    const own = primary.identities[0];
-    if (targetId === primaryId || (own !== undefined && identityUserId(own) === targetId)) {
-      throw new AccountChangeError('unlink_primary');
-    }
-    await addDeclined(management, primary, targetId);
-    await management.unlinkIdentity(primaryId, target.provider, target.user_id);
-    return targetId;
-  });
+): Promise<{ secondaryId: string; result: UnlinkResult }> {
+  const secondaryId = `${target.provider}|${target.user_id}`;
+  return guarded(async () => ({
+    secondaryId,
+    result: await unlinkRestoring(unlinkPort(management), primaryId, secondaryId),
+  }));
 }
 
-/**
- * After an unlink, the unlinked user records the primary as declined too (the primary already has), so the
- * post-login Action does not link them again (the decision lives in app_metadata, which users cannot edit).
- */
-export async function recordDeclined(
-  management: ManagementPort,
-  userId: string,
-  declinedId: string,
-): Promise<void> {
-  await addDeclined(management, await management.getUser(userId), declinedId);
-}
-
-async function addDeclined(management: ManagementPort, user: ManagedUser, declinedId: string): Promise<void> {
-  if (declinedUserIds(user).includes(declinedId)) return;
-  await management.updateUser(user.user_id, {
-    app_metadata: { [ACCOUNT_LINKING_KEY]: withDeclined(user, [declinedId]) },
-  });
+/** The account page's Management client as the shared unlink reads it. */
+function unlinkPort(management: ManagementPort): UnlinkPort {
+  return {
+    async getUser(userId) {
+      try {
+        return (await management.getUser(userId)) as ManagementUser;
+      } catch (error) {
+        if (error instanceof ManagementPortError && error.code === 'management_not_found') return undefined;
+        throw error;
+      }
+    },
+    patchUser: (userId, patch) => management.updateUser(userId, patch),
+    unlink: (primaryId, secondaryId) => {
+      const { provider, user_id } = splitUserId(secondaryId);
+      return management.unlinkIdentity(primaryId, provider, user_id);
+    },
+  };
 }
 
 function identityUserId(identity: UserIdentity): string {
@@ -102,6 +99,8 @@ async function guarded<T>(work: () => Promise<T>): Promise<T> {
     return await work();
   } catch (error) {
     if (error instanceof AccountChangeError) throw error;
+    if (error instanceof UnlinkError)
+      throw new AccountChangeError(error.code === 'not_linked' ? 'not_found' : error.code, { cause: error });
     throw new AccountChangeError(noticeFor(error), { cause: error });
   }
 }

@@ -167,6 +167,7 @@ async function link(
   const result = await linkAccounts(port, primary, secondary, config, {
     deferInFlightSecondary: via === 'silent' && secondary.user_id !== current.user_id,
     now: Date.now,
+    record: { at: new Date(), via, reason: 'oldest' },
   });
   if (result === 'deferred') {
     logDecision('skip', { reason: 'secondary_login_in_flight', ...fields });

@@ -1,4 +1,5 @@
 import type { Config } from '../../core/config.ts';
+import { type LinkHow, withLinkRecordPatch } from '../../core/link-record.ts';
 import { planMetadataMerge } from '../../core/merge.ts';
 import { loginInFlight } from '../../core/policy.ts';
 import type { ManagementUser } from '../../core/users.ts';
@@ -14,16 +15,18 @@ export interface LinkOptions {
    */
   deferInFlightSecondary: boolean;
   now: () => number;
+  /** How the link came about, for the link record an undo restores from. */
+  record: LinkHow;
 }
 
 /** Stops the port's attempts at the link; never leaves this module. */
 class SecondaryLoginInFlight extends Error {}
 
 /**
- * Merge, then link: if the link fails after the merge, the primary simply holds copies of the secondary's
- * metadata and the next login links again (the merge is idempotent); a link before the merge would lose it.
- * A deferred secondary is read again right before every link attempt, so a login that starts while this one
- * merges or waits out a 429 is seen.
+ * Merge (with the link record, in the same PATCH), then link: if the link fails after the merge, the primary
+ * simply holds copies of the secondary's metadata and a record the next login writes again; a link before the
+ * merge would lose the metadata. A deferred secondary is read again right before every link attempt, so a login
+ * that starts while this one merges or waits out a 429 is seen.
  */
 export async function linkAccounts(
   port: ManagementPort,
@@ -34,8 +37,8 @@ export async function linkAccounts(
 ): Promise<LinkResult> {
   const { deferInFlightSecondary, now } = options;
   if (deferInFlightSecondary && loginInFlight(secondary, now())) return 'deferred';
-  const patch = planMetadataMerge(primary, secondary, config.mergeAppMetadataKeys);
-  if (patch !== undefined) await port.patchUser(primary.user_id, patch);
+  const merge = planMetadataMerge(primary, secondary, config.mergeAppMetadataKeys);
+  await port.patchUser(primary.user_id, withLinkRecordPatch(merge, primary, secondary, options.record));
   const recheck = async () => {
     const fresh = await port.getUser(secondary.user_id);
     if (fresh !== undefined && loginInFlight(fresh, now())) throw new SecondaryLoginInFlight();

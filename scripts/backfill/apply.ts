@@ -1,9 +1,14 @@
+import {
+  LINK_RECORDS_KEY,
+  linkRecordOf,
+  withLinkRecordPatch,
+  withoutLinkRecord,
+} from '../../core/link-record.ts';
 import { ManagementApiError } from '../../core/management-client.ts';
 import { planMetadataMerge } from '../../core/merge.ts';
-import { holdsIdentityRef, type ManagementUser, splitUserId } from '../../core/users.ts';
+import { holdsIdentity } from '../../core/unlink.ts';
 import { LinkRefusalsError } from './errors.ts';
 import { isFinal, type JournalState, type JournalWriter, type StepKind } from './journal.ts';
-import { LINK_RECORDS_KEY, linkRecordOf, withLinkRecord, withoutLinkRecord } from './link-record.ts';
 import type { BackfillPort } from './management.ts';
 import { type ParsedPlan, type PlanGroupLine, policyOf } from './plan-file.ts';
 import { planGroup } from './planner.ts';
@@ -140,14 +145,11 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplyReport> {
     const merged = state.get(secondaryId) === 'merged';
     // After `merged` the record is normally there; it is written again only if a skip removed it before a kill.
     if (!merged || linkRecordOf(primary, secondaryId) === undefined) {
+      const merge = merged ? undefined : planMetadataMerge(primary, secondary, policy.mergeAppMetadataKeys);
       const patch =
-        (merged ? undefined : planMetadataMerge(primary, secondary, policy.mergeAppMetadataKeys)) ?? {};
-      if (linkRecordOf(primary, secondaryId) === undefined) {
-        patch.app_metadata = {
-          ...(patch.app_metadata ?? {}),
-          [LINK_RECORDS_KEY]: withLinkRecord(primary, secondary, now()),
-        };
-      }
+        linkRecordOf(primary, secondaryId) === undefined
+          ? withLinkRecordPatch(merge, primary, secondary, { at: now(), via: 'backfill', reason: 'oldest' })
+          : (merge ?? {});
       // Never an empty object: Auth0 reads `user_metadata: {}` as "delete it all".
       if (patch.user_metadata !== undefined || patch.app_metadata !== undefined)
         await port.patchUser(primary.user_id, patch);
@@ -215,11 +217,6 @@ export const REFUSALS_IN_A_ROW = 5;
 function refusedForGood(error: unknown): number | undefined {
   if (!(error instanceof ManagementApiError)) return undefined;
   return error.status === 400 || error.status === 404 || error.status === 409 ? error.status : undefined;
-}
-
-export function holdsIdentity(primary: ManagementUser, secondaryId: string): boolean {
-  // Index 0 is the primary's own identity; a linked one comes after it.
-  return holdsIdentityRef(primary.identities?.slice(1), splitUserId(secondaryId));
 }
 
 export function formatReport(report: ApplyReport): string {

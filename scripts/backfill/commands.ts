@@ -1,6 +1,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { UnlinkError } from '../../core/errors.ts';
 import { ManagementApiError } from '../../core/management-client.ts';
+import { type UnlinkResult, unlinkAccount } from '../../core/unlink.ts';
 import { type ApplyReport, applyPlan, formatReport } from './apply.ts';
 import { type BackfillConfig, parseBackfillEnv } from './config.ts';
 import { BackfillConfigError, BackfillError, FileLineError } from './errors.ts';
@@ -11,7 +13,6 @@ import { isUserId, type ParsedPlan, parsePlan, planHeader } from './plan-file.ts
 import { createPlanProgress, createProgress, type ProgressSink } from './progress.ts';
 import { newRequestStats, type RequestStats } from './rate.ts';
 import { SpillingPlanner } from './spilling-planner.ts';
-import { type UnlinkResult, unlinkAccount } from './unlink.ts';
 import { interrupted, readExportFile, readTenantUsers } from './user-source.ts';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -223,7 +224,11 @@ export async function unlink(
   }
   const config = parseBackfillEnv(env);
   const port = (options.createPort ?? defaultPort(options))(config, DEFAULTS.maxRps, newRequestStats());
-  const result = await unlinkAccount(port, primaryId, secondaryId);
+  const result = await unlinkAccount(port, primaryId, secondaryId).catch((error: unknown) => {
+    throw error instanceof UnlinkError
+      ? new BackfillError('not_linked', error.message, { cause: error })
+      : error;
+  });
   io.out(
     `unlinked ${secondaryId} from ${primaryId}${result.unlinked ? '' : ' (finishing an earlier run)'}; ` +
       (result.restored.length > 0

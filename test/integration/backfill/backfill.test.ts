@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, watch, writeFileSync } f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { LINK_RECORDS_KEY, type LinkRecord } from '../../../core/link-record.ts';
 import { ManagementApiError } from '../../../core/management-client.ts';
 import { ACCOUNT_LINKING_KEY } from '../../../core/policy.ts';
 import { splitUserId } from '../../../core/users.ts';
@@ -15,7 +16,6 @@ import {
 } from '../../../scripts/backfill/commands.ts';
 import type { BackfillConfig } from '../../../scripts/backfill/config.ts';
 import { FileLineError } from '../../../scripts/backfill/errors.ts';
-import { LINK_RECORDS_KEY, type LinkRecord } from '../../../scripts/backfill/link-record.ts';
 import { type BackfillPort, createBackfillPort } from '../../../scripts/backfill/management.ts';
 import type { PlanGroupLine } from '../../../scripts/backfill/plan-file.ts';
 import type { RequestStats } from '../../../scripts/backfill/rate.ts';
@@ -473,10 +473,15 @@ describe('unlink', () => {
     const users = await tenant.control.users();
     const restored = users.find((u) => u.user_id === google)!;
     expect(restored.user_metadata).toEqual({ [`google${i}`]: i });
-    expect(restored.app_metadata).toEqual({ plan: 'pro', roles: ['admin'] });
+    // Its own metadata back, and the primary on its own decline list: neither login relinks the pair.
+    expect(restored.app_metadata).toEqual({
+      plan: 'pro',
+      roles: ['admin'],
+      [ACCOUNT_LINKING_KEY]: { declined: [group.primary] },
+    });
     const primary = users.find((u) => u.user_id === group.primary)!;
     expect(primary.identities.map((id) => `${id.provider}|${id.user_id}`)).not.toContain(google);
-    // The Action's record holds the decline alone; the backfill's records sit under their own key.
+    // `account_linking` holds the decline alone; the link records sit under their own key.
     expect(primary.app_metadata?.[ACCOUNT_LINKING_KEY]).toEqual({ declined: [google] });
     expect(
       (primary.app_metadata?.[LINK_RECORDS_KEY] as LinkRecord[] | undefined)?.map((r) => r.user_id),

@@ -84,6 +84,9 @@ describe('a login through the local tenant running the built Action', () => {
     expect(others).toEqual([]);
     expect(claims).toMatchObject({ sub: primary?.user_id, nonce: 'app-nonce', aud: app.client_id });
     expect(primary?.identities.map((identity) => identity.provider)).toEqual(['auth0', 'google-oauth2']);
+    expect(primary?.app_metadata?.account_linking_links).toEqual([
+      expect.objectContaining({ connection: 'google-oauth2', via: 'silent', reason: 'oldest' }),
+    ]);
   });
 
   it('redirects to the consent page and links after a valid proof posted to /continue', async () => {

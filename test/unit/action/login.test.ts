@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { onContinuePostLogin } from '../../../actions/account-linking/index.ts';
+import { LINK_RECORDS_KEY, type LinkRecord } from '../../../core/link-record.ts';
 import { createPostLoginApi } from '../../../emulator/actions-runtime/api.ts';
 import { ActionCache } from '../../../emulator/actions-runtime/cache.ts';
 import { signHs256 } from '../../../emulator/actions-runtime/redirect-token.ts';
@@ -423,7 +424,9 @@ describe('consent round trip', () => {
       validProof({ primary: 'auth0|mallory', app_metadata: { roles: ['admin'] } }),
     );
     expect(outcome.primaryUserId).toBe('auth0|old');
-    expect(fake.users.get('auth0|old')?.app_metadata).toEqual({});
+    // Only the link record arrives in app_metadata, and it archives the secondary as the tenant holds it.
+    expect(Object.keys(fake.users.get('auth0|old')?.app_metadata ?? {})).toEqual([LINK_RECORDS_KEY]);
+    expect(JSON.stringify(fake.users.get('auth0|old')?.app_metadata)).not.toContain('admin');
     expect(outcome.appMetadata).toEqual({});
     expect(fake.users.get('auth0|mallory')?.identities).toHaveLength(1);
   });
@@ -587,5 +590,43 @@ describe('logs', () => {
     }
     expect(text).not.toMatch(/eyJ[\w-]+\./);
     expect(text).not.toMatch(/[^\s"@]+@[^\s"@]+\.[a-z]+/i);
+  });
+});
+
+const recordsOf = (fake: FakeManagement, userId: string) =>
+  fake.users.get(userId)?.app_metadata?.[LINK_RECORDS_KEY] as LinkRecord[] | undefined;
+
+describe('link records written by the Action', () => {
+  it('archives the secondary metadata on the primary after a silent link, saying how and why', async () => {
+    const fake = tenantWithPasswordUser({ theme: 'light' });
+    await login(fake, {
+      user: { ...googleUser, user_metadata: { theme: 'light' }, app_metadata: { roles: ['editor'] } },
+      secrets: secrets(fake),
+    });
+    expect(recordsOf(fake, 'auth0|old')).toEqual([
+      {
+        user_id: 'google-oauth2|1001',
+        connection: 'google-oauth2',
+        at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        via: 'silent',
+        reason: 'oldest',
+        user_metadata: { theme: 'light' },
+        app_metadata: { roles: ['editor'] },
+      },
+    ]);
+    // The primary keeps its own value on conflicts; roles never travel, but the record keeps them for an undo.
+    expect(fake.users.get('auth0|old')?.user_metadata).toEqual({ theme: 'dark' });
+  });
+
+  it('records a link made after the consent page as "consent"', async () => {
+    const fake = tenantWithPasswordUser();
+    await resume(fake, {
+      user: googleUser,
+      request: { body: { state: 'resume-state', session_token: validProof() } },
+      secrets: secrets(fake, { AUTO_LINK_CONNECTIONS: '' }),
+    });
+    expect(recordsOf(fake, 'auth0|old')?.map(({ user_id, via }) => ({ user_id, via }))).toEqual([
+      { user_id: 'google-oauth2|1001', via: 'consent' },
+    ]);
   });
 });

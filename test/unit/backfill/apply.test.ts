@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { LinkRecord } from '../../../core/link-record.ts';
 import { ManagementApiError } from '../../../core/management-client.ts';
 import { ACCOUNT_LINKING_KEY } from '../../../core/policy.ts';
 import { type ManagementUser, splitUserId } from '../../../core/users.ts';
@@ -9,7 +10,6 @@ import { type ApplyOutcome, linkExisting, unlink } from '../../../scripts/backfi
 import { parseBackfillEnv } from '../../../scripts/backfill/config.ts';
 import { LinkRefusalsError } from '../../../scripts/backfill/errors.ts';
 import type { JournalStep } from '../../../scripts/backfill/journal.ts';
-import type { LinkRecord } from '../../../scripts/backfill/link-record.ts';
 import { writePlan } from '../../../scripts/backfill/plan.ts';
 import { planHeader } from '../../../scripts/backfill/plan-file.ts';
 import { DuplicatePlanner } from '../../../scripts/backfill/planner.ts';
@@ -74,7 +74,7 @@ const stepsOf = (secondary: string) =>
     .map((s) => (s.reason ? `${s.step}:${s.reason}` : s.step));
 
 const backfillRecords = (userId: string) =>
-  tenant.user(userId)?.app_metadata?.account_linking_backfill as LinkRecord[] | undefined;
+  tenant.user(userId)?.app_metadata?.account_linking_links as LinkRecord[] | undefined;
 
 describe('link-existing --apply stopped by a failure', () => {
   it('journals every step the other workers completed before it closes the journal, and starts no new one', async () => {
@@ -288,7 +288,7 @@ describe('unlink', () => {
     const primary = tenant.users.get('auth0|p0')!;
     primary.app_metadata = {
       ...primary.app_metadata,
-      account_linking_backfill: [
+      account_linking_links: [
         {
           user_id: 'google-oauth2|s0',
           at: '2026-01-01T00:00:00.000Z',

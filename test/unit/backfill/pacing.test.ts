@@ -1,18 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { rateLimitWait } from '../../../core/rate-limit.ts';
-import type { ManagementUser } from '../../../core/users.ts';
-import {
-  LINK_RECORD_LIMITS,
-  LINK_RECORDS_KEY,
-  type LinkRecord,
-  type LinkRecords,
-  linkRecordOf,
-  withLinkRecord,
-  withoutLinkRecord,
-  withUnlinking,
-} from '../../../scripts/backfill/link-record.ts';
 import { emptyBucketWait, RequestPacer } from '../../../scripts/backfill/rate.ts';
-import { managementUser } from '../../support/fake-management.ts';
 
 describe('RequestPacer', () => {
   it('spaces request starts 1/maxRps apart, even for concurrent callers', async () => {
@@ -64,54 +52,5 @@ describe('emptyBucketWait', () => {
     expect(emptyBucketWait(headers('0'), 10_000)).toBe(40);
     expect(emptyBucketWait(headers('3'), 10_000)).toBeUndefined();
     expect(emptyBucketWait(new Headers({ 'x-ratelimit-remaining': '0' }), 0)).toBeUndefined();
-  });
-});
-
-describe('link records', () => {
-  const at = new Date('2026-01-01T00:00:00Z');
-  const primary = managementUser('auth0|p', { app_metadata: { account_linking: { declined: ['x|1'] } } });
-  const secondary = managementUser('samlp|acme|jdoe', {
-    user_metadata: { lang: 'de' },
-    app_metadata: { plan: 'pro' },
-  });
-  const holding = (user: ManagementUser, records: LinkRecords): ManagementUser => ({
-    ...user,
-    app_metadata: { ...user.app_metadata, [LINK_RECORDS_KEY]: records },
-  });
-
-  it('keeps the secondary metadata under its own key, and drops the key with the last record', () => {
-    const records = withLinkRecord(primary, secondary, at);
-    expect(records).toEqual([
-      {
-        user_id: 'samlp|acme|jdoe',
-        at: at.toISOString(),
-        user_metadata: { lang: 'de' },
-        app_metadata: { plan: 'pro' },
-      },
-    ]);
-    const linked = holding(primary, records);
-    expect(linkRecordOf(linked, 'samlp|acme|jdoe')?.user_metadata).toEqual({ lang: 'de' });
-    expect(
-      linkRecordOf(holding(primary, withUnlinking(linked, 'samlp|acme|jdoe')), 'samlp|acme|jdoe'),
-    ).toEqual(expect.objectContaining({ unlinking: true }));
-    expect(withoutLinkRecord(linked, 'samlp|acme|jdoe')).toBeNull();
-  });
-
-  it('stays bounded: large metadata is not kept, and only the newest records are', () => {
-    const big = managementUser('google-oauth2|big', { user_metadata: { blob: 'x'.repeat(5000) } });
-    expect(withLinkRecord(primary, big, at)).toEqual([
-      { user_id: 'google-oauth2|big', at: at.toISOString(), too_large: true },
-    ]);
-    let user = primary;
-    for (let i = 0; i < LINK_RECORD_LIMITS.maxRecords + 5; i++) {
-      user = holding(
-        user,
-        withLinkRecord(user, managementUser(`github|${i}`), new Date(at.getTime() + i * 1000)),
-      );
-    }
-    const kept = (user.app_metadata![LINK_RECORDS_KEY] as LinkRecord[]).map((r) => r.user_id);
-    expect(kept).toHaveLength(LINK_RECORD_LIMITS.maxRecords);
-    expect(kept).not.toContain('github|0');
-    expect(kept).toContain(`github|${LINK_RECORD_LIMITS.maxRecords + 4}`);
   });
 });

@@ -168,8 +168,36 @@ describe('linking another account from the account page', () => {
     const { t, csrf } = await signIn();
     const response = await linkAs(t, csrf, 'github|77');
     expect(response.headers.get('location')).toBe('/account?notice=linked');
-    expect(t.management.updates).toEqual([{ userId: PRIMARY, patch: { user_metadata: { city: 'Oslo' } } }]);
+    expect(t.management.updates).toEqual([
+      {
+        userId: PRIMARY,
+        patch: {
+          user_metadata: { city: 'Oslo' },
+          app_metadata: {
+            account_linking_links: [
+              {
+                user_id: 'github|77',
+                connection: 'github',
+                at: NOW.toISOString(),
+                via: 'account_page',
+                reason: 'user_choice',
+                user_metadata: { theme: 'light', city: 'Oslo' },
+              },
+            ],
+          },
+        },
+      },
+    ]);
     expect(t.management.links).toEqual([{ primary: PRIMARY, provider: 'github', user_id: '77' }]);
+  });
+
+  it('shows when and how each linked sign-in method was linked', async () => {
+    const { t, csrf } = await signIn();
+    await linkAs(t, csrf, 'github|77');
+    const page = await (await t.request('/account')).text();
+    expect(page).toContain(`Linked ${NOW.toISOString().slice(0, 10)} from this page`);
+    // The Google identity was linked before link records existed: nothing is made up for it.
+    expect(page.match(/class="muted linked-how"/g)).toHaveLength(1);
   });
 
   it('keeps the web app session on the primary user after linking', async () => {
@@ -250,6 +278,23 @@ describe('unlinking from the account page', () => {
     const response = await t.post('/account/unlink', { csrf, provider: 'google-oauth2', user_id: '104' });
     expect(response.headers.get('location')).toBe('/account?notice=unlinked');
     expect(t.management.unlinks).toEqual([{ primary: PRIMARY, provider: 'google-oauth2', user_id: '104' }]);
+  });
+
+  it('gives the unlinked account back the metadata its link record kept, and drops the record', async () => {
+    const { t, csrf } = await signIn();
+    await linkAs(t, csrf, 'github|77');
+    // Auth0 brings an unlinked account back without its metadata.
+    t.management.add(makeManagedUser({ user_id: 'github|77' }));
+    const response = await t.post('/account/unlink', { csrf, provider: 'github', user_id: '77' });
+    expect(response.headers.get('location')).toBe('/account?notice=unlinked');
+    expect(t.management.users.get('github|77')).toMatchObject({
+      user_metadata: { theme: 'light', city: 'Oslo' },
+      app_metadata: { account_linking: { declined: [PRIMARY] } },
+    });
+    expect(t.management.users.get(PRIMARY)?.app_metadata).toEqual({
+      account_linking: { declined: ['github|77'] },
+      account_linking_links: null,
+    });
   });
 
   it('records the unlinked pair as declined on both sides so the Action does not relink them', async () => {
