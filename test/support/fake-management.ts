@@ -189,3 +189,12 @@ export function managementUser(
     ...rest,
   };
 }
+
+/** `user` also holding a linked identity whose profile carries `email` (a possible "trojan" identity). */
+export function withLinkedIdentity(
+  user: ManagementUser,
+  identity: { provider: string; user_id: string; connection: string },
+  email: string,
+): ManagementUser {
+  return { ...user, identities: [...(user.identities ?? []), { ...identity, profileData: { email } }] };
+}

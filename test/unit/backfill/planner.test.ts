@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MAX_LINK_CANDIDATES } from '../../../core/policy.ts';
 import type { ManagementUser } from '../../../core/users.ts';
 import { DuplicatePlanner, type PlanPolicy, planGroup } from '../../../scripts/backfill/planner.ts';
-import { managementUser } from '../../support/fake-management.ts';
+import { managementUser, withLinkedIdentity } from '../../support/fake-management.ts';
 
 const policy: PlanPolicy = {
   autoLinkConnections: ['Username-Password-Authentication', 'google-oauth2', 'acme'],
@@ -86,20 +86,16 @@ describe('planGroup: the Action policy applied to a group of accounts sharing an
     expect(plan).toMatchObject({ secondaries: [], reason: 'non_ascii_email' });
   });
 
-  it('skips when the primary already holds an identity with another email (a trojan identity)', () => {
-    const trojan = managementUser('auth0|pw', {
-      created_at: at(2020),
-      identities: [
-        { provider: 'auth0', user_id: 'pw', connection: 'Username-Password-Authentication' },
-        {
-          provider: 'google-oauth2',
-          user_id: 'evil',
-          connection: 'google-oauth2',
-          profileData: { email: 'attacker@example.com' },
-        },
-      ],
-    });
-    expect(planGroup([trojan, google], policy).reason).toBe('foreign_identity_on_primary');
+  it.each([
+    ['an identity with another email (a trojan identity)', 'google-oauth2', 'attacker@example.com'],
+    ['an identity of an untrusted connection', 'github', 'alice@example.com'],
+  ])('skips when the primary already holds %s', (_, connection, email) => {
+    const primary = withLinkedIdentity(
+      managementUser('auth0|pw', { created_at: at(2020) }),
+      { provider: connection, user_id: '7', connection },
+      email,
+    );
+    expect(planGroup([primary, google], policy).reason).toBe('foreign_identity_on_primary');
   });
 
   it('leaves an address with more accounts than the Action would consider alone (MAX_LINK_CANDIDATES)', () => {
@@ -109,22 +105,6 @@ describe('planGroup: the Action policy applied to a group of accounts sharing an
     const plan = planGroup([password, ...crowd], policy);
     expect(plan).toMatchObject({ primary: 'auth0|pw', secondaries: [], reason: 'too_many_candidates' });
     expect(planGroup([password, ...crowd.slice(1)], policy).secondaries).toHaveLength(MAX_LINK_CANDIDATES);
-  });
-
-  it('does not link into a primary holding an identity of an untrusted connection', () => {
-    const withGithub = managementUser('auth0|pw', {
-      created_at: at(2020),
-      identities: [
-        { provider: 'auth0', user_id: 'pw', connection: 'Username-Password-Authentication' },
-        {
-          provider: 'github',
-          user_id: '7',
-          connection: 'github',
-          profileData: { email: 'alice@example.com' },
-        },
-      ],
-    });
-    expect(planGroup([withGithub, google], policy).reason).toBe('foreign_identity_on_primary');
   });
 
   it('trusts every connection with "*"', () => {

@@ -9,7 +9,7 @@ import {
   type LoginFacts,
   sameEmail,
 } from '../../../core/policy.ts';
-import { managementUser } from '../../support/fake-management.ts';
+import { managementUser, withLinkedIdentity } from '../../support/fake-management.ts';
 
 const config = (extra: Record<string, string> = {}) =>
   parseConfig({
@@ -106,19 +106,19 @@ describe('decision', () => {
     expect(decision).toMatchObject({ kind: 'ask', reason: 'connection_not_trusted' });
   });
 
-  it('asks instead of linking into a primary holding an identity with another email', () => {
-    const trojan = {
-      ...older,
-      identities: [
-        ...(older.identities ?? []),
-        {
-          provider: 'github',
-          user_id: '9',
-          connection: 'github',
-          profileData: { email: 'mallory@example.com' },
-        },
-      ],
-    };
+  it.each([
+    [
+      'an identity with another email',
+      { provider: 'github', user_id: '9', connection: 'github' },
+      'mallory@example.com',
+    ],
+    [
+      'a same-email identity from an untrusted connection',
+      { provider: 'oauth2', user_id: 'weak-idp|9', connection: 'weak-idp' },
+      'alice@example.com',
+    ],
+  ])('asks instead of linking into a primary holding %s', (_, identity, email) => {
+    const trojan = withLinkedIdentity(older, identity, email);
     expect(decideLink(facts(), [trojan], config())).toMatchObject({
       kind: 'ask',
       reason: 'foreign_identity_on_primary',
@@ -156,25 +156,6 @@ describe('decision', () => {
     expect(decideLink(facts(), [weak], config())).toMatchObject({
       kind: 'ask',
       reason: 'connection_not_trusted',
-    });
-  });
-
-  it('asks instead of linking into a primary holding a same-email identity from an untrusted connection', () => {
-    const trojan = {
-      ...older,
-      identities: [
-        ...(older.identities ?? []),
-        {
-          provider: 'oauth2',
-          user_id: 'weak-idp|9',
-          connection: 'weak-idp',
-          profileData: { email: 'alice@example.com' },
-        },
-      ],
-    };
-    expect(decideLink(facts(), [trojan], config())).toMatchObject({
-      kind: 'ask',
-      reason: 'foreign_identity_on_primary',
     });
   });
 
