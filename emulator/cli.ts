@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { tailActionLogs } from './events.ts';
 import { type FaultRule, validateFaultRules } from './faults.ts';
 import { DEFAULT_DATA_DIR, DEFAULT_PORT, localTenantLine, startTenant } from './index.ts';
 import { DEFAULT_RATE_LIMIT } from './rate-limit.ts';
@@ -97,6 +98,8 @@ async function main(): Promise<void> {
   if (tenant.controlKey)
     console.log(`  control API:         ${tenant.url}/__control/ (header x-control-key)`);
   console.log(localTenantLine(tenant));
+  console.log("Actions' console lines follow, prefixed with the Action's name:");
+  tailActionLogs(tenant.context.events, (line) => console.log(line));
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { tailActionLogs } from '../emulator/events.ts';
 import { type RunningTenant, startTenant, writeLocalTenantFile } from '../emulator/index.ts';
 import { ensureProcessTrustsCa } from '../emulator/trust.ts';
 import type { RunningWebServer } from '../web/server.ts';
@@ -88,3 +89,5 @@ console.log(
   `\nOpen ${WEB_URL}/account (your browser will warn once about the local tenant's certificate on ${tenant.url};`,
 );
 console.log(`trust ${tenant.caFile} or accept the warning). Ctrl-C stops everything.`);
+console.log("Actions' console lines follow, prefixed with the Action's name:");
+tailActionLogs(tenant.context.events, (line) => console.log(line));
