@@ -1,42 +1,17 @@
-export class SafeHtml {
-  readonly value: string;
+import { html as honoHtml, raw } from 'hono/html';
+import type { HtmlEscapedString } from 'hono/utils/html';
 
-  constructor(value: string) {
-    this.value = value;
-  }
-
-  toString(): string {
-    return this.value;
-  }
-}
+/** Markup already escaped: hono/html's escaped string. */
+export type SafeHtml = HtmlEscapedString;
 
 type Interpolation = SafeHtml | string | number | undefined | null | false | readonly Interpolation[];
 
-const ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => ESCAPES[char] ?? char);
-}
-
+/**
+ * hono/html's `html`: interpolated strings are escaped, `false`/`null`/`undefined` render nothing, arrays are
+ * joined. Nothing interpolated here is asynchronous, so the result is always a string.
+ */
 export function html(strings: TemplateStringsArray, ...values: Interpolation[]): SafeHtml {
-  let out = strings[0] ?? '';
-  values.forEach((value, index) => {
-    out += render(value) + (strings[index + 1] ?? '');
-  });
-  return new SafeHtml(out);
-}
-
-function render(value: Interpolation): string {
-  if (value === undefined || value === null || value === false) return '';
-  if (value instanceof SafeHtml) return value.value;
-  if (Array.isArray(value)) return value.map(render).join('');
-  return escapeHtml(String(value));
+  return honoHtml(strings, ...values) as SafeHtml;
 }
 
 export interface PageOptions {
@@ -76,9 +51,7 @@ dd{margin:0;word-break:break-all}
 `;
 
 export function page(options: PageOptions): string {
-  const script = options.script
-    ? html`<script nonce="${options.nonce}">${new SafeHtml(options.script)}</script>`
-    : '';
+  const script = options.script ? html`<script nonce="${options.nonce}">${raw(options.script)}</script>` : '';
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -86,7 +59,7 @@ export function page(options: PageOptions): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>${options.title}</title>
-<style nonce="${options.nonce}">${new SafeHtml(STYLE)}</style>
+<style nonce="${options.nonce}">${raw(STYLE)}</style>
 </head>
 <body>
 <main>
@@ -97,5 +70,5 @@ ${options.body}
 ${script}
 </body>
 </html>
-`.value;
+`.toString();
 }
