@@ -68,10 +68,9 @@ export function parseWebConfig(env: Env, defaults: WebConfigDefaults = WEB_DEFAU
     WEB_CLIENT_SECRET: webClient.clientSecret,
     REAUTH_CLIENT_SECRET: reauthClient.clientSecret,
   });
-  if (weakness) throw new ConfigError('invalid', 'SESSION_TOKEN_SECRET', `SESSION_TOKEN_SECRET ${weakness}`);
+  if (weakness) throw invalid('SESSION_TOKEN_SECRET', `SESSION_TOKEN_SECRET ${weakness}`);
   if (config.webClient.clientId === config.reauthClient.clientId) {
-    throw new ConfigError(
-      'invalid',
+    throw invalid(
       'REAUTH_CLIENT_ID',
       'REAUTH_CLIENT_ID must differ from WEB_CLIENT_ID (the Action skips the re-authentication client)',
     );
@@ -92,8 +91,7 @@ function required(env: Env, name: string): string {
 
 function parseDomain(value: string): string {
   if (!isHostWithOptionalPort(value)) {
-    throw new ConfigError(
-      'invalid',
+    throw invalid(
       'AUTH0_DOMAIN',
       'AUTH0_DOMAIN must be a host name with an optional port, without scheme or path (e.g. tenant.eu.auth0.com or localhost:8443)',
     );
@@ -106,21 +104,13 @@ function parseWebUrl(value: string): URL {
   try {
     url = new URL(value);
   } catch {
-    throw new ConfigError(
-      'invalid',
-      'WEB_URL',
-      'WEB_URL must be an absolute URL (e.g. https://link.example.com)',
-    );
+    throw invalid('WEB_URL', 'WEB_URL must be an absolute URL (e.g. https://link.example.com)');
   }
   if (!isHttpsOrLoopback(url)) {
-    throw new ConfigError(
-      'invalid',
-      'WEB_URL',
-      'WEB_URL must use https (plain http is allowed on localhost only)',
-    );
+    throw invalid('WEB_URL', 'WEB_URL must use https (plain http is allowed on localhost only)');
   }
   if (url.search || url.hash || url.username || url.password) {
-    throw new ConfigError('invalid', 'WEB_URL', 'WEB_URL must not carry credentials, a query or a fragment');
+    throw invalid('WEB_URL', 'WEB_URL must not carry credentials, a query or a fragment');
   }
   return url;
 }
@@ -128,7 +118,7 @@ function parseWebUrl(value: string): URL {
 function longSecret(env: Env, name: string): string {
   const value = required(env, name);
   if (value.length < MIN_SECRET_LENGTH) {
-    throw new ConfigError('invalid', name, `${name} must be at least ${MIN_SECRET_LENGTH} characters`);
+    throw invalid(name, `${name} must be at least ${MIN_SECRET_LENGTH} characters`);
   }
   return value;
 }
@@ -140,11 +130,7 @@ function parseConnections(value: string | undefined): string[] {
     .map((name) => name.trim())
     .filter((name) => name !== '');
   if (names.length === 0)
-    throw new ConfigError(
-      'invalid',
-      'LINK_CONNECTIONS',
-      'LINK_CONNECTIONS must name at least one connection',
-    );
+    throw invalid('LINK_CONNECTIONS', 'LINK_CONNECTIONS must name at least one connection');
   return names;
 }
 
@@ -152,11 +138,7 @@ function parseHost(value: string | undefined, fallback: string): string {
   const host = value?.trim();
   if (host === undefined || host === '') return fallback;
   if (isIP(host) === 0 && !isHostName(host)) {
-    throw new ConfigError(
-      'invalid',
-      'HOST',
-      'HOST must be an IP address or a host name to listen on (e.g. 0.0.0.0 or ::)',
-    );
+    throw invalid('HOST', 'HOST must be an IP address or a host name to listen on (e.g. 0.0.0.0 or ::)');
   }
   return host;
 }
@@ -168,8 +150,7 @@ function parseTrustProxy(value: string | undefined): number {
   if (setting === 'true') return 1;
   const hops = Number(setting);
   if (!Number.isInteger(hops) || hops < 1 || hops > 10) {
-    throw new ConfigError(
-      'invalid',
+    throw invalid(
       'TRUST_PROXY',
       'TRUST_PROXY must be false, true, or the number of proxies in front of the web app (1-10)',
     );
@@ -181,7 +162,11 @@ function parsePort(value: string | undefined): number {
   if (value === undefined || value.trim() === '') return WEB_DEFAULTS.port;
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new ConfigError('invalid', 'PORT', 'PORT must be an integer between 0 and 65535');
+    throw invalid('PORT', 'PORT must be an integer between 0 and 65535');
   }
   return port;
+}
+
+function invalid(variable: string, message: string): ConfigError {
+  return new ConfigError('invalid', variable, message);
 }
