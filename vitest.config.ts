@@ -1,8 +1,12 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     pool: 'forks',
+    // Vitest's default (cores - 1) gives a 2-core machine one worker, and a file that waits (on a0deploy, a
+    // timeout) leaves a core idle. Every file starts its own tenant on a free port.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     globalSetup: ['test/support/global-setup.ts'],
     projects: [
       {
@@ -10,8 +14,8 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
-          // Unit files share each worker's module graph instead of importing it again per file (half the wall
-          // time on 2 cores); they stub globals only with vi.stubGlobal/vi.spyOn and undo it within the same test.
+          // Unit files share each worker's module graph instead of importing it again per file; they stub
+          // globals only with vi.stubGlobal/vi.spyOn and undo it within the same test.
           isolate: false,
         },
       },

@@ -128,17 +128,16 @@ export async function run(): Promise<void> {
   const cwd = mkdtempSync(path.join(tmpdir(), 'bench-start-'));
   const [tenantPort, webPort] = [await freePort(), await freePort()];
   try {
-    let demo = await startDemo(cwd, tenantPort, webPort);
-    console.log(`start.fresh_s: ${demo.seconds.toFixed(1)} s`);
-    console.log(
-      `deploy.changed_secret_s: ${timeDeployCommand(demo, webPort, `${SESSION_TOKEN_SECRET}-2`).toFixed(1)} s`,
-    );
-    console.log(
-      `deploy.unchanged_s: ${timeDeployCommand(demo, webPort, `${SESSION_TOKEN_SECRET}-2`).toFixed(2)} s`,
-    );
-    await stopDemo(demo);
-    demo = await startDemo(cwd, tenantPort, webPort);
+    const fresh = await startDemo(cwd, tenantPort, webPort);
+    console.log(`start.fresh_s: ${fresh.seconds.toFixed(1)} s`);
+    await stopDemo(fresh);
+    // Before any other deploy: a restart re-imports when the tenant no longer holds npm start's own secret.
+    const demo = await startDemo(cwd, tenantPort, webPort);
     console.log(`start.restart_s: ${demo.seconds.toFixed(1)} s`);
+    const changed = timeDeployCommand(demo, webPort, `${SESSION_TOKEN_SECRET}-2`);
+    console.log(`deploy.changed_secret_s: ${changed.toFixed(1)} s`);
+    const unchanged = timeDeployCommand(demo, webPort, `${SESSION_TOKEN_SECRET}-2`);
+    console.log(`deploy.unchanged_s: ${unchanged.toFixed(2)} s`);
     await stopDemo(demo);
   } finally {
     rmSync(cwd, { recursive: true, force: true });
