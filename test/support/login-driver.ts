@@ -106,16 +106,19 @@ export class LoginDriver {
     params: Record<string, string>,
   ): Promise<{ response: Response; verifier: string }> {
     const { response, verifier } = await this.authorize(app, params);
-    const loginUrl = locationOf(response, this.#tenant.url);
+    return { response: await this.submitLoginPage(locationOf(response, this.#tenant.url), fields), verifier };
+  }
+
+  /** Opens the tenant's login page `loginUrl` (where /authorize sent the browser), submits `fields`, returns the answer. */
+  async submitLoginPage(loginUrl: URL, fields: Record<string, string>): Promise<Response> {
     const page = await this.fetch(loginUrl);
     const html = await page.text();
     if (!html.includes('<form method="post" action="/u/login">'))
       throw new Error(`the tenant did not show its login page: ${page.status} ${html.slice(0, 200)}`);
-    const submitted = await this.fetch('/u/login', {
+    return this.fetch('/u/login', {
       method: 'POST',
       body: new URLSearchParams({ state: loginUrl.searchParams.get('state') ?? '', ...fields }),
     });
-    return { response: submitted, verifier };
   }
 
   /** Exchanges the code the callback received; returns the ID token's claims and the access token. */

@@ -118,16 +118,10 @@ describe('dist/web.js', () => {
 
     const toTenant = locationOf(await browser.fetch(`${webUrl}/login`), webUrl);
     expect(toTenant.origin).toBe(tenant.url);
-    const loginPage = locationOf(await browser.fetch(toTenant), tenant.url);
-    await (await browser.fetch(loginPage)).text();
-    const submitted = await browser.fetch('/u/login', {
-      method: 'POST',
-      body: new URLSearchParams({
-        state: loginPage.searchParams.get('state') ?? '',
-        connection: 'google-oauth2',
-        email: 'round.robin@example.com',
-        email_verified: 'true',
-      }),
+    const submitted = await browser.submitLoginPage(locationOf(await browser.fetch(toTenant), tenant.url), {
+      connection: 'google-oauth2',
+      email: 'round.robin@example.com',
+      email_verified: 'true',
     });
     const callback = locationOf(submitted, tenant.url);
     expect(callback.origin).toBe(webUrl);
