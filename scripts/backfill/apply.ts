@@ -10,14 +10,14 @@ import { holdsIdentity } from '../../core/unlink.ts';
 import { LinkRefusalsError } from './errors.ts';
 import { isFinal, type JournalState, type JournalWriter, type StepKind } from './journal.ts';
 import type { BackfillPort } from './management.ts';
-import { type ParsedPlan, type PlanGroupLine, policyOf } from './plan-file.ts';
+import { type ParsedPlan, type PlanGroupLine, policyOf, readGroups } from './plan-file.ts';
 import { planGroup } from './planner.ts';
 import type { Progress } from './progress.ts';
 import type { RequestStats } from './rate.ts';
 
 export interface ApplyOptions {
   plan: ParsedPlan;
-  /** What the journal already holds (from `parseJournal`); updated as steps complete. */
+  /** What the journal already holds (from `readJournal`); updated as steps complete, emptied as groups end. */
   state: JournalState;
   journal: JournalWriter;
   port: BackfillPort;
@@ -80,13 +80,8 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplyReport> {
     seconds: 0,
     requestsPerSecond: 0,
   };
-  const work: PlanGroupLine[] = [];
-  for (const { group } of plan.groups) {
-    report.planned += group.secondaries.length;
-    const open = group.secondaries.filter((id) => !isFinal(state.get(id)));
-    report.resumed += group.secondaries.length - open.length;
-    if (open.length > 0) work.push(group);
-  }
+  report.planned = plan.secondaries;
+  for (const step of state.values()) if (isFinal(step)) report.resumed += 1;
   let done = report.resumed;
   options.progress?.start(done);
 
@@ -175,11 +170,13 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplyReport> {
   // and only then is the error thrown: the caller closes the journal after it, so no step completes unjournalled.
   const failure = new AbortController();
   const stopped = () => options.signal?.aborted === true || failure.signal.aborted;
-  let next = 0;
+  // Groups are read from the plan as workers take them: a plan of any size is never held whole.
+  const groups = readGroups(plan);
   const worker = async () => {
     while (!stopped()) {
-      const group = work[next++];
-      if (group === undefined) return;
+      const next = groups.next();
+      if (next.done === true) return;
+      const group = next.value;
       for (const secondaryId of group.secondaries) {
         if (stopped()) return;
         if (isFinal(state.get(secondaryId))) continue;
@@ -190,6 +187,8 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplyReport> {
           return;
         }
       }
+      // A finished group is never looked at again.
+      for (const secondaryId of group.secondaries) state.delete(secondaryId);
     }
   };
   await Promise.allSettled(Array.from({ length: Math.max(1, options.concurrency) }, worker));

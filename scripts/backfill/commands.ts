@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { UnlinkError } from '../../core/errors.ts';
 import { ManagementApiError } from '../../core/management-client.ts';
@@ -6,10 +6,10 @@ import { type UnlinkResult, unlinkAccount } from '../../core/unlink.ts';
 import { type ApplyReport, applyPlan, formatReport } from './apply.ts';
 import { type BackfillConfig, parseBackfillEnv } from './config.ts';
 import { BackfillConfigError, BackfillError, FileLineError } from './errors.ts';
-import { JournalWriter, parseJournal } from './journal.ts';
+import { JournalWriter, readJournal } from './journal.ts';
 import { type BackfillPort, createBackfillPort } from './management.ts';
 import { formatSummary, type PlanSummary, writePlan } from './plan.ts';
-import { isUserId, type ParsedPlan, parsePlan, planHeader } from './plan-file.ts';
+import { checkPlan, isUserId, type ParsedPlan, planHeader } from './plan-file.ts';
 import { createPlanProgress, createProgress, type ProgressSink } from './progress.ts';
 import { newRequestStats, type RequestStats } from './rate.ts';
 import { SpillingPlanner } from './spilling-planner.ts';
@@ -117,9 +117,7 @@ async function applyCommand(
 ): Promise<ApplyOutcome> {
   const plan = readPlan(args.planFile, config);
   const journalFile = args.journal ?? `${args.planFile}.journal`;
-  const state = existsSync(journalFile)
-    ? parseJournal(readFileSync(journalFile, 'utf8'), journalFile, plan)
-    : new Map();
+  const state = existsSync(journalFile) ? readJournal(journalFile, plan) : new Map();
   const journal = JournalWriter.open(journalFile, {
     type: 'journal',
     version: 1,
@@ -128,7 +126,6 @@ async function applyCommand(
     started_at: new Date().toISOString(),
   });
   try {
-    const total = plan.groups.reduce((n, { group }) => n + group.secondaries.length, 0);
     const report = await applyPlan({
       plan,
       state,
@@ -136,7 +133,7 @@ async function applyCommand(
       port: port(args.maxRps),
       stats,
       concurrency: args.concurrency,
-      progress: createProgress(total, io.err),
+      progress: createProgress(plan.secondaries, io.err),
       ...(signal ? { signal } : {}),
     });
     io.out(formatReport(report));
@@ -253,13 +250,12 @@ function defaultPort(options: CommandOptions) {
 
 /** The plan must parse whole, be for this tenant and have been made with the same policy settings. */
 export function readPlan(file: string, config: BackfillConfig): ParsedPlan {
-  let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    accessSync(file, constants.R_OK);
   } catch (cause) {
     throw new BackfillError('invalid_arguments', `cannot read the plan ${file}`, { cause });
   }
-  const plan = parsePlan(text, file, config.domain);
+  const plan = checkPlan(file, config.domain);
   const planned = plan.header.config;
   // Lists are sets: `a,b` and `b,a` decide alike.
   const same = (a: readonly string[] | '*', b: readonly string[] | '*') =>

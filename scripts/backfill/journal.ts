@@ -1,6 +1,7 @@
-import { closeSync, fsyncSync, openSync, readFileSync, statSync, truncateSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
 import { BackfillError, FileLineError } from './errors.ts';
-import type { ParsedPlan } from './plan-file.ts';
+import { type ParsedPlan, readGroups } from './plan-file.ts';
+import { fileLines } from './spill.ts';
 
 export const JOURNAL_VERSION = 1;
 
@@ -37,37 +38,60 @@ export function isFinal(step: StepKind | undefined): boolean {
 
 /**
  * Reads a journal and checks it belongs to `plan`: same plan hash, and every step names a secondary of the group
- * it claims. A last line without its newline is a write the kill interrupted: it is ignored (and cut off when
- * the journal is reopened), since its step is redone after a fresh re-check.
+ * it claims (checked while the plan's groups are read again, so neither file is held whole). A last line without
+ * its newline is a write the kill interrupted: it is ignored (and cut off when the journal is reopened), since its
+ * step is redone after a fresh re-check.
  */
-export function parseJournal(text: string, file: string, plan: ParsedPlan): JournalState {
-  const state: JournalState = new Map();
-  const lines = text.split('\n');
-  lines.pop(); // the unterminated tail ('' when the file ends with a newline)
+export function readJournal(file: string, plan: ParsedPlan): JournalState {
   const mismatch = (line: number, reason: string) =>
     new FileLineError('journal_mismatch', file, line, reason);
   const invalid = (line: number, reason: string) => new FileLineError('invalid_journal', file, line, reason);
-  if (lines.length === 0) return state;
-  const header = parse(lines[0] ?? '', 1, invalid);
+  const claims = new Map<string, { group: number; primary: string; step: StepKind; line: number }>();
+  const lines = fileLines(file, 'utf8');
+  const first = lines.next();
+  if (first.done === true) return new Map();
+  const header = parse(first.value, 1, invalid);
   if (header.type !== 'journal' || header.version !== JOURNAL_VERSION)
     throw invalid(1, 'expected the journal header ("type":"journal")');
   if (header.plan_sha256 !== plan.sha256)
     throw mismatch(1, `the journal was written for another plan (sha256 ${String(header.plan_sha256)})`);
   if (header.tenant !== plan.header.tenant)
     throw mismatch(1, `the journal was written for tenant ${String(header.tenant)}`);
-  const groups = new Map(plan.groups.map(({ group }) => [group.group, group]));
-  for (let index = 1; index < lines.length; index++) {
-    const line = index + 1;
-    const step = parse(lines[index] ?? '', line, invalid);
+  let line = 1;
+  for (let next = lines.next(); next.done !== true; next = lines.next()) {
+    line += 1;
+    const step = parse(next.value, line, invalid);
     if (step.type !== 'step') throw invalid(line, 'expected a step line ("type":"step")');
     if (!isStepKind(step.step)) throw invalid(line, `unknown step ${String(step.step)}`);
-    const group = groups.get(step.group as number);
-    if (group === undefined) throw mismatch(line, `the plan has no group ${String(step.group)}`);
-    if (step.primary !== group.primary || !group.secondaries.includes(step.secondary as string))
-      throw mismatch(line, `group ${group.group} of the plan does not link ${String(step.secondary)}`);
-    const before = state.get(step.secondary as string);
-    if (isFinal(before)) throw mismatch(line, `${String(step.secondary)} was already finished`);
-    state.set(step.secondary as string, step.step);
+    const secondary = String(step.secondary);
+    const before = claims.get(secondary);
+    if (isFinal(before?.step)) throw mismatch(line, `${secondary} was already finished`);
+    const group = Number(step.group);
+    if (!(Number.isInteger(group) && group >= 1 && group <= plan.groups))
+      throw mismatch(line, `the plan has no group ${String(step.group)}`);
+    if (before !== undefined && before.group !== group)
+      throw mismatch(line, `group ${group} of the plan does not link ${secondary}`);
+    claims.set(secondary, {
+      group,
+      primary: String(step.primary),
+      step: step.step,
+      line: before?.line ?? line,
+    });
+  }
+  // Each claim against its group in the plan; the earliest line of those that do not match is named.
+  const state: JournalState = new Map();
+  for (const group of readGroups(plan)) {
+    for (const secondary of group.secondaries) {
+      const claim = claims.get(secondary);
+      if (claim === undefined || claim.group !== group.group || claim.primary !== group.primary) continue;
+      state.set(secondary, claim.step);
+      claims.delete(secondary);
+    }
+  }
+  const stray = [...claims.entries()].sort(([, a], [, b]) => a.line - b.line)[0];
+  if (stray !== undefined) {
+    const [secondary, { group, line }] = stray;
+    throw mismatch(line, `group ${group} of the plan does not link ${secondary}`);
   }
   return state;
 }
@@ -102,16 +126,10 @@ export class JournalWriter {
 
   /** Opens (or starts) the journal; cuts off an interrupted last line first. */
   static open(file: string, header: JournalHeader): JournalWriter {
-    let existing = '';
-    try {
-      existing = readFileSync(file, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
-    const complete = existing.lastIndexOf('\n') + 1;
-    if (complete < Buffer.byteLength(existing) && statSync(file).size > 0)
-      truncateSync(file, Buffer.byteLength(existing.slice(0, complete)));
-    const writer = new JournalWriter(openSync(file, 'a'));
+    const fd = openSync(file, 'a+');
+    const complete = endOfLastLine(fd);
+    if (complete < fstatSync(fd).size) ftruncateSync(fd, complete);
+    const writer = new JournalWriter(fd);
     if (complete === 0) writer.#append(header);
     return writer;
   }
@@ -132,4 +150,17 @@ export class JournalWriter {
     writeSync(this.#fd, `${JSON.stringify(value)}\n`);
     fsyncSync(this.#fd);
   }
+}
+
+/** Where the last complete line ends (0 when there is none), read backwards from the end: a journal may be large. */
+function endOfLastLine(fd: number): number {
+  const chunk = Buffer.allocUnsafe(1 << 16);
+  for (let end = fstatSync(fd).size; end > 0; ) {
+    const start = Math.max(0, end - chunk.length);
+    const read = readSync(fd, chunk, 0, end - start, start);
+    const newline = chunk.subarray(0, read).lastIndexOf(10);
+    if (newline >= 0) return start + newline + 1;
+    end = start;
+  }
+  return 0;
 }

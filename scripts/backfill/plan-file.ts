@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import { FileLineError } from './errors.ts';
 import type { GroupPlan, MemberSkipReason, PlanPolicy } from './planner.ts';
+import { asciiJson, fileLines, forEachLine, hashKey, type Partition, PartitionWriter } from './spill.ts';
 
 export const PLAN_VERSION = 1;
 
@@ -20,11 +23,13 @@ export interface PlanGroupLine extends GroupPlan {
   group: number;
 }
 
+/** A plan checked whole; its groups are read again from the file, one at a time (`readGroups`). */
 export interface ParsedPlan {
   file: string;
   header: PlanHeader;
-  /** Each group with the 1-based line it sits on. */
-  groups: Array<{ line: number; group: PlanGroupLine }>;
+  groups: number;
+  /** Accounts to link, over every group. */
+  secondaries: number;
   sha256: string;
 }
 
@@ -73,15 +78,17 @@ const SKIP_REASONS: ReadonlySet<string> = new Set<MemberSkipReason>([
 ]);
 
 /**
- * Reads a whole plan before anything is applied: every line must parse, the header must name `tenant`, and no
- * account may appear twice. The first bad line stops it, named.
+ * Reads a whole plan before anything is applied, in bounded memory: every line must parse, the header must name
+ * `tenant`, and no account may appear twice (checked through hash partitions in a directory beside the plan).
+ * The first bad line stops it, named.
  */
-export function parsePlan(text: string, file: string, tenant: string): ParsedPlan {
-  const lines = text.split('\n');
-  if (lines.at(-1) === '') lines.pop();
+export function checkPlan(file: string, tenant: string): ParsedPlan {
   const fail = (line: number, reason: string) => new FileLineError('invalid_plan', file, line, reason);
-  if (lines.length === 0) throw fail(1, 'the plan is empty (expected a header line)');
-  const header = parseHeader(parseJson(lines[0] ?? '', 1, fail), fail);
+  const hash = createHash('sha256');
+  const lines = fileLines(file, 'utf8', (bytes) => hash.update(bytes));
+  const first = lines.next();
+  if (first.done === true && first.value === '') throw fail(1, 'the plan is empty (expected a header line)');
+  const header = parseHeader(parseJson(first.value, 1, fail), fail);
   if (header.tenant !== tenant.toLowerCase()) {
     throw new FileLineError(
       'plan_tenant_mismatch',
@@ -90,19 +97,62 @@ export function parsePlan(text: string, file: string, tenant: string): ParsedPla
       `the plan was made for ${header.tenant}, not for AUTH0_DOMAIN ${tenant}`,
     );
   }
-  const seen = new Set<string>();
-  const groups: ParsedPlan['groups'] = [];
-  for (let index = 1; index < lines.length; index++) {
-    const line = index + 1;
-    const group = parseGroup(parseJson(lines[index] ?? '', line, fail), line, fail);
-    if (group.group !== groups.length + 1) throw fail(line, `expected group ${groups.length + 1}`);
-    for (const id of [group.primary, ...group.secondaries]) {
-      if (seen.has(id)) throw fail(line, `account ${id} appears in two groups`);
-      seen.add(id);
+  const dir = mkdtempSync(path.join(path.dirname(path.resolve(file)), '.link-existing-check-'));
+  try {
+    const accounts = new PartitionWriter(dir, 'ids', ID_PARTITIONS);
+    let groups = 0;
+    let secondaries = 0;
+    let line = 1;
+    for (let next = lines.next(); ; next = lines.next()) {
+      if (next.done === true && next.value === '') break;
+      line += 1;
+      const group = parseGroup(parseJson(next.value, line, fail), line, fail);
+      if (group.group !== groups + 1) throw fail(line, `expected group ${groups + 1}`);
+      groups += 1;
+      secondaries += group.secondaries.length;
+      for (const id of [group.primary, ...group.secondaries]) {
+        const json = asciiJson(JSON.stringify(id));
+        accounts.add(hashKey(json) % ID_PARTITIONS, `${json}\t${line}\n`);
+      }
+      if (next.done === true) break;
     }
-    groups.push({ line, group });
+    const repeat = firstRepeat(accounts.close());
+    if (repeat !== undefined) throw fail(repeat.line, `account ${repeat.id} appears in two groups`);
+    return { file, header, groups, secondaries, sha256: hash.digest('hex') };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
-  return { file, header, groups, sha256: createHash('sha256').update(text).digest('hex') };
+}
+
+const ID_PARTITIONS = 64;
+
+/** The account named again on the earliest line, over every partition. */
+function firstRepeat(partitions: Partition[]): { id: string; line: number } | undefined {
+  let first: { id: string; line: number } | undefined;
+  for (const partition of partitions) {
+    const seen = new Set<string>();
+    forEachLine(partition, (entry) => {
+      const tab = entry.indexOf('\t');
+      const json = entry.slice(0, tab);
+      const line = Number(entry.slice(tab + 1));
+      if (!seen.has(json)) seen.add(json);
+      else if (first === undefined || line < first.line) first = { id: JSON.parse(json) as string, line };
+    });
+  }
+  return first;
+}
+
+/** The groups of a plan `checkPlan` accepted, read again one line at a time. */
+export function* readGroups(plan: ParsedPlan): Generator<PlanGroupLine> {
+  const fail = (line: number, reason: string) => new FileLineError('invalid_plan', plan.file, line, reason);
+  const lines = fileLines(plan.file, 'utf8');
+  lines.next();
+  let line = 1;
+  for (let next = lines.next(); next.value !== ''; next = lines.next()) {
+    line += 1;
+    yield parseGroup(parseJson(next.value, line, fail), line, fail);
+    if (next.done === true) return;
+  }
 }
 
 type Fail = (line: number, reason: string) => FileLineError;

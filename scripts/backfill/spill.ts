@@ -1,5 +1,6 @@
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 
 /** Lines of one partition: spilled to `file` once its buffer filled, the unwritten tail in `tail`. */
 export interface Partition {
@@ -61,24 +62,42 @@ export class PartitionWriter {
 /** Each line of a partition, in the order it was added (without its newline). */
 export function forEachLine(partition: Partition, each: (line: string) => void): void {
   let carry = '';
-  const emit = (text: string) => {
-    const lines = (carry + text).split('\n');
-    carry = lines.pop() ?? '';
-    for (const line of lines) each(line);
-  };
   if (partition.file !== undefined) {
-    const fd = openSync(partition.file, 'r');
-    try {
-      const chunk = Buffer.allocUnsafe(1 << 20);
-      for (let read = readSync(fd, chunk); read > 0; read = readSync(fd, chunk)) {
-        emit(chunk.toString('latin1', 0, read));
-      }
-    } finally {
-      closeSync(fd);
-    }
+    const lines = fileLines(partition.file, 'latin1');
+    let next = lines.next();
+    for (; next.done !== true; next = lines.next()) each(next.value);
+    carry = next.value;
   }
-  emit(partition.tail);
-  if (carry !== '') each(carry);
+  const rest = (carry + partition.tail).split('\n');
+  const last = rest.pop() ?? '';
+  for (const line of rest) each(line);
+  if (last !== '') each(last);
+}
+
+/**
+ * The lines of `file` ending in a newline, read a megabyte at a time; returns what follows the last newline (a
+ * line a kill cut short). `onChunk` sees every byte read (for a hash).
+ */
+export function* fileLines(
+  file: string,
+  encoding: 'utf8' | 'latin1',
+  onChunk?: (bytes: Buffer) => void,
+): Generator<string, string> {
+  const fd = openSync(file, 'r');
+  try {
+    const decoder = new StringDecoder(encoding);
+    const chunk = Buffer.allocUnsafe(1 << 20);
+    let carry = '';
+    for (let read = readSync(fd, chunk); read > 0; read = readSync(fd, chunk)) {
+      onChunk?.(chunk.subarray(0, read));
+      const lines = (carry + decoder.write(chunk.subarray(0, read))).split('\n');
+      carry = lines.pop() ?? '';
+      yield* lines;
+    }
+    return carry + decoder.end();
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** JSON text with every character past ASCII escaped (`\\u00fc`): `JSON.parse` reads it back unchanged. */

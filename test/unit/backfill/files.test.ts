@@ -1,13 +1,13 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { readPlan } from '../../../scripts/backfill/commands.ts';
 import { parseBackfillEnv } from '../../../scripts/backfill/config.ts';
 import { BackfillConfigError, FileLineError } from '../../../scripts/backfill/errors.ts';
-import { JournalWriter, parseJournal } from '../../../scripts/backfill/journal.ts';
+import { JournalWriter, readJournal } from '../../../scripts/backfill/journal.ts';
 import { writePlan } from '../../../scripts/backfill/plan.ts';
-import { parsePlan, planGroupLine, planHeader } from '../../../scripts/backfill/plan-file.ts';
+import { checkPlan, planGroupLine, planHeader, readGroups } from '../../../scripts/backfill/plan-file.ts';
 import { DuplicatePlanner } from '../../../scripts/backfill/planner.ts';
 import { managementUser } from '../../support/fake-management.ts';
 import { thrownBy } from '../../support/thrown.ts';
@@ -29,22 +29,36 @@ const group2 = planGroupLine(2, {
 }).trim();
 const planText = [header, group1, group2, ''].join('\n');
 
+const scratch = mkdtempSync(path.join(tmpdir(), 'plan-files-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** `text` written to `name` in a scratch directory: its path. */
+function fileOf(text: string, name = 'plan.jsonl'): string {
+  const file = path.join(scratch, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+const parsePlan = (text: string, tenant: string) => checkPlan(fileOf(text), tenant);
+const PLAN = path.join(scratch, 'plan.jsonl');
+
 describe('parsePlan', () => {
-  it('reads the header and each group with its line number', () => {
-    const plan = parsePlan(planText, 'plan.jsonl', TENANT);
-    expect(plan.header).toMatchObject({ tenant: TENANT, source: 'export' });
-    expect(plan.groups.map(({ line, group }) => [line, group.primary])).toEqual([
-      [2, 'auth0|a'],
-      [3, 'auth0|c'],
+  it('reads the header, counts the groups and reads them again one by one', () => {
+    const plan = parsePlan(planText, TENANT);
+    expect(plan).toMatchObject({ header: { tenant: TENANT, source: 'export' }, groups: 2, secondaries: 2 });
+    const groups = [...readGroups(plan)];
+    expect(groups.map((group) => [group.group, group.primary])).toEqual([
+      [1, 'auth0|a'],
+      [2, 'auth0|c'],
     ]);
-    expect(plan.groups[0]?.group.secondaries[1]).toBe('samlp|acme|jdoe');
+    expect(groups[0]?.secondaries[1]).toBe('samlp|acme|jdoe');
   });
 
   it('refuses a plan made for another tenant, naming line 1', () => {
-    const error = thrownBy(FileLineError, () => parsePlan(planText, 'plan.jsonl', 'other.auth0.com'));
+    const error = thrownBy(FileLineError, () => parsePlan(planText, 'other.auth0.com'));
     expect(error).toMatchObject({ code: 'plan_tenant_mismatch', line: 1 });
     expect(error.message).toBe(
-      `plan.jsonl line 1: the plan was made for ${TENANT}, not for AUTH0_DOMAIN other.auth0.com`,
+      `${PLAN} line 1: the plan was made for ${TENANT}, not for AUTH0_DOMAIN other.auth0.com`,
     );
   });
 
@@ -78,9 +92,21 @@ describe('parsePlan', () => {
     ],
     ['an empty file', [], 1, 'the plan is empty (expected a header line)'],
   ])('refuses %s, naming the line', (_, lines, line, reason) => {
-    const error = thrownBy(FileLineError, () => parsePlan(lines.join('\n'), 'plan.jsonl', TENANT));
+    const error = thrownBy(FileLineError, () => parsePlan(lines.join('\n'), TENANT));
     expect(error).toMatchObject({ code: 'invalid_plan', line });
-    expect(error.message).toBe(`plan.jsonl line ${line}: ${reason}`);
+    expect(error.message).toBe(`${PLAN} line ${line}: ${reason}`);
+  });
+  it('names the earliest line where an account comes again, among 20,000 groups (ids spilled to files)', () => {
+    const groups = Array.from({ length: 20_000 }, (_, i) =>
+      planGroupLine(i + 1, {
+        primary: `auth0|p${i}`,
+        secondaries: [i === 12_400 ? 'google-oauth2|s7' : i === 11_500 ? 'auth0|p9' : `google-oauth2|s${i}`],
+        reason: 'silent_link',
+        skipped: [],
+      }),
+    );
+    const error = thrownBy(FileLineError, () => parsePlan(`${header}\n${groups.join('')}`, TENANT));
+    expect(error.message).toBe(`${PLAN} line 11502: account auth0|p9 appears in two groups`);
   });
 });
 
@@ -105,7 +131,7 @@ describe('readPlan', () => {
       code: 'invalid_plan',
       line: 1,
     });
-    expect(readPlan(file, { ...config, autoLinkConnections: ['google-oauth2'] }).groups).toHaveLength(2);
+    expect(readPlan(file, { ...config, autoLinkConnections: ['google-oauth2'] }).groups).toBe(2);
   });
 
   it('accepts the same AUTO_LINK_CONNECTIONS and MERGE_APP_METADATA_KEYS in another order', () => {
@@ -123,7 +149,7 @@ describe('readPlan', () => {
       autoLinkConnections: ['github', 'google-oauth2'],
       mergeAppMetadataKeys: ['tier', 'plan'],
     };
-    expect(readPlan(file, config).groups).toHaveLength(1);
+    expect(readPlan(file, config).groups).toBe(1);
     expect(
       thrownBy(FileLineError, () =>
         readPlan(file, { ...config, mergeAppMetadataKeys: ['tier', 'plan', 'roles'] }),
@@ -151,7 +177,8 @@ describe('writePlan', () => {
 });
 
 describe('journal', () => {
-  const plan = parsePlan(planText, 'plan.jsonl', TENANT);
+  // Its own file: the journal is checked against the plan's groups read again from it.
+  const plan = checkPlan(fileOf(planText, 'journalled-plan.jsonl'), TENANT);
   const journalHeader = JSON.stringify({
     type: 'journal',
     version: 1,
@@ -170,7 +197,7 @@ describe('journal', () => {
       step('samlp|acme|jdoe', 'merged'),
       '',
     ].join('\n');
-    expect(parseJournal(text, 'j', plan)).toEqual(
+    expect(readJournal(fileOf(text, 'j'), plan)).toEqual(
       new Map([
         ['google-oauth2|b', 'linked'],
         ['samlp|acme|jdoe', 'merged'],
@@ -180,7 +207,7 @@ describe('journal', () => {
 
   it('ignores a last line the kill cut short', () => {
     const text = `${[journalHeader, step('google-oauth2|b', 'merged')].join('\n')}\n{"type":"st`;
-    expect(parseJournal(text, 'j', plan).get('google-oauth2|b')).toBe('merged');
+    expect(readJournal(fileOf(text, 'j'), plan).get('google-oauth2|b')).toBe('merged');
   });
 
   it.each([
@@ -200,9 +227,10 @@ describe('journal', () => {
     ],
     ['a malformed line', [journalHeader, 'nonsense'], 2, 'invalid_journal'],
   ])('refuses a journal with %s, naming the line', (_, lines, line, code) => {
-    const error = thrownBy(FileLineError, () => parseJournal(`${lines.join('\n')}\n`, 'j', plan));
+    const file = fileOf(`${lines.join('\n')}\n`, 'j');
+    const error = thrownBy(FileLineError, () => readJournal(file, plan));
     expect(error).toMatchObject({ code, line });
-    expect(error.message).toMatch(new RegExp(`^j line ${line}: `));
+    expect(error.message.startsWith(`${file} line ${line}: `)).toBe(true);
   });
 
   it('JournalWriter cuts an interrupted line before appending', () => {
@@ -215,7 +243,7 @@ describe('journal', () => {
       writer.close();
       const text = readFileSync(file, 'utf8');
       expect(text.split('\n')).toHaveLength(3);
-      expect(parseJournal(text, 'j', plan).get('google-oauth2|b')).toBe('merged');
+      expect(readJournal(file, plan).get('google-oauth2|b')).toBe('merged');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
