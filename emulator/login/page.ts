@@ -72,3 +72,18 @@ export function logoutConfirmationPage(domain: string, fields: Record<string, st
 <style>${STYLE}</style></head><body><h1>Log out?</h1><p>Do you want to log out of ${escapeHtml(domain)}?</p>
 <form method="post" action="/oidc/logout">${hidden}<button type="submit">Yes, log out</button></form></body></html>`;
 }
+
+/**
+ * Auth0's description when a login step arrives without its transaction (unknown, used, expired, or from a browser
+ * without the transaction's cookie), shown under "Oops!, something went wrong" on the hosted error page:
+ * https://community.auth0.com/t/how-to-test-changes-to-maximum-expiration-time-for-login-transactions-deprecation/117674
+ */
+export const LOST_TRANSACTION =
+  "You may have pressed the back button, refreshed during login, opened too many login dialogs, or there is some issue with cookies, since we couldn't find your session. Try logging in again from the application and if the problem persists please contact the administrator.";
+
+/** Auth0's hosted error page: a generic heading, then the error code and its description. */
+export function hostedErrorPage(error: string, description: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Error (local tenant)</title>
+<style>${STYLE}</style></head><body><h1>Oops!, something went wrong</h1>
+<p class="error" role="alert"><code>${escapeHtml(error)}</code>: ${escapeHtml(description)}</p></body></html>`;
+}

@@ -17,9 +17,16 @@ import {
 import { buildLoginEvent, type IncomingRequest } from './event.ts';
 import { formOf } from './form.ts';
 import { logoutRoutes } from './logout.ts';
-import { errorPage, loginPage, verifyEmailPage } from './page.ts';
+import { errorPage, hostedErrorPage, LOST_TRANSACTION, loginPage, verifyEmailPage } from './page.ts';
 import { parseMaxAge, SSO_COOKIE, SSO_IDLE_SECONDS, SsoSessions, sessionSatisfies } from './sso-sessions.ts';
-import type { AuthorizeTransaction, LoginState, SuspendedLogin } from './transactions.ts';
+import {
+  type AuthorizeTransaction,
+  BROWSER_COOKIE,
+  BROWSER_COOKIE_SECONDS,
+  type LoginState,
+  opaque,
+  type SuspendedLogin,
+} from './transactions.ts';
 
 const DATABASE = 'Username-Password-Authentication';
 type Ctx = Context<TenantEnv>;
@@ -91,6 +98,7 @@ export function loginRoutes(tenant: TenantContext, state: LoginState): Hono<Tena
     if (holder === undefined && prompt.includes('none')) return back('login_required', 'Login required');
     if (holder?.user.blocked === true) return back('access_denied', 'user is blocked');
     const transaction = state.begin({
+      browser: browserOf(c),
       clientId: client.client_id,
       redirectUri: q.redirect_uri,
       state: q.state,
@@ -120,17 +128,15 @@ export function loginRoutes(tenant: TenantContext, state: LoginState): Hono<Tena
   app.route('/', logoutRoutes(tenant, sessions));
 
   app.get('/u/login', (c) => {
-    const transaction = state.transaction(c.req.query('state'));
-    if (transaction === undefined)
-      return c.html(errorPage('This login has expired: start again from the application.'), 400);
+    const transaction = state.transaction(c.req.query('state'), getCookie(c, BROWSER_COOKIE));
+    if (transaction === undefined) return lostTransaction(c);
     return c.html(loginPage(transaction, socialConnections()));
   });
 
   app.post('/u/login', async (c) => {
     const form = await formOf(c);
-    const transaction = state.transaction(form.state);
-    if (transaction === undefined)
-      return c.html(errorPage('This login has expired: start again from the application.'), 400);
+    const transaction = state.transaction(form.state, getCookie(c, BROWSER_COOKIE));
+    if (transaction === undefined) return lostTransaction(c);
     const connection = form.connection ?? '';
     const retry = (message: string) => c.html(loginPage(transaction, socialConnections(), message), 400);
     if (transaction.connection !== undefined && transaction.connection !== connection)
@@ -177,7 +183,7 @@ export function loginRoutes(tenant: TenantContext, state: LoginState): Hono<Tena
     if (user === undefined)
       return c.html(errorPage('This verification link is invalid or was already used.'), 400);
     tenant.store.users.update(user.user_id, { email_verified: true });
-    const transaction = state.transaction(c.req.query('state'));
+    const transaction = state.transaction(c.req.query('state'), getCookie(c, BROWSER_COOKIE));
     const identity = user.identities[0];
     if (transaction === undefined || identity === undefined)
       return c.html(errorPage('Email verified. You can log in now.'));
@@ -194,13 +200,9 @@ export function loginRoutes(tenant: TenantContext, state: LoginState): Hono<Tena
 
   const resume = async (c: Ctx) => {
     const form = c.req.method === 'POST' ? await formOf(c) : {};
-    const suspended = state.resume(c.req.query('state') ?? form.state);
-    if (suspended === undefined) {
-      return c.json(
-        { error: 'invalid_request', error_description: 'The state is unknown or was already used.' },
-        400,
-      );
-    }
+    // A /continue from another browser than the login's, or a second one with the same state, resumes nothing.
+    const suspended = state.resume(c.req.query('state') ?? form.state, getCookie(c, BROWSER_COOKIE));
+    if (suspended === undefined) return lostTransaction(c);
     const { actionIndex, changes, ...login } = suspended;
     return runActions(c, login, 'continue', incoming(c, form), actionIndex, changes);
   };
@@ -336,6 +338,25 @@ function socialLogin(tenant: TenantContext, connection: string, email: string, v
 
 function missingIdentity(): never {
   throw new Error('a created user has no identity');
+}
+
+/** The browser's `did` cookie, set on its first `/authorize`; its logins are bound to it. */
+function browserOf(c: Ctx): string {
+  const known = getCookie(c, BROWSER_COOKIE);
+  if (known !== undefined && known !== '') return known;
+  const id = opaque();
+  setCookie(c, BROWSER_COOKIE, id, {
+    path: '/',
+    httpOnly: true,
+    secure: true,
+    sameSite: 'None',
+    maxAge: BROWSER_COOKIE_SECONDS,
+  });
+  return id;
+}
+
+function lostTransaction(c: Ctx) {
+  return c.html(hostedErrorPage('invalid_request', LOST_TRANSACTION), 400);
 }
 
 function incoming(c: Ctx, body: Record<string, string>): IncomingRequest {

@@ -3,9 +3,20 @@ import type { LoginGrant } from '../oauth/login-tokens.ts';
 import type { PipelineChanges } from '../pipeline/run-trigger.ts';
 import type { ResponseMode, ResponsePart } from './authorize-response.ts';
 
+/**
+ * The cookie naming the browser a login transaction belongs to. Auth0 keeps its login state in cookies sent
+ * `SameSite=None; Secure` (with `_compat` twins for old browsers), so they reach the tenant on a cross-site form
+ * POST to `/continue`: https://auth0.com/docs/manage-users/cookies/authentication-api-cookies. The local tenant
+ * uses `did`, Auth0's device-identification cookie, because its `auth0` session cookie changes at every login.
+ */
+export const BROWSER_COOKIE = 'did';
+export const BROWSER_COOKIE_SECONDS = 365 * 24 * 3600;
+
 /** One `/authorize` request, from the login page until the code goes back to the application. */
 export interface AuthorizeTransaction {
   id: string;
+  /** The `did` cookie of the browser that sent `/authorize`: every later step must come from it. */
+  browser: string;
   clientId: string;
   redirectUri: string;
   state: string | undefined;
@@ -51,8 +62,10 @@ export class LoginState {
     return started;
   }
 
-  transaction(id: string | undefined): AuthorizeTransaction | undefined {
-    return id === undefined ? undefined : this.#transactions.get(id);
+  /** The transaction, only for the browser that started it. */
+  transaction(id: string | undefined, browser: string | undefined): AuthorizeTransaction | undefined {
+    const found = id === undefined ? undefined : this.#transactions.get(id);
+    return found !== undefined && found.browser === browser ? found : undefined;
   }
 
   finish(id: string): void {
@@ -65,7 +78,13 @@ export class LoginState {
     return state;
   }
 
-  resume(state: string | undefined): SuspendedLogin | undefined {
+  /**
+   * The suspended login, once, and only for the browser that started it. Another browser's attempt leaves it in
+   * place: whoever merely holds the URL can neither resume the login nor cancel it for its owner.
+   */
+  resume(state: string | undefined, browser: string | undefined): SuspendedLogin | undefined {
+    const found = state === undefined ? undefined : this.#suspended.get(state);
+    if (found === undefined || found.transaction.browser !== browser) return undefined;
     return take(this.#suspended, state);
   }
 
@@ -98,6 +117,6 @@ function take<T>(map: Map<string, T>, key: string | undefined): T | undefined {
   return value;
 }
 
-function opaque(): string {
+export function opaque(): string {
   return randomBytes(24).toString('base64url');
 }

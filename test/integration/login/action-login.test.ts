@@ -7,6 +7,7 @@ import {
   deployWithManagementClient,
   type LoginApp,
   LoginDriver,
+  locationOf,
   type ManagementCaller,
   registerApp,
 } from '../../support/login-driver.ts';
@@ -27,8 +28,9 @@ async function deployAction(secrets: Record<string, string>): Promise<void> {
 }
 
 /** Each login in a fresh browser profile, so no SSO session carries over between people. */
-function loginWith(connection: string, email: string) {
-  return new LoginDriver(tenant).login(app, connection, email);
+async function loginWith(connection: string, email: string) {
+  const browser = new LoginDriver(tenant);
+  return { browser, ...(await browser.login(app, connection, email)) };
 }
 
 async function exchange(location: URL, verifier: string): Promise<Record<string, unknown>> {
@@ -36,19 +38,25 @@ async function exchange(location: URL, verifier: string): Promise<Record<string,
   return (await new LoginDriver(tenant).exchange(app, location, verifier)).claims;
 }
 
-function continueForm(location: URL, proof: Record<string, unknown>, tamper = false) {
+/** The ids of the user who signed in on `connection` and of the other account with the same email. */
+async function accountIds(connection: string): Promise<{ current: string; other: string }> {
+  const users = await tenant.control.users();
+  const current = users.find((user) => user.identities[0]?.connection === connection);
+  const other = users.find((user) => user !== current);
+  return { current: current?.user_id ?? '', other: other?.user_id ?? '' };
+}
+
+/** The consent page's form post to /continue, from `browser`, carrying a proof signed with the shared secret. */
+function continueForm(browser: LoginDriver, consent: URL, proof: Record<string, unknown>, tamper = false) {
   const iat = Math.floor(Date.now() / 1000);
+  const state = consent.searchParams.get('state') ?? '';
   const token = signHs256(
-    { iss: tenant.domain, iat, exp: iat + 120, purpose: 'link-proof', ...proof },
+    { iss: tenant.domain, iat, exp: iat + 120, purpose: 'link-proof', state, ...proof },
     SESSION_TOKEN_SECRET,
   );
-  return fetch(`${tenant.url}/continue`, {
+  return browser.fetch('/continue', {
     method: 'POST',
-    redirect: 'manual',
-    body: new URLSearchParams({
-      state: location.searchParams.get('state') ?? '',
-      session_token: tamper ? tamperLastSegment(token) : token,
-    }),
+    body: new URLSearchParams({ state, session_token: tamper ? tamperLastSegment(token) : token }),
   });
 }
 
@@ -91,67 +99,76 @@ describe('a login through the local tenant running the built Action', () => {
 
   it('redirects to the consent page and links after a valid proof posted to /continue', async () => {
     await deployAction({ CONSENT_URL, SESSION_TOKEN_SECRET });
-    const { location: consent, verifier } = await loginWith('github', 'alice@example.com');
+    const { browser, location: consent, verifier } = await loginWith('github', 'alice@example.com');
     expect(consent.origin + consent.pathname).toBe(CONSENT_URL);
-    const request = JSON.parse(
-      Buffer.from(
-        (consent.searchParams.get('session_token') ?? '').split('.')[1] ?? '',
-        'base64url',
-      ).toString(),
-    );
-    const database = request.candidates[0].user_id as string;
-    const continued = await continueForm(consent, {
-      sub: request.sub,
-      state: consent.searchParams.get('state'),
-      decision: 'link',
-      linked_user_id: database,
-    });
-    const claims = await exchange(new URL(continued.headers.get('location') ?? ''), verifier);
-    expect(claims.sub).toBe(database);
+    const { current, other } = await accountIds('github');
+    const proof = { sub: current, decision: 'link', linked_user_id: other };
+    const continued = await continueForm(browser, consent, proof);
+    const claims = await exchange(locationOf(continued, tenant.url), verifier);
+    expect(claims.sub).toBe(other);
     expect(await tenant.control.users()).toHaveLength(1);
-    const replay = await continueForm(consent, {
-      sub: request.sub,
-      state: consent.searchParams.get('state'),
-      decision: 'link',
-      linked_user_id: database,
-    });
+  });
+
+  it("answers a second /continue with the same state with Auth0's error page, resuming nothing", async () => {
+    await deployAction({ CONSENT_URL, SESSION_TOKEN_SECRET });
+    const { browser, location: consent } = await loginWith('github', 'alice@example.com');
+    const { current } = await accountIds('github');
+    const first = await continueForm(browser, consent, { sub: current, decision: 'not-now' });
+    expect(locationOf(first, tenant.url).searchParams.get('code')).toBeTruthy();
+    const replay = await continueForm(browser, consent, { sub: current, decision: 'not-now' });
     expect(replay.status).toBe(400);
+    expect(replay.headers.get('location')).toBeNull();
+    expect(replay.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await replay.text()).toContain(
+      '<code>invalid_request</code>: You may have pressed the back button',
+    );
+  });
+
+  it('refuses a /continue from another browser than the login, and the login still resumes in its own', async () => {
+    await deployAction({ CONSENT_URL, SESSION_TOKEN_SECRET });
+    const { browser, location: consent, verifier } = await loginWith('github', 'alice@example.com');
+    const { current, other } = await accountIds('github');
+    const proof = { sub: current, decision: 'link', linked_user_id: other };
+    const elsewhere = new LoginDriver(tenant);
+    await elsewhere.authorize(app);
+    for (const stranger of [new LoginDriver(tenant), elsewhere]) {
+      const refused = await continueForm(stranger, consent, proof);
+      expect(refused.status).toBe(400);
+      expect(await refused.text()).toContain('<code>invalid_request</code>');
+    }
+    expect(await tenant.control.users()).toHaveLength(2);
+    const resumed = await continueForm(browser, consent, { sub: current, decision: 'not-now' });
+    expect((await exchange(locationOf(resumed, tenant.url), verifier)).sub).toBe(current);
+    expect(await tenant.control.users()).toHaveLength(2);
+  });
+
+  it('keeps a waiting login resumable after a re-authentication in the same browser completes', async () => {
+    const reauth = await registerApp(api, 'https://app.test/reauth-callback');
+    await deployAction({ CONSENT_URL, SESSION_TOKEN_SECRET, SKIP_CLIENT_IDS: reauth.client_id });
+    const { browser, location: consent, verifier } = await loginWith('github', 'alice@example.com');
+    const { current } = await accountIds('github');
+    const proven = await browser.login(reauth, 'github', 'alice@example.com', { prompt: 'login' });
+    expect(proven.location.searchParams.get('code')).toBeTruthy();
+    const resumed = await continueForm(browser, consent, { sub: current, decision: 'not-now' });
+    expect((await exchange(locationOf(resumed, tenant.url), verifier)).sub).toBe(current);
   });
 
   it('completes the login unlinked when the proof posted to /continue was tampered with', async () => {
     await deployAction({ CONSENT_URL, SESSION_TOKEN_SECRET });
-    const { location: consent, verifier } = await loginWith('github', 'alice@example.com');
-    const request = JSON.parse(
-      Buffer.from(
-        (consent.searchParams.get('session_token') ?? '').split('.')[1] ?? '',
-        'base64url',
-      ).toString(),
-    );
-    const continued = await continueForm(
-      consent,
-      {
-        sub: request.sub,
-        state: consent.searchParams.get('state'),
-        decision: 'link',
-        linked_user_id: request.candidates[0].user_id,
-      },
-      true,
-    );
-    const claims = await exchange(new URL(continued.headers.get('location') ?? ''), verifier);
-    expect(claims.sub).toBe(request.sub);
+    const { browser, location: consent, verifier } = await loginWith('github', 'alice@example.com');
+    const { current, other } = await accountIds('github');
+    const proof = { sub: current, decision: 'link', linked_user_id: other };
+    const continued = await continueForm(browser, consent, proof, true);
+    const claims = await exchange(locationOf(continued, tenant.url), verifier);
+    expect(claims.sub).toBe(current);
     expect(await tenant.control.users()).toHaveLength(2);
   });
 
   it('signs up on the database connection unverified until the verification link is followed', async () => {
-    const query = new URLSearchParams({
-      client_id: app.client_id,
-      redirect_uri: CALLBACK,
-      response_type: 'code',
-      state: 'app-state',
-    });
-    const authorize = await fetch(`${tenant.url}/authorize?${query}`, { redirect: 'manual' });
-    const loginUrl = new URL(authorize.headers.get('location') ?? '', tenant.url);
-    const signup = await fetch(`${tenant.url}/u/login`, {
+    const browser = new LoginDriver(tenant);
+    const { response: authorize } = await browser.authorize(app);
+    const loginUrl = locationOf(authorize, tenant.url);
+    const signup = await browser.fetch('/u/login', {
       method: 'POST',
       body: new URLSearchParams({
         state: loginUrl.searchParams.get('state') ?? '',
@@ -165,12 +182,12 @@ describe('a login through the local tenant running the built Action', () => {
     expect(
       (await tenant.control.users()).find((user) => user.email === 'carol@example.com')?.email_verified,
     ).toBe(false);
-    const verified = await fetch(new URL(link, tenant.url), { redirect: 'manual' });
+    const verified = await browser.fetch(link);
     expect(new URL(verified.headers.get('location') ?? '').searchParams.get('code')).toBeTruthy();
     expect(
       (await tenant.control.users()).find((user) => user.email === 'carol@example.com')?.email_verified,
     ).toBe(true);
-    expect((await fetch(new URL(link, tenant.url))).status).toBe(400);
+    expect((await browser.fetch(link)).status).toBe(400);
   });
 
   it('completes every login and leaves no user half-linked with 20% injected 429/5xx on the Management API', async () => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseWebConfig, type WebConfig } from '../../../web/config.ts';
 import { OidcError } from '../../../web/errors.ts';
 import { createOidcClient, type OidcPort, randomOidcValues } from '../../../web/oidc.ts';
-import { bootstrapAccessToken } from '../../support/login-driver.ts';
+import { bootstrapAccessToken, LoginDriver, locationOf } from '../../support/login-driver.ts';
 import { startTestTenant, type TestTenant } from '../../support/tenant.ts';
 
 const WEB_URL = 'https://link.test';
@@ -50,12 +50,11 @@ afterAll(async () => {
 
 /** Follows /authorize to the tenant's login page and submits it like a browser with JavaScript off. */
 async function signInAtTenant(authorizationUrl: URL, connection: string, email: string): Promise<URL> {
-  const authorize = await fetch(authorizationUrl, { redirect: 'manual' });
-  const loginUrl = new URL(authorize.headers.get('location') ?? '', tenant.url);
-  await (await fetch(loginUrl)).text();
-  const submitted = await fetch(`${tenant.url}/u/login`, {
+  const browser = new LoginDriver(tenant);
+  const loginUrl = locationOf(await browser.fetch(authorizationUrl), tenant.url);
+  await (await browser.fetch(loginUrl)).text();
+  const submitted = await browser.fetch('/u/login', {
     method: 'POST',
-    redirect: 'manual',
     body: new URLSearchParams({
       state: loginUrl.searchParams.get('state') ?? '',
       connection,
