@@ -224,3 +224,30 @@ function silentLinkObstacle(
 export function isInteractive(protocol: string | undefined, prompts: readonly string[]): boolean {
   return protocol?.startsWith('oidc-') === true && !prompts.includes('none');
 }
+
+/** What the consent page's answer asks for, once its claims are checked. */
+export type ContinueDecision =
+  | { kind: 'reject'; reason: 'unexpected_claims' | 'browser_changed' }
+  | { kind: 'not-now' }
+  | { kind: 'never' }
+  | { kind: 'link'; linkedUserId: unknown };
+
+/**
+ * The answer a validated return token carries, or why it is refused. `issuer` is the tenant host the Action saw;
+ * `browser` is the binding of the browser now at `/continue` (core/link-request.ts): a proof whose binding differs
+ * was answered in another browser than the login's (a forwarded consent URL), so it decides nothing.
+ */
+export function decideContinue(
+  claims: Readonly<Record<string, unknown>>,
+  expected: { readonly issuer: string; readonly browser: string },
+): ContinueDecision {
+  const decision = claims.decision;
+  if (claims.purpose !== 'link-proof' || claims.iss !== expected.issuer) {
+    return { kind: 'reject', reason: 'unexpected_claims' };
+  }
+  if (decision !== 'link' && decision !== 'not-now' && decision !== 'never') {
+    return { kind: 'reject', reason: 'unexpected_claims' };
+  }
+  if (claims.browser !== expected.browser) return { kind: 'reject', reason: 'browser_changed' };
+  return decision === 'link' ? { kind: 'link', linkedUserId: claims.linked_user_id } : { kind: decision };
+}

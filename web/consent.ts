@@ -34,6 +34,7 @@ interface PendingReauth {
 interface ConsentState {
   readonly sub: string;
   readonly state: string;
+  readonly browser: string;
   readonly candidates: readonly LinkCandidate[];
   readonly csrf: string;
   readonly requestedAt: number;
@@ -82,7 +83,7 @@ export function mountConsent(app: Hono<WebEnv>, config: WebConfig, deps: Consent
           continueUrl: config.continueUrl,
           state: consent.state,
           sessionToken: await signLinkProof(
-            { sub: consent.sub, state: consent.state, decision: 'not-now' },
+            { sub: consent.sub, state: consent.state, browser: consent.browser, decision: 'not-now' },
             tokenContext(),
           ),
         }
@@ -106,7 +107,13 @@ export function mountConsent(app: Hono<WebEnv>, config: WebConfig, deps: Consent
     linkedUserId?: string,
   ) {
     const sessionToken = await signLinkProof(
-      { sub: consent.sub, state: consent.state, decision, ...(linkedUserId ? { linkedUserId } : {}) },
+      {
+        sub: consent.sub,
+        state: consent.state,
+        browser: consent.browser,
+        decision,
+        ...(linkedUserId ? { linkedUserId } : {}),
+      },
       tokenContext(),
     );
     cookie.clear(c);
@@ -155,6 +162,7 @@ export function mountConsent(app: Hono<WebEnv>, config: WebConfig, deps: Consent
     const consent: ConsentState = {
       sub: request.sub,
       state,
+      browser: request.browser,
       candidates: request.candidates,
       csrf: newCsrfToken(),
       requestedAt: epochSeconds(deps.now()),

@@ -11,6 +11,8 @@ export interface LinkCandidate {
 export interface LinkRequest {
   readonly sub: string;
   readonly candidates: readonly LinkCandidate[];
+  /** The Action's binding of the login's browser, returned unchanged in the proof (core/link-request.ts). */
+  readonly browser: string;
 }
 
 export type LinkDecision = 'link' | 'not-now' | 'never';
@@ -18,6 +20,7 @@ export type LinkDecision = 'link' | 'not-now' | 'never';
 export interface LinkProof {
   readonly sub: string;
   readonly state: string;
+  readonly browser: string;
   readonly decision: LinkDecision;
   readonly linkedUserId?: string;
 }
@@ -62,7 +65,13 @@ export async function verifyLinkRequest(token: string, context: TokenContext): P
   if (typeof payload.sub !== 'string' || payload.sub === '') {
     throw new SessionTokenError('token_invalid', 'missing required "sub" claim');
   }
-  return { sub: payload.sub, candidates: parseCandidates(payload.candidates, payload.sub) };
+  if (!nonEmpty(payload.browser))
+    throw new SessionTokenError('token_invalid', 'missing required "browser" claim');
+  return {
+    sub: payload.sub,
+    candidates: parseCandidates(payload.candidates, payload.sub),
+    browser: payload.browser,
+  };
 }
 
 export async function signLinkProof(proof: LinkProof, context: TokenContext): Promise<string> {
@@ -71,6 +80,7 @@ export async function signLinkProof(proof: LinkProof, context: TokenContext): Pr
     purpose: 'link-proof',
     state: proof.state,
     decision: proof.decision,
+    browser: proof.browser,
   };
   if (proof.linkedUserId !== undefined) claims.linked_user_id = proof.linkedUserId;
   return new SignJWT(claims)

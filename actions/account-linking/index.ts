@@ -1,8 +1,10 @@
 import { type Config, parseConfig } from '../../core/config.ts';
 import { ConfigError } from '../../core/errors.ts';
+import { type BrowserTraits, browserBinding } from '../../core/link-request.ts';
 import {
   ACCOUNT_LINKING_KEY,
   canBeSecondary,
+  decideContinue,
   decideLink,
   filterLinkCandidates,
   isInteractive,
@@ -24,7 +26,6 @@ const MANAGEMENT_BUDGET_MS = 12_000;
 /** After a failure, time to find out whether a concurrent login linked this user away: 12 + 4 s stays inside 20 s. */
 const RESOLVE_BUDGET_MS = 4_000;
 const CONSENT_TOKEN_LIFETIME_SECONDS = 300;
-type LinkDecisionClaim = 'link' | 'not-now' | 'never';
 
 export async function onExecutePostLogin(event: Event, api: PostLoginAPI): Promise<void> {
   const config = readConfig(event);
@@ -44,7 +45,7 @@ export async function onExecutePostLogin(event: Event, api: PostLoginAPI): Promi
     } else if (decision.kind === 'link') {
       await link(port, api, facts.user, decision.primary, decision.secondary, config, 'silent');
     } else {
-      askForConsent(api, config, decision.candidates, decision.reason, facts.user.user_id);
+      askForConsent(api, config, decision.candidates, decision.reason, facts.user.user_id, browserOf(event));
     }
   } catch (error) {
     await giveUp(error, config, api, facts.user);
@@ -66,27 +67,29 @@ export async function onContinuePostLogin(event: Event, api: PostLoginAPI): Prom
     });
     return;
   }
-  const choice = claims.decision;
   // Auth0 signs with iss = request.hostname and hands that issuer to its own check, but whether it enforces it is
   // undocumented: check it here. The hostname, not AUTH0_DOMAIN: a custom domain differs from the canonical one.
-  const issuer = event.request.hostname ?? config.domain;
-  if (claims.purpose !== 'link-proof' || claims.iss !== issuer || !isDecisionClaim(choice)) {
-    logDecision('reject', { reason: 'unexpected_claims', user: user.user_id });
+  const choice = decideContinue(claims, {
+    issuer: event.request.hostname ?? config.domain,
+    browser: browserBinding(config.sessionTokenSecret, browserOf(event)),
+  });
+  if (choice.kind === 'reject') {
+    logDecision('reject', { reason: choice.reason, user: user.user_id });
     return;
   }
-  if (choice === 'not-now') {
+  if (choice.kind === 'not-now') {
     logDecision('declined', { reason: 'not_now', user: user.user_id });
     return;
   }
   const port = managementFor(config, api);
   try {
     const candidates = filterLinkCandidates(user, await findByEmail(port, user.email ?? ''));
-    if (choice === 'never') {
+    if (choice.kind === 'never') {
       recordDecline(api, config, user, candidates);
       return;
     }
     // The token only says which account was proven; whether it may be linked is checked again now.
-    const chosen = candidates.find((candidate) => candidate.user_id === claims.linked_user_id);
+    const chosen = candidates.find((candidate) => candidate.user_id === choice.linkedUserId);
     if (chosen === undefined) {
       logDecision('reject', { reason: 'candidate_not_linkable', user: user.user_id });
       return;
@@ -218,6 +221,7 @@ function askForConsent(
   candidates: readonly ManagementUser[],
   reason: string,
   userId: string,
+  browser: BrowserTraits,
 ): void {
   if (config.consentUrl === undefined || config.sessionTokenSecret === undefined) return;
   if (config.dryRun) {
@@ -229,6 +233,7 @@ function askForConsent(
     expiresInSeconds: CONSENT_TOKEN_LIFETIME_SECONDS,
     payload: {
       purpose: 'link-request',
+      browser: browserBinding(config.sessionTokenSecret, browser),
       candidates: candidates.map((candidate) => ({
         user_id: candidate.user_id,
         email: candidate.email,
@@ -253,8 +258,8 @@ function recordDecline(
   logDecision('declined', { reason: 'never', user: user.user_id, candidates: ids.length });
 }
 
-function isDecisionClaim(value: unknown): value is LinkDecisionClaim {
-  return value === 'link' || value === 'not-now' || value === 'never';
+function browserOf(event: Event): BrowserTraits {
+  return { userAgent: event.request.user_agent, ip: event.request.ip };
 }
 
 function logFailure(error: unknown, userId: string, extra: Record<string, unknown> = {}): void {

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { signHs256 } from '../../../emulator/actions-runtime/redirect-token.ts';
 import { ACTION_BUNDLE, buildAction } from '../../../scripts/build-action.ts';
+import { verifyLinkRequest } from '../../../web/tokens.ts';
 import {
   bootstrapManagement,
   deployWithManagementClient,
@@ -38,16 +39,34 @@ async function exchange(location: URL, verifier: string): Promise<Record<string,
   return (await new LoginDriver(tenant).exchange(app, location, verifier)).claims;
 }
 
-/** The ids of the user who signed in on `connection` and of the other account with the same email. */
-async function accountIds(connection: string): Promise<{ current: string; other: string }> {
-  const users = await tenant.control.users();
-  const current = users.find((user) => user.identities[0]?.connection === connection);
-  const other = users.find((user) => user !== current);
-  return { current: current?.user_id ?? '', other: other?.user_id ?? '' };
+/** The link request in the consent URL, opened as the consent page opens it. */
+function linkRequestOf(consent: URL) {
+  return verifyLinkRequest(consent.searchParams.get('session_token') ?? '', {
+    secret: SESSION_TOKEN_SECRET,
+    issuer: tenant.domain,
+    now: new Date(),
+  });
+}
+
+/** A proof for the login behind `consent`, answered in the browser the login came from. */
+async function proofFor(consent: URL, answer: { decision: string; linked?: boolean }) {
+  const request = await linkRequestOf(consent);
+  const candidate = request.candidates[0]?.user_id;
+  return {
+    sub: request.sub,
+    browser: request.browser,
+    decision: answer.decision,
+    ...(answer.linked ? { linked_user_id: candidate } : {}),
+  };
 }
 
 /** The consent page's form post to /continue, from `browser`, carrying a proof signed with the shared secret. */
-function continueForm(browser: LoginDriver, consent: URL, proof: Record<string, unknown>, tamper = false) {
+function continueForm(
+  browser: LoginDriver,
+  consent: URL,
+  proof: Record<string, unknown>,
+  { tamper = false, userAgent }: { tamper?: boolean; userAgent?: string } = {},
+) {
   const iat = Math.floor(Date.now() / 1000);
   const state = consent.searchParams.get('state') ?? '';
   const token = signHs256(
@@ -56,6 +75,7 @@ function continueForm(browser: LoginDriver, consent: URL, proof: Record<string, 
   );
   return browser.fetch('/continue', {
     method: 'POST',
+    ...(userAgent === undefined ? {} : { headers: { 'user-agent': userAgent } }),
     body: new URLSearchParams({ state, session_token: tamper ? tamperLastSegment(token) : token }),
   });
 }
@@ -101,21 +121,20 @@ describe('a login through the local tenant running the built Action', () => {
     await deployAction({ CONSENT_URL, SESSION_TOKEN_SECRET });
     const { browser, location: consent, verifier } = await loginWith('github', 'alice@example.com');
     expect(consent.origin + consent.pathname).toBe(CONSENT_URL);
-    const { current, other } = await accountIds('github');
-    const proof = { sub: current, decision: 'link', linked_user_id: other };
+    const proof = await proofFor(consent, { decision: 'link', linked: true });
     const continued = await continueForm(browser, consent, proof);
     const claims = await exchange(locationOf(continued, tenant.url), verifier);
-    expect(claims.sub).toBe(other);
+    expect(claims.sub).toBe(proof.linked_user_id);
     expect(await tenant.control.users()).toHaveLength(1);
   });
 
   it("answers a second /continue with the same state with Auth0's error page, resuming nothing", async () => {
     await deployAction({ CONSENT_URL, SESSION_TOKEN_SECRET });
     const { browser, location: consent } = await loginWith('github', 'alice@example.com');
-    const { current } = await accountIds('github');
-    const first = await continueForm(browser, consent, { sub: current, decision: 'not-now' });
+    const proof = await proofFor(consent, { decision: 'not-now' });
+    const first = await continueForm(browser, consent, proof);
     expect(locationOf(first, tenant.url).searchParams.get('code')).toBeTruthy();
-    const replay = await continueForm(browser, consent, { sub: current, decision: 'not-now' });
+    const replay = await continueForm(browser, consent, proof);
     expect(replay.status).toBe(400);
     expect(replay.headers.get('location')).toBeNull();
     expect(replay.headers.get('content-type')).toMatch(/^text\/html/);
@@ -127,8 +146,7 @@ describe('a login through the local tenant running the built Action', () => {
   it('refuses a /continue from another browser than the login, and the login still resumes in its own', async () => {
     await deployAction({ CONSENT_URL, SESSION_TOKEN_SECRET });
     const { browser, location: consent, verifier } = await loginWith('github', 'alice@example.com');
-    const { current, other } = await accountIds('github');
-    const proof = { sub: current, decision: 'link', linked_user_id: other };
+    const proof = await proofFor(consent, { decision: 'link', linked: true });
     const elsewhere = new LoginDriver(tenant);
     await elsewhere.authorize(app);
     for (const stranger of [new LoginDriver(tenant), elsewhere]) {
@@ -137,8 +155,8 @@ describe('a login through the local tenant running the built Action', () => {
       expect(await refused.text()).toContain('<code>invalid_request</code>');
     }
     expect(await tenant.control.users()).toHaveLength(2);
-    const resumed = await continueForm(browser, consent, { sub: current, decision: 'not-now' });
-    expect((await exchange(locationOf(resumed, tenant.url), verifier)).sub).toBe(current);
+    const resumed = await continueForm(browser, consent, { ...proof, decision: 'not-now' });
+    expect((await exchange(locationOf(resumed, tenant.url), verifier)).sub).toBe(proof.sub);
     expect(await tenant.control.users()).toHaveLength(2);
   });
 
@@ -146,21 +164,34 @@ describe('a login through the local tenant running the built Action', () => {
     const reauth = await registerApp(api, 'https://app.test/reauth-callback');
     await deployAction({ CONSENT_URL, SESSION_TOKEN_SECRET, SKIP_CLIENT_IDS: reauth.client_id });
     const { browser, location: consent, verifier } = await loginWith('github', 'alice@example.com');
-    const { current } = await accountIds('github');
+    const proof = await proofFor(consent, { decision: 'not-now' });
     const proven = await browser.login(reauth, 'github', 'alice@example.com', { prompt: 'login' });
     expect(proven.location.searchParams.get('code')).toBeTruthy();
-    const resumed = await continueForm(browser, consent, { sub: current, decision: 'not-now' });
-    expect((await exchange(locationOf(resumed, tenant.url), verifier)).sub).toBe(current);
+    const resumed = await continueForm(browser, consent, proof);
+    expect((await exchange(locationOf(resumed, tenant.url), verifier)).sub).toBe(proof.sub);
+  });
+
+  it('completes the login unlinked when the browser at /continue is not the one the Action saw (browser_changed)', async () => {
+    await deployAction({ CONSENT_URL, SESSION_TOKEN_SECRET });
+    const { browser, location: consent, verifier } = await loginWith('github', 'alice@example.com');
+    const proof = await proofFor(consent, { decision: 'link', linked: true });
+    const after = (await tenant.control.events()).at(-1)?.id ?? 0;
+    const continued = await continueForm(browser, consent, proof, { userAgent: 'Another browser/1.0' });
+    expect((await exchange(locationOf(continued, tenant.url), verifier)).sub).toBe(proof.sub);
+    expect(await tenant.control.users()).toHaveLength(2);
+    const logs = (await tenant.control.events({ type: 'action', after })).flatMap((event) =>
+      'logs' in event ? event.logs : [],
+    );
+    expect(logs.join('\n')).toContain('"reason":"browser_changed"');
   });
 
   it('completes the login unlinked when the proof posted to /continue was tampered with', async () => {
     await deployAction({ CONSENT_URL, SESSION_TOKEN_SECRET });
     const { browser, location: consent, verifier } = await loginWith('github', 'alice@example.com');
-    const { current, other } = await accountIds('github');
-    const proof = { sub: current, decision: 'link', linked_user_id: other };
-    const continued = await continueForm(browser, consent, proof, true);
+    const proof = await proofFor(consent, { decision: 'link', linked: true });
+    const continued = await continueForm(browser, consent, proof, { tamper: true });
     const claims = await exchange(locationOf(continued, tenant.url), verifier);
-    expect(claims.sub).toBe(current);
+    expect(claims.sub).toBe(proof.sub);
     expect(await tenant.control.users()).toHaveLength(2);
   });
 

@@ -1,6 +1,7 @@
 import { vi } from 'vitest';
 import { onContinuePostLogin, onExecutePostLogin } from '../../../actions/account-linking/index.ts';
 import type { Event } from '../../../actions/types/post-login.ts';
+import { browserBinding } from '../../../core/link-request.ts';
 import { createPostLoginApi } from '../../../emulator/actions-runtime/api.ts';
 import { ActionCache } from '../../../emulator/actions-runtime/cache.ts';
 import { signHs256 } from '../../../emulator/actions-runtime/redirect-token.ts';
@@ -69,11 +70,24 @@ export function resume(fake: FakeManagement, overrides: PostLoginEventOverrides,
   return run(onContinuePostLogin, fake, overrides, cache, 'continue');
 }
 
-/** The return token the consent page signs, as the web app does. */
+/** The binding of the browser the default event's login came from (its user agent and IP). */
+export function defaultBrowserBinding(secret = SESSION_TOKEN_SECRET): string {
+  const { request } = makePostLoginEvent();
+  return browserBinding(secret, { userAgent: request.user_agent, ip: request.ip });
+}
+
+/** The return token the consent page signs, as the web app does, answered in the login's own browser. */
 export function linkProof(claims: Record<string, unknown>, secret = SESSION_TOKEN_SECRET): string {
   const iat = Math.floor(Date.now() / 1000);
   return signHs256(
-    { iss: 'acme.eu.auth0.com', iat, exp: iat + 120, purpose: 'link-proof', ...claims },
+    {
+      iss: 'acme.eu.auth0.com',
+      iat,
+      exp: iat + 120,
+      purpose: 'link-proof',
+      browser: defaultBrowserBinding(secret),
+      ...claims,
+    },
     secret,
   );
 }

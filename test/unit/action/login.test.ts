@@ -7,7 +7,15 @@ import { signHs256 } from '../../../emulator/actions-runtime/redirect-token.ts';
 import { FakeManagement, managementUser } from '../../support/fake-management.ts';
 import { makePostLoginEvent } from '../../support/post-login-event.ts';
 import { tamperLastSegment } from '../../support/tamper.ts';
-import { CONSENT_URL, linkProof, login, resume, SESSION_TOKEN_SECRET, secrets } from './harness.ts';
+import {
+  CONSENT_URL,
+  defaultBrowserBinding,
+  linkProof,
+  login,
+  resume,
+  SESSION_TOKEN_SECRET,
+  secrets,
+} from './harness.ts';
 
 const OLD = '2020-01-01T00:00:00.000Z';
 const NEW = '2025-06-01T00:00:00.000Z';
@@ -266,6 +274,7 @@ describe('consent round trip', () => {
     expect(claims).toMatchObject({
       purpose: 'link-request',
       sub: googleUser.user_id,
+      browser: defaultBrowserBinding(),
       candidates: [{ user_id: 'auth0|old', connection: 'Username-Password-Authentication' }],
     });
     expect(fake.users.has('google-oauth2|1001')).toBe(true);
@@ -290,13 +299,42 @@ describe('consent round trip', () => {
     sessionToken: string | undefined,
     state = 'resume-state',
     user: typeof googleUser = googleUser,
+    browser: { ip?: string; user_agent?: string } = {},
   ) {
     return resume(fake, {
       user,
-      request: { body: { state, ...(sessionToken === undefined ? {} : { session_token: sessionToken }) } },
+      request: {
+        body: { state, ...(sessionToken === undefined ? {} : { session_token: sessionToken }) },
+        ...browser,
+      },
       secrets: secrets(fake, untrusted),
     });
   }
+
+  it.each([
+    ['another IP address', { ip: '198.51.100.99' }, validProof()],
+    ['another user agent', { user_agent: 'Mozilla/5.0 (Macintosh) Safari/605.1.15' }, validProof()],
+    ['a proof that carries no browser binding', {}, validProof({ browser: undefined })],
+    ['a proof bound with another secret', {}, validProof({ browser: defaultBrowserBinding('x'.repeat(40)) })],
+  ])('links nothing and logs browser_changed for %s at /continue', async (_, browser, proof) => {
+    const fake = tenantWithPasswordUser();
+    const { outcome, decisions } = await continueWith(fake, proof, 'resume-state', googleUser, browser);
+    expect(decisions).toEqual([{ decision: 'reject', reason: 'browser_changed', user: googleUser.user_id }]);
+    expect(outcome.primaryUserId).toBeUndefined();
+    expect(outcome.denied).toBeUndefined();
+    expect(outcome.appMetadata).toEqual({});
+    expect(fake.calls).toEqual([]);
+  });
+
+  it('records no "don\'t ask again" answered in another browser', async () => {
+    const fake = tenantWithPasswordUser();
+    const proof = linkProof({ sub: googleUser.user_id, state: 'resume-state', decision: 'never' });
+    const { outcome, decisions } = await continueWith(fake, proof, 'resume-state', googleUser, {
+      ip: '198.51.100.99',
+    });
+    expect(decisions.map((line) => line.reason)).toEqual(['browser_changed']);
+    expect(outcome.appMetadata).toEqual({});
+  });
 
   it('links after a valid proof for the chosen candidate', async () => {
     const fake = tenantWithPasswordUser();

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { OidcError } from '../../../web/errors.ts';
 import { tamperLastSegment } from '../../support/tamper.ts';
 import {
+  BROWSER,
   CANDIDATE,
   consentUrl,
   formActions,
@@ -233,7 +234,7 @@ describe('re-authentication for Link', () => {
     expect(first?.state).not.toBe(second?.state);
   });
 
-  it('returns a link proof naming the candidate after re-authenticating as the candidate', async () => {
+  it('returns a link proof naming the candidate and the login browser after re-authenticating as the candidate', async () => {
     const { t, oidcState } = await startLink();
     const response = await t.request(`/consent/callback?code=abc&state=${oidcState}`);
     const body = await response.text();
@@ -243,6 +244,7 @@ describe('re-authentication for Link', () => {
       purpose: 'link-proof',
       decision: 'link',
       state: 'tenant-state-123',
+      browser: BROWSER,
       linked_user_id: 'auth0|candidate',
       sub: 'google-oauth2|current',
       iss: 'tenant.example.com',

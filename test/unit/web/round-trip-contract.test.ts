@@ -1,19 +1,40 @@
 import { describe, expect, it } from 'vitest';
+import { browserBinding } from '../../../core/link-request.ts';
+import { decideContinue } from '../../../core/policy.ts';
 import { encodeSessionToken, verifySessionToken } from '../../../emulator/actions-runtime/redirect-token.ts';
 import { signLinkProof, verifyLinkRequest } from '../../../web/tokens.ts';
-import { CANDIDATE, NOW, TEST_ENV } from './support.ts';
+import { BROWSER, CANDIDATE, NOW, TEST_ENV } from './support.ts';
 
 const secret = TEST_ENV.SESSION_TOKEN_SECRET;
 const tenantHost = TEST_ENV.AUTH0_DOMAIN;
 
 describe('consent round trip against the simulated Actions runtime', () => {
-  it('accepts a link request made by api.redirect.encodeToken', async () => {
+  it('returns the browser binding of a link request made by api.redirect.encodeToken in its proof', async () => {
+    const browser = browserBinding(secret, { userAgent: 'Firefox/128.0', ip: '198.51.100.7' });
     const token = encodeSessionToken(
-      { secret, expiresInSeconds: 300, payload: { purpose: 'link-request', candidates: [CANDIDATE] } },
-      { userId: 'google-oauth2|current', hostname: tenantHost, ip: '127.0.0.1', now: NOW.getTime() },
+      {
+        secret,
+        expiresInSeconds: 300,
+        payload: { purpose: 'link-request', candidates: [CANDIDATE], browser },
+      },
+      { userId: 'google-oauth2|current', hostname: tenantHost, ip: '198.51.100.7', now: NOW.getTime() },
     );
     const request = await verifyLinkRequest(token, { secret, issuer: tenantHost, now: NOW });
-    expect(request).toEqual({ sub: 'google-oauth2|current', candidates: [CANDIDATE] });
+    expect(request).toEqual({ sub: 'google-oauth2|current', candidates: [CANDIDATE], browser });
+    const proof = await signLinkProof(
+      { sub: request.sub, state: 'tenant-state-123', browser: request.browser, decision: 'not-now' },
+      { secret, issuer: tenantHost, now: NOW },
+    );
+    const checked = verifySessionToken({
+      token: proof,
+      secret,
+      issuer: tenantHost,
+      expectedState: 'tenant-state-123',
+      expectedSub: 'google-oauth2|current',
+      now: NOW.getTime(),
+    });
+    if (!checked.valid) throw new Error(checked.reason);
+    expect(decideContinue(checked.payload, { issuer: tenantHost, browser })).toEqual({ kind: 'not-now' });
   });
 
   it('signs a proof that api.redirect.validateToken accepts for the same user and state', async () => {
@@ -21,6 +42,7 @@ describe('consent round trip against the simulated Actions runtime', () => {
       {
         sub: 'google-oauth2|current',
         state: 'tenant-state-123',
+        browser: BROWSER,
         decision: 'link',
         linkedUserId: CANDIDATE.user_id,
       },
@@ -42,7 +64,7 @@ describe('consent round trip against the simulated Actions runtime', () => {
 
   it('signs a proof that validateToken refuses for another /continue state', async () => {
     const token = await signLinkProof(
-      { sub: 'google-oauth2|current', state: 'tenant-state-123', decision: 'not-now' },
+      { sub: 'google-oauth2|current', state: 'tenant-state-123', browser: BROWSER, decision: 'not-now' },
       { secret, issuer: tenantHost, now: NOW },
     );
     const result = verifySessionToken({

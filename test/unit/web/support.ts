@@ -208,7 +208,11 @@ export interface LinkRequestOptions {
   readonly expiresIn?: number;
   readonly iat?: number;
   readonly candidates?: unknown;
+  readonly browser?: string;
 }
+
+/** The Action's binding of the browser the login came from (an opaque keyed hash to the web app). */
+export const BROWSER = 'browser-binding-of-the-login';
 
 export const CANDIDATE = {
   user_id: 'auth0|candidate',
@@ -223,6 +227,7 @@ export async function linkRequestToken(options: LinkRequestOptions = {}): Promis
   return new SignJWT({
     purpose: options.purpose ?? 'link-request',
     candidates: options.candidates ?? [CANDIDATE],
+    browser: options.browser ?? BROWSER,
     ip: '127.0.0.1',
   })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })

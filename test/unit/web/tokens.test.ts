@@ -2,7 +2,7 @@ import { base64url, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { SessionTokenError } from '../../../web/errors.ts';
 import { signLinkProof, verifyLinkRequest } from '../../../web/tokens.ts';
-import { CANDIDATE, linkRequestToken, NOW, NOW_SECONDS, TEST_ENV } from './support.ts';
+import { BROWSER, CANDIDATE, linkRequestToken, NOW, NOW_SECONDS, TEST_ENV } from './support.ts';
 
 const context = { secret: TEST_ENV.SESSION_TOKEN_SECRET, issuer: TEST_ENV.AUTH0_DOMAIN, now: NOW };
 
@@ -22,9 +22,14 @@ function unsignedToken(header: Record<string, string>, claims: Record<string, un
 }
 
 describe('link request verification', () => {
-  it('accepts a token signed by the Action and returns the user and candidates', async () => {
+  it('accepts a token signed by the Action and returns the user, candidates and browser binding', async () => {
     const request = await verifyLinkRequest(await linkRequestToken(), context);
-    expect(request).toEqual({ sub: 'google-oauth2|current', candidates: [CANDIDATE] });
+    expect(request).toEqual({ sub: 'google-oauth2|current', candidates: [CANDIDATE], browser: BROWSER });
+  });
+
+  it('rejects a token without the browser binding', async () => {
+    const error = await rejection(await linkRequestToken({ browser: '' }));
+    expect(error.message).toBe('missing required "browser" claim');
   });
 
   it('rejects a token whose payload was changed', async () => {
@@ -105,9 +110,15 @@ describe('link request verification', () => {
 });
 
 describe('link proof signing', () => {
-  it('signs a short-lived HS256 proof naming the original user, state and decision', async () => {
+  it('signs a short-lived HS256 proof naming the original user, state, browser and decision', async () => {
     const token = await signLinkProof(
-      { sub: 'google-oauth2|current', state: 'abc', decision: 'link', linkedUserId: 'auth0|candidate' },
+      {
+        sub: 'google-oauth2|current',
+        state: 'abc',
+        browser: BROWSER,
+        decision: 'link',
+        linkedUserId: 'auth0|candidate',
+      },
       context,
     );
     const [header = '', payload = ''] = token.split('.');
@@ -119,6 +130,7 @@ describe('link proof signing', () => {
       purpose: 'link-proof',
       state: 'abc',
       decision: 'link',
+      browser: BROWSER,
       linked_user_id: 'auth0|candidate',
       sub: 'google-oauth2|current',
       iss: TEST_ENV.AUTH0_DOMAIN,
