@@ -1,4 +1,5 @@
-import { errors, jwtVerify, SignJWT } from 'jose';
+import { compactDecrypt, errors, jwtVerify, SignJWT } from 'jose';
+import { deriveKey, LINK_REQUEST_JWE_HEADER } from '../core/link-request.ts';
 import { SessionTokenError } from './errors.ts';
 
 export interface LinkCandidate {
@@ -43,10 +44,12 @@ export function isOpaqueState(value: string | undefined): value is string {
   return value !== undefined && STATE_CHARSET.test(value);
 }
 
+/** Opens the Action's sealed link request (core/link-request.ts), then verifies the signed token inside. */
 export async function verifyLinkRequest(token: string, context: TokenContext): Promise<LinkRequest> {
+  const signed = await openLinkRequest(token, context.secret);
   let payload: Record<string, unknown>;
   try {
-    ({ payload } = await jwtVerify(token, secretKey(context.secret), {
+    ({ payload } = await jwtVerify(signed, secretKey(context.secret), {
       algorithms: ['HS256'],
       issuer: context.issuer,
       requiredClaims: ['exp', 'sub'],
@@ -90,6 +93,23 @@ export async function signLinkProof(proof: LinkProof, context: TokenContext): Pr
     .setIssuedAt(iat)
     .setExpirationTime(iat + TOKEN_LIMITS.proofLifetimeSeconds)
     .sign(secretKey(context.secret));
+}
+
+async function openLinkRequest(token: string, secret: string): Promise<string> {
+  try {
+    const { plaintext, protectedHeader } = await compactDecrypt(
+      token,
+      deriveKey(secret, 'link-request-encryption'),
+      {
+        keyManagementAlgorithms: [LINK_REQUEST_JWE_HEADER.alg],
+        contentEncryptionAlgorithms: [LINK_REQUEST_JWE_HEADER.enc],
+      },
+    );
+    if (protectedHeader.cty !== LINK_REQUEST_JWE_HEADER.cty) throw new TypeError('unexpected "cty" header');
+    return new TextDecoder().decode(plaintext);
+  } catch (cause) {
+    throw new SessionTokenError('token_invalid', 'the link request could not be decrypted', { cause });
+  }
 }
 
 function secretKey(secret: string): Uint8Array {

@@ -1,6 +1,6 @@
 import { type Config, parseConfig } from '../../core/config.ts';
 import { ConfigError } from '../../core/errors.ts';
-import { type BrowserTraits, browserBinding } from '../../core/link-request.ts';
+import { type BrowserTraits, browserBinding, sealLinkRequest } from '../../core/link-request.ts';
 import {
   ACCOUNT_LINKING_KEY,
   canBeSecondary,
@@ -242,7 +242,9 @@ function askForConsent(
       })),
     },
   });
-  api.redirect.sendUserTo(config.consentUrl, { query: { session_token: sessionToken } });
+  // Sealed: the request names the other account and Auth0 adds the login's IP, none of it for a URL to show.
+  const sealed = sealLinkRequest(sessionToken, config.sessionTokenSecret);
+  api.redirect.sendUserTo(config.consentUrl, { query: { session_token: sealed } });
   logDecision('ask', { reason, user: userId, candidates: candidates.length });
 }
 

@@ -1,7 +1,8 @@
+import { compactDecrypt, decodeJwt } from 'jose';
 import { vi } from 'vitest';
 import { onContinuePostLogin, onExecutePostLogin } from '../../../actions/account-linking/index.ts';
 import type { Event } from '../../../actions/types/post-login.ts';
-import { browserBinding } from '../../../core/link-request.ts';
+import { browserBinding, deriveKey } from '../../../core/link-request.ts';
 import { createPostLoginApi } from '../../../emulator/actions-runtime/api.ts';
 import { ActionCache } from '../../../emulator/actions-runtime/cache.ts';
 import { signHs256 } from '../../../emulator/actions-runtime/redirect-token.ts';
@@ -90,4 +91,12 @@ export function linkProof(claims: Record<string, unknown>, secret = SESSION_TOKE
     },
     secret,
   );
+}
+
+/** The claims of the sealed link request in a consent URL, opened with the shared secret as the web app does. */
+export async function linkRequestClaims(consentUrl: string): Promise<Record<string, unknown>> {
+  const token = new URL(consentUrl).searchParams.get('session_token') ?? '';
+  const key = deriveKey(SESSION_TOKEN_SECRET, 'link-request-encryption');
+  const { plaintext } = await compactDecrypt(token, key);
+  return decodeJwt(new TextDecoder().decode(plaintext));
 }

@@ -11,6 +11,7 @@ import {
   CONSENT_URL,
   defaultBrowserBinding,
   linkProof,
+  linkRequestClaims,
   login,
   resume,
   SESSION_TOKEN_SECRET,
@@ -269,8 +270,7 @@ describe('consent round trip', () => {
     const { outcome } = await login(fake, { user: googleUser, secrets: secrets(fake, untrusted) });
     const url = new URL(outcome.redirect?.url ?? 'https://missing.invalid');
     expect(url.origin + url.pathname).toBe(CONSENT_URL);
-    const [, payload] = (url.searchParams.get('session_token') ?? '').split('.');
-    const claims = JSON.parse(Buffer.from(payload ?? '', 'base64url').toString());
+    const claims = await linkRequestClaims(url.href);
     expect(claims).toMatchObject({
       purpose: 'link-request',
       sub: googleUser.user_id,
@@ -278,6 +278,28 @@ describe('consent round trip', () => {
       candidates: [{ user_id: 'auth0|old', connection: 'Username-Password-Authentication' }],
     });
     expect(fake.users.has('google-oauth2|1001')).toBe(true);
+  });
+
+  it('puts no email, user id, creation date or IP address in the consent URL, readable or base64url-encoded', async () => {
+    const fake = tenantWithPasswordUser();
+    const { outcome, event } = await login(fake, { user: googleUser, secrets: secrets(fake, untrusted) });
+    const url = outcome.redirect?.url ?? '';
+    const token = new URL(url).searchParams.get('session_token') ?? '';
+    const readable = [
+      url,
+      ...token.split('.').map((part) => Buffer.from(part, 'base64url').toString('latin1')),
+    ];
+    const personal = [
+      'alice@example.com',
+      'alice',
+      'auth0|old',
+      googleUser.user_id,
+      '1001',
+      OLD,
+      '2020-01-01',
+    ];
+    for (const value of [...personal, event.request.ip]) expect(readable.join('\n')).not.toContain(value);
+    expect(await linkRequestClaims(url)).toMatchObject({ ip: event.request.ip });
   });
 
   it.each([

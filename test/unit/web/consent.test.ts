@@ -85,7 +85,7 @@ describe('consent page', () => {
 
   it('answers a tampered link with a page offering to continue unlinked with the state only', async () => {
     const t = makeTestApp();
-    const token = (await linkRequestToken()).replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'));
+    const token = tamperLastSegment(await linkRequestToken());
     const response = await t.request(consentUrl(token));
     const body = await response.text();
     expect(response.status).toBe(400);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { browserBinding } from '../../../core/link-request.ts';
+import { browserBinding, sealLinkRequest } from '../../../core/link-request.ts';
 import { decideContinue } from '../../../core/policy.ts';
 import { encodeSessionToken, verifySessionToken } from '../../../emulator/actions-runtime/redirect-token.ts';
 import { signLinkProof, verifyLinkRequest } from '../../../web/tokens.ts';
@@ -9,7 +9,7 @@ const secret = TEST_ENV.SESSION_TOKEN_SECRET;
 const tenantHost = TEST_ENV.AUTH0_DOMAIN;
 
 describe('consent round trip against the simulated Actions runtime', () => {
-  it('returns the browser binding of a link request made by api.redirect.encodeToken in its proof', async () => {
+  it('opens a link request made by api.redirect.encodeToken and sealed, and returns its browser binding in the proof', async () => {
     const browser = browserBinding(secret, { userAgent: 'Firefox/128.0', ip: '198.51.100.7' });
     const token = encodeSessionToken(
       {
@@ -19,7 +19,8 @@ describe('consent round trip against the simulated Actions runtime', () => {
       },
       { userId: 'google-oauth2|current', hostname: tenantHost, ip: '198.51.100.7', now: NOW.getTime() },
     );
-    const request = await verifyLinkRequest(token, { secret, issuer: tenantHost, now: NOW });
+    const sealed = sealLinkRequest(token, secret);
+    const request = await verifyLinkRequest(sealed, { secret, issuer: tenantHost, now: NOW });
     expect(request).toEqual({ sub: 'google-oauth2|current', candidates: [CANDIDATE], browser });
     const proof = await signLinkProof(
       { sub: request.sub, state: 'tenant-state-123', browser: request.browser, decision: 'not-now' },

@@ -1,4 +1,5 @@
 import { SignJWT } from 'jose';
+import { sealLinkRequest } from '../../../core/link-request.ts';
 import { planMetadataMerge } from '../../../core/merge.ts';
 import { splitUserId } from '../../../core/users.ts';
 import { createWebApp, type WebDeps } from '../../../web/app.ts';
@@ -221,8 +222,13 @@ export const CANDIDATE = {
   created_at: '2023-03-04T05:06:07.000Z',
 };
 
-/** Signs a link request the way Auth0's api.redirect.encodeToken does (HS256, iss = tenant host). */
+/** A link request as the Action puts it in the consent URL: signed, then sealed with the shared secret. */
 export async function linkRequestToken(options: LinkRequestOptions = {}): Promise<string> {
+  return sealLinkRequest(await signedLinkRequest(options), TEST_ENV.SESSION_TOKEN_SECRET);
+}
+
+/** Signs a link request the way Auth0's api.redirect.encodeToken does (HS256, iss = tenant host). */
+export async function signedLinkRequest(options: LinkRequestOptions = {}): Promise<string> {
   const iat = options.iat ?? NOW_SECONDS;
   return new SignJWT({
     purpose: options.purpose ?? 'link-request',

@@ -1,14 +1,19 @@
 import { base64url, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
+import { sealLinkRequest } from '../../../core/link-request.ts';
 import { SessionTokenError } from '../../../web/errors.ts';
 import { signLinkProof, verifyLinkRequest } from '../../../web/tokens.ts';
-import { BROWSER, CANDIDATE, linkRequestToken, NOW, NOW_SECONDS, TEST_ENV } from './support.ts';
+import { tamperLastSegment } from '../../support/tamper.ts';
+import { BROWSER, CANDIDATE, NOW, NOW_SECONDS, signedLinkRequest, TEST_ENV } from './support.ts';
 
 const context = { secret: TEST_ENV.SESSION_TOKEN_SECRET, issuer: TEST_ENV.AUTH0_DOMAIN, now: NOW };
 
-async function rejection(token: string): Promise<SessionTokenError> {
+const sealed = (signed: string) => sealLinkRequest(signed, TEST_ENV.SESSION_TOKEN_SECRET);
+
+/** Why the consent page refuses a signed link request, sealed as the Action seals it unless `seal` says otherwise. */
+async function rejection(signed: string, seal = sealed): Promise<SessionTokenError> {
   try {
-    await verifyLinkRequest(token, context);
+    await verifyLinkRequest(seal(signed), context);
   } catch (error) {
     if (error instanceof SessionTokenError) return error;
     throw error;
@@ -23,17 +28,45 @@ function unsignedToken(header: Record<string, string>, claims: Record<string, un
 
 describe('link request verification', () => {
   it('accepts a token signed by the Action and returns the user, candidates and browser binding', async () => {
-    const request = await verifyLinkRequest(await linkRequestToken(), context);
+    const request = await verifyLinkRequest(sealed(await signedLinkRequest()), context);
     expect(request).toEqual({ sub: 'google-oauth2|current', candidates: [CANDIDATE], browser: BROWSER });
   });
 
+  it('seals the request so that no part of it reads as the email, user ids, dates or IP address', async () => {
+    const token = sealed(await signedLinkRequest());
+    const readable = [
+      token,
+      ...token.split('.').map((part) => Buffer.from(part, 'base64url').toString('latin1')),
+    ];
+    for (const secret of [
+      CANDIDATE.email,
+      'alice',
+      CANDIDATE.user_id,
+      'google-oauth2|current',
+      '2023-03-04',
+    ]) {
+      expect(readable.join('\n')).not.toContain(secret);
+    }
+    expect(readable.join('\n')).not.toContain('127.0.0.1');
+  });
+
+  it.each([
+    ['a signed request that was not sealed', (signed: string) => signed],
+    ['a request sealed with another secret', (signed: string) => sealLinkRequest(signed, 'x'.repeat(40))],
+    ['a sealed request whose GCM tag was changed', (signed: string) => tamperLastSegment(sealed(signed))],
+  ])('rejects %s', async (_, seal) => {
+    const error = await rejection(await signedLinkRequest(), seal);
+    expect(error.code).toBe('token_invalid');
+    expect(error.message).toBe('the link request could not be decrypted');
+  });
+
   it('rejects a token without the browser binding', async () => {
-    const error = await rejection(await linkRequestToken({ browser: '' }));
+    const error = await rejection(await signedLinkRequest({ browser: '' }));
     expect(error.message).toBe('missing required "browser" claim');
   });
 
   it('rejects a token whose payload was changed', async () => {
-    const [header, , signature] = (await linkRequestToken()).split('.');
+    const [header, , signature] = (await signedLinkRequest()).split('.');
     const forged = base64url.encode(
       JSON.stringify({
         sub: 'google-oauth2|current',
@@ -45,12 +78,12 @@ describe('link request verification', () => {
   });
 
   it('rejects an expired token as expired', async () => {
-    const token = await linkRequestToken({ iat: NOW_SECONDS - 600, expiresIn: 300 });
+    const token = await signedLinkRequest({ iat: NOW_SECONDS - 600, expiresIn: 300 });
     expect((await rejection(token)).code).toBe('token_expired');
   });
 
   it('rejects a token signed with another secret', async () => {
-    const token = await linkRequestToken({ secret: 'another-secret-of-at-least-32-characters!' });
+    const token = await signedLinkRequest({ secret: 'another-secret-of-at-least-32-characters!' });
     expect((await rejection(token)).message).toBe('signature verification failed');
   });
 
@@ -69,7 +102,7 @@ describe('link request verification', () => {
   });
 
   it('rejects a token whose header claims RS256', async () => {
-    const [, payload, signature] = (await linkRequestToken()).split('.');
+    const [, payload, signature] = (await signedLinkRequest()).split('.');
     const header = base64url.encode(JSON.stringify({ alg: 'RS256', typ: 'JWT' }));
     expect((await rejection(`${header}.${payload}.${signature}`)).message).toBe(
       'unexpected signing algorithm',
@@ -77,23 +110,23 @@ describe('link request verification', () => {
   });
 
   it('rejects a token issued for another tenant', async () => {
-    const token = await linkRequestToken({ issuer: 'other-tenant.example.com' });
+    const token = await signedLinkRequest({ issuer: 'other-tenant.example.com' });
     expect((await rejection(token)).message).toBe('invalid "iss" claim');
   });
 
   it('rejects a token with another purpose, such as a returned link proof', async () => {
-    const token = await linkRequestToken({ purpose: 'link-proof' });
+    const token = await signedLinkRequest({ purpose: 'link-proof' });
     expect((await rejection(token)).message).toBe('unexpected "purpose" claim');
   });
 
   it('rejects a token without candidates', async () => {
-    expect((await rejection(await linkRequestToken({ candidates: [] }))).message).toBe(
+    expect((await rejection(await signedLinkRequest({ candidates: [] }))).message).toBe(
       'invalid "candidates" claim',
     );
   });
 
   it('rejects a token that names the current user as a candidate', async () => {
-    const token = await linkRequestToken({
+    const token = await signedLinkRequest({
       candidates: [{ ...CANDIDATE, user_id: 'google-oauth2|current' }],
     });
     expect((await rejection(token)).code).toBe('token_invalid');
