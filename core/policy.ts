@@ -225,6 +225,9 @@ export function isInteractive(protocol: string | undefined, prompts: readonly st
   return protocol?.startsWith('oidc-') === true && !prompts.includes('none');
 }
 
+/** The consent page's answer: the `decision` claim of its return token. */
+export type ConsentAnswer = 'link' | 'not-now' | 'never';
+
 /** What the consent page's answer asks for, once its claims are checked. */
 export type ContinueDecision =
   | { kind: 'reject'; reason: 'unexpected_claims' | 'browser_changed' }
@@ -245,9 +248,34 @@ export function decideContinue(
   if (claims.purpose !== 'link-proof' || claims.iss !== expected.issuer) {
     return { kind: 'reject', reason: 'unexpected_claims' };
   }
-  if (decision !== 'link' && decision !== 'not-now' && decision !== 'never') {
-    return { kind: 'reject', reason: 'unexpected_claims' };
-  }
+  if (!isConsentAnswer(decision)) return { kind: 'reject', reason: 'unexpected_claims' };
   if (claims.browser !== expected.browser) return { kind: 'reject', reason: 'browser_changed' };
   return decision === 'link' ? { kind: 'link', linkedUserId: claims.linked_user_id } : { kind: decision };
+}
+
+function isConsentAnswer(value: unknown): value is ConsentAnswer {
+  return value === 'link' || value === 'not-now' || value === 'never';
+}
+
+/** Whether the account the consent page proved may be linked now, and which way round. */
+export type ProvenLinkDecision =
+  | { kind: 'reject'; reason: 'candidate_not_linkable' }
+  | { kind: 'skip'; reason: 'secondary_has_identities' }
+  | { kind: 'link'; primary: ManagementUser; secondary: ManagementUser };
+
+/**
+ * The proof only says which account was proven; whether it may be linked is decided again from the candidates
+ * searched now (rule 2): it must still be one, and the account that would become the secondary must hold no linked
+ * identities of its own.
+ */
+export function decideProvenLink(
+  user: ManagementUser,
+  candidates: readonly ManagementUser[],
+  linkedUserId: unknown,
+): ProvenLinkDecision {
+  const chosen = candidates.find((candidate) => candidate.user_id === linkedUserId);
+  if (chosen === undefined) return { kind: 'reject', reason: 'candidate_not_linkable' };
+  const { primary, secondary } = linkPair(user, chosen);
+  if (!canBeSecondary(secondary)) return { kind: 'skip', reason: 'secondary_has_identities' };
+  return { kind: 'link', primary, secondary };
 }

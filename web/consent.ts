@@ -1,4 +1,5 @@
 import type { Context, Hono } from 'hono';
+import type { ConsentAnswer } from '../core/policy.ts';
 import type { WebConfig } from './config.ts';
 import { consentPage, continuePage, failurePage } from './consent-views.ts';
 import { csrfMatches, newCsrfToken } from './csrf.ts';
@@ -9,13 +10,7 @@ import { epochSeconds, requireFreshLogin, requireSubject } from './reauth.ts';
 import { WEB_ROUTES } from './routes.ts';
 import { type SealedCookie, sealedCookie } from './sealed-cookie.ts';
 import type { WebEnv } from './security-headers.ts';
-import {
-  isOpaqueState,
-  type LinkCandidate,
-  type LinkDecision,
-  signLinkProof,
-  verifyLinkRequest,
-} from './tokens.ts';
+import { isOpaqueState, type LinkCandidate, signLinkProof, verifyLinkRequest } from './tokens.ts';
 
 export interface ConsentDeps {
   readonly oidc: OidcPort;
@@ -103,7 +98,7 @@ export function mountConsent(app: Hono<WebEnv>, config: WebConfig, deps: Consent
   async function returnToTenant(
     c: ConsentContext,
     consent: ConsentState,
-    decision: LinkDecision,
+    decision: ConsentAnswer,
     linkedUserId?: string,
   ) {
     const sessionToken = await signLinkProof(

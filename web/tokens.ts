@@ -1,5 +1,6 @@
 import { compactDecrypt, errors, jwtVerify, SignJWT } from 'jose';
 import { deriveKey, LINK_REQUEST_JWE_HEADER } from '../core/link-request.ts';
+import type { ConsentAnswer } from '../core/policy.ts';
 import { SessionTokenError } from './errors.ts';
 
 export interface LinkCandidate {
@@ -16,13 +17,11 @@ export interface LinkRequest {
   readonly browser: string;
 }
 
-export type LinkDecision = 'link' | 'not-now' | 'never';
-
 export interface LinkProof {
   readonly sub: string;
   readonly state: string;
   readonly browser: string;
-  readonly decision: LinkDecision;
+  readonly decision: ConsentAnswer;
   readonly linkedUserId?: string;
 }
 

@@ -3,13 +3,12 @@ import { ConfigError } from '../../core/errors.ts';
 import { type BrowserTraits, browserBinding, sealLinkRequest } from '../../core/link-request.ts';
 import {
   ACCOUNT_LINKING_KEY,
-  canBeSecondary,
   decideContinue,
   decideLink,
+  decideProvenLink,
   filterLinkCandidates,
   isInteractive,
   type LoginFacts,
-  linkPair,
   loginSkipReason,
   normaliseEmail,
   withDeclined,
@@ -88,18 +87,12 @@ export async function onContinuePostLogin(event: Event, api: PostLoginAPI): Prom
       recordDecline(api, config, user, candidates);
       return;
     }
-    // The token only says which account was proven; whether it may be linked is checked again now.
-    const chosen = candidates.find((candidate) => candidate.user_id === choice.linkedUserId);
-    if (chosen === undefined) {
-      logDecision('reject', { reason: 'candidate_not_linkable', user: user.user_id });
+    const proven = decideProvenLink(user, candidates, choice.linkedUserId);
+    if (proven.kind !== 'link') {
+      logDecision(proven.kind, { reason: proven.reason, user: user.user_id });
       return;
     }
-    const { primary, secondary } = linkPair(user, chosen);
-    if (!canBeSecondary(secondary)) {
-      logDecision('skip', { reason: 'secondary_has_identities', user: user.user_id });
-      return;
-    }
-    await link(port, api, user, primary, secondary, config, 'consent');
+    await link(port, api, user, proven.primary, proven.secondary, config, 'consent');
   } catch (error) {
     await giveUp(error, config, api, user);
   }

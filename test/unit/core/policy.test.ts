@@ -3,6 +3,7 @@ import { parseConfig } from '../../../core/config.ts';
 import {
   choosePrimary,
   decideLink,
+  decideProvenLink,
   filterLinkCandidates,
   isInteractive,
   isVerifiedEmailUser,
@@ -189,5 +190,34 @@ describe('decision', () => {
     expect(isInteractive('oidc-basic-profile', ['none'])).toBe(false);
     expect(isInteractive('oauth2-refresh-token', [])).toBe(false);
     expect(isInteractive(undefined, [])).toBe(false);
+  });
+});
+
+describe('the proven account at /continue', () => {
+  it('links the proven candidate into the older account', () => {
+    expect(decideProvenLink(current, [older], 'auth0|old')).toEqual({
+      kind: 'link',
+      primary: older,
+      secondary: current,
+    });
+  });
+
+  it('refuses an account that is no candidate now, whatever the proof names', () => {
+    expect(decideProvenLink(current, [older], 'auth0|someone-else')).toEqual({
+      kind: 'reject',
+      reason: 'candidate_not_linkable',
+    });
+  });
+
+  it('skips when the account that would become the secondary holds linked identities', () => {
+    const newer = withLinkedIdentity(
+      managementUser('auth0|newer', { created_at: '2026-01-01T00:00:00.000Z' }),
+      { provider: 'github', user_id: '3', connection: 'github' },
+      'alice@example.com',
+    );
+    expect(decideProvenLink(current, [newer], 'auth0|newer')).toEqual({
+      kind: 'skip',
+      reason: 'secondary_has_identities',
+    });
   });
 });
