@@ -6,7 +6,7 @@ import { onExecutePostLogin } from '../actions/account-linking/index.ts';
 import { createPostLoginApi } from '../emulator/actions-runtime/api.ts';
 import { ActionCache } from '../emulator/actions-runtime/cache.ts';
 import { ACTION_BUILD_OPTIONS, ACTION_BUNDLE, buildAction } from '../scripts/build-action.ts';
-import { FakeManagement, managementUser } from '../test/support/fake-management.ts';
+import { FakeManagementApi, managementUser } from '../test/support/fake-management.ts';
 import { makePostLoginEvent, type PostLoginEventOverrides } from '../test/support/post-login-event.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -32,7 +32,7 @@ async function sdkBundleBytes(): Promise<number> {
   return statSync(outfile).size;
 }
 
-const secrets = (fake: FakeManagement, extra: Record<string, string> = {}) => ({
+const secrets = (fake: FakeManagementApi, extra: Record<string, string> = {}) => ({
   AUTH0_DOMAIN: fake.domain,
   AUTH0_CLIENT_ID: 'bench',
   AUTH0_CLIENT_SECRET: 'bench-secret',
@@ -44,10 +44,10 @@ const secrets = (fake: FakeManagement, extra: Record<string, string> = {}) => ({
 
 /** Management API calls (token requests excluded) one login makes, with the token already cached. */
 async function managementCallsPerLogin(
-  seed: (fake: FakeManagement) => void,
-  overrides: (fake: FakeManagement) => PostLoginEventOverrides,
+  seed: (fake: FakeManagementApi) => void,
+  overrides: (fake: FakeManagementApi) => PostLoginEventOverrides,
 ): Promise<number> {
-  const fake = new FakeManagement();
+  const fake = new FakeManagementApi();
   const cache = new ActionCache();
   cache.set('account-linking:mgmt-token', 'cached-token', { ttl: 60_000 });
   seed(fake);

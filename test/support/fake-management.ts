@@ -13,7 +13,7 @@ export type RouteName = 'token' | 'users-by-email' | 'get-user' | 'patch-user' |
  * users-by-email exact and case-sensitive, PATCH merging metadata one level deep, linking removing the
  * secondary as a user. Faults are scripted per route and consumed in order.
  */
-export class FakeManagement {
+export class FakeManagementApi {
   readonly users = new Map<string, ManagementUser>();
   readonly calls: { route: RouteName; method: string; path: string }[] = [];
   private readonly faults = new Map<RouteName, Fault[]>();

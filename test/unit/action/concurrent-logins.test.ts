@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LOGIN_IN_FLIGHT_MS } from '../../../core/policy.ts';
-import { FakeManagement, managementUser } from '../../support/fake-management.ts';
+import { FakeManagementApi, managementUser } from '../../support/fake-management.ts';
 import { linkProof, login, resume, secrets } from './harness.ts';
 
 const OLD = '2020-01-01T00:00:00.000Z';
@@ -16,7 +16,7 @@ const secondsAgo = (seconds: number) => new Date(Date.now() - seconds * 1000).to
 
 /** The older password account and a newer Google account that last logged in at `lastLogin`. */
 function tenant(lastLogin: string | undefined) {
-  return new FakeManagement().seed(
+  return new FakeManagementApi().seed(
     managementUser('auth0|old', { created_at: OLD }),
     managementUser('google-oauth2|1001', {
       created_at: NEW,
@@ -27,14 +27,14 @@ function tenant(lastLogin: string | undefined) {
 }
 
 /** The older account logs in: its Action would link the newer account, which is not the one logging in. */
-const olderLogsIn = (fake: FakeManagement) => login(fake, { user: older, secrets: secrets(fake) });
+const olderLogsIn = (fake: FakeManagementApi) => login(fake, { user: older, secrets: secrets(fake) });
 
-function googleStartsLogin(fake: FakeManagement): void {
+function googleStartsLogin(fake: FakeManagementApi): void {
   const google = fake.users.get('google-oauth2|1001');
   if (google !== undefined) google.last_login = new Date().toISOString();
 }
 
-function googleLinkedInto(fake: FakeManagement): void {
+function googleLinkedInto(fake: FakeManagementApi): void {
   fake.users.delete('google-oauth2|1001');
   fake.users.get('auth0|old')?.identities?.push({
     provider: 'google-oauth2',
@@ -100,7 +100,7 @@ describe('an account whose own login may be under way is never linked into anoth
 });
 
 describe('a login that fails never points at a user a concurrent login linked away', () => {
-  const newerLogsIn = (fake: FakeManagement) => login(fake, { user: newer, secrets: secrets(fake) });
+  const newerLogsIn = (fake: FakeManagementApi) => login(fake, { user: newer, secrets: secrets(fake) });
 
   it('switches to the primary when the Management API fails after a concurrent login linked this user', async () => {
     const fake = tenant(undefined);

@@ -6,13 +6,13 @@ import { browserBinding, deriveKey } from '../../../core/link-request.ts';
 import { createPostLoginApi } from '../../../emulator/actions-runtime/api.ts';
 import { ActionCache } from '../../../emulator/actions-runtime/cache.ts';
 import { signHs256 } from '../../../emulator/actions-runtime/redirect-token.ts';
-import type { FakeManagement } from '../../support/fake-management.ts';
+import type { FakeManagementApi } from '../../support/fake-management.ts';
 import { makePostLoginEvent, type PostLoginEventOverrides } from '../../support/post-login-event.ts';
 
 export const SESSION_TOKEN_SECRET = 'a-session-token-secret-of-32-chars!!';
 export const CONSENT_URL = 'https://link.example.com/consent';
 
-export function secrets(fake: FakeManagement, extra: Record<string, string> = {}): Record<string, string> {
+export function secrets(fake: FakeManagementApi, extra: Record<string, string> = {}): Record<string, string> {
   return {
     AUTH0_DOMAIN: fake.domain,
     AUTH0_CLIENT_ID: 'action-client',
@@ -34,7 +34,7 @@ export interface RunResult {
 
 async function run(
   handler: typeof onExecutePostLogin,
-  fake: FakeManagement,
+  fake: FakeManagementApi,
   overrides: PostLoginEventOverrides,
   cache: ActionCache,
   phase: 'execute' | 'continue',
@@ -63,11 +63,19 @@ async function run(
   }
 }
 
-export function login(fake: FakeManagement, overrides: PostLoginEventOverrides, cache = new ActionCache()) {
+export function login(
+  fake: FakeManagementApi,
+  overrides: PostLoginEventOverrides,
+  cache = new ActionCache(),
+) {
   return run(onExecutePostLogin, fake, overrides, cache, 'execute');
 }
 
-export function resume(fake: FakeManagement, overrides: PostLoginEventOverrides, cache = new ActionCache()) {
+export function resume(
+  fake: FakeManagementApi,
+  overrides: PostLoginEventOverrides,
+  cache = new ActionCache(),
+) {
   return run(onContinuePostLogin, fake, overrides, cache, 'continue');
 }
 

@@ -4,7 +4,7 @@ import { LINK_RECORDS_KEY, type LinkRecord } from '../../../core/link-record.ts'
 import { createPostLoginApi } from '../../../emulator/actions-runtime/api.ts';
 import { ActionCache } from '../../../emulator/actions-runtime/cache.ts';
 import { signHs256 } from '../../../emulator/actions-runtime/redirect-token.ts';
-import { FakeManagement, managementUser } from '../../support/fake-management.ts';
+import { FakeManagementApi, managementUser } from '../../support/fake-management.ts';
 import { makePostLoginEvent } from '../../support/post-login-event.ts';
 import { tamperLastSegment } from '../../support/tamper.ts';
 import {
@@ -38,7 +38,7 @@ const validProof = (extra: Record<string, unknown> = {}) =>
   });
 
 function tenantWithPasswordUser(metadata: Record<string, unknown> = {}) {
-  return new FakeManagement().seed(
+  return new FakeManagementApi().seed(
     managementUser('auth0|old', { created_at: OLD, user_metadata: { theme: 'dark' } }),
     managementUser('google-oauth2|1001', { created_at: NEW, user_metadata: { ...metadata } }),
   );
@@ -73,7 +73,7 @@ describe('silent linking', () => {
   });
 
   it('links the older login user as primary without switching when it is the current user', async () => {
-    const fake = new FakeManagement().seed(
+    const fake = new FakeManagementApi().seed(
       managementUser('auth0|old', { created_at: OLD }),
       managementUser('google-oauth2|1001', { created_at: NEW }),
     );
@@ -111,7 +111,7 @@ describe('silent linking', () => {
   });
 
   it('splits provider-local ids containing bars on the first bar only', async () => {
-    const fake = new FakeManagement().seed(
+    const fake = new FakeManagementApi().seed(
       managementUser('auth0|old', { created_at: OLD }),
       managementUser('samlp|acme|jdoe', { created_at: NEW, connection: 'acme' }),
     );
@@ -199,7 +199,7 @@ describe('when not to look', () => {
     ['a blocked candidate', { blocked: true }],
     ['an unverified candidate', { email_verified: false }],
   ])('ignores %s', async (_, candidate) => {
-    const fake = new FakeManagement().seed(managementUser('auth0|old', { created_at: OLD, ...candidate }));
+    const fake = new FakeManagementApi().seed(managementUser('auth0|old', { created_at: OLD, ...candidate }));
     const { outcome } = await login(fake, { user: googleUser, secrets: secrets(fake) });
     expect(outcome.primaryUserId).toBeUndefined();
     expect(fake.callsTo('link')).toBe(0);
@@ -208,7 +208,7 @@ describe('when not to look', () => {
 
 describe('who may be linked', () => {
   it('asks for consent instead of linking into an older candidate on an untrusted connection', async () => {
-    const fake = new FakeManagement().seed(
+    const fake = new FakeManagementApi().seed(
       managementUser('oauth2|weak-idp|9', { created_at: OLD, connection: 'weak-idp' }),
       managementUser('google-oauth2|1001', { created_at: NEW }),
     );
@@ -219,7 +219,7 @@ describe('who may be linked', () => {
   });
 
   it('neither asks nor links when the only older candidate is unverified', async () => {
-    const fake = new FakeManagement().seed(
+    const fake = new FakeManagementApi().seed(
       managementUser('auth0|old', { created_at: OLD, email_verified: false }),
       managementUser('google-oauth2|1001', { created_at: NEW }),
     );
@@ -233,7 +233,7 @@ describe('who may be linked', () => {
   });
 
   it('neither links nor asks when more than ten accounts share the email', async () => {
-    const fake = new FakeManagement().seed(
+    const fake = new FakeManagementApi().seed(
       ...Array.from({ length: 11 }, (_, i) => managementUser(`auth0|dup${i}`, { created_at: OLD })),
       managementUser('google-oauth2|1001', { created_at: NEW }),
     );
@@ -247,7 +247,7 @@ describe('who may be linked', () => {
 
 describe('Management calls per login', () => {
   it('costs exactly one Management call with no candidate once the token is cached', async () => {
-    const fake = new FakeManagement();
+    const fake = new FakeManagementApi();
     const cache = new ActionCache();
     await login(fake, { user: googleUser, secrets: secrets(fake) }, cache);
     const before = fake.calls.length;
@@ -317,7 +317,7 @@ describe('consent round trip', () => {
   });
 
   function continueWith(
-    fake: FakeManagement,
+    fake: FakeManagementApi,
     sessionToken: string | undefined,
     state = 'resume-state',
     user: typeof googleUser = googleUser,
@@ -505,7 +505,7 @@ describe('consent round trip', () => {
       { provider: 'google-oauth2', user_id: '1001', connection: 'google-oauth2', isSocial: true },
       { provider: 'github', user_id: '7', connection: 'github', isSocial: true },
     ];
-    const fake = new FakeManagement().seed(
+    const fake = new FakeManagementApi().seed(
       managementUser('auth0|old', { created_at: OLD }),
       managementUser('google-oauth2|1001', { created_at: NEW, identities }),
     );
@@ -567,7 +567,7 @@ describe('consent round trip', () => {
 
 describe('Management API failures never break a login', () => {
   const STEPS = ['token', 'users-by-email', 'patch-user', 'link'] as const;
-  const loginWithPlan = (fake: FakeManagement) =>
+  const loginWithPlan = (fake: FakeManagementApi) =>
     login(fake, { user: { ...googleUser, user_metadata: { plan: 'pro' } }, secrets: secrets(fake) });
 
   it.each(STEPS)('waits for Retry-After when %s answers 429 and then links', async (route) => {
@@ -616,7 +616,7 @@ describe('logs', () => {
   it('never contain a secret, an access token, a session token or an email address', async () => {
     const untrusted = { AUTO_LINK_CONNECTIONS: 'Username-Password-Authentication' };
     const proof = validProof();
-    const continueWith = (fake: FakeManagement, sessionToken: string) =>
+    const continueWith = (fake: FakeManagementApi, sessionToken: string) =>
       resume(fake, {
         user: googleUser,
         request: { body: { state: 'resume-state', session_token: sessionToken } },
@@ -628,11 +628,11 @@ describe('logs', () => {
       return login(fake, { user: { ...googleUser, user_metadata: { plan: 'pro' } }, secrets: secrets(fake) });
     };
     const scenarios = [
-      () => login(tenantWithPasswordUser(), { user: googleUser, secrets: secrets(new FakeManagement()) }),
+      () => login(tenantWithPasswordUser(), { user: googleUser, secrets: secrets(new FakeManagementApi()) }),
       () =>
         login(tenantWithPasswordUser(), {
           user: googleUser,
-          secrets: secrets(new FakeManagement(), untrusted),
+          secrets: secrets(new FakeManagementApi(), untrusted),
         }),
       () => continueWith(tenantWithPasswordUser(), proof),
       () => continueWith(tenantWithPasswordUser(), tamperLastSegment(proof)),
@@ -653,7 +653,7 @@ describe('logs', () => {
   });
 });
 
-const recordsOf = (fake: FakeManagement, userId: string) =>
+const recordsOf = (fake: FakeManagementApi, userId: string) =>
   fake.users.get(userId)?.app_metadata?.[LINK_RECORDS_KEY] as LinkRecord[] | undefined;
 
 describe('link records written by the Action', () => {

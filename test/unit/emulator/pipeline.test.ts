@@ -5,7 +5,7 @@ import { ActionCache } from '../../../emulator/actions-runtime/cache.ts';
 import { type ActionRunEvent, EventLog, tailActionLogs } from '../../../emulator/events.ts';
 import { PostLoginPipeline } from '../../../emulator/pipeline/run-trigger.ts';
 import { ACTION_BUNDLE, buildAction } from '../../../scripts/build-action.ts';
-import { FakeManagement, managementUser } from '../../support/fake-management.ts';
+import { FakeManagementApi, managementUser } from '../../support/fake-management.ts';
 import { makePostLoginEvent } from '../../support/post-login-event.ts';
 
 function bound(name: string, code: string, extra: Partial<BoundAction> = {}): BoundAction {
@@ -157,7 +157,7 @@ describe('post-login pipeline', () => {
 
   it('runs the built account-linking Action and links a trusted duplicate', async () => {
     await buildAction();
-    const fake = new FakeManagement().seed(
+    const fake = new FakeManagementApi().seed(
       managementUser('auth0|old', { created_at: '2020-01-01T00:00:00.000Z' }),
       managementUser('google-oauth2|1', { created_at: '2025-01-01T00:00:00.000Z' }),
     );
