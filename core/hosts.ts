@@ -16,5 +16,10 @@ export function isHostName(value: string): boolean {
 
 /** https, or plain http on the loopback host only (a page running beside a local tenant). */
 export function isHttpsOrLoopback(url: URL): boolean {
-  return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname));
+  return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
+}
+
+/** `localhost`, `127.0.0.1` or `[::1]` (a URL's `hostname`). */
+export function isLoopbackHost(hostname: string): boolean {
+  return LOOPBACK_HOSTS.has(hostname);
 }

@@ -5,12 +5,13 @@ import { failurePage } from './consent-views.ts';
 import { csrfMatches, newCsrfToken } from './csrf.ts';
 import { WebError } from './errors.ts';
 import { AccountChangeError, linkAccount, type PlanMetadataMerge, unlinkAccount } from './link-account.ts';
-import type { ManagementPort } from './management.ts';
+import type { ManagedUser, ManagementPort } from './management.ts';
 import { logoutUrl, type OidcPort, randomOidcValues } from './oidc.ts';
 import { epochSeconds, requireFreshLogin } from './reauth.ts';
 import { WEB_ROUTES } from './routes.ts';
 import { sealedCookie } from './sealed-cookie.ts';
 import type { WebEnv } from './security-headers.ts';
+import { isRevoked, revocationPatch } from './session-revocation.ts';
 
 export interface AccountDeps {
   readonly oidc: OidcPort;
@@ -22,6 +23,10 @@ export interface AccountDeps {
 
 interface Session {
   readonly sub: string;
+  /** The tenant session of the login (the ID token's `sid`): back-channel logout names it. */
+  readonly sid: string;
+  /** Milliseconds since the epoch; a revocation mark ends the sessions created at or before it. */
+  readonly createdAt: number;
   readonly authTime: number;
   readonly csrf: string;
 }
@@ -70,22 +75,40 @@ export function mountAccount(app: Hono<WebEnv>, config: WebConfig, deps: Account
   });
 
   async function readSession(c: AccountContext): Promise<Session | undefined> {
+    const session = await sessions.read(c, deps.now()).catch(() => null);
+    // A cookie from before sessions carried their tenant session cannot be ended by a logout: sign in again.
+    if (session === undefined || typeof session?.sid === 'string') return session ?? undefined;
+    sessions.clear(c);
+    return undefined;
+  }
+
+  /**
+   * The user behind `session`, read from the Management API, unless a logout (here, on another instance, or at the
+   * tenant) marked the session ended: the cookie is then cleared and the visitor signs in again.
+   */
+  async function liveUser(c: AccountContext, session: Session): Promise<ManagedUser | Response> {
+    let user: ManagedUser;
     try {
-      return await sessions.read(c, deps.now());
-    } catch {
-      sessions.clear(c);
-      return undefined;
+      user = await deps.management.getUser(session.sub);
+    } catch (error) {
+      return accountUnavailable(c, error);
     }
+    if (!isRevoked(user.app_metadata, session)) return user;
+    sessions.clear(c);
+    deps.log('account_session_ended', { sub: session.sub });
+    return c.redirect(WEB_ROUTES.login, 303);
   }
 
   async function formWithSession(
     c: AccountContext,
-  ): Promise<{ session: Session; form: Record<string, unknown> } | Response> {
+  ): Promise<{ session: Session; user: ManagedUser; form: Record<string, unknown> } | Response> {
     const session = await readSession(c);
     const form = await c.req.parseBody();
     if (session === undefined) return c.redirect(WEB_ROUTES.login, 303);
     if (!csrfMatches(session.csrf, form.csrf)) return refused(c);
-    return { session, form };
+    const user = await liveUser(c, session);
+    if (user instanceof Response) return user;
+    return { session, user, form };
   }
 
   function isFresh(session: Session): boolean {
@@ -149,7 +172,14 @@ export function mountAccount(app: Hono<WebEnv>, config: WebConfig, deps: Account
         codeVerifier: pending.codeVerifier,
       });
       const authTime = typeof claims.auth_time === 'number' ? claims.auth_time : 0;
-      await sessions.write(c, { sub: claims.sub, authTime, csrf: newCsrfToken() }, deps.now());
+      // Auth0 always sends sid; without one, a session of its own that only this app's logout can end.
+      const sid = typeof claims.sid === 'string' ? claims.sid : newCsrfToken();
+      const createdAt = deps.now().getTime();
+      await sessions.write(
+        c,
+        { sub: claims.sub, sid, createdAt, authTime, csrf: newCsrfToken() },
+        deps.now(),
+      );
       deps.log('account_login', { fresh: pending.fresh ? 1 : 0 });
     } catch (error) {
       if (error instanceof WebError && error.code === 'tenant_unreachable') return unavailable(c);
@@ -168,41 +198,59 @@ export function mountAccount(app: Hono<WebEnv>, config: WebConfig, deps: Account
   app.post(WEB_ROUTES.logout, async (c) => {
     const checked = await formWithSession(c);
     if (checked instanceof Response) return checked;
+    const { session, user } = checked;
+    // Recorded before the cookie goes, so a copy of it taken earlier opens nothing afterwards, on any instance.
+    const ended = revocationPatch(user.app_metadata, session, deps.now().getTime(), SESSION_SECONDS * 1000);
+    try {
+      await deps.management.updateUser(session.sub, { app_metadata: ended });
+    } catch (error) {
+      deps.log('account_failed', { code: error instanceof WebError ? error.code : 'tenant_unreachable' });
+      return c.html(
+        failurePage({
+          nonce: c.get('nonce'),
+          heading: 'You are still signed in',
+          message: 'We could not end your session on the server. Go back and sign out again in a moment.',
+        }),
+        502,
+      );
+    }
     sessions.clear(c);
+    deps.log('account_logout', { sub: session.sub });
     return c.redirect(logoutUrl(config, `${config.webUrl}/`).href, 303);
   });
 
   app.get(WEB_ROUTES.account, async (c) => {
     const session = await readSession(c);
     if (session === undefined) return c.redirect(WEB_ROUTES.login, 303);
+    const user = await liveUser(c, session);
+    if (user instanceof Response) return user;
     const notice = c.req.query('notice');
-    try {
-      const user = await deps.management.getUser(session.sub);
-      return c.html(
-        accountPage({
-          nonce: c.get('nonce'),
-          csrf: session.csrf,
-          user,
-          connections: config.linkConnections,
-          ...(isAccountNotice(notice) ? { notice } : {}),
-        }),
-      );
-    } catch (error) {
-      const code = error instanceof WebError ? error.code : 'tenant_unreachable';
-      deps.log('account_failed', { code });
-      const rateLimited = code === 'management_rate_limited';
-      return c.html(
-        failurePage({
-          nonce: c.get('nonce'),
-          heading: rateLimited ? 'Too many requests' : 'Your account could not be loaded',
-          message: rateLimited
-            ? 'The sign-in service is receiving too many requests. Wait a minute and reload.'
-            : 'We could not reach the sign-in service. Please reload in a moment.',
-        }),
-        rateLimited ? 429 : 502,
-      );
-    }
+    return c.html(
+      accountPage({
+        nonce: c.get('nonce'),
+        csrf: session.csrf,
+        user,
+        connections: config.linkConnections,
+        ...(isAccountNotice(notice) ? { notice } : {}),
+      }),
+    );
   });
+
+  function accountUnavailable(c: AccountContext, error: unknown): Response {
+    const code = error instanceof WebError ? error.code : 'tenant_unreachable';
+    deps.log('account_failed', { code });
+    const rateLimited = code === 'management_rate_limited';
+    return c.html(
+      failurePage({
+        nonce: c.get('nonce'),
+        heading: rateLimited ? 'Too many requests' : 'Your account could not be loaded',
+        message: rateLimited
+          ? 'The sign-in service is receiving too many requests. Wait a minute and reload.'
+          : 'We could not reach the sign-in service. Please reload in a moment.',
+      }),
+      rateLimited ? 429 : 502,
+    );
+  }
 
   app.post(WEB_ROUTES.accountLink, async (c) => {
     const checked = await formWithSession(c);
@@ -253,6 +301,8 @@ export function mountAccount(app: Hono<WebEnv>, config: WebConfig, deps: Account
     ) {
       return refused(c);
     }
+    const live = await liveUser(c, session);
+    if (live instanceof Response) return live;
     let otherSub: string;
     try {
       const claims = await deps.oidc.exchangeCode({

@@ -1,13 +1,18 @@
 import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { JWTVerifyGetKey } from 'jose';
 import { mountAccount } from './account.ts';
+import { mountBackchannelLogout } from './backchannel-logout.ts';
 import type { WebConfig } from './config.ts';
 import { mountConsent } from './consent.ts';
 import { failurePage } from './consent-views.ts';
 import { mountHealth, type ReadinessCheck } from './health.ts';
 import type { PlanMetadataMerge } from './link-account.ts';
+import { createLogoutTokenVerifier } from './logout-token.ts';
 import type { ManagementPort } from './management.ts';
 import type { OidcPort } from './oidc.ts';
 import { forwardedRequestGuard } from './proxy.ts';
+import { limitBodies, parseForms, sameOriginPosts } from './request-guards.ts';
 import { WEB_ROUTES } from './routes.ts';
 import { securityHeaders, type WebEnv } from './security-headers.ts';
 
@@ -21,9 +26,23 @@ export interface WebDeps {
   readonly log?: (line: string) => void;
   /** What `/readyz` checks (the tenant's discovery, a Management token); none: ready whenever the process is up. */
   readonly readiness?: readonly ReadinessCheck[];
+  /** The keys that sign logout tokens; the tenant's published JWKS unless a test pins its own. */
+  readonly jwks?: JWTVerifyGetKey;
 }
 
 const ROBOTS = 'User-agent: *\nDisallow: /\n';
+
+const FORBIDDEN = {
+  heading: 'Request refused',
+  message: 'This form was not sent from this site, so it was refused.',
+};
+
+/** What the request guards' refusals say (request-guards.ts); any other status reads as the 403. */
+const REFUSALS: Readonly<Record<number, { heading: string; message: string }>> = {
+  400: { heading: 'Request refused', message: 'The form could not be read. Go back and send it again.' },
+  403: FORBIDDEN,
+  413: { heading: 'Request too large', message: 'The form sent more data than this site accepts.' },
+};
 
 export function createWebApp(config: WebConfig, deps: WebDeps): Hono<WebEnv> {
   const now = deps.now ?? (() => new Date());
@@ -35,7 +54,14 @@ export function createWebApp(config: WebConfig, deps: WebDeps): Hono<WebEnv> {
   mountHealth(app as unknown as Hono, deps.readiness ?? []);
   app.use('*', forwardedRequestGuard(config));
   app.use('*', securityHeaders(config.tenantOrigin));
+  app.use('*', limitBodies, sameOriginPosts(config.webOrigin), parseForms);
   app.get(WEB_ROUTES.robots, (c) => c.text(ROBOTS));
+  mountBackchannelLogout(app, {
+    management: deps.management,
+    verifyLogoutToken: createLogoutTokenVerifier(config, deps.jwks),
+    now,
+    log,
+  });
   mountConsent(app, config, { oidc: deps.oidc, now, log });
   mountAccount(app, config, {
     oidc: deps.oidc,
@@ -51,6 +77,14 @@ export function createWebApp(config: WebConfig, deps: WebDeps): Hono<WebEnv> {
     ),
   );
   app.onError((error, c) => {
+    if (error instanceof HTTPException) {
+      log('request_refused', { status: error.status });
+      const refusal = REFUSALS[error.status] ?? REFUSALS[403];
+      return c.html(
+        failurePage({ nonce: c.get('nonce'), heading: '', message: '', ...refusal }),
+        error.status,
+      );
+    }
     log('unhandled_error', { name: error.name });
     return c.html(
       failurePage({ nonce: c.get('nonce'), heading: 'Something went wrong', message: 'Please try again.' }),

@@ -5,6 +5,7 @@ export type WebErrorCode =
   | 'token_expired'
   | 'cookie_invalid'
   | 'csrf_invalid'
+  | 'logout_token_invalid'
   | 'reauth_wrong_account'
   | 'reauth_not_fresh'
   | 'oidc_rejected'

@@ -6,6 +6,8 @@ export const WEB_ROUTES = {
   login: '/login',
   loginCallback: '/callback',
   logout: '/logout',
+  /** Where the tenant POSTs OIDC Back-Channel Logout tokens (tenant.yaml registers it). */
+  backchannelLogout: '/backchannel-logout',
   accountLink: '/account/link',
   accountLinkCallback: '/account/link/callback',
   accountUnlink: '/account/unlink',
@@ -13,11 +15,17 @@ export const WEB_ROUTES = {
 } as const;
 
 /** Callback URLs each client must register, for a given WEB_URL. */
-export function clientCallbackUrls(webUrl: string): { web: string[]; reauth: string[]; logout: string[] } {
+export function clientCallbackUrls(webUrl: string): {
+  web: string[];
+  reauth: string[];
+  logout: string[];
+  backchannelLogout: string[];
+} {
   const base = webUrl.replace(/\/$/, '');
   return {
     web: [`${base}${WEB_ROUTES.loginCallback}`],
     reauth: [`${base}${WEB_ROUTES.consentCallback}`, `${base}${WEB_ROUTES.accountLinkCallback}`],
     logout: [`${base}/`],
+    backchannelLogout: [`${base}${WEB_ROUTES.backchannelLogout}`],
   };
 }

@@ -1,3 +1,5 @@
+import { isLoopbackHost } from '../../core/hosts.ts';
+import { clientCallbackUrls } from '../../web/routes.ts';
 import type { DeployConfig } from './config.ts';
 
 /** One entry of `triggers.post-login` in tenant.yaml, as a0deploy reads it. */
@@ -6,7 +8,7 @@ export interface BindingEntry {
   display_name: string;
 }
 
-export type KeywordValue = string | BindingEntry[];
+export type KeywordValue = string | string[] | BindingEntry[];
 export type KeywordMappings = Readonly<Record<string, KeywordValue>>;
 
 /** What the deploy learned from the tenant and feeds into the Action's secrets and bindings. */
@@ -24,6 +26,7 @@ export function keywordMappings(config: DeployConfig, facts: TenantFacts): Keywo
     AUTH0_DOMAIN: config.domain,
     WEB_URL: config.webUrl,
     WEB_ORIGIN: config.webOrigin,
+    BACKCHANNEL_LOGOUT_URLS: backchannelLogoutUrls(config),
     CONSENT_URL: `${config.webUrl}/consent`,
     SESSION_TOKEN_SECRET: config.sessionTokenSecret,
     AUTO_LINK_CONNECTIONS: config.autoLinkConnections,
@@ -35,6 +38,16 @@ export function keywordMappings(config: DeployConfig, facts: TenantFacts): Keywo
     REAUTH_CLIENT_ID: facts.reauthClientId,
     POST_LOGIN_BINDINGS: [...facts.postLoginBindings],
   });
+}
+
+/**
+ * The web app's back-channel logout URL, unless the tenant could never call it: Auth0 refuses plain http and
+ * loopback addresses there (the local tenant, itself on loopback, accepts them).
+ */
+function backchannelLogoutUrls(config: DeployConfig): string[] {
+  const reachable =
+    config.webUrl.startsWith('https:') || isLoopbackHost(new URL(`https://${config.domain}`).hostname);
+  return reachable ? clientCallbackUrls(config.webUrl).backchannelLogout : [];
 }
 
 /**

@@ -90,6 +90,8 @@ describe.sequential('the account page in Chromium (JavaScript off)', () => {
     const csrf = await page.locator('input[name="csrf"]').first().getAttribute('value');
     const response = await page.request.post(`${demo.webUrl}/account/unlink`, {
       form: { csrf: csrf ?? '', provider: 'auth0', user_id: primaryId.slice('auth0|'.length) },
+      // Playwright's request API sends no Origin; the page's own form would (the web app checks it).
+      headers: { origin: demo.webUrl },
     });
     expect(new URL(response.url()).search).toBe('?notice=unlink_last');
     expect(await response.text()).toContain('You cannot unlink your only sign-in method.');

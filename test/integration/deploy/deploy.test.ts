@@ -165,6 +165,7 @@ describe('npm run deploy against the local tenant', () => {
       name: 'Account Linking Web',
       client_secret: first.clients.web.client_secret,
       callbacks: ['http://localhost:3000/callback'],
+      oidc_logout: { backchannel_logout_urls: ['http://localhost:3000/backchannel-logout'] },
     });
     expect(store.getClient(first.clients.reauth.client_id)?.callbacks).toEqual([
       'http://localhost:3000/consent/callback',

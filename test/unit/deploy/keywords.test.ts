@@ -71,11 +71,30 @@ describe('keyword mapping', () => {
       allowed_origins: ['https://link.example.com'],
       grant_types: ['authorization_code', 'client_credentials'],
     });
+    expect(byName['Account Linking Web']?.oidc_logout).toMatchObject({
+      backchannel_logout_urls: ['https://link.example.com/app/backchannel-logout'],
+    });
     expect(byName['Account Linking Re-authentication']).toMatchObject({ callbacks: urls.reauth });
     expect(byName['Account Linking Action']).toMatchObject({
       app_type: 'non_interactive',
       grant_types: ['client_credentials'],
     });
+  });
+
+  it.each([
+    ['a real tenant', 'tenant.eu.auth0.com', []],
+    ['the local tenant', 'localhost:8443', ['http://localhost:3000/backchannel-logout']],
+  ])('registers a back-channel logout URL on http://localhost only with %s', (_, domain, expected) => {
+    const config = parseDeployEnv({
+      AUTH0_DOMAIN: domain,
+      AUTH0_CLIENT_ID: 'deploy-client',
+      AUTH0_CLIENT_SECRET: 'deploy-secret',
+      WEB_URL: 'http://localhost:3000',
+      SESSION_TOKEN_SECRET: SESSION_SECRET,
+    });
+    const desired = loadDesiredTenant(TENANT_FILE, keywordMappings(config, FACTS));
+    const web = desired.clients.find((client) => client.name === 'Account Linking Web');
+    expect(web?.oidc_logout).toMatchObject({ backchannel_logout_urls: expected });
   });
 
   it('grants the Action and web clients exactly read:users update:users on the Management API', () => {

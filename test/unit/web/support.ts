@@ -1,4 +1,11 @@
-import { SignJWT } from 'jose';
+import {
+  createLocalJWKSet,
+  exportJWK,
+  generateKeyPair,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+  SignJWT,
+} from 'jose';
 import { sealLinkRequest } from '../../../core/link-request.ts';
 import { planMetadataMerge } from '../../../core/merge.ts';
 import { splitUserId } from '../../../core/users.ts';
@@ -136,9 +143,18 @@ export function makeManagedUser(overrides: Partial<ManagedUser> & { user_id: str
   };
 }
 
-export function makeTestApp(options: { config?: WebConfig; now?: () => Date } = {}) {
+export interface TestAppOptions {
+  readonly config?: WebConfig;
+  readonly now?: () => Date;
+  /** Another web app instance's Management API state: instances share nothing else. */
+  readonly management?: FakeManagement;
+  /** The keys logout tokens are checked against (`TenantKeys.jwks`). */
+  readonly jwks?: JWTVerifyGetKey;
+}
+
+export function makeTestApp(options: TestAppOptions = {}) {
   const oidc = new FakeOidc();
-  const management = new FakeManagement();
+  const management = options.management ?? new FakeManagement();
   const logs: string[] = [];
   let now = options.now ?? (() => NOW);
   const deps: WebDeps = {
@@ -147,6 +163,7 @@ export function makeTestApp(options: { config?: WebConfig; now?: () => Date } = 
     planMerge: (primary, secondary) => planMetadataMerge(primary, secondary, []),
     now: () => now(),
     log: (line) => logs.push(line),
+    ...(options.jwks === undefined ? {} : { jwks: options.jwks }),
   };
   const config = options.config ?? testConfig();
   const app = createWebApp(config, deps);
@@ -168,12 +185,23 @@ export function makeTestApp(options: { config?: WebConfig; now?: () => Date } = 
       if (useJar) jar.store(response);
       return response;
     },
-    async post(path: string, fields: Record<string, string>, useJar = true): Promise<Response> {
+    /** A form post as a browser sends it from the web app's own page (same-origin fetch metadata). */
+    async post(
+      path: string,
+      fields: Record<string, string>,
+      useJar = true,
+      headers: Record<string, string> = {},
+    ): Promise<Response> {
       return this.request(
         path,
         {
           method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            origin: 'https://link.example.com',
+            'sec-fetch-site': 'same-origin',
+            ...headers,
+          },
           body: new URLSearchParams(fields).toString(),
         },
         useJar,
@@ -255,4 +283,39 @@ export function hiddenField(body: string, name: string): string | undefined {
 
 export function formActions(body: string): string[] {
   return [...body.matchAll(/<form[^>]*action="([^"]*)"/g)].map((match) => match[1] ?? '');
+}
+
+/** The tenant's signing key as a test holds it: its JWKS for the web app, and logout tokens signed with it. */
+export interface TenantKeys {
+  readonly jwks: JWTVerifyGetKey;
+  logoutToken(claims?: JWTPayload, options?: { iat?: number; drop?: string[] }): Promise<string>;
+}
+
+export const BACKCHANNEL_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
+
+/** Logout tokens as the tenant signs them (iss, aud = the web client, iat, exp, jti, sub, sid, events, no nonce). */
+export async function tenantKeys(): Promise<TenantKeys> {
+  const { privateKey, publicKey } = await generateKeyPair('RS256');
+  const jwk = { ...(await exportJWK(publicKey)), kid: 'tenant-key', alg: 'RS256' };
+  return {
+    jwks: createLocalJWKSet({ keys: [jwk] }),
+    async logoutToken(claims = {}, options = {}) {
+      const iat = options.iat ?? NOW_SECONDS;
+      const payload: JWTPayload = {
+        iss: `https://${TEST_ENV.AUTH0_DOMAIN}/`,
+        aud: TEST_ENV.WEB_CLIENT_ID,
+        iat,
+        exp: iat + 120,
+        jti: `jti-${Math.random()}`,
+        sub: 'auth0|primary',
+        sid: 'sid-1',
+        events: { [BACKCHANNEL_EVENT]: {} },
+        ...claims,
+      };
+      for (const claim of options.drop ?? []) delete payload[claim];
+      return new SignJWT(payload)
+        .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: 'tenant-key' })
+        .sign(privateKey);
+    },
+  };
 }

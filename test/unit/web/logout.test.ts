@@ -1,0 +1,173 @@
+import { describe, expect, it } from 'vitest';
+import { ManagementPortError } from '../../../web/errors.ts';
+import {
+  FakeManagement,
+  hiddenField,
+  makeManagedUser,
+  makeTestApp,
+  NOW_SECONDS,
+  type TenantKeys,
+  tenantKeys,
+} from './support.ts';
+
+const PRIMARY = 'auth0|primary';
+
+function seeded(management = new FakeManagement()) {
+  if (!management.users.has(PRIMARY)) management.add(makeManagedUser({ user_id: PRIMARY }));
+  return management;
+}
+
+/** One web app instance; several share only the Management API, as behind a load balancer. */
+function instance(management: FakeManagement, keys?: TenantKeys) {
+  return makeTestApp({ management, ...(keys === undefined ? {} : { jwks: keys.jwks }) });
+}
+
+type Instance = ReturnType<typeof instance>;
+
+/** Signs in on `t` in tenant session `sid`; returns the account page's CSRF token. */
+async function signIn(t: Instance, sid = 'sid-1'): Promise<string> {
+  await t.request('/login');
+  t.oidc.claims = { sub: PRIMARY, auth_time: NOW_SECONDS, sid };
+  await t.request(`/callback?code=c&state=${t.oidc.lastAuthorization().state}`);
+  return hiddenField(await (await t.request('/account')).text(), 'csrf') ?? '';
+}
+
+/** A second browser holding a copy of `from`'s cookies. */
+function copyCookies(from: Instance, to: Instance): void {
+  for (const [name, value] of from.jar.cookies) to.jar.cookies.set(name, value);
+}
+
+const postLogout = (t: Instance, token: string) =>
+  t.request('/backchannel-logout', {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ logout_token: token }).toString(),
+  });
+
+describe('signing out ends the session on the server', () => {
+  it('a session cookie copied before sign-out opens nothing afterwards, on another instance too', async () => {
+    const management = seeded();
+    const browser = instance(management);
+    const csrf = await signIn(browser);
+    const thief = instance(management);
+    copyCookies(browser, thief);
+    expect((await thief.request('/account')).status).toBe(200);
+
+    const out = await browser.post('/logout', { csrf });
+    expect(out.headers.get('location')).toMatch(/^https:\/\/tenant\.example\.com\/v2\/logout\?/);
+
+    const account = await thief.request('/account');
+    expect(account.status).toBe(303);
+    expect(account.headers.get('location')).toBe('/login');
+  });
+
+  it('refuses link and unlink requests made with a copied cookie and its CSRF token after sign-out', async () => {
+    const management = seeded();
+    const browser = instance(management);
+    const csrf = await signIn(browser);
+    const thief = instance(management);
+    copyCookies(browser, thief);
+    await browser.post('/logout', { csrf });
+
+    const link = await thief.post('/account/link', { csrf, connection: 'github' });
+    expect(link.headers.get('location')).toBe('/login');
+    expect(thief.oidc.authorizations).toHaveLength(0);
+    const unlink = await thief.post('/account/unlink', { csrf, provider: 'github', user_id: '77' });
+    expect(unlink.headers.get('location')).toBe('/login');
+    expect(management.unlinks).toHaveLength(0);
+  });
+
+  it('keeps the cookie and says so when the end of the session cannot be recorded', async () => {
+    const management = seeded();
+    const browser = instance(management);
+    const csrf = await signIn(browser);
+    management.failure = new ManagementPortError('tenant_unreachable', 'down', 503);
+    management.failOn = 'updateUser';
+    const out = await browser.post('/logout', { csrf });
+    expect(out.status).toBe(502);
+    expect(await out.text()).toContain('You are still signed in');
+    expect(browser.jar.cookies.has('session')).toBe(true);
+  });
+
+  it('lets the same browser sign in again after signing out', async () => {
+    const management = seeded();
+    const browser = instance(management);
+    const csrf = await signIn(browser);
+    await browser.post('/logout', { csrf });
+    browser.setNow(new Date(Date.parse('2025-06-01T12:00:01Z')));
+    await signIn(browser);
+    expect((await browser.request('/account')).status).toBe(200);
+  });
+});
+
+describe('OIDC Back-Channel Logout', () => {
+  it('ends the web app sessions of the tenant session on every instance, and no other session', async () => {
+    const keys = await tenantKeys();
+    const management = seeded();
+    const receiver = instance(management, keys);
+    const laptop = instance(management, keys);
+    const phone = instance(management, keys);
+    await signIn(laptop, 'sid-1');
+    await signIn(phone, 'sid-2');
+
+    const response = await postLogout(receiver, await keys.logoutToken({ sid: 'sid-1' }));
+    expect(response.status).toBe(200);
+    expect((await laptop.request('/account')).headers.get('location')).toBe('/login');
+    expect((await phone.request('/account')).status).toBe(200);
+  });
+
+  it('ends every session of the user for a logout token without sid', async () => {
+    const keys = await tenantKeys();
+    const management = seeded();
+    const browser = instance(management, keys);
+    await signIn(browser, 'sid-1');
+    const response = await postLogout(browser, await keys.logoutToken({}, { drop: ['sid'] }));
+    expect(response.status).toBe(200);
+    expect((await browser.request('/account')).headers.get('location')).toBe('/login');
+  });
+
+  it('answers 200 for a user that no longer exists', async () => {
+    const keys = await tenantKeys();
+    const browser = instance(seeded(), keys);
+    const response = await postLogout(browser, await keys.logoutToken({ sub: 'auth0|gone' }));
+    expect(response.status).toBe(200);
+  });
+
+  it.each([
+    ['another issuer', { iss: 'https://evil.example.com/' }, {}],
+    ['another audience', { aud: 'reauth-client' }, {}],
+    ['no back-channel logout event', { events: { 'urn:other': {} } }, {}],
+    ['a nonce (an ID token)', { nonce: 'n' }, {}],
+    ['an iat older than two minutes', {}, { iat: NOW_SECONDS - 600 }],
+    ['no jti', {}, { drop: ['jti'] }],
+    ['no sub', {}, { drop: ['sub'] }],
+    ['no exp', {}, { drop: ['exp'] }],
+  ])('refuses a logout token with %s with 400 and ends nothing', async (_, claims, options) => {
+    const keys = await tenantKeys();
+    const management = seeded();
+    const browser = instance(management, keys);
+    await signIn(browser);
+    const response = await postLogout(browser, await keys.logoutToken(claims, options));
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: 'invalid_request' });
+    expect((await browser.request('/account')).status).toBe(200);
+  });
+
+  it('refuses a logout token signed by another key', async () => {
+    const forger = await tenantKeys();
+    const browser = instance(seeded(), await tenantKeys());
+    const response = await postLogout(browser, await forger.logoutToken());
+    expect(response.status).toBe(400);
+  });
+
+  it('answers 400 so the tenant reports a failure when the end cannot be recorded', async () => {
+    const keys = await tenantKeys();
+    const management = seeded();
+    const browser = instance(management, keys);
+    management.failure = new ManagementPortError('tenant_unreachable', 'down', 503);
+    management.failOn = 'updateUser';
+    const response = await postLogout(browser, await keys.logoutToken());
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: 'temporarily_unavailable' });
+  });
+});
