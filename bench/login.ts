@@ -9,14 +9,10 @@ import {
   LoginDriver,
   registerApp,
 } from '../test/support/login-driver.ts';
+import { percentile } from './percentile.ts';
 
 const LOGINS = Number(process.env.BENCH_LOGINS ?? 150);
 const CALLBACK = 'https://app.bench/callback';
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
-}
 
 /** Wall time of whole logins (authorize, login form, Actions, code exchange), one browser profile each. */
 async function timeLogins(

@@ -11,6 +11,7 @@ import { createWebApp } from '../web/app.ts';
 import { parseWebConfig } from '../web/config.ts';
 import type { ManagementPort } from '../web/management.ts';
 import type { OidcPort } from '../web/oidc.ts';
+import { percentile } from './percentile.ts';
 
 const RATE_PER_SECOND = 500;
 const SECONDS = Number(process.env.BENCH_WEB_SECONDS ?? 5);
@@ -83,12 +84,6 @@ async function load(
   await Promise.all(pending);
   agent.destroy();
   return { latencies, errors };
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
-  return sorted[Math.max(0, index)] ?? Number.NaN;
 }
 
 const COLD_STARTS = 5;

@@ -68,16 +68,17 @@ export class LoginDriver {
     return { response: await this.fetch(`/authorize?${query}`), verifier };
   }
 
-  /** A full interactive login on `connection` (a simulated provider asserting the email verified). */
+  /** A full interactive login on `connection` (a simulated provider asserting the email verified, or not). */
   async login(
     app: LoginApp,
     connection: string,
     email: string,
     params: Record<string, string> = {},
+    emailVerified = true,
   ): Promise<StartedLogin> {
     const { response, verifier } = await this.#submitLogin(
       app,
-      { connection, email, email_verified: 'true' },
+      { connection, email, email_verified: String(emailVerified) },
       params,
     );
     return { location: locationOf(response, this.#tenant.url), verifier };
