@@ -1,4 +1,4 @@
-import { escapeHtml } from './page.ts';
+import { html } from 'hono/html';
 
 /**
  * How `/authorize` answers the application: the response types and modes Auth0 publishes in its discovery document,
@@ -136,10 +136,12 @@ export function authorizeResponse(target: ResponseTarget, params: Record<string,
  * browser that runs no script.
  */
 function formPostPage(action: string, params: Record<string, string>): string {
-  const inputs = Object.entries(params)
-    .map(([name, value]) => `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}"/>`)
-    .join('');
-  return `<html><head><title>Submit This Form</title></head><body onload="javascript:document.forms[0].submit()"><form method="post" action="${escapeHtml(action)}">${inputs}<noscript><button type="submit">Continue</button></noscript></form></body></html>`;
+  const inputs = Object.entries(params).map(
+    ([name, value]) => html`<input type="hidden" name="${name}" value="${value}"/>`,
+  );
+  return String(
+    html`<html><head><title>Submit This Form</title></head><body onload="javascript:document.forms[0].submit()"><form method="post" action="${action}">${inputs}<noscript><button type="submit">Continue</button></noscript></form></body></html>`,
+  );
 }
 
 /**

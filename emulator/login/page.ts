@@ -1,15 +1,11 @@
+import { html, raw } from 'hono/html';
 import type { AuthorizeTransaction } from './transactions.ts';
 
-export const escapeHtml = (value: string): string =>
-  value.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
-  );
-
-const STYLE = `body{font:16px system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem;color:#1d2330}
+const STYLE =
+  raw(`body{font:16px system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem;color:#1d2330}
 form{border:1px solid #d5d9e0;border-radius:8px;padding:1rem;margin:1rem 0}label{display:block;margin:.5rem 0}
 input[type=email],input[type=password],select{width:100%;padding:.4rem;box-sizing:border-box}
-button{padding:.5rem 1rem;margin-top:.5rem}.error{color:#a4161a}`;
+button{padding:.5rem 1rem;margin-top:.5rem}.error{color:#a4161a}`);
 
 /** The local tenant's own login page: no external assets, no JavaScript. */
 export function loginPage(
@@ -17,17 +13,17 @@ export function loginPage(
   socialConnections: string[],
   error?: string,
 ): string {
-  const state = escapeHtml(transaction.id);
-  const hint = escapeHtml(transaction.loginHint ?? '');
+  const state = transaction.id;
+  const hint = transaction.loginHint ?? '';
   const only = transaction.connection;
   const database = only === undefined || only === 'Username-Password-Authentication';
   const social = socialConnections.filter((name) => only === undefined || only === name);
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Log in (local tenant)</title>
+  return String(html`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Log in (local tenant)</title>
 <style>${STYLE}</style></head><body><h1>Log in</h1>
-${error === undefined ? '' : `<p class="error" role="alert">${escapeHtml(error)}</p>`}
+${error === undefined ? '' : html`<p class="error" role="alert">${error}</p>`}
 ${
   database
-    ? `<form method="post" action="/u/login"><h2>Email and password</h2>
+    ? html`<form method="post" action="/u/login"><h2>Email and password</h2>
 <input type="hidden" name="state" value="${state}"><input type="hidden" name="connection" value="Username-Password-Authentication">
 <label>Email <input type="email" name="email" value="${hint}" required></label>
 <label>Password <input type="password" name="password" required></label>
@@ -35,28 +31,31 @@ ${
 <button type="submit">Continue</button></form>`
     : ''
 }
-${social
-  .map(
-    (name) => `<form method="post" action="/u/login"><h2>${escapeHtml(name)} (simulated)</h2>
-<input type="hidden" name="state" value="${state}"><input type="hidden" name="connection" value="${escapeHtml(name)}">
+${social.map(
+  (
+    name,
+    index,
+  ) => html`${index > 0 ? '\n' : ''}<form method="post" action="/u/login"><h2>${name} (simulated)</h2>
+<input type="hidden" name="state" value="${state}"><input type="hidden" name="connection" value="${name}">
 <label>Email the provider returns <input type="email" name="email" value="${hint}" required></label>
 <label><input type="checkbox" name="email_verified" value="true" checked> The provider says the email is verified</label>
-<button type="submit">Continue with ${escapeHtml(name)}</button></form>`,
-  )
-  .join('\n')}
-</body></html>`;
+<button type="submit">Continue with ${name}</button></form>`,
+)}
+</body></html>`);
 }
 
 /** What a database sign-up sees instead of an inbox: the verification email's link. */
 export function verifyEmailPage(email: string, verifyUrl: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Verify your email (local tenant)</title>
+  return String(html`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Verify your email (local tenant)</title>
 <style>${STYLE}</style></head><body><h1>Check your email</h1>
-<p>The local tenant sends no mail. This is the link the verification email to <strong>${escapeHtml(email)}</strong> would carry:</p>
-<p><a href="${escapeHtml(verifyUrl)}">Verify ${escapeHtml(email)} and continue</a></p></body></html>`;
+<p>The local tenant sends no mail. This is the link the verification email to <strong>${email}</strong> would carry:</p>
+<p><a href="${verifyUrl}">Verify ${email} and continue</a></p></body></html>`);
 }
 
 export function messagePage(title: string, message: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p></body></html>`;
+  return String(
+    html`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head><body><h1>${title}</h1><p>${message}</p></body></html>`,
+  );
 }
 
 export function errorPage(message: string): string {
@@ -65,12 +64,12 @@ export function errorPage(message: string): string {
 
 /** Auth0's logout prompt, shown when a logout request does not name the browser's own session. */
 export function logoutConfirmationPage(domain: string, fields: Record<string, string>): string {
-  const hidden = Object.entries(fields)
-    .map(([name, value]) => `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`)
-    .join('');
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Log out (local tenant)</title>
-<style>${STYLE}</style></head><body><h1>Log out?</h1><p>Do you want to log out of ${escapeHtml(domain)}?</p>
-<form method="post" action="/oidc/logout">${hidden}<button type="submit">Yes, log out</button></form></body></html>`;
+  const hidden = Object.entries(fields).map(
+    ([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`,
+  );
+  return String(html`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Log out (local tenant)</title>
+<style>${STYLE}</style></head><body><h1>Log out?</h1><p>Do you want to log out of ${domain}?</p>
+<form method="post" action="/oidc/logout">${hidden}<button type="submit">Yes, log out</button></form></body></html>`);
 }
 
 /**
@@ -83,7 +82,7 @@ export const LOST_TRANSACTION =
 
 /** Auth0's hosted error page: a generic heading, then the error code and its description. */
 export function hostedErrorPage(error: string, description: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Error (local tenant)</title>
+  return String(html`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Error (local tenant)</title>
 <style>${STYLE}</style></head><body><h1>Oops!, something went wrong</h1>
-<p class="error" role="alert"><code>${escapeHtml(error)}</code>: ${escapeHtml(description)}</p></body></html>`;
+<p class="error" role="alert"><code>${error}</code>: ${description}</p></body></html>`);
 }
