@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -14,6 +14,7 @@ import {
 import { BackfillError } from '../../../scripts/backfill/errors.ts';
 import type { BackfillPort } from '../../../scripts/backfill/management.ts';
 import { managementUser } from '../../support/fake-management.ts';
+import { writeGeneratedExport } from '../../support/generated-export.ts';
 import { BACKFILL_ENV as env, silentIo as io } from './fake-tenant.ts';
 
 /** Any Management request fails the test: these commands must stop before the first one. */
@@ -161,5 +162,25 @@ describe('link-existing --plan stopped by Ctrl-C', () => {
     expect(existsSync(out)).toBe(false);
     expect(io.errors.join('')).toContain('no plan was written');
     expect(io.errors.join('')).not.toContain('steps under way');
+  });
+  it('stops reading an export file at the first progress line: no plan and no spill file left', async () => {
+    const file = path.join(dir, 'users.json.gz');
+    await writeGeneratedExport(file, 20_000);
+    const stop = new AbortController();
+    const errors: string[] = [];
+    const io: CommandIo = {
+      out: () => undefined,
+      err: {
+        write: (text: string) => {
+          errors.push(text);
+          if (text.startsWith('reading users')) stop.abort();
+        },
+      },
+    };
+    const out = path.join(dir, 'plan.jsonl');
+    const argv = ['--plan', '--from-export', file, '--out', out];
+    expect(await runLinkExisting(argv, env, io, { ...noTenant, signal: stop.signal })).toBe(1);
+    expect(errors.join('')).toContain('no plan was written');
+    expect(readdirSync(dir)).toEqual(['users.json.gz']);
   });
 });
