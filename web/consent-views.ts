@@ -1,28 +1,39 @@
 import { html, page, type SafeHtml } from './html.ts';
 import { maskEmail } from './mask.ts';
 import { WEB_ROUTES } from './routes.ts';
-import type { LinkCandidate } from './tokens.ts';
+import type { LinkCandidate, LinkRequestLogin } from './tokens.ts';
 
 export interface ConsentView {
   readonly nonce: string;
   readonly csrf: string;
+  readonly login: LinkRequestLogin;
   readonly candidates: readonly LinkCandidate[];
   readonly stripQuery: boolean;
 }
 
+/**
+ * Says what a link would do before anything happens, in words true for whoever reads it: a consent URL can be
+ * forwarded, so the sign-in that asked is named (connection, masked email, when) rather than assumed to be the
+ * reader's, and each account found says which of the two stays the main account.
+ */
 export function consentPage(view: ConsentView): string {
   const one = view.candidates.length === 1;
+  const signIn = connectionLabel(view.login.connection);
   const body = html`
 <h1>Link your accounts?</h1>
-<p>We found ${one ? 'another account' : 'other accounts'} with the same email address as the one you just signed in with.
-Linking lets you sign in to the same profile with either method.</p>
-<p class="muted">To link, you will sign in to the other account once more to prove it is yours.</p>
+<p>This request comes from a sign-in with <strong>${signIn}</strong> as <strong>${maskEmail(view.login.email)}</strong>
+on ${when(view.login.at)}. We found ${one ? 'another account' : 'other accounts'} with the same email address.
+Linking lets one profile be opened with either sign-in.</p>
+<div class="notice error" role="note"><p><strong>Did not just sign in with ${signIn}?</strong> Then do not link:
+someone else may have sent you this page to get into your account. Close it: nothing has changed. If your password
+may be known to someone else, change it.</p></div>
 <h2 id="found">Account${one ? '' : 's'} found</h2>
 <ul class="accounts" aria-labelledby="found">
 ${view.candidates.map(
   (candidate) => html`<li>
 <div><div class="who">${maskEmail(candidate.email)}</div>
-<div class="muted">${candidate.connection}${createdLine(candidate.created_at)}</div></div>
+<div class="muted">${connectionLabel(candidate.connection)}${createdLine(candidate.created_at)}</div>
+<p class="outcome">${outcome(candidate, signIn, view.login)}</p></div>
 <form method="post" action="${WEB_ROUTES.consent}">
 ${csrfField(view.csrf)}
 <input type="hidden" name="decision" value="link">
@@ -32,6 +43,7 @@ ${csrfField(view.csrf)}
 </li>`,
 )}
 </ul>
+<p class="muted">To link, you will sign in to the account found once more to prove it is yours.</p>
 <div class="actions">
 <form method="post" action="${WEB_ROUTES.consent}">
 ${csrfField(view.csrf)}
@@ -44,7 +56,7 @@ ${csrfField(view.csrf)}
 <button type="submit">Don't ask again</button>
 </form>
 </div>
-<p class="muted">If you do not recognise ${one ? 'this account' : 'these accounts'}, choose <em>Don't ask again</em>: nothing is linked and your sign-in continues.</p>`;
+<p class="muted">If this was your sign-in but you do not recognise ${one ? 'the account' : 'the accounts'} found, choose <em>Don't ask again</em>: nothing is linked and the sign-in continues.</p>`;
   return page({
     title: 'Link your accounts?',
     nonce: view.nonce,
@@ -113,9 +125,42 @@ function csrfField(token: string): SafeHtml {
   return html`<input type="hidden" name="csrf" value="${token}">`;
 }
 
+/** Which account stays the main one: the older of the two (core/policy.ts linkPair), said in both directions. */
+function outcome(candidate: LinkCandidate, signIn: string, login: LinkRequestLogin): SafeHtml {
+  if (candidate.primary) {
+    return html`If you link, <strong>this account stays the main account</strong>, and the ${signIn} sign-in is added
+to it: signing in with ${signIn} then opens this account.`;
+  }
+  return html`If you link, <strong>the account of the ${signIn} sign-in becomes the main account</strong>, because it
+is older${login.created_at === undefined ? '' : ` (created ${createdDate(login.created_at)})`}. This account is added to it: signing in with
+${connectionLabel(candidate.connection)} then opens that account instead of this one.`;
+}
+
+/** Names people know for Auth0's usual connections; any other connection is shown by its name. */
+const CONNECTION_LABELS: Readonly<Record<string, string>> = {
+  'Username-Password-Authentication': 'email and password',
+  'google-oauth2': 'Google',
+  github: 'GitHub',
+  apple: 'Apple',
+  facebook: 'Facebook',
+  windowslive: 'Microsoft',
+  linkedin: 'LinkedIn',
+};
+
+function connectionLabel(connection: string): string {
+  return CONNECTION_LABELS[connection] ?? connection;
+}
+
+function when(at: string): string {
+  return `${at.slice(0, 10)} at ${at.slice(11, 16)} UTC`;
+}
+
 function createdLine(createdAt: string | undefined): string {
-  if (createdAt === undefined) return '';
+  const date = createdAt === undefined ? '' : createdDate(createdAt);
+  return date === '' ? '' : ` · created ${date}`;
+}
+
+function createdDate(createdAt: string): string {
   const date = new Date(createdAt);
-  if (Number.isNaN(date.getTime())) return '';
-  return ` · created ${date.toISOString().slice(0, 10)}`;
+  return Number.isNaN(date.getTime()) ? '' : date.toISOString().slice(0, 10);
 }

@@ -10,7 +10,13 @@ import { epochSeconds, requireFreshLogin, requireSubject } from './reauth.ts';
 import { WEB_ROUTES } from './routes.ts';
 import { type SealedCookie, sealedCookie } from './sealed-cookie.ts';
 import type { WebEnv } from './security-headers.ts';
-import { isOpaqueState, type LinkCandidate, signLinkProof, verifyLinkRequest } from './tokens.ts';
+import {
+  isOpaqueState,
+  type LinkCandidate,
+  type LinkRequestLogin,
+  signLinkProof,
+  verifyLinkRequest,
+} from './tokens.ts';
 
 export interface ConsentDeps {
   readonly oidc: OidcPort;
@@ -30,6 +36,7 @@ interface ConsentState {
   readonly sub: string;
   readonly state: string;
   readonly browser: string;
+  readonly login: LinkRequestLogin;
   readonly candidates: readonly LinkCandidate[];
   readonly csrf: string;
   readonly requestedAt: number;
@@ -142,6 +149,7 @@ export function mountConsent(app: Hono<WebEnv>, config: WebConfig, deps: Consent
         consentPage({
           nonce: c.get('nonce'),
           csrf: consent.csrf,
+          login: consent.login,
           candidates: consent.candidates,
           stripQuery: false,
         }),
@@ -158,6 +166,7 @@ export function mountConsent(app: Hono<WebEnv>, config: WebConfig, deps: Consent
       sub: request.sub,
       state,
       browser: request.browser,
+      login: request.login,
       candidates: request.candidates,
       csrf: newCsrfToken(),
       requestedAt: epochSeconds(deps.now()),
@@ -167,6 +176,7 @@ export function mountConsent(app: Hono<WebEnv>, config: WebConfig, deps: Consent
       consentPage({
         nonce: c.get('nonce'),
         csrf: consent.csrf,
+        login: consent.login,
         candidates: consent.candidates,
         stripQuery: true,
       }),

@@ -8,10 +8,21 @@ export interface LinkCandidate {
   readonly email: string;
   readonly connection: string;
   readonly created_at?: string;
+  /** Whether this account stays the main (primary) one if linked; otherwise the login's account does. */
+  readonly primary: boolean;
+}
+
+/** The sign-in that asked: its connection and email, and when the Action asked (the request's `iat`). */
+export interface LinkRequestLogin {
+  readonly connection: string;
+  readonly email: string;
+  readonly created_at?: string;
+  readonly at: string;
 }
 
 export interface LinkRequest {
   readonly sub: string;
+  readonly login: LinkRequestLogin;
   readonly candidates: readonly LinkCandidate[];
   /** The Action's binding of the login's browser, returned unchanged in the proof (core/link-request.ts). */
   readonly browser: string;
@@ -51,7 +62,7 @@ export async function verifyLinkRequest(token: string, context: TokenContext): P
     ({ payload } = await jwtVerify(signed, secretKey(context.secret), {
       algorithms: ['HS256'],
       issuer: context.issuer,
-      requiredClaims: ['exp', 'sub'],
+      requiredClaims: ['exp', 'sub', 'iat'],
       currentDate: context.now,
       clockTolerance: TOKEN_LIMITS.clockToleranceSeconds,
     }));
@@ -71,6 +82,7 @@ export async function verifyLinkRequest(token: string, context: TokenContext): P
     throw new SessionTokenError('token_invalid', 'missing required "browser" claim');
   return {
     sub: payload.sub,
+    login: parseLogin(payload.login, new Date(Number(payload.iat) * 1000).toISOString()),
     candidates: parseCandidates(payload.candidates, payload.sub),
     browser: payload.browser,
   };
@@ -133,15 +145,25 @@ function parseCandidates(value: unknown, sub: string): LinkCandidate[] {
   });
 }
 
+function parseLogin(value: unknown, at: string): LinkRequestLogin {
+  const { connection, email, created_at } = (
+    typeof value === 'object' && value !== null ? value : {}
+  ) as Record<string, unknown>;
+  if (!nonEmpty(connection) || !nonEmpty(email))
+    throw new SessionTokenError('token_invalid', 'invalid "login" claim');
+  return nonEmpty(created_at) ? { connection, email, created_at, at } : { connection, email, at };
+}
+
 function parseCandidate(entry: unknown): LinkCandidate {
   if (typeof entry !== 'object' || entry === null) {
     throw new SessionTokenError('token_invalid', 'invalid "candidates" claim');
   }
-  const { user_id, email, connection, created_at } = entry as Record<string, unknown>;
-  if (!nonEmpty(user_id) || !nonEmpty(email) || !nonEmpty(connection)) {
+  const { user_id, email, connection, created_at, primary } = entry as Record<string, unknown>;
+  if (!nonEmpty(user_id) || !nonEmpty(email) || !nonEmpty(connection) || typeof primary !== 'boolean') {
     throw new SessionTokenError('token_invalid', 'invalid "candidates" claim');
   }
-  return nonEmpty(created_at) ? { user_id, email, connection, created_at } : { user_id, email, connection };
+  const candidate = { user_id, email, connection, primary };
+  return nonEmpty(created_at) ? { ...candidate, created_at } : candidate;
 }
 
 function nonEmpty(value: unknown): value is string {

@@ -9,6 +9,7 @@ import {
   filterLinkCandidates,
   isInteractive,
   type LoginFacts,
+  linkPair,
   loginSkipReason,
   normaliseEmail,
   withDeclined,
@@ -44,7 +45,7 @@ export async function onExecutePostLogin(event: Event, api: PostLoginAPI): Promi
     } else if (decision.kind === 'link') {
       await link(port, api, facts.user, decision.primary, decision.secondary, config, 'silent');
     } else {
-      askForConsent(api, config, decision.candidates, decision.reason, facts.user.user_id, browserOf(event));
+      askForConsent(api, config, facts, decision.candidates, decision.reason, browserOf(event));
     }
   } catch (error) {
     await giveUp(error, config, api, facts.user);
@@ -211,11 +212,12 @@ async function userHolding(port: ManagementPort, user: ManagementUser): Promise<
 function askForConsent(
   api: PostLoginAPI,
   config: Config,
+  facts: LoginFacts,
   candidates: readonly ManagementUser[],
   reason: string,
-  userId: string,
   browser: BrowserTraits,
 ): void {
+  const userId = facts.user.user_id;
   if (config.consentUrl === undefined || config.sessionTokenSecret === undefined) return;
   if (config.dryRun) {
     logDecision('would-ask', { reason, user: userId, candidates: candidates.length });
@@ -227,11 +229,14 @@ function askForConsent(
     payload: {
       purpose: 'link-request',
       browser: browserBinding(config.sessionTokenSecret, browser),
+      // The page names the sign-in being added and which account stays the main one, in both directions.
+      login: { connection: facts.connection, email: facts.user.email, created_at: facts.user.created_at },
       candidates: candidates.map((candidate) => ({
         user_id: candidate.user_id,
         email: candidate.email,
         connection: candidate.identities?.[0]?.connection ?? '',
         created_at: candidate.created_at,
+        primary: linkPair(facts.user, candidate).primary === candidate,
       })),
     },
   });

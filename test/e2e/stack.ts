@@ -163,20 +163,44 @@ async function retryWhenFailedOpen<T extends { page: Page; watchedFrom?: number 
  * Signs in to the web app with the simulated Google connection and returns where the login lands: the consent page
  * (the Action asked) or the account page (it did not, for a reason other than failing open).
  */
-export async function signInWithGoogle(
+export function signInWithGoogle(
   demo: Demo,
   email: string,
   options: BrowserContextOptions = {},
-): Promise<{ page: Page; landedOn: LandedOn; decisions: string[] }> {
+): Promise<SignedIn> {
+  return signInWith(demo, 'google-oauth2', email, options);
+}
+
+export interface SignedIn {
+  page: Page;
+  landedOn: LandedOn;
+  decisions: string[];
+  /** The consent URL as the tenant sent it (with its query, before the page strips it), when the Action asked. */
+  consentUrl?: string;
+}
+
+/** Signs in with a simulated social or enterprise `connection`, as signInWithGoogle does. */
+export async function signInWith(
+  demo: Demo,
+  connection: string,
+  email: string,
+  options: BrowserContextOptions = {},
+): Promise<SignedIn> {
   return retryWhenFailedOpen(
     demo,
     async () => {
       const page = await demo.newPage(options);
+      let consentUrl: string | undefined;
+      page.on('request', (request) => {
+        if (request.isNavigationRequest() && new URL(request.url()).pathname === '/consent') {
+          consentUrl ??= request.url();
+        }
+      });
       await page.goto(`${demo.webUrl}/login`);
-      await submitSocial(page, 'google-oauth2', email);
+      await submitSocial(page, connection, email);
       await page.waitForURL((url) => url.pathname === '/consent' || url.pathname === '/account');
       const landedOn: LandedOn = new URL(page.url()).pathname === '/consent' ? 'consent' : 'account';
-      return { page, landedOn };
+      return { page, landedOn, ...(consentUrl === undefined ? {} : { consentUrl }) };
     },
     ({ landedOn }) => landedOn === 'consent',
   );

@@ -275,9 +275,23 @@ describe('consent round trip', () => {
       purpose: 'link-request',
       sub: googleUser.user_id,
       browser: defaultBrowserBinding(),
-      candidates: [{ user_id: 'auth0|old', connection: 'Username-Password-Authentication' }],
+      login: { connection: 'google-oauth2', email: googleUser.email, created_at: NEW },
+      candidates: [{ user_id: 'auth0|old', connection: 'Username-Password-Authentication', primary: true }],
     });
     expect(fake.users.has('google-oauth2|1001')).toBe(true);
+  });
+
+  it("tells the consent page when the login's own account is the older one and would stay main", async () => {
+    const fake = new FakeManagementApi().seed(
+      managementUser('auth0|newer', { created_at: NEW }),
+      managementUser('google-oauth2|1001', { created_at: OLD }),
+    );
+    const { outcome } = await login(fake, {
+      user: { ...googleUser, created_at: OLD },
+      secrets: secrets(fake, untrusted),
+    });
+    const claims = await linkRequestClaims(outcome.redirect?.url ?? '');
+    expect(claims.candidates).toEqual([expect.objectContaining({ user_id: 'auth0|newer', primary: false })]);
   });
 
   it('puts no email, user id, creation date or IP address in the consent URL, readable or base64url-encoded', async () => {

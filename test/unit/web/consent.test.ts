@@ -18,6 +18,14 @@ function claimsOf(token: string): Record<string, unknown> {
   return JSON.parse(new TextDecoder().decode(base64url.decode(token.split('.')[1] ?? '')));
 }
 
+/** The page's words as a reader sees them: tags dropped, whitespace collapsed. */
+function text(body: string): string {
+  return body
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .replace(/ ([.,:?])/g, '$1');
+}
+
 async function openConsent(t = makeTestApp(), state = 'tenant-state-123') {
   const response = await t.request(consentUrl(await linkRequestToken(), state));
   const body = await response.text();
@@ -31,13 +39,36 @@ async function startLink(t = makeTestApp()) {
 }
 
 describe('consent page', () => {
-  it('shows the candidate with a masked email, its connection and creation date', async () => {
+  it('names the sign-in that asked (connection, masked email, when) and the account found, masked', async () => {
     const { response, body } = await openConsent();
     expect(response.status).toBe(200);
-    expect(body).toContain('a•••e@example.com');
+    expect(text(body)).toContain(
+      'This request comes from a sign-in with Google as a•••e@example.com on 2025-06-01 at 12:00 UTC.',
+    );
+    expect(text(body)).toContain('a•••e@example.com email and password · created 2023-03-04');
     expect(body).not.toContain('alice@example.com');
-    expect(body).toContain('Username-Password-Authentication');
-    expect(body).toContain('created 2023-03-04');
+  });
+
+  it('tells someone who did not just sign in not to link, and never assumes the sign-in was theirs', async () => {
+    const { body } = await openConsent();
+    expect(text(body)).toContain('Did not just sign in with Google? Then do not link');
+    expect(text(body)).not.toMatch(/you just signed in|the one you signed in with/i);
+  });
+
+  it('says the account found stays the main account when it is the older one', async () => {
+    const { body } = await openConsent();
+    expect(text(body)).toContain(
+      'If you link, this account stays the main account, and the Google sign-in is added to it',
+    );
+  });
+
+  it("says plainly when the sign-in's own account would become the main account", async () => {
+    const token = await linkRequestToken({ candidates: [{ ...CANDIDATE, primary: false }] });
+    const body = await (await makeTestApp().request(consentUrl(token))).text();
+    expect(text(body)).toContain(
+      'If you link, the account of the Google sign-in becomes the main account, because it is older (created 2025-05-31). This account is added to it: signing in with email and password then opens that account instead of this one.',
+    );
+    expect(text(body)).not.toContain('this account stays the main account');
   });
 
   it("offers Link, Not now and Don't ask again as POST forms to itself", async () => {

@@ -3,7 +3,7 @@ import { browserBinding, sealLinkRequest } from '../../../core/link-request.ts';
 import { decideContinue } from '../../../core/policy.ts';
 import { encodeSessionToken, verifySessionToken } from '../../../emulator/actions-runtime/redirect-token.ts';
 import { signLinkProof, verifyLinkRequest } from '../../../web/tokens.ts';
-import { BROWSER, CANDIDATE, NOW, TEST_ENV } from './support.ts';
+import { BROWSER, CANDIDATE, LOGIN, NOW, TEST_ENV } from './support.ts';
 
 const secret = TEST_ENV.SESSION_TOKEN_SECRET;
 const tenantHost = TEST_ENV.AUTH0_DOMAIN;
@@ -15,13 +15,18 @@ describe('consent round trip against the simulated Actions runtime', () => {
       {
         secret,
         expiresInSeconds: 300,
-        payload: { purpose: 'link-request', candidates: [CANDIDATE], browser },
+        payload: { purpose: 'link-request', login: LOGIN, candidates: [CANDIDATE], browser },
       },
       { userId: 'google-oauth2|current', hostname: tenantHost, ip: '198.51.100.7', now: NOW.getTime() },
     );
     const sealed = sealLinkRequest(token, secret);
     const request = await verifyLinkRequest(sealed, { secret, issuer: tenantHost, now: NOW });
-    expect(request).toEqual({ sub: 'google-oauth2|current', candidates: [CANDIDATE], browser });
+    expect(request).toEqual({
+      sub: 'google-oauth2|current',
+      login: { ...LOGIN, at: NOW.toISOString() },
+      candidates: [CANDIDATE],
+      browser,
+    });
     const proof = await signLinkProof(
       { sub: request.sub, state: 'tenant-state-123', browser: request.browser, decision: 'not-now' },
       { secret, issuer: tenantHost, now: NOW },

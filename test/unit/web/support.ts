@@ -238,6 +238,7 @@ export interface LinkRequestOptions {
   readonly iat?: number;
   readonly candidates?: unknown;
   readonly browser?: string;
+  readonly login?: unknown;
 }
 
 /** The Action's binding of the browser the login came from (an opaque keyed hash to the web app). */
@@ -248,6 +249,14 @@ export const CANDIDATE = {
   email: 'alice@example.com',
   connection: 'Username-Password-Authentication',
   created_at: '2023-03-04T05:06:07.000Z',
+  primary: true,
+};
+
+/** The sign-in that asked, as the Action describes it in the link request. */
+export const LOGIN = {
+  connection: 'google-oauth2',
+  email: 'alice@example.com',
+  created_at: '2025-05-31T10:00:00.000Z',
 };
 
 /** A link request as the Action puts it in the consent URL: signed, then sealed with the shared secret. */
@@ -262,6 +271,7 @@ export async function signedLinkRequest(options: LinkRequestOptions = {}): Promi
     purpose: options.purpose ?? 'link-request',
     candidates: options.candidates ?? [CANDIDATE],
     browser: options.browser ?? BROWSER,
+    login: options.login ?? LOGIN,
     ip: '127.0.0.1',
   })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })

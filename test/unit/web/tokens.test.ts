@@ -4,7 +4,7 @@ import { sealLinkRequest } from '../../../core/link-request.ts';
 import { SessionTokenError } from '../../../web/errors.ts';
 import { signLinkProof, verifyLinkRequest } from '../../../web/tokens.ts';
 import { tamperLastSegment } from '../../support/tamper.ts';
-import { BROWSER, CANDIDATE, NOW, NOW_SECONDS, signedLinkRequest, TEST_ENV } from './support.ts';
+import { BROWSER, CANDIDATE, LOGIN, NOW, NOW_SECONDS, signedLinkRequest, TEST_ENV } from './support.ts';
 
 const context = { secret: TEST_ENV.SESSION_TOKEN_SECRET, issuer: TEST_ENV.AUTH0_DOMAIN, now: NOW };
 
@@ -29,7 +29,12 @@ function unsignedToken(header: Record<string, string>, claims: Record<string, un
 describe('link request verification', () => {
   it('accepts a token signed by the Action and returns the user, candidates and browser binding', async () => {
     const request = await verifyLinkRequest(sealed(await signedLinkRequest()), context);
-    expect(request).toEqual({ sub: 'google-oauth2|current', candidates: [CANDIDATE], browser: BROWSER });
+    expect(request).toEqual({
+      sub: 'google-oauth2|current',
+      login: { ...LOGIN, at: NOW.toISOString() },
+      candidates: [CANDIDATE],
+      browser: BROWSER,
+    });
   });
 
   it('seals the request so that no part of it reads as the email, user ids, dates or IP address', async () => {
@@ -58,6 +63,17 @@ describe('link request verification', () => {
     const error = await rejection(await signedLinkRequest(), seal);
     expect(error.code).toBe('token_invalid');
     expect(error.message).toBe('the link request could not be decrypted');
+  });
+
+  it.each([
+    ['without the login', { login: 'gone' }],
+    ['whose login has no connection', { login: { ...LOGIN, connection: '' } }],
+    [
+      'whose candidate does not say which account stays main',
+      { candidates: [{ ...CANDIDATE, primary: 'yes' }] },
+    ],
+  ])('rejects a token %s', async (_, options) => {
+    expect((await rejection(await signedLinkRequest(options))).code).toBe('token_invalid');
   });
 
   it('rejects a token without the browser binding', async () => {
