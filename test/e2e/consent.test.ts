@@ -6,6 +6,7 @@ import {
   reachConsent,
   seedPasswordUser,
   signedInUserId,
+  signInWith,
   signInWithGoogle,
   snapshot,
   submitPassword,
@@ -116,5 +117,60 @@ describe('the consent page in Chromium', () => {
     expect(users[0]?.user_id).toBe(password.user_id);
     expect(users[0]?.identities.map((identity) => identity.provider)).toEqual(['auth0', 'google-oauth2']);
     expect(await signedInUserId(page)).toBe(password.user_id);
+  });
+});
+
+describe('a consent URL forwarded to someone else (security cases 33 and 34)', () => {
+  const ENTERPRISE = 'acme-oidc';
+
+  it.each([
+    ["the victim's account is older", false],
+    ["the attacker's account is older", true],
+  ])('links nothing when %s, and the victim sees the tenant refuse', async (_, attackerOlder) => {
+    const email = attackerOlder ? 'rita@example.com' : 'sam@example.com';
+    const victim = await seedPasswordUser(demo, email);
+    if (attackerOlder) {
+      await demo.control.seedUsers([
+        {
+          connection: ENTERPRISE,
+          email,
+          email_verified: true,
+          created_at: new Date(Date.now() - 2 * 365 * 86_400_000).toISOString(),
+        },
+      ]);
+    }
+    // The attacker signs in through a connection that asserts the victim's address, and copies the consent URL.
+    const attacker = await signInWith(demo, ENTERPRISE, email);
+    expect(attacker.landedOn, attacker.decisions.join(' | ')).toBe('consent');
+    const forwarded = attacker.consentUrl ?? '';
+    expect(forwarded).toContain('session_token=');
+    for (const personal of [email, victim.user_id, '@example.com']) expect(forwarded).not.toContain(personal);
+
+    // The victim opens it in their own browser: the page names the sign-in and who would stay main.
+    const page = await demo.newPage();
+    await page.goto(forwarded);
+    const text = (await page.locator('main').textContent()) ?? '';
+    expect(text).toContain(`This request comes from a sign-in with ${ENTERPRISE}`);
+    expect(text).toContain(`Did not just sign in with ${ENTERPRISE}?`);
+    expect(text).toContain(
+      attackerOlder
+        ? `the account of the ${ENTERPRISE} sign-in becomes the main account`
+        : 'this account stays the main account',
+    );
+    await snapshot(page, attackerOlder ? 'consent-forwarded-attacker-older' : 'consent-forwarded');
+
+    // Clicking Link anyway: the victim proves their own account, and the tenant refuses to resume the login.
+    await page.getByRole('button', { name: /^Link/ }).click();
+    await submitPassword(page, email);
+    await page.getByRole('heading', { name: 'Oops!, something went wrong' }).waitFor();
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('invalid_request');
+
+    const users = await usersWithEmail(demo, email);
+    expect(users).toHaveLength(2);
+    expect(users.every((user) => user.identities.length === 1)).toBe(true);
+    const after = users.find((user) => user.user_id === victim.user_id);
+    expect(after?.identities.map((identity) => identity.connection)).toEqual([
+      'Username-Password-Authentication',
+    ]);
   });
 });
