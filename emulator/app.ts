@@ -9,6 +9,7 @@ import { LoginState } from './login/transactions.ts';
 import { managementApi } from './management/index.ts';
 import { exportDownloadRoutes, UserExportJobs } from './management/jobs.ts';
 import { authorizationCodeGrant } from './oauth/authorization-code.ts';
+import { refreshTokenGrant } from './oauth/refresh-token-grant.ts';
 import { tokenRoutes } from './oauth/token.ts';
 import { userinfoRoutes } from './oauth/userinfo.ts';
 
@@ -25,6 +26,7 @@ export function createTenantApp(tenant: TenantContext): Hono<TenantEnv> {
   app.route('/user-exports', exportDownloadRoutes(exportJobs));
   const logins = new LoginState();
   tenant.grants.set('authorization_code', authorizationCodeGrant(logins));
+  tenant.grants.set('refresh_token', refreshTokenGrant);
   app.route('/.well-known', discoveryRoutes(tenant));
   app.route('/', loginRoutes(tenant, logins));
 

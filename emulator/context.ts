@@ -2,6 +2,7 @@ import type { HttpBindings } from '@hono/node-server';
 import type { EventLog } from './events.ts';
 import type { FaultInjector } from './faults.ts';
 import type { GrantHandler } from './oauth/grants.ts';
+import type { RefreshTokens } from './oauth/refresh-tokens.ts';
 import type { TokenBucket } from './rate-limit.ts';
 import type { TenantStore } from './store.ts';
 import type { AccessTokenClaims, TokenService } from './tokens.ts';
@@ -14,6 +15,7 @@ export interface TenantContext {
   issuer: string;
   store: TenantStore;
   tokens: TokenService;
+  refreshTokens: RefreshTokens;
   events: EventLog;
   rateLimit: TokenBucket;
   faults: FaultInjector;

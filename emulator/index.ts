@@ -13,6 +13,7 @@ import { FaultInjector, type FaultRule, validateFaultRules } from './faults.ts';
 import { loadSigningKey } from './keys.ts';
 import { clientCredentialsGrant } from './oauth/client-credentials.ts';
 import type { GrantHandler } from './oauth/grants.ts';
+import { RefreshTokens } from './oauth/refresh-tokens.ts';
 import { DEFAULT_RATE_LIMIT, type RateLimitConfig, TokenBucket } from './rate-limit.ts';
 import { type TenantSnapshot, TenantStore } from './store.ts';
 import { TokenService } from './tokens.ts';
@@ -97,6 +98,7 @@ export async function startTenant(options: TenantOptions = {}): Promise<RunningT
     issuer,
     store,
     tokens: new TokenService({ issuer, key, now }),
+    refreshTokens: new RefreshTokens(now),
     events: new EventLog(now),
     rateLimit: new TokenBucket(options.rateLimit ?? DEFAULT_RATE_LIMIT, now),
     faults,

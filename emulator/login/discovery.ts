@@ -10,6 +10,7 @@ export function discoveryRoutes(tenant: TenantContext): Hono<TenantEnv> {
       issuer: tenant.issuer,
       authorization_endpoint: `${tenant.issuer}authorize`,
       token_endpoint: `${tenant.issuer}oauth/token`,
+      revocation_endpoint: `${tenant.issuer}oauth/revoke`,
       userinfo_endpoint: `${tenant.issuer}userinfo`,
       jwks_uri: `${tenant.issuer}.well-known/jwks.json`,
       // Auth0 advertises RP-initiated logout (on by default for tenants created since November 2023).
@@ -18,12 +19,12 @@ export function discoveryRoutes(tenant: TenantContext): Hono<TenantEnv> {
       backchannel_logout_session_supported: true,
       response_types_supported: RESPONSE_TYPES,
       response_modes_supported: PUBLISHED_RESPONSE_MODES,
-      grant_types_supported: ['authorization_code', 'implicit', 'client_credentials'],
+      grant_types_supported: ['authorization_code', 'implicit', 'refresh_token', 'client_credentials'],
       subject_types_supported: ['public'],
       id_token_signing_alg_values_supported: ['RS256'],
       code_challenge_methods_supported: ['S256'],
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
-      scopes_supported: ['openid', 'profile', 'email'],
+      scopes_supported: ['openid', 'profile', 'offline_access', 'email'],
     }),
   );
   app.get('/jwks.json', (c) => c.json(tenant.tokens.jwks()));

@@ -4,6 +4,7 @@ import { OAuthError } from '../errors.ts';
 import type { LoginState } from '../login/transactions.ts';
 import type { GrantHandler } from './grants.ts';
 import { signAccessToken, signIdToken } from './login-tokens.ts';
+import { offlineRefreshToken } from './refresh-token-grant.ts';
 
 /** `grant_type=authorization_code`: a single-use code bound to the client, redirect_uri and PKCE challenge. */
 export function authorizationCodeGrant(state: LoginState): GrantHandler {
@@ -28,9 +29,11 @@ export function authorizationCodeGrant(state: LoginState): GrantHandler {
     const idToken = await signIdToken(tenant, code);
     if (idToken === undefined) throw invalid('The user no longer exists');
     const access = await signAccessToken(tenant, code);
+    const refreshToken = offlineRefreshToken(tenant, client, code);
     return {
       access_token: access.token,
       id_token: idToken,
+      ...(refreshToken === undefined ? {} : { refresh_token: refreshToken }),
       token_type: 'Bearer',
       expires_in: access.expiresIn,
       scope: code.scope,

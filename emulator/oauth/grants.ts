@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import type { TenantContext, TenantEnv } from '../context.ts';
+import { OAuthError } from '../errors.ts';
 import type { ClientRecord } from '../store.ts';
 
 export interface TokenRequest {
@@ -19,3 +20,9 @@ export type TokenResponse = Record<string, unknown> & {
 
 /** Handles one `grant_type` of `/oauth/token`; throws `OAuthError` for RFC 6749 errors. */
 export type GrantHandler = (request: TokenRequest, tenant: TenantContext) => Promise<TokenResponse>;
+
+/** A confidential client (any `token_endpoint_auth_method` but `none`) must prove its secret. */
+export function requireSecretOfConfidentialClient(client: ClientRecord, authenticated: boolean): void {
+  if (client.token_endpoint_auth_method !== 'none' && !authenticated)
+    throw new OAuthError(401, 'access_denied', 'Unauthorized');
+}

@@ -1,33 +1,69 @@
+import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { constantTimeEqual } from '../../core/constant-time.ts';
 import type { TenantContext, TenantEnv } from '../context.ts';
 import { OAuthError } from '../errors.ts';
 import type { ClientRecord } from '../store.ts';
+import { corsPreflight, exposeToWebOrigin } from './cors.ts';
+import { requireSecretOfConfidentialClient } from './grants.ts';
 
 /** `POST /oauth/token`: parses the body, authenticates the client, then dispatches on `grant_type`. */
 export function tokenRoutes(tenant: TenantContext): Hono<TenantEnv> {
   const app = new Hono<TenantEnv>();
 
-  app.post('/token', async (c) => {
-    try {
-      const params = await readParams(c.req.raw);
+  app.options('/token', corsPreflight(tenant, 'POST'));
+  app.post(
+    '/token',
+    oauthEndpoint(tenant, async (c, params) => {
       const grantType = params.grant_type;
       if (!grantType) throw new OAuthError(400, 'invalid_request', 'Missing required parameter: grant_type');
       const handler = tenant.grants.get(grantType);
       if (!handler)
         throw new OAuthError(400, 'unsupported_grant_type', `Unsupported grant type: ${grantType}`);
       const { client, authenticated } = authenticateClient(tenant, params, c.req.header('authorization'));
-      const body = await handler({ params, client, authenticated, http: c }, tenant);
-      c.header('cache-control', 'no-store');
-      return c.json(body);
-    } catch (error) {
-      if (!(error instanceof OAuthError)) throw error;
-      c.header('cache-control', 'no-store');
-      return c.json(error.toBody(), error.status as 400);
-    }
-  });
+      return c.json(await handler({ params, client, authenticated, http: c }, tenant));
+    }),
+  );
+
+  // RFC 7009 as Auth0 serves it (auth0.com/docs/secure/tokens/refresh-tokens/revoke-refresh-tokens): 200 with an
+  // empty body, also for a token that is unknown or already revoked.
+  app.options('/revoke', corsPreflight(tenant, 'POST'));
+  app.post(
+    '/revoke',
+    oauthEndpoint(tenant, async (c, params) => {
+      const { client, authenticated } = authenticateClient(tenant, params, c.req.header('authorization'));
+      requireSecretOfConfidentialClient(client, authenticated);
+      if (!params.token) throw new OAuthError(400, 'invalid_request', 'Missing required parameter: token');
+      tenant.refreshTokens.revoke(params.token, client.client_id);
+      return c.body(null, 200);
+    }),
+  );
 
   return app;
+}
+
+type Ctx = Context<TenantEnv>;
+
+/**
+ * One `/oauth/*` endpoint: reads the body, lets the client's Allowed Web Origins read the answer (an SPA calls these
+ * from the browser), answers `no-store`, and turns an `OAuthError` into RFC 6749's error body.
+ */
+function oauthEndpoint(
+  tenant: TenantContext,
+  handle: (c: Ctx, params: Record<string, string>) => Promise<Response>,
+): (c: Ctx) => Promise<Response> {
+  return async (c) => {
+    c.header('cache-control', 'no-store');
+    try {
+      const params = await readParams(c.req.raw);
+      const { clientId } = claimedCredentials(params, c.req.header('authorization'));
+      exposeToWebOrigin(c, clientId === undefined ? undefined : tenant.store.getClient(clientId));
+      return await handle(c, params);
+    } catch (error) {
+      if (!(error instanceof OAuthError)) throw error;
+      return c.json(error.toBody(), error.status as 400);
+    }
+  };
 }
 
 async function readParams(request: Request): Promise<Record<string, string>> {
@@ -58,23 +94,7 @@ function authenticateClient(
   params: Record<string, string>,
   authorization: string | undefined,
 ): { client: ClientRecord; authenticated: boolean } {
-  let clientId = params.client_id;
-  let secret = params.client_secret;
-  if (authorization?.toLowerCase().startsWith('basic ')) {
-    const decoded = Buffer.from(authorization.slice(6).trim(), 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    if (colon < 0) throw new OAuthError(401, 'invalid_client', 'Malformed Basic authorization header');
-    const basicId = decodeFormComponent(decoded.slice(0, colon));
-    if (clientId !== undefined && clientId !== basicId) {
-      throw new OAuthError(
-        400,
-        'invalid_request',
-        'client_id in the body and in the Authorization header differ',
-      );
-    }
-    clientId = basicId;
-    secret = decodeFormComponent(decoded.slice(colon + 1));
-  }
+  const { clientId, secret } = claimedCredentials(params, authorization);
   if (!clientId) throw new OAuthError(401, 'access_denied', 'Unauthorized');
   const client = tenant.store.getClient(clientId);
   if (!client || client.is_global) throw new OAuthError(401, 'access_denied', 'Unauthorized');
@@ -82,6 +102,27 @@ function authenticateClient(
   if (!constantTimeEqual(secret, client.client_secret))
     throw new OAuthError(401, 'access_denied', 'Unauthorized');
   return { client, authenticated: true };
+}
+
+/** The client id and secret a request claims, from the Basic header or the body; nothing is checked yet. */
+function claimedCredentials(
+  params: Record<string, string>,
+  authorization: string | undefined,
+): { clientId: string | undefined; secret: string | undefined } {
+  if (!authorization?.toLowerCase().startsWith('basic '))
+    return { clientId: params.client_id, secret: params.client_secret };
+  const decoded = Buffer.from(authorization.slice(6).trim(), 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) throw new OAuthError(401, 'invalid_client', 'Malformed Basic authorization header');
+  const basicId = decodeFormComponent(decoded.slice(0, colon));
+  if (params.client_id !== undefined && params.client_id !== basicId) {
+    throw new OAuthError(
+      400,
+      'invalid_request',
+      'client_id in the body and in the Authorization header differ',
+    );
+  }
+  return { clientId: basicId, secret: decodeFormComponent(decoded.slice(colon + 1)) };
 }
 
 function decodeFormComponent(value: string): string {

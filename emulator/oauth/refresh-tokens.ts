@@ -1,0 +1,129 @@
+import { randomBytes } from 'node:crypto';
+import type { ClientRecord } from '../store.ts';
+import type { LoginGrant } from './login-tokens.ts';
+
+/** A client's `refresh_token` settings, read with Auth0's defaults for a client created without them. */
+export interface RefreshPolicy {
+  rotating: boolean;
+  /** Seconds a rotated token may still be exchanged (Auth0's "Rotation Overlap Period", `leeway`). */
+  leewaySeconds: number;
+  /** Seconds a family lives from the login, whatever its use (`token_lifetime`); undefined: no limit. */
+  absoluteSeconds: number | undefined;
+  /** Seconds a token lives unused (`idle_token_lifetime`); undefined: no limit. */
+  idleSeconds: number | undefined;
+}
+
+const DEFAULT_ABSOLUTE_SECONDS = 2_592_000;
+const DEFAULT_IDLE_SECONDS = 1_296_000;
+
+/**
+ * The client's rotation and expiry (auth0.com/docs/secure/tokens/refresh-tokens/configure-refresh-token-rotation and
+ * .../configure-refresh-token-expiration): lifetimes apply only to `expiration_type: 'expiring'`, and each can be
+ * lifted with `infinite_token_lifetime` / `infinite_idle_token_lifetime`.
+ */
+export function refreshPolicyOf(client: ClientRecord): RefreshPolicy {
+  const settings = (client.refresh_token ?? {}) as Record<string, unknown>;
+  const expiring = settings.expiration_type === 'expiring';
+  const seconds = (value: unknown, fallback: number) =>
+    typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : fallback;
+  return {
+    rotating: settings.rotation_type === 'rotating',
+    leewaySeconds: seconds(settings.leeway, 0),
+    absoluteSeconds:
+      expiring && settings.infinite_token_lifetime === false
+        ? seconds(settings.token_lifetime, DEFAULT_ABSOLUTE_SECONDS)
+        : undefined,
+    idleSeconds:
+      expiring && settings.infinite_idle_token_lifetime === false
+        ? seconds(settings.idle_token_lifetime, DEFAULT_IDLE_SECONDS)
+        : undefined,
+  };
+}
+
+interface Family {
+  grant: LoginGrant;
+  expiresAt: number | undefined;
+  tokens: Set<string>;
+}
+
+interface StoredToken {
+  family: Family;
+  idleExpiresAt: number | undefined;
+  /** When it was exchanged for its successor (rotation); a later use past the leeway is a reuse. */
+  rotatedAt: number | undefined;
+}
+
+export type RefreshUse = { grant: LoginGrant; next: string | undefined };
+
+/**
+ * The tenant's refresh tokens, in memory. Every token of one login belongs to a family: rotation adds to it, and a
+ * reused rotated token, a revocation or the end of the login's session removes all of it
+ * (auth0.com/docs/secure/tokens/refresh-tokens/refresh-token-rotation, "Automatic reuse detection").
+ */
+export class RefreshTokens {
+  readonly #tokens = new Map<string, StoredToken>();
+  readonly #now: () => number;
+
+  constructor(now: () => number) {
+    this.#now = now;
+  }
+
+  issue(grant: LoginGrant, policy: RefreshPolicy): string {
+    const expiresAt =
+      policy.absoluteSeconds === undefined ? undefined : this.#now() + policy.absoluteSeconds * 1000;
+    return this.#add({ grant, expiresAt, tokens: new Set() }, policy);
+  }
+
+  /**
+   * Exchanges `value` for `clientId`: the grant to issue tokens for, and the successor when the client rotates.
+   * Undefined when the token is unknown, another client's, expired, revoked, or a reused rotated one (which revokes
+   * its whole family).
+   */
+  use(value: string, clientId: string, policy: RefreshPolicy): RefreshUse | undefined {
+    const token = this.#tokens.get(value);
+    const now = this.#now();
+    if (token === undefined || token.family.grant.clientId !== clientId) return undefined;
+    const { family } = token;
+    const expired =
+      (family.expiresAt !== undefined && family.expiresAt <= now) ||
+      (token.idleExpiresAt !== undefined && token.idleExpiresAt <= now);
+    const reused = token.rotatedAt !== undefined && now - token.rotatedAt > policy.leewaySeconds * 1000;
+    if (expired || reused) {
+      this.#drop(family);
+      return undefined;
+    }
+    if (!policy.rotating) {
+      token.idleExpiresAt = idleExpiry(now, policy);
+      return { grant: family.grant, next: undefined };
+    }
+    token.rotatedAt ??= now;
+    return { grant: family.grant, next: this.#add(family, policy) };
+  }
+
+  /** Revokes the family of `value` when it is `clientId`'s (RFC 7009: an unknown token is no error). */
+  revoke(value: string, clientId: string): void {
+    const token = this.#tokens.get(value);
+    if (token !== undefined && token.family.grant.clientId === clientId) this.#drop(token.family);
+  }
+
+  /** Revokes every family whose grant matches: the user's tokens, or one session's. */
+  revokeWhere(matches: (grant: LoginGrant) => boolean): void {
+    for (const token of [...this.#tokens.values()]) if (matches(token.family.grant)) this.#drop(token.family);
+  }
+
+  #add(family: Family, policy: RefreshPolicy): string {
+    const value = `v1.${randomBytes(48).toString('base64url')}`;
+    family.tokens.add(value);
+    this.#tokens.set(value, { family, idleExpiresAt: idleExpiry(this.#now(), policy), rotatedAt: undefined });
+    return value;
+  }
+
+  #drop(family: Family): void {
+    for (const value of family.tokens) this.#tokens.delete(value);
+    family.tokens.clear();
+  }
+}
+
+function idleExpiry(now: number, policy: RefreshPolicy): number | undefined {
+  return policy.idleSeconds === undefined ? undefined : now + policy.idleSeconds * 1000;
+}
