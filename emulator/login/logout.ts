@@ -31,7 +31,12 @@ export function logoutRoutes(tenant: TenantContext, sessions: SsoSessions): Hono
   async function endSession(c: Ctx): Promise<void> {
     const ended = sessions.end(getCookie(c, SSO_COOKIE));
     deleteCookie(c, SSO_COOKIE, { path: '/', secure: true, sameSite: 'None' });
-    if (ended !== undefined) await sendBackchannelLogout(tenant, ended);
+    if (ended === undefined) return;
+    // The session's refresh tokens name its sid (auth0.com/docs/secure/tokens/manage-refresh-tokens-with-auth0-management-api,
+    // "Session ID"); a logout ends them with it, so a token copied before the logout opens nothing after it.
+    const { sid } = ended;
+    tenant.refreshTokens.revokeWhere((grant) => grant.sid === sid);
+    await sendBackchannelLogout(tenant, ended);
   }
 
   app.get('/v2/logout', async (c) => {

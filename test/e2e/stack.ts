@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { type Browser, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { inject } from 'vitest';
+import { launchChromium } from '../support/chromium.ts';
 import { type ControlClient, type ControlUser, controlClient } from '../support/tenant.ts';
 
 /** What test/e2e/global-setup.ts hands every browser test file. */
@@ -35,18 +36,7 @@ export interface Demo {
 
 export async function openDemo(): Promise<Demo> {
   const stack = inject('e2eStack');
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const browser = await launchChromium();
   return {
     webUrl: stack.webUrl,
     control: controlClient(stack.tenantUrl, stack.controlKey),

@@ -40,8 +40,11 @@ interface TokenAnswer {
 }
 
 /** Logs alice in to `app` with `params` and exchanges the code. */
-async function login(app: LoginApp, params: Record<string, string> = {}): Promise<TokenAnswer> {
-  const browser = new LoginDriver(tenant);
+async function login(
+  app: LoginApp,
+  params: Record<string, string> = {},
+  browser = new LoginDriver(tenant),
+): Promise<TokenAnswer> {
   const { location, verifier } = await browser.login(app, 'github', 'alice@example.com', {
     scope: 'openid email offline_access',
     ...params,
@@ -263,6 +266,18 @@ describe('/oauth/revoke', () => {
       token: refresh_token,
     });
     expect((await refresh(app, refresh_token)).status).toBe(200);
+  });
+});
+
+describe('the end of the session', () => {
+  it('revokes the session’s refresh tokens at logout, and leaves other sessions’ alone', async () => {
+    const app = await registerApp(api, CALLBACK);
+    const browser = new LoginDriver(tenant);
+    const ours = (await login(app, {}, browser)).refresh_token ?? '';
+    const elsewhere = (await login(app)).refresh_token ?? '';
+    expect((await browser.fetch('/v2/logout')).status).toBe(200);
+    expect(await refresh(app, ours)).toMatchObject(INVALID);
+    expect((await refresh(app, elsewhere)).status).toBe(200);
   });
 });
 
