@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   bootstrapManagement,
   type LoginApp,
@@ -15,7 +15,7 @@ const API = 'https://api.test/';
 
 let tenant: TestTenant;
 let api: ManagementCaller;
-/** Added to the real clock: the tenant ages refresh tokens by it. */
+/** Added to the real clock: the tenant ages refresh tokens by it. It only grows: the tenant's rate limit needs a clock that never goes back. */
 let skew = 0;
 
 useTestTenant(
@@ -25,10 +25,6 @@ useTestTenant(
   },
   { now: () => Date.now() + skew, reset: { all: true } },
 );
-
-beforeEach(async () => {
-  skew = 0;
-});
 
 interface TokenAnswer {
   access_token?: string;
