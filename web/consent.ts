@@ -70,6 +70,20 @@ export function mountConsent(app: Hono<WebEnv>, config: WebConfig, deps: Consent
     }
   }
 
+  /** Keeps `consent` in the round-trip cookie and shows it; `stripQuery` when the page came with the token. */
+  async function showConsent(c: ConsentContext, consent: ConsentState, stripQuery: boolean) {
+    await cookie.write(c, consent, deps.now());
+    return c.html(
+      consentPage({
+        nonce: c.get('nonce'),
+        csrf: consent.csrf,
+        login: consent.login,
+        candidates: consent.candidates,
+        stripQuery,
+      }),
+    );
+  }
+
   /** With the round-trip state known, the page offers a signed not-now return so the login still completes. */
   async function fail(
     c: ConsentContext,
@@ -143,17 +157,7 @@ export function mountConsent(app: Hono<WebEnv>, config: WebConfig, deps: Consent
     if (token === undefined && state === undefined) {
       const consent = await readState(c);
       if (consent === undefined) return fail(c, 'cookie_invalid', 400);
-      const current = { ...consent, reauth: undefined };
-      await cookie.write(c, current, deps.now());
-      return c.html(
-        consentPage({
-          nonce: c.get('nonce'),
-          csrf: consent.csrf,
-          login: consent.login,
-          candidates: consent.candidates,
-          stripQuery: false,
-        }),
-      );
+      return showConsent(c, { ...consent, reauth: undefined }, false);
     }
     if (!isOpaqueState(state) || token === undefined) return unlinkedWithoutProof(c, 'token_invalid', state);
     let request: Awaited<ReturnType<typeof verifyLinkRequest>>;
@@ -171,16 +175,7 @@ export function mountConsent(app: Hono<WebEnv>, config: WebConfig, deps: Consent
       csrf: newCsrfToken(),
       requestedAt: epochSeconds(deps.now()),
     };
-    await cookie.write(c, consent, deps.now());
-    return c.html(
-      consentPage({
-        nonce: c.get('nonce'),
-        csrf: consent.csrf,
-        login: consent.login,
-        candidates: consent.candidates,
-        stripQuery: true,
-      }),
-    );
+    return showConsent(c, consent, true);
   });
 
   // Without a trustworthy `sub` no proof can be signed; posting only the tenant's `state`
