@@ -4,6 +4,7 @@ import { Agent, request } from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { CONFIG_DEFAULTS } from '../core/config.ts';
 import type { ApplyReport } from '../scripts/backfill/apply.ts';
 import type { PlanPolicy } from '../scripts/backfill/planner.ts';
 import { readExportFile } from '../scripts/backfill/user-source.ts';
@@ -19,6 +20,7 @@ const APPLY_CLUSTERS = Number(process.env.BENCH_BACKFILL_CLUSTERS ?? 60);
 const POLICY: PlanPolicy = {
   autoLinkConnections: GENERATED_CONNECTIONS,
   mergeAppMetadataKeys: [],
+  primaryPolicy: CONFIG_DEFAULTS.primaryPolicy,
 };
 /** `BENCH_BACKFILL_10M=1` also plans a 10M-user export (about 3 minutes more, 4 GB of disk). */
 const PLAN_10M = process.env.BENCH_BACKFILL_10M === '1';

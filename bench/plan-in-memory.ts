@@ -1,3 +1,4 @@
+import { CONFIG_DEFAULTS } from '../core/config.ts';
 import { writePlan } from '../scripts/backfill/plan.ts';
 import { planHeader } from '../scripts/backfill/plan-file.ts';
 import { DuplicatePlanner, type PlanPolicy } from '../scripts/backfill/planner.ts';
@@ -10,7 +11,11 @@ import { readExportFile } from '../scripts/backfill/user-source.ts';
 const [exportFile, planFile, connections, tenant] = process.argv.slice(2);
 if (exportFile === undefined || planFile === undefined || connections === undefined || tenant === undefined)
   throw new Error('usage: plan-in-memory.ts <export> <plan> <AUTO_LINK_CONNECTIONS> <tenant>');
-const policy: PlanPolicy = { autoLinkConnections: connections.split(','), mergeAppMetadataKeys: [] };
+const policy: PlanPolicy = {
+  autoLinkConnections: connections.split(','),
+  mergeAppMetadataKeys: [],
+  primaryPolicy: CONFIG_DEFAULTS.primaryPolicy,
+};
 const planner = new DuplicatePlanner();
 await readExportFile(exportFile, (user) => planner.add(user));
 await writePlan(planner, planHeader(tenant, policy, 'file', new Date()), planFile);

@@ -6,6 +6,18 @@ type Secrets = Readonly<Record<string, string | undefined>>;
 
 export type CheckOn = 'every-login' | 'first-login';
 
+/** Which account of a linked pair is the primary; ties (and `oldest`) go to the oldest account. */
+export type PrimaryPolicy =
+  | { readonly kind: 'oldest' }
+  | { readonly kind: 'database-first' }
+  | { readonly kind: 'connections'; readonly order: readonly string[] };
+
+export const CONFIG_DEFAULTS = Object.freeze({
+  primaryPolicy: Object.freeze({ kind: 'oldest' }) as PrimaryPolicy,
+  notNowDays: 7,
+  maxNotNowDays: 365,
+});
+
 export interface Config {
   readonly domain: string;
   readonly clientId: string;
@@ -18,6 +30,9 @@ export interface Config {
   readonly checkOn: CheckOn;
   readonly mergeAppMetadataKeys: readonly string[];
   readonly dryRun: boolean;
+  readonly primaryPolicy: PrimaryPolicy;
+  /** Days a "Not now" is remembered; 0 asks at every login. */
+  readonly notNowDays: number;
 }
 
 /** The shortest HMAC or HKDF key accepted anywhere (session token, cookie): 256 bits of text. */
@@ -64,6 +79,8 @@ export function parseConfig(secrets: Secrets): Config {
     checkOn: parseCheckOn(optional(secrets, 'CHECK_ON')),
     mergeAppMetadataKeys: list(optional(secrets, 'MERGE_APP_METADATA_KEYS')),
     dryRun: parseBoolean(optional(secrets, 'DRY_RUN'), 'DRY_RUN'),
+    primaryPolicy: parsePrimaryPolicy(optional(secrets, 'PRIMARY_POLICY')),
+    notNowDays: parseNotNowDays(optional(secrets, 'NOT_NOW_DAYS')),
   });
 }
 
@@ -104,6 +121,39 @@ function parseCheckOn(value: string | undefined): CheckOn {
   if (value === undefined || value === 'every-login' || value === 'first-login')
     return value ?? 'every-login';
   throw new ConfigError('invalid', 'CHECK_ON', 'CHECK_ON must be "every-login" or "first-login"');
+}
+
+/** `oldest` (default), `database-first`, or `connections:<a>,<b>,…` (priority order). */
+export function parsePrimaryPolicy(value: string | undefined): PrimaryPolicy {
+  if (value === undefined) return CONFIG_DEFAULTS.primaryPolicy;
+  if (value === 'oldest' || value === 'database-first') return Object.freeze({ kind: value });
+  const order = value.startsWith('connections:') ? list(value.slice('connections:'.length)) : [];
+  if (order.length === 0 || order.some((name) => /\s/.test(name))) {
+    throw new ConfigError(
+      'invalid',
+      'PRIMARY_POLICY',
+      'PRIMARY_POLICY must be "oldest", "database-first" or "connections:<a>,<b>" (connection names, in priority order)',
+    );
+  }
+  return Object.freeze({ kind: 'connections', order: Object.freeze(order) });
+}
+
+/** The policy as `PRIMARY_POLICY` spells it: what link records and backfill plans keep. */
+export function primaryPolicyText(policy: PrimaryPolicy): string {
+  return policy.kind === 'connections' ? `connections:${policy.order.join(',')}` : policy.kind;
+}
+
+export function parseNotNowDays(value: string | undefined): number {
+  if (value === undefined) return CONFIG_DEFAULTS.notNowDays;
+  const days = Number(value);
+  if (!/^\d+$/.test(value) || days > CONFIG_DEFAULTS.maxNotNowDays) {
+    throw new ConfigError(
+      'invalid',
+      'NOT_NOW_DAYS',
+      `NOT_NOW_DAYS must be a whole number of days from 0 to ${CONFIG_DEFAULTS.maxNotNowDays} (0 asks at every login)`,
+    );
+  }
+  return days;
 }
 
 function parseBoolean(value: string | undefined, name: string): boolean {

@@ -1,4 +1,4 @@
-import type { Config } from './config.ts';
+import { CONFIG_DEFAULTS, type Config, type PrimaryPolicy } from './config.ts';
 import { type ManagementUser, primaryConnection } from './users.ts';
 
 export type SkipReason =
@@ -10,7 +10,8 @@ export type SkipReason =
   | 'too_many_candidates'
   | 'secondary_has_identities'
   | 'consent_unavailable'
-  | 'not_interactive';
+  | 'not_interactive'
+  | 'snoozed';
 
 export type LinkDecision =
   | { kind: 'skip'; reason: SkipReason }
@@ -25,6 +26,8 @@ export interface LoginFacts {
   readonly clientId: string;
   readonly loginsCount: number;
   readonly interactive: boolean;
+  /** The user chose "Not now" less than `NOT_NOW_DAYS` ago: nothing is asked (a silent link still happens). */
+  readonly snoozed?: boolean;
 }
 
 /** More candidates than this for one email is not a duplicate but a shared or farmed address: leave it alone. */
@@ -59,14 +62,43 @@ export function declinedUserIds(user: Pick<ManagementUser, 'app_metadata'>): rea
   return Array.isArray(declined) ? declined.filter((id): id is string => typeof id === 'string') : [];
 }
 
+/** Whether a "Not now" (`account_linking.snoozed_until`) still holds at `now`. */
+export function isSnoozed(user: Pick<ManagementUser, 'app_metadata'>, now: Date): boolean {
+  const until = Date.parse(String(accountLinking(user).snoozed_until ?? ''));
+  return !Number.isNaN(until) && until > now.getTime();
+}
+
+/** The `account_linking` record with a "Not now" remembered for `days` from `now`, keeping its other keys. */
+export function withSnoozed(
+  user: Pick<ManagementUser, 'app_metadata'>,
+  now: Date,
+  days: number,
+): Record<string, unknown> {
+  return {
+    ...accountLinking(user),
+    snoozed_until: new Date(now.getTime() + days * 86_400_000).toISOString(),
+  };
+}
+
+/** The `account_linking` record with `userIds` taken off `declined` (the account page's "Ask me again"). */
+export function withoutDeclined(
+  user: Pick<ManagementUser, 'app_metadata'>,
+  userIds: readonly string[],
+): Record<string, unknown> {
+  return { ...accountLinking(user), declined: declinedUserIds(user).filter((id) => !userIds.includes(id)) };
+}
+
+function accountLinking(user: Pick<ManagementUser, 'app_metadata'>): Record<string, unknown> {
+  const current = user.app_metadata?.[ACCOUNT_LINKING_KEY];
+  return typeof current === 'object' && current !== null ? (current as Record<string, unknown>) : {};
+}
+
 /** The `account_linking` record with `userIds` added to `declined`, keeping its other keys. */
 export function withDeclined(
   user: Pick<ManagementUser, 'app_metadata'>,
   userIds: readonly string[],
 ): Record<string, unknown> {
-  const current = user.app_metadata?.[ACCOUNT_LINKING_KEY];
-  const base = typeof current === 'object' && current !== null ? (current as Record<string, unknown>) : {};
-  return { ...base, declined: [...new Set([...declinedUserIds(user), ...userIds])] };
+  return { ...accountLinking(user), declined: [...new Set([...declinedUserIds(user), ...userIds])] };
 }
 
 /** Why this login is not looked at, or undefined when it is. Pure: no Management call is needed to say. */
@@ -105,11 +137,30 @@ export function filterLinkCandidates(
   });
 }
 
-/** The oldest account (`created_at`, then `user_id`): a rule an attacker who signs up later cannot steer. */
-export function choosePrimary<T extends ManagementUser>(users: readonly T[]): T {
+/**
+ * The primary under `policy` (`PRIMARY_POLICY`), the oldest account (`created_at`, then `user_id`) breaking ties:
+ * a rule an attacker who signs up later cannot steer. Callers pass only verified, unblocked users, so no policy
+ * makes an unverified or blocked account the primary.
+ */
+export function choosePrimary<T extends ManagementUser>(
+  users: readonly T[],
+  policy: PrimaryPolicy = CONFIG_DEFAULTS.primaryPolicy,
+): T {
   const [first, ...rest] = users;
   if (first === undefined) throw new RangeError('choosePrimary needs at least one user');
-  return rest.reduce((oldest, user) => (isOlder(user, oldest) ? user : oldest), first);
+  return rest.reduce((best, user) => {
+    const rank = policyRank(user, policy) - policyRank(best, policy);
+    return rank < 0 || (rank === 0 && isOlder(user, best)) ? user : best;
+  }, first);
+}
+
+/** Lower ranks first: database accounts under `database-first`, the listed connections in order. */
+function policyRank(user: ManagementUser, policy: PrimaryPolicy): number {
+  if (policy.kind === 'oldest') return 0;
+  const identity = user.identities?.[0];
+  if (policy.kind === 'database-first') return identity?.provider === 'auth0' ? 0 : 1;
+  const index = policy.order.indexOf(identity?.connection ?? '');
+  return index === -1 ? policy.order.length : index;
 }
 
 function isOlder(a: ManagementUser, b: ManagementUser): boolean {
@@ -120,12 +171,13 @@ function isOlder(a: ManagementUser, b: ManagementUser): boolean {
   return aTime !== bTime ? aTime < bTime : a.user_id < b.user_id;
 }
 
-/** The pair a link joins: the oldest account of the two is the primary. */
+/** The pair a link joins: the primary under `policy` of the two. */
 export function linkPair(
   current: ManagementUser,
   other: ManagementUser,
+  policy?: PrimaryPolicy,
 ): { primary: ManagementUser; secondary: ManagementUser } {
-  const primary = choosePrimary([current, other]);
+  const primary = choosePrimary([current, other], policy);
   return { primary, secondary: primary === current ? other : current };
 }
 
@@ -173,19 +225,19 @@ export type PairDecision =
   | { kind: 'ask'; primary: ManagementUser; secondary: ManagementUser; reason: AskReason };
 
 /**
- * The pair a login joins (the current user and its oldest candidate) and whether it may be linked silently.
- * Pure; `scripts/backfill` calls it for existing duplicates so both decide alike.
+ * The pair a login joins (the current user and the candidate `PRIMARY_POLICY` ranks first) and whether it may be
+ * linked silently. Pure; `scripts/backfill` calls it for existing duplicates so both decide alike.
  */
 export function decidePair(
   facts: Pick<LoginFacts, 'user' | 'connection'>,
   candidates: readonly ManagementUser[],
-  config: Pick<Config, 'autoLinkConnections'>,
+  config: Pick<Config, 'autoLinkConnections' | 'primaryPolicy'>,
 ): PairDecision {
-  const oldestCandidate = candidates.length > 0 ? choosePrimary(candidates) : undefined;
-  if (oldestCandidate === undefined) return { kind: 'skip', reason: 'no_candidates' };
-  const { primary, secondary } = linkPair(facts.user, oldestCandidate);
+  const best = candidates.length > 0 ? choosePrimary(candidates, config.primaryPolicy) : undefined;
+  if (best === undefined) return { kind: 'skip', reason: 'no_candidates' };
+  const { primary, secondary } = linkPair(facts.user, best, config.primaryPolicy);
   if (!canBeSecondary(secondary)) return { kind: 'skip', reason: 'secondary_has_identities' };
-  const askReason = silentLinkObstacle(facts, oldestCandidate, primary, config);
+  const askReason = silentLinkObstacle(facts, best, primary, config);
   if (askReason === undefined) return { kind: 'link', primary, secondary };
   return { kind: 'ask', primary, secondary, reason: askReason };
 }
@@ -200,6 +252,7 @@ export function decideLink(
   if (pair.kind !== 'ask') return pair;
   if (!facts.interactive) return { kind: 'skip', reason: 'not_interactive' };
   if (config.consentUrl === undefined) return { kind: 'skip', reason: 'consent_unavailable' };
+  if (facts.snoozed === true) return { kind: 'skip', reason: 'snoozed' };
   return { kind: 'ask', candidates, reason: pair.reason };
 }
 
@@ -272,10 +325,11 @@ export function decideProvenLink(
   user: ManagementUser,
   candidates: readonly ManagementUser[],
   linkedUserId: unknown,
+  policy?: PrimaryPolicy,
 ): ProvenLinkDecision {
   const chosen = candidates.find((candidate) => candidate.user_id === linkedUserId);
   if (chosen === undefined) return { kind: 'reject', reason: 'candidate_not_linkable' };
-  const { primary, secondary } = linkPair(user, chosen);
+  const { primary, secondary } = linkPair(user, chosen, policy);
   if (!canBeSecondary(secondary)) return { kind: 'skip', reason: 'secondary_has_identities' };
   return { kind: 'link', primary, secondary };
 }

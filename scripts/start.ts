@@ -15,7 +15,14 @@ const TENANT_PORT = Number(process.env.TENANT_PORT ?? 8443);
 const WEB_PORT = Number(process.env.PORT ?? 3000);
 const WEB_URL = `http://localhost:${WEB_PORT}`;
 /** Action settings a developer may pass through `npm start` (the demo default: always ask, never silent). */
-const ACTION_SETTINGS = ['AUTO_LINK_CONNECTIONS', 'CHECK_ON', 'MERGE_APP_METADATA_KEYS', 'DRY_RUN'] as const;
+const ACTION_SETTINGS = [
+  'AUTO_LINK_CONNECTIONS',
+  'CHECK_ON',
+  'MERGE_APP_METADATA_KEYS',
+  'DRY_RUN',
+  'PRIMARY_POLICY',
+  'NOT_NOW_DAYS',
+] as const;
 
 /** Secrets of the demo, made once and kept beside the tenant's state so a restart keeps sessions valid. */
 function demoSecrets(): { sessionTokenSecret: string; cookieSecret: string } {

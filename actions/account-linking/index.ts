@@ -1,4 +1,4 @@
-import { type Config, parseConfig } from '../../core/config.ts';
+import { type Config, parseConfig, primaryPolicyText } from '../../core/config.ts';
 import { ConfigError } from '../../core/errors.ts';
 import { type BrowserTraits, browserBinding, sealLinkRequest } from '../../core/link-request.ts';
 import {
@@ -8,11 +8,13 @@ import {
   decideProvenLink,
   filterLinkCandidates,
   isInteractive,
+  isSnoozed,
   type LoginFacts,
   linkPair,
   loginSkipReason,
   normaliseEmail,
   withDeclined,
+  withSnoozed,
 } from '../../core/policy.ts';
 import { holdsIdentityRef, type ManagementUser, splitUserId } from '../../core/users.ts';
 import type { Event, PostLoginAPI } from '../types/post-login.ts';
@@ -30,7 +32,7 @@ const CONSENT_TOKEN_LIFETIME_SECONDS = 300;
 export async function onExecutePostLogin(event: Event, api: PostLoginAPI): Promise<void> {
   const config = readConfig(event);
   if (config === undefined) return;
-  const facts = loginFacts(event);
+  const facts = loginFacts(event, config);
   const skip = loginSkipReason(facts, config);
   if (skip !== undefined) {
     logDecision('skip', { reason: skip, user: facts.user.user_id });
@@ -78,7 +80,10 @@ export async function onContinuePostLogin(event: Event, api: PostLoginAPI): Prom
     return;
   }
   if (choice.kind === 'not-now') {
-    logDecision('declined', { reason: 'not_now', user: user.user_id });
+    // Remembered for NOT_NOW_DAYS in app_metadata (users cannot edit it), so the next logins do not ask again.
+    if (config.notNowDays > 0 && !config.dryRun)
+      api.user.setAppMetadata(ACCOUNT_LINKING_KEY, withSnoozed(user, new Date(), config.notNowDays));
+    logDecision('declined', { reason: 'not_now', user: user.user_id, days: config.notNowDays });
     return;
   }
   const port = managementFor(config, api);
@@ -88,7 +93,7 @@ export async function onContinuePostLogin(event: Event, api: PostLoginAPI): Prom
       recordDecline(api, config, user, candidates);
       return;
     }
-    const proven = decideProvenLink(user, candidates, choice.linkedUserId);
+    const proven = decideProvenLink(user, candidates, choice.linkedUserId, config.primaryPolicy);
     if (proven.kind !== 'link') {
       logDecision(proven.kind, { reason: proven.reason, user: user.user_id });
       return;
@@ -114,7 +119,7 @@ function readConfig(event: Event): Config | undefined {
   }
 }
 
-function loginFacts(event: Event): LoginFacts {
+function loginFacts(event: Event, config: Config): LoginFacts {
   const prompt = event.transaction?.prompt ?? [];
   const queryPrompt = event.request?.query?.prompt;
   return {
@@ -126,6 +131,7 @@ function loginFacts(event: Event): LoginFacts {
       event.transaction?.protocol,
       queryPrompt === undefined ? prompt : [...prompt, queryPrompt],
     ),
+    snoozed: config.notNowDays > 0 && isSnoozed(event.user as ManagementUser, new Date()),
   };
 }
 
@@ -164,7 +170,7 @@ async function link(
   const result = await linkAccounts(port, primary, secondary, config, {
     deferInFlightSecondary: via === 'silent' && secondary.user_id !== current.user_id,
     now: Date.now,
-    record: { at: new Date(), via, reason: 'oldest' },
+    record: { at: new Date(), via, reason: primaryPolicyText(config.primaryPolicy) },
   });
   if (result === 'deferred') {
     logDecision('skip', { reason: 'secondary_login_in_flight', ...fields });
@@ -236,7 +242,7 @@ function askForConsent(
         email: candidate.email,
         connection: candidate.identities?.[0]?.connection ?? '',
         created_at: candidate.created_at,
-        primary: linkPair(facts.user, candidate).primary === candidate,
+        primary: linkPair(facts.user, candidate, config.primaryPolicy).primary === candidate,
       })),
     },
   });

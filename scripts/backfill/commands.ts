@@ -1,5 +1,6 @@
 import { accessSync, constants, existsSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { primaryPolicyText } from '../../core/config.ts';
 import { UnlinkError } from '../../core/errors.ts';
 import { ManagementApiError } from '../../core/management-client.ts';
 import { type UnlinkResult, unlinkAccount } from '../../core/unlink.ts';
@@ -274,6 +275,14 @@ export function readPlan(file: string, config: BackfillConfig): ParsedPlan {
       file,
       1,
       'the plan was made with another MERGE_APP_METADATA_KEYS: plan again, or set the value the plan names',
+    );
+  }
+  if (planned.primary_policy !== primaryPolicyText(config.primaryPolicy)) {
+    throw new FileLineError(
+      'invalid_plan',
+      file,
+      1,
+      `the plan was made with PRIMARY_POLICY=${planned.primary_policy}: plan again, or set the value the plan names`,
     );
   }
   return plan;

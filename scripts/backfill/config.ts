@@ -9,11 +9,12 @@ export const BACKFILL_VARIABLES = [
   'AUTH0_CLIENT_SECRET',
   'AUTO_LINK_CONNECTIONS',
   'MERGE_APP_METADATA_KEYS',
+  'PRIMARY_POLICY',
 ] as const;
 
 export type BackfillConfig = Pick<
   Config,
-  'domain' | 'clientId' | 'clientSecret' | 'autoLinkConnections' | 'mergeAppMetadataKeys'
+  'domain' | 'clientId' | 'clientSecret' | 'autoLinkConnections' | 'mergeAppMetadataKeys' | 'primaryPolicy'
 >;
 
 /** Parsed by the Action's own `parseConfig` (same list syntax, same `*`), before any request. */
@@ -31,6 +32,7 @@ export function parseBackfillEnv(env: Readonly<Record<string, string | undefined
       clientSecret: config.clientSecret,
       autoLinkConnections: config.autoLinkConnections,
       mergeAppMetadataKeys: config.mergeAppMetadataKeys,
+      primaryPolicy: config.primaryPolicy,
     });
   } catch (error) {
     if (error instanceof ConfigError) throw new BackfillConfigError(error.variable, error.message);

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { parsePrimaryPolicy, primaryPolicyText } from '../../core/config.ts';
+import { ConfigError } from '../../core/errors.ts';
 import { FileLineError } from './errors.ts';
 import type { GroupPlan, MemberSkipReason, PlanPolicy } from './planner.ts';
 import { asciiJson, fileLines, forEachLine, hashKey, type Partition, PartitionWriter } from './spill.ts';
@@ -14,7 +16,12 @@ export interface PlanHeader {
   tenant: string;
   created_at: string;
   source: 'export' | 'listing' | 'file';
-  config: { auto_link_connections: readonly string[] | '*'; merge_app_metadata_keys: readonly string[] };
+  config: {
+    auto_link_connections: readonly string[] | '*';
+    merge_app_metadata_keys: readonly string[];
+    /** `PRIMARY_POLICY` as spelt there; a plan without it was made under `oldest`. */
+    primary_policy: string;
+  };
 }
 
 export interface PlanGroupLine extends GroupPlan {
@@ -48,6 +55,7 @@ export function planHeader(
     config: {
       auto_link_connections: policy.autoLinkConnections,
       merge_app_metadata_keys: policy.mergeAppMetadataKeys,
+      primary_policy: primaryPolicyText(policy.primaryPolicy),
     },
   };
 }
@@ -61,6 +69,7 @@ export function policyOf(header: PlanHeader): PlanPolicy {
   return {
     autoLinkConnections: header.config.auto_link_connections,
     mergeAppMetadataKeys: header.config.merge_app_metadata_keys,
+    primaryPolicy: parsePrimaryPolicy(header.config.primary_policy),
   };
 }
 
@@ -182,13 +191,20 @@ function parseHeader(value: Record<string, unknown>, fail: Fail): PlanHeader {
   if (connections !== '*' && !isStringArray(connections))
     throw fail(1, '"config.auto_link_connections" must be "*" or a list of names');
   if (!isStringArray(keys)) throw fail(1, '"config.merge_app_metadata_keys" must be a list of keys');
+  const primaryPolicy = config?.primary_policy ?? 'oldest';
+  if (typeof primaryPolicy !== 'string' || !isPrimaryPolicy(primaryPolicy))
+    throw fail(1, '"config.primary_policy" must be a PRIMARY_POLICY value');
   return {
     type: 'header',
     version: PLAN_VERSION,
     tenant: value.tenant.toLowerCase(),
     created_at: value.created_at,
     source: value.source,
-    config: { auto_link_connections: connections, merge_app_metadata_keys: keys },
+    config: {
+      auto_link_connections: connections,
+      merge_app_metadata_keys: keys,
+      primary_policy: primaryPolicy,
+    },
   };
 }
 
@@ -236,4 +252,14 @@ export function isUserId(value: unknown): value is string {
 
 function isStringArray(value: unknown): value is string[] {
   return Array.isArray(value) && value.every((item) => typeof item === 'string');
+}
+
+function isPrimaryPolicy(value: string): boolean {
+  try {
+    parsePrimaryPolicy(value);
+    return true;
+  } catch (error) {
+    if (error instanceof ConfigError) return false;
+    throw error;
+  }
 }

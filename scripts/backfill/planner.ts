@@ -13,7 +13,10 @@ import type { ManagementIdentity, ManagementUser } from '../../core/users.ts';
 import { primaryConnection } from '../../core/users.ts';
 import type { BackfillConfig } from './config.ts';
 
-export type PlanPolicy = Pick<BackfillConfig, 'autoLinkConnections' | 'mergeAppMetadataKeys'>;
+export type PlanPolicy = Pick<
+  BackfillConfig,
+  'autoLinkConnections' | 'mergeAppMetadataKeys' | 'primaryPolicy'
+>;
 
 /** Why one account of a group is left alone; the Action's own reasons where it has one. */
 export type MemberSkipReason =
@@ -54,7 +57,7 @@ export function planGroup(members: readonly ManagementUser[], policy: PlanPolicy
     else if (user.blocked === true) skipped.push({ user_id: user.user_id, reason: 'blocked' });
     else eligible.push(user);
   }
-  const primary = choosePrimary(eligible.length > 0 ? eligible : members);
+  const primary = choosePrimary(eligible.length > 0 ? eligible : members, policy.primaryPolicy);
   const secondaries: string[] = [];
   for (const user of oldestFirst(eligible)) {
     if (user === primary) continue;

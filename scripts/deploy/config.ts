@@ -1,4 +1,12 @@
-import { type CheckOn, sessionSecretWeakness } from '../../core/config.ts';
+import {
+  type CheckOn,
+  CONFIG_DEFAULTS,
+  parseNotNowDays,
+  parsePrimaryPolicy,
+  primaryPolicyText,
+  sessionSecretWeakness,
+} from '../../core/config.ts';
+import { ConfigError } from '../../core/errors.ts';
 import { isHostWithOptionalPort, isHttpsOrLoopback } from '../../core/hosts.ts';
 import { type ConfigProblem, DeployConfigError } from './errors.ts';
 
@@ -16,6 +24,9 @@ export interface DeployConfig {
   readonly checkOn: CheckOn;
   readonly mergeAppMetadataKeys: string;
   readonly dryRun: boolean;
+  /** As `PRIMARY_POLICY` spells it (`oldest` when unset). */
+  readonly primaryPolicy: string;
+  readonly notNowDays: number;
 }
 
 export type DeployEnv = Readonly<Record<string, string | undefined>>;
@@ -82,6 +93,19 @@ export function parseDeployEnv(env: DeployEnv): DeployConfig {
     invalid,
   );
 
+  // The Action's own parsers: a value the Action would refuse is refused here first, with the Action's message.
+  const actionSetting = <T>(variable: string, parse: (value: string | undefined) => T, fallback: T): T => {
+    try {
+      return parse(optional(variable));
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      invalid(error.variable, error.message);
+      return fallback;
+    }
+  };
+  const primaryPolicy = actionSetting('PRIMARY_POLICY', parsePrimaryPolicy, CONFIG_DEFAULTS.primaryPolicy);
+  const notNowDays = actionSetting('NOT_NOW_DAYS', parseNotNowDays, CONFIG_DEFAULTS.notNowDays);
+
   if (problems.length > 0 || !webUrl) throw new DeployConfigError(problems);
   return Object.freeze({
     domain: domain.toLowerCase(),
@@ -94,6 +118,8 @@ export function parseDeployEnv(env: DeployEnv): DeployConfig {
     checkOn: checkOn as CheckOn,
     mergeAppMetadataKeys,
     dryRun: dryRunText === 'true',
+    primaryPolicy: primaryPolicyText(primaryPolicy),
+    notNowDays,
   });
 }
 

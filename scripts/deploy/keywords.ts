@@ -33,6 +33,8 @@ export function keywordMappings(config: DeployConfig, facts: TenantFacts): Keywo
     CHECK_ON: config.checkOn,
     MERGE_APP_METADATA_KEYS: config.mergeAppMetadataKeys,
     DRY_RUN: String(config.dryRun),
+    PRIMARY_POLICY: config.primaryPolicy,
+    NOT_NOW_DAYS: String(config.notNowDays),
     ACTION_CLIENT_ID: facts.actionClient.client_id,
     ACTION_CLIENT_SECRET: facts.actionClient.client_secret,
     REAUTH_CLIENT_ID: facts.reauthClientId,

@@ -30,7 +30,7 @@ function googleUser(users: Awaited<ReturnType<typeof usersWithEmail>>) {
 }
 
 describe('the consent page in Chromium', () => {
-  it('Not now: the login completes unlinked, and the next login asks again', async () => {
+  it('Not now: the login completes unlinked, and the next logins are not asked for NOT_NOW_DAYS (default 7)', async () => {
     const email = 'nico@example.com';
     const password = await seedPasswordUser(demo, email);
     const page = await answerConsent(demo, email, (consent) =>
@@ -41,11 +41,15 @@ describe('the consent page in Chromium', () => {
     expect(users.map((user) => user.user_id)).toContain(password.user_id);
     const google = googleUser(users);
     expect(await signedInUserId(page)).toBe(google.user_id);
-    expect(google.app_metadata?.account_linking).toBeUndefined();
+    const linking = google.app_metadata?.account_linking as { snoozed_until?: string; declined?: string[] };
+    expect(Date.parse(String(linking.snoozed_until)) - Date.now()).toBeGreaterThan(6.9 * 86_400_000);
+    expect(linking.declined).toBeUndefined();
     expect(users.every((user) => user.identities.length === 1)).toBe(true);
 
-    const again = await reachConsent(demo, email);
-    await expect(again.getByRole('button', { name: 'Not now' }).isVisible()).resolves.toBe(true);
+    const next = await signInWithGoogle(demo, email);
+    expect(next.landedOn).toBe('account');
+    expect(next.decisions.join('\n')).toContain('"reason":"snoozed"');
+    expect(await usersWithEmail(demo, email)).toHaveLength(2);
   });
 
   it("Don't ask again: the login completes unlinked, the choice is recorded, and the next login is not asked", async () => {

@@ -153,6 +153,8 @@ describe('npm run deploy against the local tenant', () => {
       CHECK_ON: 'every-login',
       MERGE_APP_METADATA_KEYS: '',
       DRY_RUN: 'false',
+      PRIMARY_POLICY: 'oldest',
+      NOT_NOW_DAYS: '7',
     });
     const store = tenant.context.store;
     for (const client of [first.clients.action, first.clients.web]) {

@@ -568,14 +568,47 @@ describe('consent round trip', () => {
     expect(outcome.userMetadata).toEqual({});
   });
 
-  it('records nothing for "not now"', async () => {
+  it('remembers "not now" for NOT_NOW_DAYS without a Management call, and asks nothing until then', async () => {
     const fake = tenantWithPasswordUser();
+    const before = Date.now();
     const { outcome } = await continueWith(
       fake,
       linkProof({ sub: googleUser.user_id, state: 'resume-state', decision: 'not-now' }),
     );
-    expect(outcome.appMetadata).toEqual({});
     expect(fake.calls).toEqual([]);
+    const until = Date.parse(
+      (outcome.appMetadata.account_linking as { snoozed_until: string }).snoozed_until,
+    );
+    expect(until - before).toBeGreaterThanOrEqual(7 * 86_400_000 - 1000);
+    expect(until - before).toBeLessThan(7 * 86_400_000 + 60_000);
+
+    const again = await login(fake, {
+      user: { ...googleUser, app_metadata: outcome.appMetadata },
+      secrets: secrets(fake, untrusted),
+    });
+    expect(again.outcome.redirect).toBeUndefined();
+    expect(again.decisions).toContainEqual(expect.objectContaining({ decision: 'skip', reason: 'snoozed' }));
+  });
+
+  it('asks again once the "not now" has run out, and records nothing with NOT_NOW_DAYS=0', async () => {
+    const fake = tenantWithPasswordUser();
+    const expired = { account_linking: { snoozed_until: new Date(Date.now() - 1000).toISOString() } };
+    const asked = await login(fake, {
+      user: { ...googleUser, app_metadata: expired },
+      secrets: secrets(fake, untrusted),
+    });
+    expect(asked.outcome.redirect?.url).toContain(CONSENT_URL);
+    const { outcome } = await resume(fake, {
+      user: googleUser,
+      request: {
+        body: {
+          state: 'resume-state',
+          session_token: linkProof({ sub: googleUser.user_id, state: 'resume-state', decision: 'not-now' }),
+        },
+      },
+      secrets: secrets(fake, { ...untrusted, NOT_NOW_DAYS: '0' }),
+    });
+    expect(outcome.appMetadata).toEqual({});
   });
 });
 

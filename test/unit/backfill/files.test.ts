@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { CONFIG_DEFAULTS } from '../../../core/config.ts';
 import { readPlan } from '../../../scripts/backfill/commands.ts';
 import { parseBackfillEnv } from '../../../scripts/backfill/config.ts';
 import { BackfillConfigError, FileLineError } from '../../../scripts/backfill/errors.ts';
@@ -13,7 +14,8 @@ import { managementUser } from '../../support/fake-management.ts';
 import { thrownBy } from '../../support/thrown.ts';
 
 const TENANT = 'tenant.eu.auth0.com';
-const policy = { autoLinkConnections: ['google-oauth2'], mergeAppMetadataKeys: [] };
+const OLDEST = CONFIG_DEFAULTS.primaryPolicy;
+const policy = { autoLinkConnections: ['google-oauth2'], mergeAppMetadataKeys: [], primaryPolicy: OLDEST };
 const header = JSON.stringify(planHeader(TENANT, policy, 'export', new Date('2026-01-01T00:00:00Z')));
 const group1 = planGroupLine(1, {
   primary: 'auth0|a',
@@ -126,6 +128,7 @@ describe('readPlan', () => {
       clientId: 'id',
       clientSecret: 's',
       autoLinkConnections: '*' as const,
+      primaryPolicy: OLDEST,
     };
     expect(thrownBy(FileLineError, () => readPlan(file, config))).toMatchObject({
       code: 'invalid_plan',
@@ -137,7 +140,11 @@ describe('readPlan', () => {
   it('accepts the same AUTO_LINK_CONNECTIONS and MERGE_APP_METADATA_KEYS in another order', () => {
     dir = mkdtempSync(path.join(tmpdir(), 'plan-'));
     const file = path.join(dir, 'plan.jsonl');
-    const made = { autoLinkConnections: ['google-oauth2', 'github'], mergeAppMetadataKeys: ['plan', 'tier'] };
+    const made = {
+      autoLinkConnections: ['google-oauth2', 'github'],
+      mergeAppMetadataKeys: ['plan', 'tier'],
+      primaryPolicy: OLDEST,
+    };
     writeFileSync(
       file,
       [JSON.stringify(planHeader(TENANT, made, 'export', new Date())), group1, ''].join('\n'),
@@ -148,8 +155,16 @@ describe('readPlan', () => {
       clientSecret: 's',
       autoLinkConnections: ['github', 'google-oauth2'],
       mergeAppMetadataKeys: ['tier', 'plan'],
+      primaryPolicy: OLDEST,
     };
     expect(readPlan(file, config).groups).toBe(1);
+    expect(
+      thrownBy(FileLineError, () => readPlan(file, { ...config, primaryPolicy: { kind: 'database-first' } })),
+    ).toMatchObject({
+      code: 'invalid_plan',
+      line: 1,
+      message: expect.stringContaining('PRIMARY_POLICY=oldest'),
+    });
     expect(
       thrownBy(FileLineError, () =>
         readPlan(file, { ...config, mergeAppMetadataKeys: ['tier', 'plan', 'roles'] }),
@@ -281,6 +296,11 @@ describe('parseBackfillEnv', () => {
       clientSecret: 'secret',
       autoLinkConnections: '*',
       mergeAppMetadataKeys: ['plan', 'tier'],
+      primaryPolicy: { kind: 'oldest' },
+    });
+    expect(parseBackfillEnv({ ...env, PRIMARY_POLICY: 'connections:acme,github' }).primaryPolicy).toEqual({
+      kind: 'connections',
+      order: ['acme', 'github'],
     });
   });
 
@@ -289,6 +309,7 @@ describe('parseBackfillEnv', () => {
     ['AUTH0_DOMAIN', { AUTH0_DOMAIN: 'https://tenant.auth0.com' }],
     ['AUTH0_CLIENT_ID', { AUTH0_CLIENT_ID: ' ' }],
     ['AUTH0_CLIENT_SECRET', { AUTH0_CLIENT_SECRET: undefined }],
+    ['PRIMARY_POLICY', { PRIMARY_POLICY: 'newest' }],
   ])('names %s when it is missing or invalid', (variable, change) => {
     let error: unknown;
     try {

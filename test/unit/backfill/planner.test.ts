@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { CONFIG_DEFAULTS } from '../../../core/config.ts';
 import { MAX_LINK_CANDIDATES } from '../../../core/policy.ts';
 import type { ManagementUser } from '../../../core/users.ts';
 import { DuplicatePlanner, type PlanPolicy, planGroup } from '../../../scripts/backfill/planner.ts';
@@ -7,6 +8,7 @@ import { managementUser, withLinkedIdentity } from '../../support/fake-managemen
 const policy: PlanPolicy = {
   autoLinkConnections: ['Username-Password-Authentication', 'google-oauth2', 'acme'],
   mergeAppMetadataKeys: [],
+  primaryPolicy: CONFIG_DEFAULTS.primaryPolicy,
 };
 
 const at = (year: number) => `${year}-01-01T00:00:00.000Z`;

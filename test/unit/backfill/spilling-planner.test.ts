@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CONFIG_DEFAULTS } from '../../../core/config.ts';
 import { MAX_LINK_CANDIDATES } from '../../../core/policy.ts';
 import { BackfillError } from '../../../scripts/backfill/errors.ts';
 import { type GroupPlanner, writePlan } from '../../../scripts/backfill/plan.ts';
@@ -11,7 +12,11 @@ import { SpillingPlanner } from '../../../scripts/backfill/spilling-planner.ts';
 import { managementUser } from '../../support/fake-management.ts';
 import { GENERATED_CONNECTIONS, generatedUser } from '../../support/generated-export.ts';
 
-const policy: PlanPolicy = { autoLinkConnections: GENERATED_CONNECTIONS, mergeAppMetadataKeys: [] };
+const policy: PlanPolicy = {
+  autoLinkConnections: GENERATED_CONNECTIONS,
+  mergeAppMetadataKeys: [],
+  primaryPolicy: CONFIG_DEFAULTS.primaryPolicy,
+};
 const at = (n: number) => new Date(Date.UTC(2019, 0, 1) + n * 1000).toISOString();
 
 /** What the generated export lacks: every other path of the policy, and emails JSON must escape. */

@@ -97,6 +97,78 @@ describe('primary choice', () => {
   });
 });
 
+describe('PRIMARY_POLICY', () => {
+  const github = managementUser('github|7', { created_at: '2018-01-01T00:00:00.000Z' });
+  const newerDatabase = managementUser('auth0|newer', { created_at: '2024-01-01T00:00:00.000Z' });
+
+  it.each([
+    ['oldest', [current, older, github], 'github|7'],
+    ['database-first', [current, github, older, newerDatabase], 'auth0|old'],
+    ['connections:google-oauth2,github', [older, github, current], 'google-oauth2|new'],
+    // Connections the list does not name come after those it does, oldest first.
+    ['connections:github', [current, older], 'auth0|old'],
+  ])('%s chooses the primary it names, the oldest breaking ties', (policy, users, primary) => {
+    expect(choosePrimary(users, config({ PRIMARY_POLICY: policy }).primaryPolicy).user_id).toBe(primary);
+  });
+
+  it('links the current login as the primary when the policy prefers its connection', () => {
+    const decision = decideLink(facts(), [older], config({ PRIMARY_POLICY: 'connections:google-oauth2' }));
+    expect(decision).toMatchObject({
+      kind: 'link',
+      primary: { user_id: 'google-oauth2|new' },
+      secondary: { user_id: 'auth0|old' },
+    });
+  });
+
+  it('keeps the trojan-identity guard under every policy', () => {
+    const planted = managementUser('google-oauth2|new', {
+      created_at: current.created_at!,
+      identities: [
+        ...current.identities!,
+        {
+          provider: 'github',
+          user_id: '9',
+          connection: 'github',
+          profileData: { email: 'evil@example.com' },
+        },
+      ],
+    });
+    for (const policy of ['oldest', 'database-first', 'connections:google-oauth2']) {
+      const decision = decideLink(
+        facts({ user: managementUser('auth0|x', { created_at: '2026-01-01T00:00:00.000Z' }) }),
+        [planted],
+        config({ PRIMARY_POLICY: policy, AUTO_LINK_CONNECTIONS: '*' }),
+      );
+      expect(decision.kind).not.toBe('link');
+    }
+  });
+
+  it('never makes an unverified or blocked account the primary: they are not candidates', () => {
+    const unverified = managementUser('auth0|u', { created_at: older.created_at!, email_verified: false });
+    const blocked = managementUser('auth0|b', { created_at: older.created_at!, blocked: true });
+    const candidates = filterLinkCandidates(current, [unverified, blocked]);
+    expect(decideLink(facts(), candidates, config({ PRIMARY_POLICY: 'database-first' })).kind).toBe('skip');
+  });
+
+  it.each(['newest', 'connections:', 'connections: a b', 'Oldest'])(
+    'refuses PRIMARY_POLICY=%s naming the setting',
+    (value) => {
+      expect(() => config({ PRIMARY_POLICY: value })).toThrow(
+        expect.objectContaining({
+          variable: 'PRIMARY_POLICY',
+          message: expect.stringContaining('PRIMARY_POLICY'),
+        }),
+      );
+    },
+  );
+
+  it.each(['-1', '1.5', 'seven', '366'])('refuses NOT_NOW_DAYS=%s naming the setting', (value) => {
+    expect(() => config({ NOT_NOW_DAYS: value })).toThrow(
+      expect.objectContaining({ variable: 'NOT_NOW_DAYS' }),
+    );
+  });
+});
+
 describe('decision', () => {
   it('links silently when both connections are trusted', () => {
     expect(decideLink(facts(), [older], config()).kind).toBe('link');

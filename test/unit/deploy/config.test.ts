@@ -28,7 +28,12 @@ describe('parseDeployEnv', () => {
       checkOn: 'every-login',
       mergeAppMetadataKeys: '',
       dryRun: false,
+      primaryPolicy: 'oldest',
+      notNowDays: 7,
     });
+    expect(
+      parseDeployEnv({ ...VALID, PRIMARY_POLICY: 'connections: acme , github', NOT_NOW_DAYS: '0' }),
+    ).toMatchObject({ primaryPolicy: 'connections:acme,github', notNowDays: 0 });
   });
 
   it('normalises the domain, the web URL and the lists', () => {
@@ -76,6 +81,8 @@ describe('parseDeployEnv', () => {
     ['SESSION_TOKEN_SECRET', 'x'.repeat(31), 'at least 32 characters'],
     ['SESSION_TOKEN_SECRET', 'x'.repeat(32), 'must not be one repeated character'],
     ['CHECK_ON', 'sometimes', '"every-login" or "first-login"'],
+    ['PRIMARY_POLICY', 'newest', '"oldest", "database-first" or "connections:<a>,<b>"'],
+    ['NOT_NOW_DAYS', '-3', 'whole number of days'],
     ['DRY_RUN', 'yes', '"true" or "false"'],
     ['AUTO_LINK_CONNECTIONS', 'github,,google-oauth2', 'comma-separated list'],
     ['MERGE_APP_METADATA_KEYS', 'plan, two words', 'comma-separated list'],

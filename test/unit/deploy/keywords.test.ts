@@ -51,6 +51,8 @@ describe('keyword mapping', () => {
       CHECK_ON: 'every-login',
       MERGE_APP_METADATA_KEYS: '',
       DRY_RUN: 'false',
+      PRIMARY_POLICY: 'oldest',
+      NOT_NOW_DAYS: '7',
     });
     expect(desired.action).toMatchObject({
       name: 'account-linking',
