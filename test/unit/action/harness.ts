@@ -6,10 +6,27 @@ import { browserBinding, deriveKey } from '../../../core/link-request.ts';
 import { createPostLoginApi } from '../../../emulator/actions-runtime/api.ts';
 import { ActionCache } from '../../../emulator/actions-runtime/cache.ts';
 import { signHs256 } from '../../../emulator/actions-runtime/redirect-token.ts';
-import type { FakeManagementApi } from '../../support/fake-management.ts';
+import { FakeManagementApi, managementUser } from '../../support/fake-management.ts';
 import { makePostLoginEvent, type PostLoginEventOverrides } from '../../support/post-login-event.ts';
 
 export const SESSION_TOKEN_SECRET = 'a-session-token-secret-of-32-chars!!';
+export const OLD = '2020-01-01T00:00:00.000Z';
+export const NEW = '2025-06-01T00:00:00.000Z';
+
+/** A Google login whose email matches an older password account (`tenantWithPasswordUser`). */
+export const googleUser = {
+  user_id: 'google-oauth2|1001',
+  email: 'alice@example.com',
+  email_verified: true,
+  created_at: NEW,
+};
+
+export function tenantWithPasswordUser(metadata: Record<string, unknown> = {}): FakeManagementApi {
+  return new FakeManagementApi().seed(
+    managementUser('auth0|old', { created_at: OLD, user_metadata: { theme: 'dark' } }),
+    managementUser('google-oauth2|1001', { created_at: NEW, user_metadata: { ...metadata } }),
+  );
+}
 export const CONSENT_URL = 'https://link.example.com/consent';
 
 export function secrets(fake: FakeManagementApi, extra: Record<string, string> = {}): Record<string, string> {

@@ -10,22 +10,17 @@ import { tamperLastSegment } from '../../support/tamper.ts';
 import {
   CONSENT_URL,
   defaultBrowserBinding,
+  googleUser,
   linkProof,
   linkRequestClaims,
   login,
+  NEW,
+  OLD,
   resume,
   SESSION_TOKEN_SECRET,
   secrets,
+  tenantWithPasswordUser,
 } from './harness.ts';
-
-const OLD = '2020-01-01T00:00:00.000Z';
-const NEW = '2025-06-01T00:00:00.000Z';
-const googleUser = {
-  user_id: 'google-oauth2|1001',
-  email: 'alice@example.com',
-  email_verified: true,
-  created_at: NEW,
-};
 
 /** The consent page's proof that the Google user owns the older password account. */
 const validProof = (extra: Record<string, unknown> = {}) =>
@@ -36,13 +31,6 @@ const validProof = (extra: Record<string, unknown> = {}) =>
     linked_user_id: 'auth0|old',
     ...extra,
   });
-
-function tenantWithPasswordUser(metadata: Record<string, unknown> = {}) {
-  return new FakeManagementApi().seed(
-    managementUser('auth0|old', { created_at: OLD, user_metadata: { theme: 'dark' } }),
-    managementUser('google-oauth2|1001', { created_at: NEW, user_metadata: { ...metadata } }),
-  );
-}
 
 describe('silent linking', () => {
   it('links a trusted login into the older account and switches the primary', async () => {
@@ -610,53 +598,6 @@ describe('consent round trip', () => {
     });
     expect(outcome.appMetadata).toEqual({});
   });
-});
-
-describe('Management API failures never break a login', () => {
-  const STEPS = ['token', 'users-by-email', 'patch-user', 'link'] as const;
-  const loginWithPlan = (fake: FakeManagementApi) =>
-    login(fake, { user: { ...googleUser, user_metadata: { plan: 'pro' } }, secrets: secrets(fake) });
-
-  it.each(STEPS)('waits for Retry-After when %s answers 429 and then links', async (route) => {
-    const fake = tenantWithPasswordUser({ plan: 'pro' });
-    fake.failNext(route, { status: 429, headers: { 'retry-after': '0.05' } });
-    const { outcome } = await loginWithPlan(fake);
-    expect(outcome.primaryUserId).toBe('auth0|old');
-    expect(fake.callsTo(route)).toBe(2);
-  });
-
-  it.each(STEPS)('logs in unlinked with a consistent state when %s keeps failing with 503', async (route) => {
-    const fake = tenantWithPasswordUser({ plan: 'pro' });
-    fake.failNext(route, { status: 503 }, { status: 503 }, { status: 503 });
-    const { outcome, decisions } = await loginWithPlan(fake);
-    expect(outcome.denied).toBeUndefined();
-    expect(outcome.primaryUserId).toBeUndefined();
-    expect(fake.users.has('google-oauth2|1001')).toBe(true);
-    expect(decisions.at(-1)).toMatchObject({ decision: 'unlinked', reason: 'management_error' });
-    const repaired = await loginWithPlan(fake);
-    expect(repaired.outcome.primaryUserId).toBe('auth0|old');
-    expect(fake.users.get('auth0|old')?.user_metadata).toMatchObject({ plan: 'pro' });
-  });
-
-  it.each(STEPS)('logs in unlinked when %s answers malformed JSON', async (route) => {
-    const fake = tenantWithPasswordUser({ plan: 'pro' });
-    fake.failNext(route, { malformed: true });
-    const { outcome } = await loginWithPlan(fake);
-    expect(outcome.denied).toBeUndefined();
-    expect(outcome.primaryUserId).toBeUndefined();
-  });
-
-  it.each(STEPS)(
-    'retries when %s times out and then links',
-    async (route) => {
-      const fake = tenantWithPasswordUser({ plan: 'pro' });
-      fake.failNext(route, { hang: true });
-      const { outcome } = await loginWithPlan(fake);
-      expect(outcome.primaryUserId).toBe('auth0|old');
-      expect(fake.users.get('auth0|old')?.user_metadata).toMatchObject({ plan: 'pro' });
-    },
-    15_000,
-  );
 });
 
 describe('logs', () => {
