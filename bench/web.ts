@@ -113,9 +113,6 @@ async function coldStart(args: string[], cwd: string, route: string): Promise<nu
   }
 }
 
-const median = (values: number[]) =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
-
 /** What ships: dist/web.js's size, and its start until /healthz answers against a bare Node HTTP server's. */
 async function artifact(): Promise<void> {
   const folder = await mkdtemp(path.join(tmpdir(), 'bench-web-'));
@@ -128,8 +125,8 @@ async function artifact(): Promise<void> {
       bare.push(await coldStart(['-e', BARE_HTTP_SERVER], folder, '/'));
     }
     console.log(`web.bundle_bytes: ${bytes} B`);
-    console.log(`web.cold_start_ms: ${median(bundle).toFixed(0)} ms`);
-    console.log(`baseline.node_http_cold_start_ms: ${median(bare).toFixed(0)} ms`);
+    console.log(`web.cold_start_ms: ${percentile(bundle, 50).toFixed(0)} ms`);
+    console.log(`baseline.node_http_cold_start_ms: ${percentile(bare, 50).toFixed(0)} ms`);
   } finally {
     await rm(folder, { recursive: true, force: true });
   }

@@ -88,15 +88,10 @@ async function signIn(browser: LoginDriver, rp: RelyingParty) {
   });
   let location = locationOf(await browser.fetch(url), tenant.url);
   if (location.pathname === '/u/login') {
-    await browser.fetch(location);
-    const submitted = await browser.fetch('/u/login', {
-      method: 'POST',
-      body: new URLSearchParams({
-        state: location.searchParams.get('state') ?? '',
-        connection: 'google-oauth2',
-        email: 'alice@example.com',
-        email_verified: 'true',
-      }),
+    const submitted = await browser.submitLoginPage(location, {
+      connection: 'google-oauth2',
+      email: 'alice@example.com',
+      email_verified: 'true',
     });
     location = locationOf(submitted, tenant.url);
   }
