@@ -3,6 +3,8 @@ import { runInNewContext } from 'node:vm';
 import type { RunningTenant } from '../../emulator/index.ts';
 import { type TestTenant, useTestTenant } from './tenant.ts';
 
+const MAX_REDIRECTS = 20;
+
 /** A regular web application registered on the tenant, with one callback. */
 export interface LoginApp {
   client_id: string;
@@ -46,6 +48,27 @@ export class LoginDriver {
       else jar.set(name, value);
     }
     return response;
+  }
+
+  /**
+   * Requests `url` and follows redirects as a browser does (each hop a GET with its origin's cookies); returns the
+   * first answer that is not a redirect and where it came from.
+   */
+  async follow(url: string | URL, init: RequestInit = {}): Promise<{ response: Response; url: URL }> {
+    let target = new URL(url, this.#tenant.url);
+    let response = await this.fetch(target, init);
+    for (let hops = 1; response.status >= 300 && response.status < 400; hops++) {
+      if (hops > MAX_REDIRECTS) throw new Error(`more than ${MAX_REDIRECTS} redirects from ${url}`);
+      target = locationOf(response, target.href);
+      response = await this.fetch(target);
+    }
+    return { response, url: target };
+  }
+
+  /** Submits a form_post response page (`html`) as its onload script would: a POST of its fields to its action. */
+  submitFormPost(html: string): Promise<Response> {
+    const { action, fields } = formPostFields(html);
+    return this.fetch(action, { method: 'POST', body: new URLSearchParams(fields) });
   }
 
   /** `/authorize` with code + PKCE (S256) for `app`; returns the tenant's answer and the PKCE verifier. */

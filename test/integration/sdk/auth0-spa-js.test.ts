@@ -1,10 +1,9 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { build } from 'esbuild';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { launchChromium } from '../../support/chromium.ts';
 import { type ManagementCaller, useLoginTenant } from '../../support/login-driver.ts';
+import { type LoopbackServer, listenOnLoopback } from '../../support/loopback-server.ts';
 import type { TestTenant } from '../../support/tenant.ts';
 
 // Auth0's SPA SDK, unchanged, on a static page of another localhost origin: silent authentication
@@ -20,7 +19,7 @@ useLoginTenant((t, a) => {
 let tenant: TestTenant;
 let api: ManagementCaller;
 let browser: Browser;
-let site: Server;
+let site: LoopbackServer;
 let origin: string;
 let clientId: string;
 
@@ -33,7 +32,7 @@ beforeAll(async () => {
     write: false,
   });
   const script = bundle.outputFiles[0]?.text ?? '';
-  site = createServer((request, response) => {
+  site = await listenOnLoopback((request, response) => {
     if (request.url === '/auth0.js') {
       response.writeHead(200, { 'content-type': 'text/javascript' }).end(script);
       return;
@@ -42,14 +41,13 @@ beforeAll(async () => {
       .writeHead(200, { 'content-type': 'text/html' })
       .end('<!doctype html><html><head><script src="/auth0.js"></script></head><body>SPA</body></html>');
   });
-  await new Promise<void>((done) => site.listen(0, '127.0.0.1', done));
-  origin = `http://localhost:${(site.address() as AddressInfo).port}`;
+  origin = site.url;
   browser = await launchChromium();
 });
 
 afterAll(async () => {
   await browser?.close();
-  await new Promise((done) => site?.close(done));
+  await site?.close();
 });
 
 beforeEach(async () => {
