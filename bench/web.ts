@@ -34,6 +34,7 @@ const unused = (): never => {
 const oidc: OidcPort = { authorizationUrl: unused, exchangeCode: unused };
 const management: ManagementPort = {
   getUser: unused,
+  usersByEmail: unused,
   updateUser: unused,
   linkIdentity: unused,
   unlinkIdentity: unused,

@@ -45,6 +45,19 @@ export function sameEmail(a: string | undefined, b: string | undefined): boolean
   return a !== undefined && b !== undefined && a !== '' && normaliseEmail(a) === normaliseEmail(b);
 }
 
+/**
+ * Every user `search` (one `users-by-email` call) finds for `email`: the lookup is exact and case-sensitive while
+ * Auth0's own connections store emails lower-cased, so an email with capitals is searched lower-cased too.
+ */
+export async function findUsersByEmail<T>(
+  search: (email: string) => Promise<T[]>,
+  email: string,
+): Promise<T[]> {
+  const lowered = normaliseEmail(email);
+  const found = await search(email);
+  return lowered === email ? found : [...found, ...(await search(lowered))];
+}
+
 export function isAsciiEmail(email: string): boolean {
   return /^[\x21-\x7e]+$/.test(email);
 }
@@ -86,6 +99,17 @@ export function withoutDeclined(
   userIds: readonly string[],
 ): Record<string, unknown> {
   return { ...accountLinking(user), declined: declinedUserIds(user).filter((id) => !userIds.includes(id)) };
+}
+
+/** The `account_linking` record without its "Not now" (the account page's "Ask me at sign-in again"). */
+export function withoutSnooze(user: Pick<ManagementUser, 'app_metadata'>): Record<string, unknown> {
+  const { snoozed_until: _cleared, ...rest } = accountLinking(user);
+  return rest;
+}
+
+/** When a "Not now" that still holds at `now` ends, or undefined when none does. */
+export function snoozedUntil(user: Pick<ManagementUser, 'app_metadata'>, now: Date): Date | undefined {
+  return isSnoozed(user, now) ? new Date(String(accountLinking(user).snoozed_until)) : undefined;
 }
 
 function accountLinking(user: Pick<ManagementUser, 'app_metadata'>): Record<string, unknown> {
@@ -216,6 +240,19 @@ export function loginInFlight(user: Pick<ManagementUser, 'last_login'>, nowMs: n
 /** A user holding linked identities never becomes a secondary: linking it would drop them (no chains). */
 export function canBeSecondary(user: ManagementUser): boolean {
   return (user.identities ?? []).length <= 1;
+}
+
+/**
+ * The accounts the account page suggests linking into `current` (which stays the primary there): the Action's own
+ * candidates (`filterLinkCandidates`: verified same email, not blocked, declined either way excluded), none that
+ * holds linked identities (it cannot become a secondary; this also keeps out any account carrying a trojan
+ * identity), and none at all for a shared or farmed address (`MAX_LINK_CANDIDATES`, as the Action). Each link
+ * still needs a sign-in to the suggested account.
+ */
+export function linkSuggestions(current: ManagementUser, found: readonly ManagementUser[]): ManagementUser[] {
+  const candidates = filterLinkCandidates(current, found);
+  if (candidates.length > MAX_LINK_CANDIDATES) return [];
+  return candidates.filter(canBeSecondary);
 }
 
 /** What a login would do with its candidates before asking anyone: the Action and the backfill share it. */

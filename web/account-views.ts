@@ -1,5 +1,7 @@
 import { type LinkVia, linkRecordOf } from '../core/link-record.ts';
-import { html, page, type SafeHtml } from './html.ts';
+import type { LinkingChoices } from './account-choices.ts';
+import { linkingChoicesSection } from './account-choices-views.ts';
+import { csrfField, html, page, type SafeHtml } from './html.ts';
 import type { ManagedUser, UserIdentity } from './management.ts';
 import { WEB_ROUTES } from './routes.ts';
 
@@ -16,7 +18,13 @@ export type AccountNotice =
   | 'unlink_primary'
   | 'reauth_failed'
   | 'reauth_not_fresh'
-  | 'link_failed';
+  | 'link_failed'
+  | 'reauth_wrong_account'
+  | 'not_suggested'
+  | 'not_declined'
+  | 'not_mine'
+  | 'decline_taken_back'
+  | 'snooze_cleared';
 
 const NOTICES: Record<AccountNotice, { kind: 'ok' | 'error'; text: string }> = {
   linked: { kind: 'ok', text: 'The account was linked. You can now sign in with either method.' },
@@ -59,6 +67,27 @@ const NOTICES: Record<AccountNotice, { kind: 'ok' | 'error'; text: string }> = {
     text: 'The other account was not signed in just now, so it cannot prove ownership. Nothing was linked.',
   },
   link_failed: { kind: 'error', text: 'The sign-in service refused the change. Nothing was changed.' },
+  reauth_wrong_account: {
+    kind: 'error',
+    text: 'You signed in to a different account than the one suggested, so nothing was linked.',
+  },
+  not_suggested: {
+    kind: 'error',
+    text: 'That account is not among your suggestions (any more). Nothing was changed.',
+  },
+  not_declined: {
+    kind: 'error',
+    text: 'That account is not on your list of accounts not to link. Nothing was changed.',
+  },
+  not_mine: {
+    kind: 'ok',
+    text: 'Noted: that account is not yours. It is no longer suggested, and sign-in will not ask to link it.',
+  },
+  decline_taken_back: {
+    kind: 'ok',
+    text: 'Taken back: a sign-in may ask again whether to link that account.',
+  },
+  snooze_cleared: { kind: 'ok', text: 'Your next sign-in may ask again whether to link accounts.' },
 };
 
 export function isAccountNotice(value: string | undefined): value is AccountNotice {
@@ -71,6 +100,8 @@ export interface AccountView {
   readonly user: ManagedUser;
   readonly connections: readonly string[];
   readonly notice?: AccountNotice;
+  /** Undefined when they could not be loaded. */
+  readonly choices?: LinkingChoices;
 }
 
 export function accountPage(view: AccountView): string {
@@ -91,6 +122,7 @@ ${metadataList(user)}
 <ul class="accounts" aria-labelledby="identities">
 ${user.identities.map((identity) => identityItem(view, identity))}
 </ul>
+${linkingChoicesSection(view.choices, view.csrf)}
 <h2 id="link">Link another account</h2>
 <form method="post" action="${WEB_ROUTES.accountLink}">
 ${csrfField(view.csrf)}
@@ -157,8 +189,4 @@ export function signedOutPage(nonce: string): string {
 <p>Sign in to see your profile and the sign-in methods linked to it.</p>
 <form method="get" action="${WEB_ROUTES.login}"><button class="primary" type="submit">Sign in</button></form>`,
   });
-}
-
-function csrfField(token: string): SafeHtml {
-  return html`<input type="hidden" name="csrf" value="${token}">`;
 }

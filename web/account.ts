@@ -1,4 +1,12 @@
 import type { Context, Hono } from 'hono';
+import {
+  clearSnooze,
+  declineSuggestion,
+  type LinkingChoices,
+  loadLinkingChoices,
+  requireSuggestion,
+  takeBackDecline,
+} from './account-choices.ts';
 import { accountPage, isAccountNotice, signedOutPage } from './account-views.ts';
 import type { WebConfig } from './config.ts';
 import { failurePage } from './consent-views.ts';
@@ -44,6 +52,8 @@ interface PendingLink {
   readonly nonce: string;
   readonly codeVerifier: string;
   readonly startedAt: number;
+  /** The suggested account Link was clicked for: the re-authentication must sign in to exactly this one. */
+  readonly target?: string;
 }
 
 /** Linking and unlinking need a login at most this old (OWASP: re-authenticate before sensitive changes). */
@@ -225,6 +235,14 @@ export function mountAccount(app: Hono<WebEnv>, config: WebConfig, deps: Account
     const user = await liveUser(c, session);
     if (user instanceof Response) return user;
     const notice = c.req.query('notice');
+    let choices: LinkingChoices | undefined;
+    try {
+      choices = await loadLinkingChoices(deps.management, user, deps.now());
+    } catch (error) {
+      deps.log('account_choices_unavailable', {
+        code: error instanceof WebError ? error.code : 'unexpected',
+      });
+    }
     return c.html(
       accountPage({
         nonce: c.get('nonce'),
@@ -232,6 +250,7 @@ export function mountAccount(app: Hono<WebEnv>, config: WebConfig, deps: Account
         user,
         connections: config.linkConnections,
         ...(isAccountNotice(notice) ? { notice } : {}),
+        ...(choices === undefined ? {} : { choices }),
       }),
     );
   });
@@ -255,10 +274,26 @@ export function mountAccount(app: Hono<WebEnv>, config: WebConfig, deps: Account
   app.post(WEB_ROUTES.accountLink, async (c) => {
     const checked = await formWithSession(c);
     if (checked instanceof Response) return checked;
-    const { session, form } = checked;
-    const connection = form.connection;
-    if (typeof connection !== 'string' || !config.linkConnections.includes(connection)) return refused(c);
+    const { session, user, form } = checked;
+    let target: { connection: string; params: Record<string, string>; userId?: string };
+    if (typeof form.user_id === 'string') {
+      // A suggestion: its sign-in method and email come from the search made now, never from the form.
+      let suggested: ManagedUser;
+      try {
+        suggested = await requireSuggestion(deps.management, user, form.user_id);
+      } catch (error) {
+        return changeRefused(c, error);
+      }
+      const connection = suggested.identities[0]?.connection ?? '';
+      const hint = suggested.email === undefined ? {} : { login_hint: suggested.email };
+      target = { connection, params: hint, userId: suggested.user_id };
+    } else if (typeof form.connection === 'string' && config.linkConnections.includes(form.connection)) {
+      target = { connection: form.connection, params: {} };
+    } else {
+      return refused(c);
+    }
     if (!isFresh(session)) return c.redirect(`${WEB_ROUTES.login}?fresh=1`, 303);
+    const { connection } = target;
     const { state, nonce, codeVerifier } = randomOidcValues();
     let url: URL;
     try {
@@ -268,7 +303,7 @@ export function mountAccount(app: Hono<WebEnv>, config: WebConfig, deps: Account
         state,
         nonce,
         codeVerifier,
-        params: { connection, prompt: 'login', max_age: '0' },
+        params: { ...target.params, connection, prompt: 'login', max_age: '0' },
       });
     } catch {
       return c.redirect(withNotice('tenant_unreachable'), 303);
@@ -279,6 +314,7 @@ export function mountAccount(app: Hono<WebEnv>, config: WebConfig, deps: Account
       nonce,
       codeVerifier,
       startedAt: epochSeconds(deps.now()),
+      ...(target.userId === undefined ? {} : { target: target.userId }),
     };
     await links.write(c, pending, deps.now());
     return c.redirect(url.href, 303);
@@ -313,19 +349,24 @@ export function mountAccount(app: Hono<WebEnv>, config: WebConfig, deps: Account
         codeVerifier: pending.codeVerifier,
       });
       requireFreshLogin(claims, pending.startedAt);
+      if (pending.target !== undefined && claims.sub !== pending.target) {
+        throw new WebError('reauth_wrong_account', 'the re-authentication signed in to another account');
+      }
       otherSub = claims.sub;
     } catch (error) {
       const code = error instanceof WebError ? error.code : 'oidc_rejected';
       deps.log('account_failed', { code });
       if (code === 'tenant_unreachable') return c.redirect(withNotice('tenant_unreachable'), 303);
-      return c.redirect(withNotice(code === 'reauth_not_fresh' ? 'reauth_not_fresh' : 'reauth_failed'), 303);
+      if (code === 'reauth_not_fresh' || code === 'reauth_wrong_account')
+        return c.redirect(withNotice(code), 303);
+      return c.redirect(withNotice('reauth_failed'), 303);
     }
     try {
+      // A suggestion is linked only while it still is one (not blocked, declined or linked meanwhile).
+      if (pending.target !== undefined) await requireSuggestion(deps.management, live, pending.target);
       await linkAccount(deps.management, deps.planMerge, session.sub, otherSub, deps.now());
     } catch (error) {
-      const notice = error instanceof AccountChangeError ? error.code : 'link_failed';
-      deps.log('account_link_refused', { code: notice });
-      return c.redirect(withNotice(notice), 303);
+      return changeRefused(c, error, 'account_link_refused');
     }
     deps.log('account_linked', { primary: session.sub, secondary: otherSub });
     return c.redirect(withNotice('linked'), 303);
@@ -347,13 +388,50 @@ export function mountAccount(app: Hono<WebEnv>, config: WebConfig, deps: Account
         user_id,
       }));
     } catch (error) {
-      const notice = error instanceof AccountChangeError ? error.code : 'link_failed';
-      deps.log('account_unlink_refused', { code: notice });
-      return c.redirect(withNotice(notice), 303);
+      return changeRefused(c, error, 'account_unlink_refused');
     }
     deps.log('account_unlinked', { primary: session.sub, secondary: unlinkedId });
     return c.redirect(withNotice('unlinked'), 303);
   });
+
+  /** The suggestion and decline forms act on the signed-in user's own record only, whatever id they name. */
+  const ownRecordChanges = [
+    { path: WEB_ROUTES.accountNotMine, notice: 'not_mine', change: declineSuggestion },
+    { path: WEB_ROUTES.accountTakeBack, notice: 'decline_taken_back', change: takeBackDecline },
+  ] as const;
+  for (const { path, notice, change } of ownRecordChanges) {
+    app.post(path, async (c) => {
+      const checked = await formWithSession(c);
+      if (checked instanceof Response) return checked;
+      const { session, user, form } = checked;
+      if (typeof form.user_id !== 'string' || form.user_id === '') return refused(c);
+      try {
+        await change(deps.management, user, form.user_id);
+      } catch (error) {
+        return changeRefused(c, error);
+      }
+      deps.log(`account_${notice}`, { user: session.sub, other: form.user_id });
+      return c.redirect(withNotice(notice), 303);
+    });
+  }
+
+  app.post(WEB_ROUTES.accountClearSnooze, async (c) => {
+    const checked = await formWithSession(c);
+    if (checked instanceof Response) return checked;
+    try {
+      await clearSnooze(deps.management, checked.user, deps.now());
+    } catch (error) {
+      return changeRefused(c, error);
+    }
+    deps.log('account_snooze_cleared', { user: checked.session.sub });
+    return c.redirect(withNotice('snooze_cleared'), 303);
+  });
+
+  function changeRefused(c: AccountContext, error: unknown, event = 'account_change_refused'): Response {
+    const notice = error instanceof AccountChangeError ? error.code : 'link_failed';
+    deps.log(event, { code: notice });
+    return c.redirect(withNotice(notice), 303);
+  }
 
   function unavailable(c: AccountContext): Response {
     return c.html(

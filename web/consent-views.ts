@@ -1,4 +1,4 @@
-import { html, page, type SafeHtml } from './html.ts';
+import { csrfField, html, page, type SafeHtml } from './html.ts';
 import { maskEmail } from './mask.ts';
 import { WEB_ROUTES } from './routes.ts';
 import type { LinkCandidate, LinkRequestLogin } from './tokens.ts';
@@ -119,10 +119,6 @@ function continueForm(view: ContinueView, label: string): SafeHtml {
 ${view.sessionToken === undefined ? '' : html`<input type="hidden" name="session_token" value="${view.sessionToken}">`}
 <button class="primary" type="submit">${label}</button>
 </form>`;
-}
-
-function csrfField(token: string): SafeHtml {
-  return html`<input type="hidden" name="csrf" value="${token}">`;
 }
 
 /** Which account stays the main one: the older of the two (core/policy.ts linkPair), said in both directions. */

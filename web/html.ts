@@ -72,3 +72,8 @@ ${script}
 </html>
 `.toString();
 }
+
+/** The CSRF token every form of the web app carries. */
+export function csrfField(token: string): SafeHtml {
+  return html`<input type="hidden" name="csrf" value="${token}">`;
+}

@@ -94,7 +94,8 @@ function identityUserId(identity: UserIdentity): string {
   return `${identity.provider}|${identity.user_id}`;
 }
 
-async function guarded<T>(work: () => Promise<T>): Promise<T> {
+/** Runs an account change, turning any failure into the AccountChangeError whose notice the page shows. */
+export async function guarded<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {

@@ -33,6 +33,8 @@ export interface MetadataPatch {
 /** The Management API operations the account page needs. */
 export interface ManagementPort {
   getUser(userId: string): Promise<ManagedUser>;
+  /** `GET /api/v2/users-by-email`: exact and case-sensitive, as Auth0's. */
+  usersByEmail(email: string): Promise<ManagedUser[]>;
   updateUser(userId: string, patch: MetadataPatch): Promise<void>;
   linkIdentity(primaryUserId: string, secondary: { provider: string; user_id: string }): Promise<void>;
   unlinkIdentity(primaryUserId: string, provider: string, identityUserId: string): Promise<void>;
@@ -55,6 +57,10 @@ export function createManagementClient(config: WebConfig, token?: () => Promise<
     async getUser(userId) {
       const user = await call(() => management.users.get(userId));
       return toManagedUser(user as unknown as Record<string, unknown>);
+    },
+    async usersByEmail(email) {
+      const users = await call(() => management.users.listUsersByEmail({ email }));
+      return users.map((user) => toManagedUser(user as unknown as Record<string, unknown>));
     },
     async updateUser(userId, patch) {
       await call(() => management.users.update(userId, patch));

@@ -11,6 +11,11 @@ export const WEB_ROUTES = {
   accountLink: '/account/link',
   accountLinkCallback: '/account/link/callback',
   accountUnlink: '/account/unlink',
+  /** "Not mine" on a suggestion: records a decline on the signed-in user. */
+  accountNotMine: '/account/not-mine',
+  /** "Take back" on a declined account. */
+  accountTakeBack: '/account/declined/take-back',
+  accountClearSnooze: '/account/snooze/clear',
   robots: '/robots.txt',
 } as const;
 

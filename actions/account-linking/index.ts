@@ -7,12 +7,12 @@ import {
   decideLink,
   decideProvenLink,
   filterLinkCandidates,
+  findUsersByEmail,
   isInteractive,
   isSnoozed,
   type LoginFacts,
   linkPair,
   loginSkipReason,
-  normaliseEmail,
   withDeclined,
   withSnoozed,
 } from '../../core/policy.ts';
@@ -145,11 +145,8 @@ function managementFor(config: Config, api: PostLoginAPI, budgetMs = MANAGEMENT_
   });
 }
 
-/** `users-by-email` is exact; Auth0's own connections store emails lower-cased, so search that form too. */
-async function findByEmail(port: ManagementPort, email: string): Promise<ManagementUser[]> {
-  const lowered = normaliseEmail(email);
-  const found = await port.usersByEmail(email);
-  return lowered === email ? found : [...found, ...(await port.usersByEmail(lowered))];
+function findByEmail(port: ManagementPort, email: string): Promise<ManagementUser[]> {
+  return findUsersByEmail((form) => port.usersByEmail(form), email);
 }
 
 async function link(

@@ -66,6 +66,16 @@ describe('the web app Management adapter against the local tenant', () => {
     expect((await management.getUser(secondary.user_id)).user_id).toBe(secondary.user_id);
   });
 
+  it('finds users by their exact email, with their identities', async () => {
+    const { primary, secondary } = await seedPair();
+    const found = await management.usersByEmail('pat@example.com');
+    expect(found.map((user) => user.user_id).sort()).toEqual([primary.user_id, secondary.user_id].sort());
+    expect(found.find((user) => user.user_id === secondary.user_id)?.identities[0]?.connection).toBe(
+      'github',
+    );
+    expect(await management.usersByEmail('Pat@example.com')).toEqual([]);
+  });
+
   it('merges metadata at the first level with a patch', async () => {
     const { primary } = await seedPair();
     await management.updateUser(primary.user_id, { user_metadata: { city: 'Oslo' } });

@@ -5,10 +5,14 @@ import {
   decideLink,
   decideProvenLink,
   filterLinkCandidates,
+  findUsersByEmail,
   isInteractive,
   isVerifiedEmailUser,
   type LoginFacts,
+  linkSuggestions,
   sameEmail,
+  snoozedUntil,
+  withoutSnooze,
 } from '../../../core/policy.ts';
 import { managementUser, withLinkedIdentity } from '../../support/fake-management.ts';
 
@@ -291,5 +295,72 @@ describe('the proven account at /continue', () => {
       kind: 'skip',
       reason: 'secondary_has_identities',
     });
+  });
+});
+
+describe('account page suggestions', () => {
+  it("are the Action's candidates: declined, unverified and blocked accounts are left out", () => {
+    const me = managementUser('auth0|me', { app_metadata: { account_linking: { declined: ['github|1'] } } });
+    const found = [
+      managementUser('github|1'),
+      managementUser('github|2', { email_verified: 'true' }),
+      managementUser('github|3', { blocked: true }),
+      managementUser('github|4'),
+    ];
+    expect(linkSuggestions(me, found).map((user) => user.user_id)).toEqual(['github|4']);
+  });
+
+  it('leave out an account holding linked identities: it cannot be linked, and may carry a trojan identity', () => {
+    const holding = withLinkedIdentity(
+      managementUser('github|5'),
+      { provider: 'auth0', user_id: 'planted', connection: 'Username-Password-Authentication' },
+      'attacker@example.com',
+    );
+    expect(linkSuggestions(managementUser('auth0|me'), [holding])).toEqual([]);
+  });
+
+  it('are none for an email shared by more than ten accounts, as the Action skips it', () => {
+    const many = Array.from({ length: 11 }, (_, i) => managementUser(`github|${i}`));
+    expect(linkSuggestions(managementUser('auth0|me'), many)).toEqual([]);
+  });
+});
+
+describe('finding users by email', () => {
+  it('searches the lower-cased form too when the email has capitals', async () => {
+    const searched: string[] = [];
+    const found = await findUsersByEmail(async (email) => {
+      searched.push(email);
+      return [email];
+    }, 'Alice@Example.com');
+    expect(searched).toEqual(['Alice@Example.com', 'alice@example.com']);
+    expect(found).toEqual(searched);
+  });
+
+  it('searches once for a lower-case email', async () => {
+    const searched: string[] = [];
+    await findUsersByEmail(async (email) => {
+      searched.push(email);
+      return [];
+    }, 'alice@example.com');
+    expect(searched).toEqual(['alice@example.com']);
+  });
+});
+
+describe('a "Not now" snooze', () => {
+  const now = new Date('2025-06-01T00:00:00.000Z');
+  const snoozed = {
+    app_metadata: { account_linking: { snoozed_until: '2025-06-08T00:00:00.000Z', declined: ['a'] } },
+  };
+
+  it('tells until when it holds, and nothing once it ran out or for a malformed date', () => {
+    expect(snoozedUntil(snoozed, now)?.toISOString()).toBe('2025-06-08T00:00:00.000Z');
+    expect(snoozedUntil(snoozed, new Date('2025-06-08T00:00:00.000Z'))).toBeUndefined();
+    expect(
+      snoozedUntil({ app_metadata: { account_linking: { snoozed_until: 'soon' } } }, now),
+    ).toBeUndefined();
+  });
+
+  it('is cleared keeping the declines', () => {
+    expect(withoutSnooze(snoozed)).toEqual({ declined: ['a'] });
   });
 });

@@ -3,6 +3,7 @@ import { filterLinkCandidates } from '../../../core/policy.ts';
 import type { ManagementUser } from '../../../core/users.ts';
 import { ManagementPortError, OidcError } from '../../../web/errors.ts';
 import { tamperLastSegment } from '../../support/tamper.ts';
+import { signInAs } from './account-support.ts';
 import {
   consentUrl,
   formActions,
@@ -35,13 +36,8 @@ function seededApp() {
   return t;
 }
 
-async function signIn(t = seededApp(), authTime = NOW_SECONDS) {
-  await t.request('/login');
-  const { state } = t.oidc.lastAuthorization();
-  t.oidc.claims = { sub: PRIMARY, auth_time: authTime };
-  const response = await t.request(`/callback?code=login-code&state=${state}`);
-  const page = await (await t.request('/account')).text();
-  return { t, response, csrf: hiddenField(page, 'csrf') ?? '', page };
+function signIn(t = seededApp(), authTime = NOW_SECONDS) {
+  return signInAs(t, PRIMARY, authTime);
 }
 
 async function linkAs(t: ReturnType<typeof seededApp>, csrf: string, sub: string, authTime = NOW_SECONDS) {

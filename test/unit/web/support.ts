@@ -69,7 +69,7 @@ export class FakeManagement implements ManagementPort {
   readonly links: { primary: string; provider: string; user_id: string }[] = [];
   readonly unlinks: { primary: string; provider: string; user_id: string }[] = [];
   failure: WebError | undefined;
-  failOn: 'getUser' | 'updateUser' | 'linkIdentity' | 'unlinkIdentity' | undefined;
+  failOn: 'getUser' | 'usersByEmail' | 'updateUser' | 'linkIdentity' | 'unlinkIdentity' | undefined;
 
   add(user: ManagedUser): void {
     this.users.set(user.user_id, user);
@@ -85,6 +85,11 @@ export class FakeManagement implements ManagementPort {
     if (user === undefined)
       throw new ManagementPortError('management_not_found', 'The user does not exist.', 404);
     return user;
+  }
+
+  async usersByEmail(email: string): Promise<ManagedUser[]> {
+    this.check('usersByEmail');
+    return [...this.users.values()].filter((user) => user.email === email);
   }
 
   async updateUser(userId: string, patch: MetadataPatch): Promise<void> {
