@@ -6,8 +6,9 @@ import { onExecutePostLogin } from '../actions/account-linking/index.ts';
 import { createPostLoginApi } from '../emulator/actions-runtime/api.ts';
 import { ActionCache } from '../emulator/actions-runtime/cache.ts';
 import { ACTION_BUILD_OPTIONS, ACTION_BUNDLE, buildAction } from '../scripts/build-action.ts';
-import { FakeManagementApi, managementUser } from '../test/support/fake-management.ts';
+import { InProcessTenant } from '../test/support/in-process-tenant.ts';
 import { makePostLoginEvent, type PostLoginEventOverrides } from '../test/support/post-login-event.ts';
+import { makeUser } from '../test/support/users.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const COLD_LOAD_RUNS = 7;
@@ -32,24 +33,23 @@ async function sdkBundleBytes(): Promise<number> {
   return statSync(outfile).size;
 }
 
-const secrets = (fake: FakeManagementApi, extra: Record<string, string> = {}) => ({
+const secrets = (fake: InProcessTenant, extra: Record<string, string> = {}) => ({
   AUTH0_DOMAIN: fake.domain,
-  AUTH0_CLIENT_ID: 'bench',
-  AUTH0_CLIENT_SECRET: 'bench-secret',
+  AUTH0_CLIENT_ID: fake.clientId,
+  AUTH0_CLIENT_SECRET: fake.clientSecret,
   CONSENT_URL: 'https://link.example.com/consent',
   SESSION_TOKEN_SECRET: 'bench-session-token-secret-0123456789',
   AUTO_LINK_CONNECTIONS: 'Username-Password-Authentication,google-oauth2',
   ...extra,
 });
 
-/** Management API calls (token requests excluded) one login makes, with the token already cached. */
+/** Management API calls one login makes (token requests excluded: the Action caches its token). */
 async function managementCallsPerLogin(
-  seed: (fake: FakeManagementApi) => void,
-  overrides: (fake: FakeManagementApi) => PostLoginEventOverrides,
+  seed: (fake: InProcessTenant) => void,
+  overrides: (fake: InProcessTenant) => PostLoginEventOverrides,
 ): Promise<number> {
-  const fake = new FakeManagementApi();
+  const fake = new InProcessTenant();
   const cache = new ActionCache();
-  cache.set('account-linking:mgmt-token', 'cached-token', { ttl: 60_000 });
   seed(fake);
   const originalFetch = globalThis.fetch;
   const originalLog = console.log;
@@ -82,9 +82,9 @@ export async function run(): Promise<void> {
     email_verified: true,
     created_at: '2025-01-01T00:00:00.000Z',
   };
-  const older = () => managementUser('auth0|old', { created_at: '2020-01-01T00:00:00.000Z' });
+  const older = () => makeUser('auth0|old', { created_at: '2020-01-01T00:00:00.000Z' });
   const newer = () =>
-    managementUser('google-oauth2|1', {
+    makeUser('google-oauth2|1', {
       created_at: '2025-01-01T00:00:00.000Z',
       user_metadata: { plan: 'pro' },
     });

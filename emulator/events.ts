@@ -17,7 +17,7 @@ export interface FaultEvent {
   route: string;
   method: string;
   path: string;
-  effect: 'status' | 'drop' | 'latency';
+  effect: 'status' | 'drop' | 'malformed' | 'latency';
   status?: number;
   latency_ms?: number;
 }

@@ -9,6 +9,8 @@ export interface FaultRule {
   latencyMs?: number;
   /** Destroy the socket without an answer. */
   drop?: boolean;
+  /** Answer 200 with a JSON body cut short, as a proxy that gives up mid-response does. */
+  malformed?: boolean;
   /** How many hits before the rule retires; unlimited when absent. */
   count?: number;
   /** `Retry-After` seconds sent with an injected 429. */
@@ -17,7 +19,7 @@ export interface FaultRule {
 
 export interface FaultHit {
   rule: FaultRule;
-  effect: 'status' | 'drop' | 'latency';
+  effect: 'status' | 'drop' | 'malformed' | 'latency';
 }
 
 interface CompiledRule {
@@ -56,7 +58,7 @@ export class FaultInjector {
       if (this.#random() >= (compiled.rule.rate ?? 1)) continue;
       compiled.remaining -= 1;
       const { rule } = compiled;
-      return { rule, effect: rule.drop ? 'drop' : rule.status !== undefined ? 'status' : 'latency' };
+      return { rule, effect: effectOf(rule) };
     }
     return undefined;
   }
@@ -85,11 +87,17 @@ export function validateFaultRules(input: unknown): FaultRule[] {
     if (rule.count !== undefined && !(Number.isInteger(rule.count) && rule.count >= 1)) {
       throw new TypeError(`fault ${index}: "count" must be a positive integer`);
     }
-    if (rule.status === undefined && !rule.drop && rule.latencyMs === undefined) {
-      throw new TypeError(`fault ${index}: needs "status", "drop" or "latencyMs"`);
+    if (rule.status === undefined && !rule.drop && !rule.malformed && rule.latencyMs === undefined) {
+      throw new TypeError(`fault ${index}: needs "status", "drop", "malformed" or "latencyMs"`);
     }
     return rule;
   });
+}
+
+function effectOf(rule: FaultRule): FaultHit['effect'] {
+  if (rule.drop) return 'drop';
+  if (rule.malformed) return 'malformed';
+  return rule.status !== undefined ? 'status' : 'latency';
 }
 
 function compile(rule: FaultRule): CompiledRule {

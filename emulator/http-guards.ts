@@ -3,7 +3,13 @@ import type { MiddlewareHandler } from 'hono';
 import type { TenantContext, TenantEnv } from './context.ts';
 import { ApiError, reasonPhrase } from './errors.ts';
 
-/** Applies the first matching fault rule: added latency, an injected status, or a dropped socket. */
+/**
+ * What a dropped request answers when it came without a socket (`app.fetch` in process): the caller's fetch turns it
+ * into the network failure a destroyed socket gives.
+ */
+export const DROPPED_STATUS = 599;
+
+/** Applies the first matching fault rule: added latency, an injected status, a cut-short body or a dropped socket. */
 export function injectFaults(tenant: TenantContext): MiddlewareHandler<TenantEnv> {
   return async (c, next) => {
     const hit = tenant.faults.match(c.req.method, c.req.path);
@@ -18,10 +24,20 @@ export function injectFaults(tenant: TenantContext): MiddlewareHandler<TenantEnv
       ...(rule.status !== undefined ? { status: rule.status } : {}),
       ...(rule.latencyMs !== undefined ? { latency_ms: rule.latencyMs } : {}),
     });
-    if (rule.latencyMs) await sleep(rule.latencyMs);
+    if (rule.latencyMs) {
+      try {
+        await sleep(rule.latencyMs, undefined, { signal: c.req.raw.signal });
+      } catch {
+        // The client gave up waiting (its timeout): nobody reads an answer, and the request must not run late.
+        return new Response(null, { status: 499 });
+      }
+    }
     if (effect === 'drop') {
       c.env.incoming?.socket.destroy();
-      return new Response(null, { status: 599 });
+      return new Response(null, { status: DROPPED_STATUS });
+    }
+    if (effect === 'malformed') {
+      return new Response('{"user_id": ', { headers: { 'content-type': 'application/json' } });
     }
     if (effect === 'latency' || rule.status === undefined) return next();
     const status = rule.status;

@@ -10,7 +10,7 @@ import { loadTlsMaterial } from './certs.ts';
 import type { TenantContext, TenantEnv } from './context.ts';
 import { EventLog } from './events.ts';
 import { FaultInjector, type FaultRule, validateFaultRules } from './faults.ts';
-import { loadSigningKey } from './keys.ts';
+import { loadSigningKey, type SigningKey } from './keys.ts';
 import { clientCredentialsGrant } from './oauth/client-credentials.ts';
 import type { GrantHandler } from './oauth/grants.ts';
 import { RefreshTokens } from './oauth/refresh-tokens.ts';
@@ -64,7 +64,6 @@ const SNAPSHOT_DEBOUNCE_MS = 250;
 export async function startTenant(options: TenantOptions = {}): Promise<RunningTenant> {
   const host = options.host ?? '127.0.0.1';
   const dataDir = resolve(options.dataDir ?? DEFAULT_DATA_DIR);
-  const now = options.now ?? Date.now;
   const faultRules = validateFaultRules(options.faults ?? []);
   const [tls, key] = await Promise.all([loadTlsMaterial(dataDir), loadSigningKey(dataDir)]);
 
@@ -79,33 +78,13 @@ export async function startTenant(options: TenantOptions = {}): Promise<RunningT
   const domain = `localhost:${port}`;
   const issuer = `https://${domain}/`;
 
-  const store = new TenantStore({
-    domain,
-    now,
-    actionBuildMs: options.actionBuildMs ?? 300,
-    ...(options.bootstrapClient ? { bootstrapClient: options.bootstrapClient } : {}),
-  });
   const snapshotFile = options.snapshotFile ? resolve(options.snapshotFile) : undefined;
+  const tenant = createTenant({ ...options, domain, key, faults: faultRules });
+  const { context } = tenant;
+  const { store } = context;
   if (snapshotFile && existsSync(snapshotFile)) {
     store.restore(JSON.parse(readFileSync(snapshotFile, 'utf8')) as TenantSnapshot);
   }
-
-  const faults = new FaultInjector(options.random);
-  faults.set(faultRules);
-  const grants = new Map<string, GrantHandler>([['client_credentials', clientCredentialsGrant]]);
-  const context: TenantContext = {
-    domain,
-    issuer,
-    store,
-    tokens: new TokenService({ issuer, key, now }),
-    refreshTokens: new RefreshTokens(now),
-    events: new EventLog(now),
-    rateLimit: new TokenBucket(options.rateLimit ?? DEFAULT_RATE_LIMIT, now),
-    faults,
-    grants,
-    now,
-    ...(options.control ? { controlKey: randomBytes(24).toString('base64url') } : {}),
-  };
 
   const writeSnapshot = snapshotFile
     ? () => writePrivateFile(snapshotFile, JSON.stringify(store.snapshot(), null, 2))
@@ -119,7 +98,7 @@ export async function startTenant(options: TenantOptions = {}): Promise<RunningT
     });
   }
 
-  app = createTenantApp(context);
+  app = tenant.app;
 
   const bootstrap = store.bootstrapClient();
   let closing: Promise<void> | undefined;
@@ -144,6 +123,47 @@ export async function startTenant(options: TenantOptions = {}): Promise<RunningT
       return closing;
     },
   };
+}
+
+export interface TenantParts {
+  context: TenantContext;
+  /** The whole HTTP surface: `app.fetch` answers a request with no socket, as the server does. */
+  app: Hono<TenantEnv>;
+}
+
+/** A tenant's state and app without a server: `startTenant` serves it; in-process tests call `app.fetch`. */
+export function createTenant(
+  options: Omit<TenantOptions, 'port' | 'host' | 'dataDir' | 'snapshotFile'> & {
+    domain: string;
+    key: SigningKey;
+  },
+): TenantParts {
+  const { domain, key } = options;
+  const issuer = `https://${domain}/`;
+  const now = options.now ?? Date.now;
+  const store = new TenantStore({
+    domain,
+    now,
+    actionBuildMs: options.actionBuildMs ?? 300,
+    ...(options.bootstrapClient ? { bootstrapClient: options.bootstrapClient } : {}),
+  });
+  const faults = new FaultInjector(options.random);
+  faults.set(validateFaultRules(options.faults ?? []));
+  const grants = new Map<string, GrantHandler>([['client_credentials', clientCredentialsGrant]]);
+  const context: TenantContext = {
+    domain,
+    issuer,
+    store,
+    tokens: new TokenService({ issuer, key, now }),
+    refreshTokens: new RefreshTokens(now),
+    events: new EventLog(now),
+    rateLimit: new TokenBucket(options.rateLimit ?? DEFAULT_RATE_LIMIT, now),
+    faults,
+    grants,
+    now,
+    ...(options.control ? { controlKey: randomBytes(24).toString('base64url') } : {}),
+  };
+  return { context, app: createTenantApp(context) };
 }
 
 type StartLineFacts = Pick<

@@ -6,8 +6,9 @@ import { describe, expect, it } from 'vitest';
 import type { Event, PostLoginAPI } from '../../../actions/types/post-login.ts';
 import { createPostLoginApi } from '../../../emulator/actions-runtime/api.ts';
 import { ACTION_CODE_LIMIT_BYTES, buildAction } from '../../../scripts/build-action.ts';
-import { FakeManagementApi, managementUser } from '../../support/fake-management.ts';
+import { InProcessTenant } from '../../support/in-process-tenant.ts';
 import { makePostLoginEvent } from '../../support/post-login-event.ts';
+import { makeUser } from '../../support/users.ts';
 import { secrets } from './harness.ts';
 
 type Handler = (event: Event, api: PostLoginAPI) => Promise<void>;
@@ -32,9 +33,9 @@ describe('the built bundle', async () => {
       onContinuePostLogin: Handler;
     };
     expect(typeof action.onContinuePostLogin).toBe('function');
-    const fake = new FakeManagementApi().seed(
-      managementUser('auth0|old', { created_at: '2020-01-01T00:00:00.000Z' }),
-      managementUser('google-oauth2|1', { created_at: '2025-01-01T00:00:00.000Z' }),
+    const fake = new InProcessTenant().seed(
+      makeUser('auth0|old', { created_at: '2020-01-01T00:00:00.000Z' }),
+      makeUser('google-oauth2|1', { created_at: '2025-01-01T00:00:00.000Z' }),
     );
     const event = makePostLoginEvent({
       user: {

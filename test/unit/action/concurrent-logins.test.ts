@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LOGIN_IN_FLIGHT_MS } from '../../../core/policy.ts';
-import { FakeManagementApi, managementUser } from '../../support/fake-management.ts';
+import { InProcessTenant } from '../../support/in-process-tenant.ts';
+import { makeUser } from '../../support/users.ts';
 import { linkProof, login, resume, secrets } from './harness.ts';
 
 const OLD = '2020-01-01T00:00:00.000Z';
@@ -16,9 +17,9 @@ const secondsAgo = (seconds: number) => new Date(Date.now() - seconds * 1000).to
 
 /** The older password account and a newer Google account that last logged in at `lastLogin`. */
 function tenant(lastLogin: string | undefined) {
-  return new FakeManagementApi().seed(
-    managementUser('auth0|old', { created_at: OLD }),
-    managementUser('google-oauth2|1001', {
+  return new InProcessTenant().seed(
+    makeUser('auth0|old', { created_at: OLD }),
+    makeUser('google-oauth2|1001', {
       created_at: NEW,
       user_metadata: { plan: 'pro' },
       ...(lastLogin === undefined ? {} : { last_login: lastLogin }),
@@ -27,14 +28,14 @@ function tenant(lastLogin: string | undefined) {
 }
 
 /** The older account logs in: its Action would link the newer account, which is not the one logging in. */
-const olderLogsIn = (fake: FakeManagementApi) => login(fake, { user: older, secrets: secrets(fake) });
+const olderLogsIn = (fake: InProcessTenant) => login(fake, { user: older, secrets: secrets(fake) });
 
-function googleStartsLogin(fake: FakeManagementApi): void {
+function googleStartsLogin(fake: InProcessTenant): void {
   const google = fake.users.get('google-oauth2|1001');
   if (google !== undefined) google.last_login = new Date().toISOString();
 }
 
-function googleLinkedInto(fake: FakeManagementApi): void {
+function googleLinkedInto(fake: InProcessTenant): void {
   fake.users.delete('google-oauth2|1001');
   fake.users.get('auth0|old')?.identities?.push({
     provider: 'google-oauth2',
@@ -49,7 +50,7 @@ describe('an account whose own login may be under way is never linked into anoth
   it('defers linking an account that logged in within the last minute, writing nothing', async () => {
     const fake = tenant(secondsAgo(5));
     const { outcome, decisions } = await olderLogsIn(fake);
-    expect(fake.users.has('google-oauth2|1001')).toBe(true);
+    expect(fake.users.get('google-oauth2|1001')).toBeDefined();
     expect(fake.callsTo('patch-user') + fake.callsTo('link')).toBe(0);
     expect(outcome.primaryUserId).toBeUndefined();
     expect(decisions.at(-1)).toMatchObject({ decision: 'skip', reason: 'secondary_login_in_flight' });
@@ -67,17 +68,17 @@ describe('an account whose own login may be under way is never linked into anoth
     fake.afterNext('patch-user', () => googleStartsLogin(fake));
     const { decisions } = await olderLogsIn(fake);
     expect(fake.callsTo('link')).toBe(0);
-    expect(fake.users.has('google-oauth2|1001')).toBe(true);
+    expect(fake.users.get('google-oauth2|1001')).toBeDefined();
     expect(decisions.at(-1)).toMatchObject({ decision: 'skip', reason: 'secondary_login_in_flight' });
   });
 
   it('reads the account again before a retried link, seeing a login that started during the wait', async () => {
     const fake = tenant(undefined);
-    fake.failNext('link', { status: 429, headers: { 'retry-after': '0' } });
+    fake.fail('link', { status: 429, retryAfter: 0 });
     fake.afterNext('link', () => googleStartsLogin(fake));
     const { decisions } = await olderLogsIn(fake);
     expect(fake.callsTo('link')).toBe(1);
-    expect(fake.users.has('google-oauth2|1001')).toBe(true);
+    expect(fake.users.get('google-oauth2|1001')).toBeDefined();
     expect(decisions.at(-1)).toMatchObject({ decision: 'skip', reason: 'secondary_login_in_flight' });
   });
 
@@ -100,12 +101,12 @@ describe('an account whose own login may be under way is never linked into anoth
 });
 
 describe('a login that fails never points at a user a concurrent login linked away', () => {
-  const newerLogsIn = (fake: FakeManagementApi) => login(fake, { user: newer, secrets: secrets(fake) });
+  const newerLogsIn = (fake: InProcessTenant) => login(fake, { user: newer, secrets: secrets(fake) });
 
   it('switches to the primary when the Management API fails after a concurrent login linked this user', async () => {
     const fake = tenant(undefined);
     googleLinkedInto(fake);
-    fake.failNext('users-by-email', { status: 503 }, { status: 503 }, { status: 503 });
+    fake.fail('users-by-email', { status: 503 }, { status: 503 }, { status: 503 });
     const { outcome, decisions } = await newerLogsIn(fake);
     expect(outcome.primaryUserId).toBe('auth0|old');
     expect(decisions.at(-1)).toMatchObject({ decision: 'already-linked', via: 'resolved' });
@@ -114,14 +115,14 @@ describe('a login that fails never points at a user a concurrent login linked aw
   it('switches to the primary when its own link was applied but the answer was lost', async () => {
     const fake = tenant(undefined);
     fake.afterNext('link', () => googleLinkedInto(fake));
-    fake.failNext('link', { status: 503 }, { status: 503 }, { status: 503 });
+    fake.fail('link', { status: 503 }, { status: 503 }, { status: 503 });
     const { outcome } = await newerLogsIn(fake);
     expect(outcome.primaryUserId).toBe('auth0|old');
   });
 
   it('logs in unlinked as itself when the failed login finds its user still a user', async () => {
     const fake = tenant(undefined);
-    fake.failNext('users-by-email', { status: 503 }, { status: 503 }, { status: 503 });
+    fake.fail('users-by-email', { status: 503 }, { status: 503 }, { status: 503 });
     const { outcome, decisions } = await newerLogsIn(fake);
     expect(outcome.primaryUserId).toBeUndefined();
     expect(decisions.at(-1)).toMatchObject({ decision: 'unlinked', reason: 'management_error' });
@@ -131,8 +132,8 @@ describe('a login that fails never points at a user a concurrent login linked aw
   it('logs in unlinked, saying so, when it cannot tell whether it was linked away', async () => {
     const fake = tenant(undefined);
     googleLinkedInto(fake);
-    fake.failNext('users-by-email', { status: 503 }, { status: 503 }, { status: 503 });
-    fake.failNext('get-user', { status: 503 }, { status: 503 }, { status: 503 });
+    fake.fail('users-by-email', { status: 503 }, { status: 503 }, { status: 503 });
+    fake.fail('get-user', { status: 503 }, { status: 503 }, { status: 503 });
     const { outcome, decisions } = await newerLogsIn(fake);
     expect(outcome.primaryUserId).toBeUndefined();
     expect(outcome.denied).toBeUndefined();

@@ -6,8 +6,9 @@ import { browserBinding, deriveKey } from '../../../core/link-request.ts';
 import { createPostLoginApi } from '../../../emulator/actions-runtime/api.ts';
 import { ActionCache } from '../../../emulator/actions-runtime/cache.ts';
 import { signHs256 } from '../../../emulator/actions-runtime/redirect-token.ts';
-import { FakeManagementApi, managementUser } from '../../support/fake-management.ts';
+import { InProcessTenant } from '../../support/in-process-tenant.ts';
 import { makePostLoginEvent, type PostLoginEventOverrides } from '../../support/post-login-event.ts';
+import { makeUser } from '../../support/users.ts';
 
 export const SESSION_TOKEN_SECRET = 'a-session-token-secret-of-32-chars!!';
 export const OLD = '2020-01-01T00:00:00.000Z';
@@ -21,15 +22,15 @@ export const googleUser = {
   created_at: NEW,
 };
 
-export function tenantWithPasswordUser(metadata: Record<string, unknown> = {}): FakeManagementApi {
-  return new FakeManagementApi().seed(
-    managementUser('auth0|old', { created_at: OLD, user_metadata: { theme: 'dark' } }),
-    managementUser('google-oauth2|1001', { created_at: NEW, user_metadata: { ...metadata } }),
+export function tenantWithPasswordUser(metadata: Record<string, unknown> = {}): InProcessTenant {
+  return new InProcessTenant().seed(
+    makeUser('auth0|old', { created_at: OLD, user_metadata: { theme: 'dark' } }),
+    makeUser('google-oauth2|1001', { created_at: NEW, user_metadata: { ...metadata } }),
   );
 }
 export const CONSENT_URL = 'https://link.example.com/consent';
 
-export function secrets(fake: FakeManagementApi, extra: Record<string, string> = {}): Record<string, string> {
+export function secrets(fake: InProcessTenant, extra: Record<string, string> = {}): Record<string, string> {
   return {
     AUTH0_DOMAIN: fake.domain,
     AUTH0_CLIENT_ID: 'action-client',
@@ -51,7 +52,7 @@ export interface RunResult {
 
 async function run(
   handler: typeof onExecutePostLogin,
-  fake: FakeManagementApi,
+  fake: InProcessTenant,
   overrides: PostLoginEventOverrides,
   cache: ActionCache,
   phase: 'execute' | 'continue',
@@ -80,19 +81,11 @@ async function run(
   }
 }
 
-export function login(
-  fake: FakeManagementApi,
-  overrides: PostLoginEventOverrides,
-  cache = new ActionCache(),
-) {
+export function login(fake: InProcessTenant, overrides: PostLoginEventOverrides, cache = new ActionCache()) {
   return run(onExecutePostLogin, fake, overrides, cache, 'execute');
 }
 
-export function resume(
-  fake: FakeManagementApi,
-  overrides: PostLoginEventOverrides,
-  cache = new ActionCache(),
-) {
+export function resume(fake: InProcessTenant, overrides: PostLoginEventOverrides, cache = new ActionCache()) {
   return run(onContinuePostLogin, fake, overrides, cache, 'continue');
 }
 

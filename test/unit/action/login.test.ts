@@ -4,9 +4,10 @@ import { LINK_RECORDS_KEY, type LinkRecord } from '../../../core/link-record.ts'
 import { createPostLoginApi } from '../../../emulator/actions-runtime/api.ts';
 import { ActionCache } from '../../../emulator/actions-runtime/cache.ts';
 import { signHs256 } from '../../../emulator/actions-runtime/redirect-token.ts';
-import { FakeManagementApi, managementUser } from '../../support/fake-management.ts';
+import { InProcessTenant } from '../../support/in-process-tenant.ts';
 import { makePostLoginEvent } from '../../support/post-login-event.ts';
 import { tamperLastSegment } from '../../support/tamper.ts';
+import { makeUser } from '../../support/users.ts';
 import {
   CONSENT_URL,
   defaultBrowserBinding,
@@ -40,7 +41,7 @@ describe('silent linking', () => {
       secrets: secrets(fake),
     });
     expect(outcome.primaryUserId).toBe('auth0|old');
-    expect(fake.users.has('google-oauth2|1001')).toBe(false);
+    expect(fake.users.get('google-oauth2|1001')).toBeUndefined();
     expect(fake.users.get('auth0|old')?.identities?.map((i) => i.provider)).toEqual([
       'auth0',
       'google-oauth2',
@@ -61,9 +62,9 @@ describe('silent linking', () => {
   });
 
   it('links the older login user as primary without switching when it is the current user', async () => {
-    const fake = new FakeManagementApi().seed(
-      managementUser('auth0|old', { created_at: OLD }),
-      managementUser('google-oauth2|1001', { created_at: NEW }),
+    const fake = new InProcessTenant().seed(
+      makeUser('auth0|old', { created_at: OLD }),
+      makeUser('google-oauth2|1001', { created_at: NEW }),
     );
     const { outcome } = await login(fake, {
       user: { user_id: 'auth0|old', email: 'alice@example.com', email_verified: true, created_at: OLD },
@@ -76,13 +77,14 @@ describe('silent linking', () => {
   it('treats "already linked" by a concurrent login as success', async () => {
     const fake = tenantWithPasswordUser();
     const primary = fake.users.get('auth0|old');
-    primary?.identities?.push({
+    primary?.identities.push({
       provider: 'google-oauth2',
       user_id: '1001',
       connection: 'google-oauth2',
+      isSocial: true,
       profileData: { email: 'alice@example.com' },
     });
-    fake.failNext('link', { status: 409 });
+    fake.fail('link', { status: 409 });
     const { outcome, decisions } = await login(fake, { user: googleUser, secrets: secrets(fake) });
     expect(outcome.primaryUserId).toBe('auth0|old');
     expect(decisions.at(-1)).toMatchObject({ decision: 'already-linked' });
@@ -90,18 +92,18 @@ describe('silent linking', () => {
 
   it('logs in unlinked without switching when the link answers 409 but the primary does not hold the identity', async () => {
     const fake = tenantWithPasswordUser();
-    fake.failNext('link', { status: 409 });
+    fake.fail('link', { status: 409 });
     const { outcome, decisions } = await login(fake, { user: googleUser, secrets: secrets(fake) });
     expect(outcome.primaryUserId).toBeUndefined();
     expect(outcome.denied).toBeUndefined();
-    expect(fake.users.has('google-oauth2|1001')).toBe(true);
+    expect(fake.users.get('google-oauth2|1001')).toBeDefined();
     expect(decisions.at(-1)).toMatchObject({ decision: 'unlinked', reason: 'management_error' });
   });
 
   it('splits provider-local ids containing bars on the first bar only', async () => {
-    const fake = new FakeManagementApi().seed(
-      managementUser('auth0|old', { created_at: OLD }),
-      managementUser('samlp|acme|jdoe', { created_at: NEW, connection: 'acme' }),
+    const fake = new InProcessTenant().seed(
+      makeUser('auth0|old', { created_at: OLD }),
+      makeUser('samlp|acme|jdoe', { created_at: NEW, connection: 'acme' }),
     );
     await login(fake, {
       user: { user_id: 'samlp|acme|jdoe', email: 'alice@example.com', email_verified: true, created_at: NEW },
@@ -130,7 +132,7 @@ describe('silent linking', () => {
       secrets: secrets(fake, { DRY_RUN: 'true' }),
     });
     expect(outcome.primaryUserId).toBeUndefined();
-    expect(fake.users.has('google-oauth2|1001')).toBe(true);
+    expect(fake.users.get('google-oauth2|1001')).toBeDefined();
     expect(decisions.at(-1)).toMatchObject({ decision: 'would-link' });
   });
 });
@@ -187,7 +189,7 @@ describe('when not to look', () => {
     ['a blocked candidate', { blocked: true }],
     ['an unverified candidate', { email_verified: false }],
   ])('ignores %s', async (_, candidate) => {
-    const fake = new FakeManagementApi().seed(managementUser('auth0|old', { created_at: OLD, ...candidate }));
+    const fake = new InProcessTenant().seed(makeUser('auth0|old', { created_at: OLD, ...candidate }));
     const { outcome } = await login(fake, { user: googleUser, secrets: secrets(fake) });
     expect(outcome.primaryUserId).toBeUndefined();
     expect(fake.callsTo('link')).toBe(0);
@@ -196,9 +198,9 @@ describe('when not to look', () => {
 
 describe('who may be linked', () => {
   it('asks for consent instead of linking into an older candidate on an untrusted connection', async () => {
-    const fake = new FakeManagementApi().seed(
-      managementUser('oauth2|weak-idp|9', { created_at: OLD, connection: 'weak-idp' }),
-      managementUser('google-oauth2|1001', { created_at: NEW }),
+    const fake = new InProcessTenant().seed(
+      makeUser('oauth2|weak-idp|9', { created_at: OLD, connection: 'weak-idp' }),
+      makeUser('google-oauth2|1001', { created_at: NEW }),
     );
     const { outcome } = await login(fake, { user: googleUser, secrets: secrets(fake) });
     expect(fake.callsTo('link')).toBe(0);
@@ -207,9 +209,9 @@ describe('who may be linked', () => {
   });
 
   it('neither asks nor links when the only older candidate is unverified', async () => {
-    const fake = new FakeManagementApi().seed(
-      managementUser('auth0|old', { created_at: OLD, email_verified: false }),
-      managementUser('google-oauth2|1001', { created_at: NEW }),
+    const fake = new InProcessTenant().seed(
+      makeUser('auth0|old', { created_at: OLD, email_verified: false }),
+      makeUser('google-oauth2|1001', { created_at: NEW }),
     );
     const { outcome, decisions } = await login(fake, {
       user: googleUser,
@@ -221,9 +223,12 @@ describe('who may be linked', () => {
   });
 
   it('neither links nor asks when more than ten accounts share the email', async () => {
-    const fake = new FakeManagementApi().seed(
-      ...Array.from({ length: 11 }, (_, i) => managementUser(`auth0|dup${i}`, { created_at: OLD })),
-      managementUser('google-oauth2|1001', { created_at: NEW }),
+    const fake = new InProcessTenant().seed(
+      // One database connection each: a database connection holds one user per email.
+      ...Array.from({ length: 11 }, (_, i) =>
+        makeUser(`auth0|dup${i}`, { created_at: OLD, connection: `db${i}` }),
+      ),
+      makeUser('google-oauth2|1001', { created_at: NEW }),
     );
     const { outcome, decisions } = await login(fake, { user: googleUser, secrets: secrets(fake) });
     expect(fake.callsTo('link')).toBe(0);
@@ -235,7 +240,7 @@ describe('who may be linked', () => {
 
 describe('Management calls per login', () => {
   it('costs exactly one Management call with no candidate once the token is cached', async () => {
-    const fake = new FakeManagementApi();
+    const fake = new InProcessTenant();
     const cache = new ActionCache();
     await login(fake, { user: googleUser, secrets: secrets(fake) }, cache);
     const before = fake.calls.length;
@@ -266,13 +271,13 @@ describe('consent round trip', () => {
       login: { connection: 'google-oauth2', email: googleUser.email, created_at: NEW },
       candidates: [{ user_id: 'auth0|old', connection: 'Username-Password-Authentication', primary: true }],
     });
-    expect(fake.users.has('google-oauth2|1001')).toBe(true);
+    expect(fake.users.get('google-oauth2|1001')).toBeDefined();
   });
 
   it("tells the consent page when the login's own account is the older one and would stay main", async () => {
-    const fake = new FakeManagementApi().seed(
-      managementUser('auth0|newer', { created_at: NEW }),
-      managementUser('google-oauth2|1001', { created_at: OLD }),
+    const fake = new InProcessTenant().seed(
+      makeUser('auth0|newer', { created_at: NEW }),
+      makeUser('google-oauth2|1001', { created_at: OLD }),
     );
     const { outcome } = await login(fake, {
       user: { ...googleUser, created_at: OLD },
@@ -319,7 +324,7 @@ describe('consent round trip', () => {
   });
 
   function continueWith(
-    fake: FakeManagementApi,
+    fake: InProcessTenant,
     sessionToken: string | undefined,
     state = 'resume-state',
     user: typeof googleUser = googleUser,
@@ -364,7 +369,7 @@ describe('consent round trip', () => {
     const fake = tenantWithPasswordUser();
     const { outcome } = await continueWith(fake, validProof());
     expect(outcome.primaryUserId).toBe('auth0|old');
-    expect(fake.users.has('google-oauth2|1001')).toBe(false);
+    expect(fake.users.get('google-oauth2|1001')).toBeUndefined();
   });
 
   it.each([
@@ -476,7 +481,7 @@ describe('consent round trip', () => {
 
   it('ignores extra claims in a valid proof: the oldest account stays primary and no roles travel', async () => {
     const fake = tenantWithPasswordUser().seed(
-      managementUser('auth0|mallory', {
+      makeUser('auth0|mallory', {
         email: 'mallory@example.com',
         created_at: '2019-01-01T00:00:00.000Z',
       }),
@@ -507,9 +512,9 @@ describe('consent round trip', () => {
       { provider: 'google-oauth2', user_id: '1001', connection: 'google-oauth2', isSocial: true },
       { provider: 'github', user_id: '7', connection: 'github', isSocial: true },
     ];
-    const fake = new FakeManagementApi().seed(
-      managementUser('auth0|old', { created_at: OLD }),
-      managementUser('google-oauth2|1001', { created_at: NEW, identities }),
+    const fake = new InProcessTenant().seed(
+      makeUser('auth0|old', { created_at: OLD }),
+      makeUser('google-oauth2|1001', { created_at: NEW, identities }),
     );
     const { outcome } = await continueWith(fake, validProof(), 'resume-state', {
       ...googleUser,
@@ -531,7 +536,7 @@ describe('consent round trip', () => {
 
   it('refuses a proof naming a user with another email', async () => {
     const fake = tenantWithPasswordUser().seed(
-      managementUser('auth0|bob', { email: 'bob@example.com', created_at: OLD }),
+      makeUser('auth0|bob', { email: 'bob@example.com', created_at: OLD }),
     );
     const { outcome } = await continueWith(
       fake,
@@ -543,7 +548,7 @@ describe('consent round trip', () => {
       }),
     );
     expect(outcome.primaryUserId).toBeUndefined();
-    expect(fake.users.has('auth0|bob')).toBe(true);
+    expect(fake.users.get('auth0|bob')).toBeDefined();
   });
 
   it('records "don\'t ask again" in app_metadata', async () => {
@@ -604,7 +609,7 @@ describe('logs', () => {
   it('never contain a secret, an access token, a session token or an email address', async () => {
     const untrusted = { AUTO_LINK_CONNECTIONS: 'Username-Password-Authentication' };
     const proof = validProof();
-    const continueWith = (fake: FakeManagementApi, sessionToken: string) =>
+    const continueWith = (fake: InProcessTenant, sessionToken: string) =>
       resume(fake, {
         user: googleUser,
         request: { body: { state: 'resume-state', session_token: sessionToken } },
@@ -612,15 +617,15 @@ describe('logs', () => {
       });
     const failing = (route: 'token' | 'users-by-email' | 'patch-user' | 'link') => () => {
       const fake = tenantWithPasswordUser({ plan: 'pro' });
-      fake.failNext(route, { status: 503 }, { status: 503 }, { status: 503 });
+      fake.fail(route, { status: 503 }, { status: 503 }, { status: 503 });
       return login(fake, { user: { ...googleUser, user_metadata: { plan: 'pro' } }, secrets: secrets(fake) });
     };
     const scenarios = [
-      () => login(tenantWithPasswordUser(), { user: googleUser, secrets: secrets(new FakeManagementApi()) }),
+      () => login(tenantWithPasswordUser(), { user: googleUser, secrets: secrets(new InProcessTenant()) }),
       () =>
         login(tenantWithPasswordUser(), {
           user: googleUser,
-          secrets: secrets(new FakeManagementApi(), untrusted),
+          secrets: secrets(new InProcessTenant(), untrusted),
         }),
       () => continueWith(tenantWithPasswordUser(), proof),
       () => continueWith(tenantWithPasswordUser(), tamperLastSegment(proof)),
@@ -641,7 +646,7 @@ describe('logs', () => {
   });
 });
 
-const recordsOf = (fake: FakeManagementApi, userId: string) =>
+const recordsOf = (fake: InProcessTenant, userId: string) =>
   fake.users.get(userId)?.app_metadata?.[LINK_RECORDS_KEY] as LinkRecord[] | undefined;
 
 describe('link records written by the Action', () => {

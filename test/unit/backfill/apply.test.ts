@@ -13,7 +13,7 @@ import type { JournalStep } from '../../../scripts/backfill/journal.ts';
 import { writePlan } from '../../../scripts/backfill/plan.ts';
 import { planHeader } from '../../../scripts/backfill/plan-file.ts';
 import { DuplicatePlanner } from '../../../scripts/backfill/planner.ts';
-import { managementUser } from '../../support/fake-management.ts';
+import { makeUser } from '../../support/users.ts';
 import { BACKFILL_ENV as env, FakeTenant, silentIo as io } from './fake-tenant.ts';
 
 const GROUPS = 3;
@@ -22,8 +22,8 @@ const GROUPS = 3;
 function pair(i: number): ManagementUser[] {
   const email = `user${i}@example.com`;
   return [
-    managementUser(`auth0|p${i}`, { email, created_at: '2020-01-01T00:00:00.000Z' }),
-    managementUser(`google-oauth2|s${i}`, {
+    makeUser(`auth0|p${i}`, { email, created_at: '2020-01-01T00:00:00.000Z' }),
+    makeUser(`google-oauth2|s${i}`, {
       email,
       created_at: '2021-01-01T00:00:00.000Z',
       user_metadata: { lang: `l${i}` },

@@ -13,8 +13,8 @@ import {
 } from '../../../scripts/backfill/commands.ts';
 import { BackfillError } from '../../../scripts/backfill/errors.ts';
 import type { BackfillPort } from '../../../scripts/backfill/management.ts';
-import { managementUser } from '../../support/fake-management.ts';
 import { writeGeneratedExport } from '../../support/generated-export.ts';
+import { makeUser } from '../../support/users.ts';
 import { BACKFILL_ENV as env, silentIo as io } from './fake-tenant.ts';
 
 /** Any Management request fails the test: these commands must stop before the first one. */
@@ -41,8 +41,8 @@ async function failure(promise: Promise<unknown>): Promise<BackfillError> {
 describe('link-existing', () => {
   it('plans from an export file on disk without a tenant', async () => {
     const users = [
-      managementUser('auth0|a', { created_at: '2020-01-01T00:00:00.000Z' }),
-      managementUser('google-oauth2|b', { email: 'Alice@example.com' }),
+      makeUser('auth0|a', { created_at: '2020-01-01T00:00:00.000Z' }),
+      makeUser('google-oauth2|b', { email: 'Alice@example.com' }),
     ];
     const file = path.join(dir, 'users.json.gz');
     writeFileSync(file, gzipSync(users.map((u) => `${JSON.stringify(u)}\n`).join('')));
@@ -64,7 +64,7 @@ describe('link-existing', () => {
 
   it('names the export line that is not JSON', async () => {
     const file = path.join(dir, 'users.json');
-    writeFileSync(file, `${JSON.stringify(managementUser('auth0|a'))}\n{oops\n`);
+    writeFileSync(file, `${JSON.stringify(makeUser('auth0|a'))}\n{oops\n`);
     const error = await failure(
       linkExisting(['--plan', '--from-export', file, '--out', path.join(dir, 'p')], env, io, noTenant),
     );

@@ -10,8 +10,8 @@ import { JournalWriter, readJournal } from '../../../scripts/backfill/journal.ts
 import { writePlan } from '../../../scripts/backfill/plan.ts';
 import { checkPlan, planGroupLine, planHeader, readGroups } from '../../../scripts/backfill/plan-file.ts';
 import { DuplicatePlanner } from '../../../scripts/backfill/planner.ts';
-import { managementUser } from '../../support/fake-management.ts';
 import { thrownBy } from '../../support/thrown.ts';
+import { makeUser } from '../../support/users.ts';
 
 const TENANT = 'tenant.eu.auth0.com';
 const OLDEST = CONFIG_DEFAULTS.primaryPolicy;
@@ -181,8 +181,8 @@ describe('writePlan', () => {
       const out = path.join(dir, 'plan.jsonl');
       mkdirSync(out);
       const planner = new DuplicatePlanner();
-      planner.add(managementUser('auth0|a', { created_at: '2020-01-01T00:00:00.000Z' }));
-      planner.add(managementUser('google-oauth2|b'));
+      planner.add(makeUser('auth0|a', { created_at: '2020-01-01T00:00:00.000Z' }));
+      planner.add(makeUser('google-oauth2|b'));
       await expect(writePlan(planner, JSON.parse(header), out)).rejects.toThrow();
       expect(readdirSync(dir)).toEqual(['plan.jsonl']);
     } finally {

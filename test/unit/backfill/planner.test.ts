@@ -3,7 +3,7 @@ import { CONFIG_DEFAULTS } from '../../../core/config.ts';
 import { MAX_LINK_CANDIDATES } from '../../../core/policy.ts';
 import type { ManagementUser } from '../../../core/users.ts';
 import { DuplicatePlanner, type PlanPolicy, planGroup } from '../../../scripts/backfill/planner.ts';
-import { managementUser, withLinkedIdentity } from '../../support/fake-management.ts';
+import { makeUser, withLinkedIdentity } from '../../support/users.ts';
 
 const policy: PlanPolicy = {
   autoLinkConnections: ['Username-Password-Authentication', 'google-oauth2', 'acme'],
@@ -12,9 +12,9 @@ const policy: PlanPolicy = {
 };
 
 const at = (year: number) => `${year}-01-01T00:00:00.000Z`;
-const password = managementUser('auth0|pw', { created_at: at(2020) });
-const google = managementUser('google-oauth2|g', { created_at: at(2021), email: 'Alice@Example.com' });
-const saml = managementUser('samlp|acme|jdoe', { created_at: at(2022), connection: 'acme' });
+const password = makeUser('auth0|pw', { created_at: at(2020) });
+const google = makeUser('google-oauth2|g', { created_at: at(2021), email: 'Alice@Example.com' });
+const saml = makeUser('samlp|acme|jdoe', { created_at: at(2022), connection: 'acme' });
 
 describe('planGroup: the Action policy applied to a group of accounts sharing an email', () => {
   it('links a three-way cluster into the oldest account, oldest secondary first', () => {
@@ -27,14 +27,14 @@ describe('planGroup: the Action policy applied to a group of accounts sharing an
   });
 
   it('breaks a created_at tie by user_id, as choosePrimary does', () => {
-    const a = managementUser('auth0|b', { created_at: at(2020) });
-    const b = managementUser('auth0|a', { created_at: at(2020) });
+    const a = makeUser('auth0|b', { created_at: at(2020) });
+    const b = makeUser('auth0|a', { created_at: at(2020) });
     expect(planGroup([a, b], policy).primary).toBe('auth0|a');
   });
 
   it('never makes an unverified or blocked account the primary, and says why it is skipped', () => {
-    const oldUnverified = managementUser('auth0|old', { created_at: at(2010), email_verified: 'true' });
-    const oldBlocked = managementUser('google-oauth2|blk', { created_at: at(2011), blocked: true });
+    const oldUnverified = makeUser('auth0|old', { created_at: at(2010), email_verified: 'true' });
+    const oldBlocked = makeUser('google-oauth2|blk', { created_at: at(2011), blocked: true });
     const plan = planGroup([oldUnverified, oldBlocked, google, saml], policy);
     expect(plan.primary).toBe('google-oauth2|g');
     expect(plan.secondaries).toEqual(['samlp|acme|jdoe']);
@@ -45,14 +45,10 @@ describe('planGroup: the Action policy applied to a group of accounts sharing an
   });
 
   it.each([
-    [
-      'an untrusted connection',
-      managementUser('github|1', { created_at: at(2023) }),
-      'connection_not_trusted',
-    ],
+    ['an untrusted connection', makeUser('github|1', { created_at: at(2023) }), 'connection_not_trusted'],
     [
       'a declined account',
-      managementUser('google-oauth2|no', {
+      makeUser('google-oauth2|no', {
         created_at: at(2023),
         app_metadata: { account_linking: { declined: ['auth0|pw'] } },
       }),
@@ -60,7 +56,7 @@ describe('planGroup: the Action policy applied to a group of accounts sharing an
     ],
     [
       'an account already holding linked identities',
-      managementUser('google-oauth2|many', {
+      makeUser('google-oauth2|many', {
         created_at: at(2023),
         identities: [
           { provider: 'google-oauth2', user_id: 'many', connection: 'google-oauth2' },
@@ -79,10 +75,7 @@ describe('planGroup: the Action policy applied to a group of accounts sharing an
   it('skips the whole group when the email is not ASCII', () => {
     const email = 'jürgen@example.com';
     const plan = planGroup(
-      [
-        managementUser('auth0|j', { email, created_at: at(2020) }),
-        managementUser('google-oauth2|j', { email }),
-      ],
+      [makeUser('auth0|j', { email, created_at: at(2020) }), makeUser('google-oauth2|j', { email })],
       policy,
     );
     expect(plan).toMatchObject({ secondaries: [], reason: 'non_ascii_email' });
@@ -93,7 +86,7 @@ describe('planGroup: the Action policy applied to a group of accounts sharing an
     ['an identity of an untrusted connection', 'github', 'alice@example.com'],
   ])('skips when the primary already holds %s', (_, connection, email) => {
     const primary = withLinkedIdentity(
-      managementUser('auth0|pw', { created_at: at(2020) }),
+      makeUser('auth0|pw', { created_at: at(2020) }),
       { provider: connection, user_id: '7', connection },
       email,
     );
@@ -102,7 +95,7 @@ describe('planGroup: the Action policy applied to a group of accounts sharing an
 
   it('leaves an address with more accounts than the Action would consider alone (MAX_LINK_CANDIDATES)', () => {
     const crowd = Array.from({ length: MAX_LINK_CANDIDATES + 1 }, (_, i) =>
-      managementUser(`google-oauth2|${i}`, { created_at: at(2021 + i) }),
+      makeUser(`google-oauth2|${i}`, { created_at: at(2021 + i) }),
     );
     const plan = planGroup([password, ...crowd], policy);
     expect(plan).toMatchObject({ primary: 'auth0|pw', secondaries: [], reason: 'too_many_candidates' });
@@ -110,7 +103,7 @@ describe('planGroup: the Action policy applied to a group of accounts sharing an
   });
 
   it('trusts every connection with "*"', () => {
-    const github = managementUser('github|1', { created_at: at(2023) });
+    const github = makeUser('github|1', { created_at: at(2023) });
     expect(planGroup([password, github], { ...policy, autoLinkConnections: '*' }).secondaries).toEqual([
       'github|1',
     ]);
@@ -124,8 +117,8 @@ describe('DuplicatePlanner', () => {
       password,
       google,
       saml,
-      managementUser('auth0|other', { email: 'ALİCE@example.com' }),
-      managementUser('auth0|plus', { email: 'alice+x@example.com' }),
+      makeUser('auth0|other', { email: 'ALİCE@example.com' }),
+      makeUser('auth0|plus', { email: 'alice+x@example.com' }),
       { user_id: 'auth0|noemail' },
     ])
       planner.add(user);
@@ -139,7 +132,7 @@ describe('DuplicatePlanner', () => {
   // a login of one of the two would find the other.
   describe('email case, as the Action searches', () => {
     const variant = (id: string, email: string, year: number, connection?: string) =>
-      managementUser(id, { email, created_at: at(year), ...(connection ? { connection } : {}) });
+      makeUser(id, { email, created_at: at(year), ...(connection ? { connection } : {}) });
     const plansOf = (users: ManagementUser[]) => {
       const planner = new DuplicatePlanner();
       for (const user of users) planner.add(user);

@@ -9,8 +9,8 @@ import { type GroupPlanner, writePlan } from '../../../scripts/backfill/plan.ts'
 import { planHeader } from '../../../scripts/backfill/plan-file.ts';
 import { DuplicatePlanner, type GroupPlan, type PlanPolicy } from '../../../scripts/backfill/planner.ts';
 import { SpillingPlanner } from '../../../scripts/backfill/spilling-planner.ts';
-import { managementUser } from '../../support/fake-management.ts';
 import { GENERATED_CONNECTIONS, generatedUser } from '../../support/generated-export.ts';
+import { makeUser } from '../../support/users.ts';
 
 const policy: PlanPolicy = {
   autoLinkConnections: GENERATED_CONNECTIONS,
@@ -21,8 +21,8 @@ const at = (n: number) => new Date(Date.UTC(2019, 0, 1) + n * 1000).toISOString(
 
 /** What the generated export lacks: every other path of the policy, and emails JSON must escape. */
 function edgeCases(): object[] {
-  const user = (id: string, n: number, overrides: Parameters<typeof managementUser>[1]) =>
-    managementUser(id, { created_at: at(n), ...overrides });
+  const user = (id: string, n: number, overrides: Parameters<typeof makeUser>[1]) =>
+    makeUser(id, { created_at: at(n), ...overrides });
   return [
     { user_id: 'auth0|no-email', email_verified: true },
     user('auth0|empty-email', 1, { email: '' }),
@@ -129,7 +129,7 @@ describe('SpillingPlanner', () => {
 
   it('plans a single email bigger than the partition limit whole', async () => {
     const spill = spilling({ maxPartitionSize: 1024 });
-    for (let i = 0; i < 200; i++) spill.add(managementUser(`google-oauth2|${i}`, { created_at: at(i) }));
+    for (let i = 0; i < 200; i++) spill.add(makeUser(`google-oauth2|${i}`, { created_at: at(i) }));
     const [group, ...rest] = await groupsOf(spill);
     expect(rest).toEqual([]);
     expect(group).toMatchObject({ primary: 'google-oauth2|0', reason: 'too_many_candidates' });
@@ -138,8 +138,8 @@ describe('SpillingPlanner', () => {
 
   it('keeps a small tenant off the disk and removes its directory on close', async () => {
     const spill = spilling();
-    spill.add(managementUser('auth0|a', { created_at: at(1) }));
-    spill.add(managementUser('google-oauth2|b', { created_at: at(2) }));
+    spill.add(makeUser('auth0|a', { created_at: at(1) }));
+    spill.add(makeUser('google-oauth2|b', { created_at: at(2) }));
     const [spillDir] = readdirSync(dir);
     expect(readdirSync(path.join(dir, spillDir ?? ''))).toEqual([]);
     expect(await groupsOf(spill)).toHaveLength(1);

@@ -4,11 +4,11 @@ import type { ManagementUser } from '../../../core/users.ts';
 import { BackfillError } from '../../../scripts/backfill/errors.ts';
 import type { BackfillPort } from '../../../scripts/backfill/management.ts';
 import { LISTING_CAP, readNdjson, readTenantUsers } from '../../../scripts/backfill/user-source.ts';
-import { managementUser } from '../../support/fake-management.ts';
+import { makeUser } from '../../support/users.ts';
 
 /** A tenant without the export job, listing `total` users a page at a time. */
 function listingOnly(total: number): BackfillPort & { pagesRead: number[] } {
-  const users = Array.from({ length: total }, (_, i) => managementUser(`auth0|${i}`));
+  const users = Array.from({ length: total }, (_, i) => makeUser(`auth0|${i}`));
   const pagesRead: number[] = [];
   return {
     pagesRead,

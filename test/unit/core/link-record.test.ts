@@ -10,13 +10,13 @@ import {
   withUnlinking,
 } from '../../../core/link-record.ts';
 import type { ManagementUser } from '../../../core/users.ts';
-import { managementUser } from '../../support/fake-management.ts';
+import { makeUser } from '../../support/users.ts';
 
 describe('link records', () => {
   const at = new Date('2026-01-01T00:00:00Z');
   const how = (when: Date) => ({ at: when, via: 'silent' as const, reason: 'oldest' });
-  const primary = managementUser('auth0|p', { app_metadata: { account_linking: { declined: ['x|1'] } } });
-  const secondary = managementUser('samlp|acme|jdoe', {
+  const primary = makeUser('auth0|p', { app_metadata: { account_linking: { declined: ['x|1'] } } });
+  const secondary = makeUser('samlp|acme|jdoe', {
     user_metadata: { lang: 'de' },
     app_metadata: { plan: 'pro' },
   });
@@ -47,7 +47,7 @@ describe('link records', () => {
   });
 
   it('stays bounded: large metadata is not kept, and only the newest records are', () => {
-    const big = managementUser('google-oauth2|big', { user_metadata: { blob: 'x'.repeat(5000) } });
+    const big = makeUser('google-oauth2|big', { user_metadata: { blob: 'x'.repeat(5000) } });
     expect(withLinkRecord(primary, big, how(at))).toEqual([
       {
         user_id: 'google-oauth2|big',
@@ -62,7 +62,7 @@ describe('link records', () => {
     for (let i = 0; i < LINK_RECORD_LIMITS.maxRecords + 5; i++) {
       user = holding(
         user,
-        withLinkRecord(user, managementUser(`github|${i}`), how(new Date(at.getTime() + i * 1000))),
+        withLinkRecord(user, makeUser(`github|${i}`), how(new Date(at.getTime() + i * 1000))),
       );
     }
     const kept = (user.app_metadata![LINK_RECORDS_KEY] as LinkRecord[]).map((r) => r.user_id);

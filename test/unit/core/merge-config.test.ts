@@ -3,18 +3,18 @@ import { parseConfig } from '../../../core/config.ts';
 import { ConfigError } from '../../../core/errors.ts';
 import { planMetadataMerge } from '../../../core/merge.ts';
 import { splitUserId } from '../../../core/users.ts';
-import { managementUser } from '../../support/fake-management.ts';
+import { makeUser } from '../../support/users.ts';
 
 describe('metadata merge', () => {
   it('copies only the secondary keys the primary lacks, primary winning conflicts', () => {
-    const primary = managementUser('auth0|p', { user_metadata: { theme: 'dark' } });
-    const secondary = managementUser('google-oauth2|s', { user_metadata: { theme: 'light', plan: 'pro' } });
+    const primary = makeUser('auth0|p', { user_metadata: { theme: 'dark' } });
+    const secondary = makeUser('google-oauth2|s', { user_metadata: { theme: 'light', plan: 'pro' } });
     expect(planMetadataMerge(primary, secondary, [])).toEqual({ user_metadata: { plan: 'pro' } });
   });
 
   it('copies app_metadata only for the listed keys', () => {
-    const primary = managementUser('auth0|p');
-    const secondary = managementUser('google-oauth2|s', {
+    const primary = makeUser('auth0|p');
+    const secondary = makeUser('google-oauth2|s', {
       app_metadata: { roles: ['admin'], customer_id: 'c1' },
     });
     expect(planMetadataMerge(primary, secondary, ['customer_id'])).toEqual({
@@ -23,10 +23,8 @@ describe('metadata merge', () => {
   });
 
   it('returns nothing rather than an empty object when nothing changes', () => {
-    const primary = managementUser('auth0|p', { user_metadata: { a: 1 } });
-    expect(
-      planMetadataMerge(primary, managementUser('github|s', { user_metadata: { a: 2 } }), []),
-    ).toBeUndefined();
+    const primary = makeUser('auth0|p', { user_metadata: { a: 1 } });
+    expect(planMetadataMerge(primary, makeUser('github|s', { user_metadata: { a: 2 } }), [])).toBeUndefined();
   });
 });
 

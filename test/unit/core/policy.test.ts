@@ -14,7 +14,7 @@ import {
   snoozedUntil,
   withoutSnooze,
 } from '../../../core/policy.ts';
-import { managementUser, withLinkedIdentity } from '../../support/fake-management.ts';
+import { makeUser, withLinkedIdentity } from '../../support/users.ts';
 
 const config = (extra: Record<string, string> = {}) =>
   parseConfig({
@@ -27,8 +27,8 @@ const config = (extra: Record<string, string> = {}) =>
     ...extra,
   });
 
-const older = managementUser('auth0|old', { created_at: '2020-01-01T00:00:00.000Z' });
-const current = managementUser('google-oauth2|new', { created_at: '2025-01-01T00:00:00.000Z' });
+const older = makeUser('auth0|old', { created_at: '2020-01-01T00:00:00.000Z' });
+const current = makeUser('google-oauth2|new', { created_at: '2025-01-01T00:00:00.000Z' });
 const facts = (overrides: Partial<LoginFacts> = {}): LoginFacts => ({
   user: current,
   connection: 'google-oauth2',
@@ -53,7 +53,7 @@ describe('email equality', () => {
 
 describe('verified email', () => {
   it.each([true, 'true', 1, undefined])('counts only the boolean true as verified (%j)', (flag) => {
-    expect(isVerifiedEmailUser(managementUser('auth0|a', { email_verified: flag }))).toBe(flag === true);
+    expect(isVerifiedEmailUser(makeUser('auth0|a', { email_verified: flag }))).toBe(flag === true);
   });
 });
 
@@ -65,10 +65,10 @@ describe('candidates', () => {
     };
     const found = [
       linkedAlready,
-      managementUser('auth0|unverified', { email_verified: false }),
-      managementUser('auth0|blocked', { blocked: true }),
-      managementUser('auth0|other', { email: 'bob@example.com' }),
-      managementUser('github|7'),
+      makeUser('auth0|unverified', { email_verified: false }),
+      makeUser('auth0|blocked', { blocked: true }),
+      makeUser('auth0|other', { email: 'bob@example.com' }),
+      makeUser('github|7'),
       older,
     ];
     expect(filterLinkCandidates(linkedAlready, found).map((user) => user.user_id)).toEqual(['auth0|old']);
@@ -87,7 +87,7 @@ describe('candidates', () => {
 
 describe('primary choice', () => {
   it('chooses the oldest account, then the smallest user id on a tie', () => {
-    const twin = managementUser('auth0|aaa', { created_at: older.created_at! });
+    const twin = makeUser('auth0|aaa', { created_at: older.created_at! });
     expect(choosePrimary([current, older, twin]).user_id).toBe('auth0|aaa');
   });
 
@@ -102,8 +102,8 @@ describe('primary choice', () => {
 });
 
 describe('PRIMARY_POLICY', () => {
-  const github = managementUser('github|7', { created_at: '2018-01-01T00:00:00.000Z' });
-  const newerDatabase = managementUser('auth0|newer', { created_at: '2024-01-01T00:00:00.000Z' });
+  const github = makeUser('github|7', { created_at: '2018-01-01T00:00:00.000Z' });
+  const newerDatabase = makeUser('auth0|newer', { created_at: '2024-01-01T00:00:00.000Z' });
 
   it.each([
     ['oldest', [current, older, github], 'github|7'],
@@ -125,7 +125,7 @@ describe('PRIMARY_POLICY', () => {
   });
 
   it('keeps the trojan-identity guard under every policy', () => {
-    const planted = managementUser('google-oauth2|new', {
+    const planted = makeUser('google-oauth2|new', {
       created_at: current.created_at!,
       identities: [
         ...current.identities!,
@@ -139,7 +139,7 @@ describe('PRIMARY_POLICY', () => {
     });
     for (const policy of ['oldest', 'database-first', 'connections:google-oauth2']) {
       const decision = decideLink(
-        facts({ user: managementUser('auth0|x', { created_at: '2026-01-01T00:00:00.000Z' }) }),
+        facts({ user: makeUser('auth0|x', { created_at: '2026-01-01T00:00:00.000Z' }) }),
         [planted],
         config({ PRIMARY_POLICY: policy, AUTO_LINK_CONNECTIONS: '*' }),
       );
@@ -148,8 +148,8 @@ describe('PRIMARY_POLICY', () => {
   });
 
   it('never makes an unverified or blocked account the primary: they are not candidates', () => {
-    const unverified = managementUser('auth0|u', { created_at: older.created_at!, email_verified: false });
-    const blocked = managementUser('auth0|b', { created_at: older.created_at!, blocked: true });
+    const unverified = makeUser('auth0|u', { created_at: older.created_at!, email_verified: false });
+    const blocked = makeUser('auth0|b', { created_at: older.created_at!, blocked: true });
     const candidates = filterLinkCandidates(current, [unverified, blocked]);
     expect(decideLink(facts(), candidates, config({ PRIMARY_POLICY: 'database-first' })).kind).toBe('skip');
   });
@@ -226,7 +226,7 @@ describe('decision', () => {
   });
 
   it('asks when the older candidate signs in on a connection that is not trusted', () => {
-    const weak = managementUser('oauth2|weak-idp|9', {
+    const weak = makeUser('oauth2|weak-idp|9', {
       created_at: '2020-01-01T00:00:00.000Z',
       connection: 'weak-idp',
     });
@@ -237,7 +237,7 @@ describe('decision', () => {
   });
 
   it('links into the oldest of several verified candidates', () => {
-    const newer = managementUser('auth0|newer', { created_at: '2022-01-01T00:00:00.000Z' });
+    const newer = makeUser('auth0|newer', { created_at: '2022-01-01T00:00:00.000Z' });
     expect(decideLink(facts(), [newer, older], config())).toMatchObject({
       kind: 'link',
       primary: { user_id: 'auth0|old' },
@@ -246,7 +246,7 @@ describe('decision', () => {
   });
 
   it('skips an email shared by more than ten candidates', () => {
-    const many = Array.from({ length: 11 }, (_, i) => managementUser(`auth0|dup${i}`));
+    const many = Array.from({ length: 11 }, (_, i) => makeUser(`auth0|dup${i}`));
     expect(decideLink(facts(), many, config())).toEqual({ kind: 'skip', reason: 'too_many_candidates' });
   });
 
@@ -287,7 +287,7 @@ describe('the proven account at /continue', () => {
 
   it('skips when the account that would become the secondary holds linked identities', () => {
     const newer = withLinkedIdentity(
-      managementUser('auth0|newer', { created_at: '2026-01-01T00:00:00.000Z' }),
+      makeUser('auth0|newer', { created_at: '2026-01-01T00:00:00.000Z' }),
       { provider: 'github', user_id: '3', connection: 'github' },
       'alice@example.com',
     );
@@ -300,28 +300,28 @@ describe('the proven account at /continue', () => {
 
 describe('account page suggestions', () => {
   it("are the Action's candidates: declined, unverified and blocked accounts are left out", () => {
-    const me = managementUser('auth0|me', { app_metadata: { account_linking: { declined: ['github|1'] } } });
+    const me = makeUser('auth0|me', { app_metadata: { account_linking: { declined: ['github|1'] } } });
     const found = [
-      managementUser('github|1'),
-      managementUser('github|2', { email_verified: 'true' }),
-      managementUser('github|3', { blocked: true }),
-      managementUser('github|4'),
+      makeUser('github|1'),
+      makeUser('github|2', { email_verified: 'true' }),
+      makeUser('github|3', { blocked: true }),
+      makeUser('github|4'),
     ];
     expect(linkSuggestions(me, found).map((user) => user.user_id)).toEqual(['github|4']);
   });
 
   it('leave out an account holding linked identities: it cannot be linked, and may carry a trojan identity', () => {
     const holding = withLinkedIdentity(
-      managementUser('github|5'),
+      makeUser('github|5'),
       { provider: 'auth0', user_id: 'planted', connection: 'Username-Password-Authentication' },
       'attacker@example.com',
     );
-    expect(linkSuggestions(managementUser('auth0|me'), [holding])).toEqual([]);
+    expect(linkSuggestions(makeUser('auth0|me'), [holding])).toEqual([]);
   });
 
   it('are none for an email shared by more than ten accounts, as the Action skips it', () => {
-    const many = Array.from({ length: 11 }, (_, i) => managementUser(`github|${i}`));
-    expect(linkSuggestions(managementUser('auth0|me'), many)).toEqual([]);
+    const many = Array.from({ length: 11 }, (_, i) => makeUser(`github|${i}`));
+    expect(linkSuggestions(makeUser('auth0|me'), many)).toEqual([]);
   });
 });
 

@@ -35,7 +35,7 @@ describe('FaultInjector', () => {
     [[{ route: 'users', status: 500 }], '"route" must look like'],
     [[{ route: 'GET /x', status: 200 }], '"status" must be an HTTP error status'],
     [[{ route: 'GET /x', status: 500, rate: 2 }], '"rate" must be between 0 and 1'],
-    [[{ route: 'GET /x' }], 'needs "status", "drop" or "latencyMs"'],
+    [[{ route: 'GET /x' }], 'needs "status", "drop", "malformed" or "latencyMs"'],
     [{ route: 'GET /x' }, 'must be an array'],
   ])('rejects invalid rules: %j', (input, message) => {
     expect(() => validateFaultRules(input)).toThrow(message);

@@ -5,8 +5,9 @@ import { ActionCache } from '../../../emulator/actions-runtime/cache.ts';
 import { type ActionRunEvent, EventLog, tailActionLogs } from '../../../emulator/events.ts';
 import { PostLoginPipeline } from '../../../emulator/pipeline/run-trigger.ts';
 import { ACTION_BUNDLE, buildAction } from '../../../scripts/build-action.ts';
-import { FakeManagementApi, managementUser } from '../../support/fake-management.ts';
+import { InProcessTenant } from '../../support/in-process-tenant.ts';
 import { makePostLoginEvent } from '../../support/post-login-event.ts';
+import { makeUser } from '../../support/users.ts';
 
 function bound(name: string, code: string, extra: Partial<BoundAction> = {}): BoundAction {
   return {
@@ -157,14 +158,14 @@ describe('post-login pipeline', () => {
 
   it('runs the built account-linking Action and links a trusted duplicate', async () => {
     await buildAction();
-    const fake = new FakeManagementApi().seed(
-      managementUser('auth0|old', { created_at: '2020-01-01T00:00:00.000Z' }),
-      managementUser('google-oauth2|1', { created_at: '2025-01-01T00:00:00.000Z' }),
+    const fake = new InProcessTenant().seed(
+      makeUser('auth0|old', { created_at: '2020-01-01T00:00:00.000Z' }),
+      makeUser('google-oauth2|1', { created_at: '2025-01-01T00:00:00.000Z' }),
     );
     const secrets = {
       AUTH0_DOMAIN: fake.domain,
-      AUTH0_CLIENT_ID: 'id',
-      AUTH0_CLIENT_SECRET: 'secret',
+      AUTH0_CLIENT_ID: fake.clientId,
+      AUTH0_CLIENT_SECRET: fake.clientSecret,
       AUTO_LINK_CONNECTIONS: '*',
     };
     const { runner, events } = pipeline([
