@@ -12,10 +12,14 @@ export type PrimaryPolicy =
   | { readonly kind: 'database-first' }
   | { readonly kind: 'connections'; readonly order: readonly string[] };
 
+/** How the user hears of a silent link: the ID token claim only, or the claim and a one-time notice page. */
+export type LinkNotice = 'claim' | 'page';
+
 export const CONFIG_DEFAULTS = Object.freeze({
   primaryPolicy: Object.freeze({ kind: 'oldest' }) as PrimaryPolicy,
   notNowDays: 7,
   maxNotNowDays: 365,
+  linkNotice: 'claim' as LinkNotice,
 });
 
 export interface Config {
@@ -33,6 +37,7 @@ export interface Config {
   readonly primaryPolicy: PrimaryPolicy;
   /** Days a "Not now" is remembered; 0 asks at every login. */
   readonly notNowDays: number;
+  readonly linkNotice: LinkNotice;
 }
 
 /** The shortest HMAC or HKDF key accepted anywhere (session token, cookie): 256 bits of text. */
@@ -68,6 +73,14 @@ export function parseConfig(secrets: Secrets): Config {
     );
   }
   const autoLink = list(optional(secrets, 'AUTO_LINK_CONNECTIONS'));
+  const linkNotice = parseLinkNotice(optional(secrets, 'LINK_NOTICE'));
+  if (linkNotice === 'page' && consentUrl === undefined) {
+    throw new ConfigError(
+      'missing',
+      'LINK_NOTICE',
+      'LINK_NOTICE=page needs CONSENT_URL: the notice page is served by the web app beside the consent page',
+    );
+  }
   return Object.freeze({
     domain,
     clientId: required(secrets, 'AUTH0_CLIENT_ID'),
@@ -81,6 +94,7 @@ export function parseConfig(secrets: Secrets): Config {
     dryRun: parseBoolean(optional(secrets, 'DRY_RUN'), 'DRY_RUN'),
     primaryPolicy: parsePrimaryPolicy(optional(secrets, 'PRIMARY_POLICY')),
     notNowDays: parseNotNowDays(optional(secrets, 'NOT_NOW_DAYS')),
+    linkNotice,
   });
 }
 
@@ -154,6 +168,21 @@ export function parseNotNowDays(value: string | undefined): number {
     );
   }
   return days;
+}
+
+export function parseLinkNotice(value: string | undefined): LinkNotice {
+  if (value === undefined) return CONFIG_DEFAULTS.linkNotice;
+  if (value === 'claim' || value === 'page') return value;
+  throw new ConfigError(
+    'invalid',
+    'LINK_NOTICE',
+    'LINK_NOTICE must be "claim" (an ID token claim after a silent link) or "page" (also a one-time notice page)',
+  );
+}
+
+/** The notice page: `notice` beside the consent page on the web app (`WEB_URL/consent` -> `WEB_URL/notice`). */
+export function noticeUrlOf(consentUrl: string): string {
+  return new URL('notice', consentUrl).href;
 }
 
 function parseBoolean(value: string | undefined, name: string): boolean {

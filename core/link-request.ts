@@ -9,6 +9,9 @@ import { createCipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
  */
 export const LINK_REQUEST_JWE_HEADER = Object.freeze({ alg: 'dir', enc: 'A256GCM', cty: 'JWT' });
 
+/** How long the consent page or the notice page may take to send the browser back to /continue. */
+export const LINK_REQUEST_LIFETIME_SECONDS = 300;
+
 type KeyUse = 'link-request-encryption' | 'browser-binding';
 
 export function deriveKey(secret: string, use: KeyUse): Buffer {

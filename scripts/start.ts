@@ -22,6 +22,7 @@ const ACTION_SETTINGS = [
   'DRY_RUN',
   'PRIMARY_POLICY',
   'NOT_NOW_DAYS',
+  'LINK_NOTICE',
 ] as const;
 
 /** Secrets of the demo, made once and kept beside the tenant's state so a restart keeps sessions valid. */

@@ -1,6 +1,12 @@
 import { type Config, parseConfig, primaryPolicyText } from '../../core/config.ts';
 import { ConfigError } from '../../core/errors.ts';
-import { type BrowserTraits, browserBinding, sealLinkRequest } from '../../core/link-request.ts';
+import { decideNoticeAnswer, LINKED_CLAIM, linkedClaim, NOTICE_PURPOSES } from '../../core/link-notice.ts';
+import {
+  type BrowserTraits,
+  browserBinding,
+  LINK_REQUEST_LIFETIME_SECONDS,
+  sealLinkRequest,
+} from '../../core/link-request.ts';
 import {
   ACCOUNT_LINKING_KEY,
   decideContinue,
@@ -22,12 +28,12 @@ import { ManagementError } from './errors.ts';
 import { linkAccounts } from './link.ts';
 import { logDecision } from './log.ts';
 import { createManagementClient, type ManagementPort } from './management.ts';
+import { answerNotice, sendToNoticePage } from './notice.ts';
 
 /** Auth0 stops an Action at 20 s; Management calls stop well before, so the login always completes. */
 const MANAGEMENT_BUDGET_MS = 12_000;
 /** After a failure, time to find out whether a concurrent login linked this user away: 12 + 4 s stays inside 20 s. */
 const RESOLVE_BUDGET_MS = 4_000;
-const CONSENT_TOKEN_LIFETIME_SECONDS = 300;
 
 export async function onExecutePostLogin(event: Event, api: PostLoginAPI): Promise<void> {
   const config = readConfig(event);
@@ -45,7 +51,10 @@ export async function onExecutePostLogin(event: Event, api: PostLoginAPI): Promi
     if (decision.kind === 'skip') {
       logDecision('skip', { reason: decision.reason, user: facts.user.user_id });
     } else if (decision.kind === 'link') {
-      await link(port, api, facts.user, decision.primary, decision.secondary, config, 'silent');
+      await link(port, api, facts.user, decision.primary, decision.secondary, config, {
+        via: 'silent',
+        ...(facts.interactive ? { browser: browserOf(event) } : {}),
+      });
     } else {
       askForConsent(api, config, facts, decision.candidates, decision.reason, browserOf(event));
     }
@@ -67,16 +76,31 @@ export async function onContinuePostLogin(event: Event, api: PostLoginAPI): Prom
       detail: (error as Error).message.slice(0, 80),
       user: user.user_id,
     });
+    await endAsHolder(config, api, user);
     return;
   }
   // Auth0 signs with iss = request.hostname and hands that issuer to its own check, but whether it enforces it is
   // undocumented: check it here. The hostname, not AUTH0_DOMAIN: a custom domain differs from the canonical one.
-  const choice = decideContinue(claims, {
+  const expected = {
     issuer: event.request.hostname ?? config.domain,
     browser: browserBinding(config.sessionTokenSecret, browserOf(event)),
-  });
+    user: user.user_id,
+  };
+  const choice =
+    claims.purpose === NOTICE_PURPOSES.answer
+      ? decideNoticeAnswer(claims, expected)
+      : decideContinue(claims, expected);
   if (choice.kind === 'reject') {
     logDecision('reject', { reason: choice.reason, user: user.user_id });
+    await endAsHolder(config, api, user);
+    return;
+  }
+  if (choice.kind === 'keep' || choice.kind === 'undo') {
+    try {
+      await answerNotice(managementFor(config, api), api, user, choice);
+    } catch (error) {
+      await giveUp(error, config, api, user);
+    }
     return;
   }
   if (choice.kind === 'not-now') {
@@ -98,7 +122,7 @@ export async function onContinuePostLogin(event: Event, api: PostLoginAPI): Prom
       logDecision(proven.kind, { reason: proven.reason, user: user.user_id });
       return;
     }
-    await link(port, api, user, proven.primary, proven.secondary, config, 'consent');
+    await link(port, api, user, proven.primary, proven.secondary, config, { via: 'consent' });
   } catch (error) {
     await giveUp(error, config, api, user);
   }
@@ -156,25 +180,33 @@ async function link(
   primary: ManagementUser,
   secondary: ManagementUser,
   config: Config,
-  via: 'silent' | 'consent',
+  how: { via: 'silent' | 'consent'; browser?: BrowserTraits },
 ): Promise<void> {
+  const { via } = how;
   const fields = { via, primary: primary.user_id, secondary: secondary.user_id, user: current.user_id };
   if (config.dryRun) {
     logDecision('would-link', fields);
     return;
   }
   // Only a silent link defers: at /continue the other account has just proven itself with a login of its own.
+  const record = { at: new Date(), via, reason: primaryPolicyText(config.primaryPolicy) };
   const result = await linkAccounts(port, primary, secondary, config, {
     deferInFlightSecondary: via === 'silent' && secondary.user_id !== current.user_id,
     now: Date.now,
-    record: { at: new Date(), via, reason: primaryPolicyText(config.primaryPolicy) },
+    record,
   });
   if (result === 'deferred') {
     logDecision('skip', { reason: 'secondary_login_in_flight', ...fields });
     return;
   }
-  if (primary.user_id !== current.user_id) api.authentication.setPrimaryUser(primary.user_id);
   logDecision(result === 'linked' ? 'linked' : 'already-linked', fields);
+  if (result === 'linked' && record.via === 'silent') {
+    const claim = linkedClaim(primary, secondary, { ...record, via: record.via });
+    api.idToken.setCustomClaim(LINKED_CLAIM, claim);
+    // The notice page's answer makes the switch to the primary at /continue.
+    if (how.browser && sendToNoticePage(api, config, { primary, secondary, claim }, how.browser)) return;
+  }
+  if (primary.user_id !== current.user_id) api.authentication.setPrimaryUser(primary.user_id);
 }
 
 /**
@@ -204,6 +236,21 @@ async function giveUp(
   logDecision('already-linked', { via: 'resolved', primary: holder, user: user.user_id });
 }
 
+/**
+ * A /continue whose answer decides nothing still ends as a user: after a silent link whose switch waited for the
+ * notice page, the login's own user is gone, so it ends as the user holding its identity (the link stays). Only
+ * with `LINK_NOTICE=page`: otherwise no redirect follows a link, and a refused consent answer costs no call.
+ */
+async function endAsHolder(config: Config, api: PostLoginAPI, user: ManagementUser): Promise<void> {
+  if (config.linkNotice !== 'page') return;
+  try {
+    const holder = await userHolding(managementFor(config, api, RESOLVE_BUDGET_MS), user);
+    if (holder !== undefined) api.authentication.setPrimaryUser(holder);
+  } catch (error) {
+    logFailure(error, user.user_id, { still_a_user: 'unknown' });
+  }
+}
+
 /** Undefined while `user` is still a user; else the user holding its identity, found by email. */
 async function userHolding(port: ManagementPort, user: ManagementUser): Promise<string | undefined> {
   if ((await port.getUser(user.user_id)) !== undefined) return undefined;
@@ -228,7 +275,7 @@ function askForConsent(
   }
   const sessionToken = api.redirect.encodeToken({
     secret: config.sessionTokenSecret,
-    expiresInSeconds: CONSENT_TOKEN_LIFETIME_SECONDS,
+    expiresInSeconds: LINK_REQUEST_LIFETIME_SECONDS,
     payload: {
       purpose: 'link-request',
       browser: browserBinding(config.sessionTokenSecret, browser),

@@ -1,4 +1,5 @@
 import { rateLimitWait } from '../../core/rate-limit.ts';
+import type { UnlinkPort } from '../../core/unlink.ts';
 import {
   holdsIdentityRef,
   type IdentityRef,
@@ -8,7 +9,8 @@ import {
 } from '../../core/users.ts';
 import { ManagementError } from './errors.ts';
 
-export interface ManagementPort {
+/** Also an `UnlinkPort`: "This wasn't me" on the notice page runs core/unlink.ts through it. */
+export interface ManagementPort extends UnlinkPort {
   usersByEmail(email: string): Promise<ManagementUser[]>;
   getUser(userId: string): Promise<ManagementUser | undefined>;
   patchUser(userId: string, patch: { user_metadata?: Metadata; app_metadata?: Metadata }): Promise<void>;
@@ -168,6 +170,11 @@ export function createManagementClient(options: ManagementClientOptions): Manage
         if (primary !== undefined && holdsIdentityRef(primary.identities, secondary)) return 'already-linked';
       }
       throw statusError(response.status, 'POST', 'identities');
+    },
+    async unlink(primaryId, secondaryId) {
+      const { provider, user_id } = splitUserId(secondaryId);
+      const path = `/users/${encodeURIComponent(primaryId)}/identities/${encodeURIComponent(provider)}/${encodeURIComponent(user_id)}`;
+      expectStatus(await api('DELETE', path), [200], 'unlink');
     },
   };
 }

@@ -21,8 +21,14 @@ export function buildLoginEvent(
   userId: string,
   connectionName: string,
   request: IncomingRequest,
+  suspendedAs?: Pick<Event, 'user' | 'stats'>,
 ): Event {
-  const record = tenant.store.users.get(userId);
+  // Auth0 issues a new event.request on resume and says nothing of a new event.user (Actions limitations); a user
+  // linked into another while the login waited at a redirect resumes as the login knew it, so the Action can still
+  // validate its token (`sub`) and switch to the primary with setPrimaryUser.
+  const record =
+    tenant.store.users.get(userId) ??
+    (suspendedAs && { ...suspendedAs.user, logins_count: suspendedAs.stats.logins_count });
   if (record === undefined) throw new Error(`user ${userId} disappeared during the login`);
   const connection = tenant.store.connectionByName(connectionName);
   const client = tenant.store.getClient(transaction.clientId);

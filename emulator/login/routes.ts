@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
+import type { Event } from '../../actions/types/post-login.ts';
 import { ActionCache } from '../actions-runtime/cache.ts';
 import type { TenantContext, TenantEnv } from '../context.ts';
 import { allowsWebOrigin } from '../oauth/cors.ts';
@@ -203,8 +204,8 @@ export function loginRoutes(tenant: TenantContext, state: LoginState): Hono<Tena
     // A /continue from another browser than the login's, or a second one with the same state, resumes nothing.
     const suspended = state.resume(c.req.query('state') ?? form.state, getCookie(c, BROWSER_COOKIE));
     if (suspended === undefined) return lostTransaction(c);
-    const { actionIndex, changes, ...login } = suspended;
-    return runActions(c, login, 'continue', incoming(c, form), actionIndex, changes);
+    const { actionIndex, changes, suspendedAs, ...login } = suspended;
+    return runActions(c, login, 'continue', incoming(c, form), actionIndex, changes, suspendedAs);
   };
   app.get('/continue', resume);
   app.post('/continue', resume);
@@ -216,9 +217,10 @@ export function loginRoutes(tenant: TenantContext, state: LoginState): Hono<Tena
     request: IncomingRequest,
     fromIndex?: number,
     changes?: PipelineChanges,
+    suspendedAs?: Pick<Event, 'user' | 'stats'>,
   ) {
     const { transaction } = login;
-    const event = buildLoginEvent(tenant, transaction, login.userId, login.connection, request);
+    const event = buildLoginEvent(tenant, transaction, login.userId, login.connection, request, suspendedAs);
     const result = await pipeline.run({ event, phase, fromIndex, changes });
     if (result.status === 'failed') {
       state.finish(transaction.id);
@@ -232,6 +234,7 @@ export function loginRoutes(tenant: TenantContext, state: LoginState): Hono<Tena
         ...login,
         actionIndex: result.actionIndex,
         changes: result.changes,
+        suspendedAs: { user: event.user, stats: event.stats },
       });
       const target = new URL(result.url);
       target.searchParams.set('state', resumeState);

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Event } from '../../actions/types/post-login.ts';
 import type { LoginGrant } from '../oauth/login-tokens.ts';
 import type { PipelineChanges } from '../pipeline/run-trigger.ts';
 import type { ResponseMode, ResponsePart } from './authorize-response.ts';
@@ -41,6 +42,8 @@ export interface SuspendedLogin {
   authTime: number;
   actionIndex: number;
   changes: PipelineChanges;
+  /** The user as the redirecting Action saw it: the event's user if an Action linked it away meanwhile. */
+  suspendedAs?: Pick<Event, 'user' | 'stats'>;
 }
 
 export interface IssuedCode extends LoginGrant {

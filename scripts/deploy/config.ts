@@ -1,6 +1,8 @@
 import {
   type CheckOn,
   CONFIG_DEFAULTS,
+  type LinkNotice,
+  parseLinkNotice,
   parseNotNowDays,
   parsePrimaryPolicy,
   primaryPolicyText,
@@ -27,6 +29,7 @@ export interface DeployConfig {
   /** As `PRIMARY_POLICY` spells it (`oldest` when unset). */
   readonly primaryPolicy: string;
   readonly notNowDays: number;
+  readonly linkNotice: LinkNotice;
 }
 
 export type DeployEnv = Readonly<Record<string, string | undefined>>;
@@ -105,6 +108,7 @@ export function parseDeployEnv(env: DeployEnv): DeployConfig {
   };
   const primaryPolicy = actionSetting('PRIMARY_POLICY', parsePrimaryPolicy, CONFIG_DEFAULTS.primaryPolicy);
   const notNowDays = actionSetting('NOT_NOW_DAYS', parseNotNowDays, CONFIG_DEFAULTS.notNowDays);
+  const linkNotice = actionSetting('LINK_NOTICE', parseLinkNotice, CONFIG_DEFAULTS.linkNotice);
 
   if (problems.length > 0 || !webUrl) throw new DeployConfigError(problems);
   return Object.freeze({
@@ -120,6 +124,7 @@ export function parseDeployEnv(env: DeployEnv): DeployConfig {
     dryRun: dryRunText === 'true',
     primaryPolicy: primaryPolicyText(primaryPolicy),
     notNowDays,
+    linkNotice,
   });
 }
 

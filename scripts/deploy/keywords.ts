@@ -35,6 +35,7 @@ export function keywordMappings(config: DeployConfig, facts: TenantFacts): Keywo
     DRY_RUN: String(config.dryRun),
     PRIMARY_POLICY: config.primaryPolicy,
     NOT_NOW_DAYS: String(config.notNowDays),
+    LINK_NOTICE: config.linkNotice,
     ACTION_CLIENT_ID: facts.actionClient.client_id,
     ACTION_CLIENT_SECRET: facts.actionClient.client_secret,
     REAUTH_CLIENT_ID: facts.reauthClientId,

@@ -155,6 +155,7 @@ describe('npm run deploy against the local tenant', () => {
       DRY_RUN: 'false',
       PRIMARY_POLICY: 'oldest',
       NOT_NOW_DAYS: '7',
+      LINK_NOTICE: 'claim',
     });
     const store = tenant.context.store;
     for (const client of [first.clients.action, first.clients.web]) {

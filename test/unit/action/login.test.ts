@@ -370,6 +370,8 @@ describe('consent round trip', () => {
     const { outcome } = await continueWith(fake, validProof());
     expect(outcome.primaryUserId).toBe('auth0|old');
     expect(fake.users.get('google-oauth2|1001')).toBeUndefined();
+    // The linked claim tells of silent links only.
+    expect(outcome.idTokenClaims).toEqual({});
   });
 
   it.each([

@@ -30,10 +30,16 @@ describe('parseDeployEnv', () => {
       dryRun: false,
       primaryPolicy: 'oldest',
       notNowDays: 7,
+      linkNotice: 'claim',
     });
     expect(
-      parseDeployEnv({ ...VALID, PRIMARY_POLICY: 'connections: acme , github', NOT_NOW_DAYS: '0' }),
-    ).toMatchObject({ primaryPolicy: 'connections:acme,github', notNowDays: 0 });
+      parseDeployEnv({
+        ...VALID,
+        PRIMARY_POLICY: 'connections: acme , github',
+        NOT_NOW_DAYS: '0',
+        LINK_NOTICE: 'page',
+      }),
+    ).toMatchObject({ primaryPolicy: 'connections:acme,github', notNowDays: 0, linkNotice: 'page' });
   });
 
   it('normalises the domain, the web URL and the lists', () => {
@@ -83,6 +89,7 @@ describe('parseDeployEnv', () => {
     ['CHECK_ON', 'sometimes', '"every-login" or "first-login"'],
     ['PRIMARY_POLICY', 'newest', '"oldest", "database-first" or "connections:<a>,<b>"'],
     ['NOT_NOW_DAYS', '-3', 'whole number of days'],
+    ['LINK_NOTICE', 'off', '"claim" (an ID token claim after a silent link) or "page"'],
     ['DRY_RUN', 'yes', '"true" or "false"'],
     ['AUTO_LINK_CONNECTIONS', 'github,,google-oauth2', 'comma-separated list'],
     ['MERGE_APP_METADATA_KEYS', 'plan, two words', 'comma-separated list'],

@@ -53,6 +53,7 @@ describe('keyword mapping', () => {
       DRY_RUN: 'false',
       PRIMARY_POLICY: 'oldest',
       NOT_NOW_DAYS: '7',
+      LINK_NOTICE: 'claim',
     });
     expect(desired.action).toMatchObject({
       name: 'account-linking',
