@@ -12,14 +12,19 @@ import { authorizationCodeGrant } from './oauth/authorization-code.ts';
 import { refreshTokenGrant } from './oauth/refresh-token-grant.ts';
 import { tokenRoutes } from './oauth/token.ts';
 import { userinfoRoutes } from './oauth/userinfo.ts';
+import { PASSWORDLESS_OTP_GRANT, passwordlessOtpGrant } from './passwordless/otp-grant.ts';
+import { outboxPageRoutes } from './passwordless/outbox-page.ts';
+import { passwordlessRoutes } from './passwordless/routes.ts';
 
 /** The tenant's HTTP surface; each area is one route module mounted here. */
 export function createTenantApp(tenant: TenantContext): Hono<TenantEnv> {
   const app = new Hono<TenantEnv>();
 
   if (tenant.controlKey !== undefined) app.route('/__control', controlRoutes(tenant, tenant.controlKey));
+  if (tenant.outboxPage === true) app.route('/__outbox', outboxPageRoutes(tenant));
   app.use('*', injectFaults(tenant));
   app.route('/oauth', tokenRoutes(tenant));
+  app.route('/passwordless', passwordlessRoutes(tenant));
   app.route('/userinfo', userinfoRoutes(tenant));
   const exportJobs = new UserExportJobs(tenant);
   app.route('/api/v2', managementApi(tenant, exportJobs));
@@ -27,6 +32,7 @@ export function createTenantApp(tenant: TenantContext): Hono<TenantEnv> {
   const logins = new LoginState();
   tenant.grants.set('authorization_code', authorizationCodeGrant(logins));
   tenant.grants.set('refresh_token', refreshTokenGrant);
+  tenant.grants.set(PASSWORDLESS_OTP_GRANT, passwordlessOtpGrant);
   app.route('/.well-known', discoveryRoutes(tenant));
   app.route('/', loginRoutes(tenant, logins));
 

@@ -19,6 +19,15 @@ export interface ConnectionProfile {
   /** Identity `user_id`s of enterprise connections carry the connection name: `oidc|<connection>|<sub>`. */
   userIdPrefix: string;
   isDatabase: boolean;
+  /** Database and passwordless users get 24-hex ids (`auth0|…`, `email|…`, `sms|…`); social ones digits. */
+  hexUserIds: boolean;
+}
+
+/** Auth0's passwordless strategies; their connections are named after them (`email`, `sms`). */
+export type PasswordlessStrategy = 'email' | 'sms';
+
+export function isPasswordless(connection: Pick<ConnectionRecord, 'strategy'>): boolean {
+  return connection.strategy === 'email' || connection.strategy === 'sms';
 }
 
 export function connectionProfile(
@@ -32,6 +41,19 @@ export function connectionProfile(
         lowercasesEmail: true,
         userIdPrefix: '',
         isDatabase: true,
+        hexUserIds: true,
+      };
+    case 'email':
+    case 'sms':
+      // Passwordless email users are looked up by the address as typed in lower case (inferred: Auth0 documents
+      // no case rule for the `email` connection), so `Ann@x` and `ann@x` are one user, as on a database connection.
+      return {
+        provider: connection.strategy,
+        isSocial: false,
+        lowercasesEmail: connection.strategy === 'email',
+        userIdPrefix: '',
+        isDatabase: false,
+        hexUserIds: true,
       };
     case 'oidc':
     case 'samlp':
@@ -44,6 +66,7 @@ export function connectionProfile(
         lowercasesEmail: false,
         userIdPrefix: `${connection.name}|`,
         isDatabase: false,
+        hexUserIds: false,
       };
     default:
       return {
@@ -52,6 +75,7 @@ export function connectionProfile(
         lowercasesEmail: false,
         userIdPrefix: '',
         isDatabase: false,
+        hexUserIds: false,
       };
   }
 }

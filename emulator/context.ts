@@ -3,6 +3,8 @@ import type { EventLog } from './events.ts';
 import type { FaultInjector } from './faults.ts';
 import type { GrantHandler } from './oauth/grants.ts';
 import type { RefreshTokens } from './oauth/refresh-tokens.ts';
+import type { OneTimeCodes } from './passwordless/codes.ts';
+import type { Outbox } from './passwordless/outbox.ts';
 import type { TokenBucket } from './rate-limit.ts';
 import type { TenantStore } from './store.ts';
 import type { AccessTokenClaims, TokenService } from './tokens.ts';
@@ -16,12 +18,16 @@ export interface TenantContext {
   store: TenantStore;
   tokens: TokenService;
   refreshTokens: RefreshTokens;
+  /** Pending passwordless codes and the outbox of messages that would have carried them. */
+  passwordless: { codes: OneTimeCodes; outbox: Outbox };
   events: EventLog;
   rateLimit: TokenBucket;
   faults: FaultInjector;
   /** `/oauth/token` grant handlers by `grant_type`. */
   grants: Map<string, GrantHandler>;
   now: () => number;
+  /** The outbox page `/__outbox` is served (a local demo only: it shows every code to whoever reaches the port). */
+  outboxPage?: boolean;
   /** Present when the control API is on; it must be sent as `x-control-key`. */
   controlKey?: string;
 }

@@ -37,6 +37,8 @@ export function controlRoutes(tenant: TenantContext, controlKey: string): Hono<T
     if (isRecord(body) && body.all === true) tenant.store.seed();
     else tenant.store.users.clear();
     tenant.events.clear();
+    tenant.passwordless.codes.clear();
+    tenant.passwordless.outbox.clear();
     tenant.faults.set([]);
     tenant.rateLimit.configure(DEFAULT_RATE_LIMIT);
     return c.json({ ok: true });
@@ -66,6 +68,12 @@ export function controlRoutes(tenant: TenantContext, controlKey: string): Hono<T
     return c.json(
       tenant.events.list({ ...(type ? { type } : {}), ...(after ? { after: Number(after) } : {}) }),
     );
+  });
+
+  /** What the tenant would have emailed or texted (`?to=` one address or number), newest last. */
+  app.get('/outbox', (c) => {
+    const to = c.req.query('to');
+    return c.json(tenant.passwordless.outbox.list(to === undefined ? {} : { to }));
   });
 
   app.get('/faults', (c) => c.json(tenant.faults.list()));

@@ -14,6 +14,8 @@ import { loadSigningKey, type SigningKey } from './keys.ts';
 import { clientCredentialsGrant } from './oauth/client-credentials.ts';
 import type { GrantHandler } from './oauth/grants.ts';
 import { RefreshTokens } from './oauth/refresh-tokens.ts';
+import { OneTimeCodes } from './passwordless/codes.ts';
+import { Outbox } from './passwordless/outbox.ts';
 import { DEFAULT_RATE_LIMIT, type RateLimitConfig, TokenBucket } from './rate-limit.ts';
 import { type TenantSnapshot, TenantStore } from './store.ts';
 import { TokenService } from './tokens.ts';
@@ -28,6 +30,11 @@ export interface TenantOptions {
   snapshotFile?: string;
   /** Serves `/__control/` with a random key (`RunningTenant.controlKey`). */
   control?: boolean;
+  /**
+   * Serves the outbox page `/__outbox`: every code the tenant would have emailed or texted, for a person running the
+   * demo. Anyone who can reach the port reads them, so it is off unless asked for.
+   */
+  outboxPage?: boolean;
   rateLimit?: RateLimitConfig;
   faults?: FaultRule[];
   bootstrapClient?: { client_id: string; client_secret: string };
@@ -156,11 +163,13 @@ export function createTenant(
     store,
     tokens: new TokenService({ issuer, key, now }),
     refreshTokens: new RefreshTokens(now),
+    passwordless: { codes: new OneTimeCodes(now), outbox: new Outbox(now) },
     events: new EventLog(now),
     rateLimit: new TokenBucket(options.rateLimit ?? DEFAULT_RATE_LIMIT, now),
     faults,
     grants,
     now,
+    ...(options.outboxPage === true ? { outboxPage: true } : {}),
     ...(options.control ? { controlKey: randomBytes(24).toString('base64url') } : {}),
   };
   return { context, app: createTenantApp(context) };

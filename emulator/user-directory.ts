@@ -13,6 +13,9 @@ export interface UserRecord {
   picture?: string;
   given_name?: string;
   family_name?: string;
+  /** SMS (passwordless) users: E.164 number and whether a code sent to it was entered. */
+  phone_number?: string;
+  phone_verified?: boolean;
   identities: Identity[];
   app_metadata: Metadata;
   user_metadata: Metadata;
@@ -36,6 +39,8 @@ export interface NewUser {
   picture?: string;
   given_name?: string;
   family_name?: string;
+  phone_number?: string;
+  phone_verified?: boolean;
   app_metadata?: Metadata;
   user_metadata?: Metadata;
   blocked?: boolean;
@@ -51,6 +56,7 @@ export interface UserPatch {
   given_name?: string;
   family_name?: string;
   blocked?: boolean;
+  phone_verified?: boolean;
   password_hash?: string;
   app_metadata?: Metadata | null;
   user_metadata?: Metadata | null;
@@ -67,15 +73,17 @@ export interface UserDirectoryState {
   passwords: Record<string, string>;
 }
 
-const PROFILE_FIELDS = [
+/** Profile fields a linked identity keeps in `profileData` and gets back when unlinked. */
+const TEXT_PROFILE_FIELDS = [
   'email',
-  'email_verified',
   'name',
   'nickname',
   'picture',
   'given_name',
   'family_name',
+  'phone_number',
 ] as const;
+const PROFILE_FIELDS = [...TEXT_PROFILE_FIELDS, 'email_verified', 'phone_verified'] as const;
 
 /**
  * Users with Auth0's identity model: `user_id === identities[0].provider + '|' + identities[0].user_id`; a linked
@@ -129,11 +137,24 @@ export class UserDirectory {
     connection: string,
     email: string,
   ): { user: UserRecord; identity: Identity } | undefined {
+    return this.#findByProfile(connection, 'email', email);
+  }
+
+  /** The `sms` identity holding `phone`, its own user's or a linked one's. */
+  findByPhone(connection: string, phone: string): { user: UserRecord; identity: Identity } | undefined {
+    return this.#findByProfile(connection, 'phone_number', phone);
+  }
+
+  #findByProfile(
+    connection: string,
+    field: 'email' | 'phone_number',
+    value: string,
+  ): { user: UserRecord; identity: Identity } | undefined {
     for (const user of this.#users.values()) {
       for (const [index, identity] of user.identities.entries()) {
         if (identity.connection !== connection) continue;
-        const identityEmail = index === 0 ? user.email : identity.profileData?.email;
-        if (identityEmail === email) return { user, identity };
+        const own = index === 0 ? user[field] : identity.profileData?.[field];
+        if (own === value) return { user, identity };
       }
     }
     return undefined;
@@ -147,7 +168,7 @@ export class UserDirectory {
     const connection = this.#connection(input.connection);
     if (!connection) throw badRequest('The connection does not exist.', 'inexistent_connection');
     const profile = connectionProfile(connection);
-    const localId = this.#localId(input.user_id, profile.provider, profile.userIdPrefix, profile.isDatabase);
+    const localId = this.#localId(input.user_id, profile.provider, profile.userIdPrefix, profile.hexUserIds);
     const userId = `${profile.provider}|${localId}`;
     if (this.#users.has(userId) || this.findIdentity(profile.provider, localId)) {
       throw conflict('The user already exists.', 'auth0_idp_error');
@@ -180,12 +201,15 @@ export class UserDirectory {
       logins_count: 0,
     };
     if (email !== undefined) user.email = email;
-    user.name = input.name ?? email ?? localId;
-    user.nickname = input.nickname ?? (email ? email.split('@')[0] : undefined) ?? localId;
+    user.name = input.name ?? email ?? input.phone_number ?? localId;
+    user.nickname =
+      input.nickname ?? (email ? email.split('@')[0] : undefined) ?? input.phone_number ?? localId;
     if (input.picture !== undefined) user.picture = input.picture;
     if (input.given_name !== undefined) user.given_name = input.given_name;
     if (input.family_name !== undefined) user.family_name = input.family_name;
     if (input.blocked !== undefined) user.blocked = input.blocked;
+    if (input.phone_number !== undefined) user.phone_number = input.phone_number;
+    if (input.phone_verified !== undefined) user.phone_verified = input.phone_verified;
     this.#users.set(userId, user);
     if (input.password_hash !== undefined) this.#passwords.set(userId, input.password_hash);
     this.#changed();
@@ -203,6 +227,7 @@ export class UserDirectory {
     if (patch.email !== undefined) user.email = lowercases ? patch.email.toLowerCase() : patch.email;
     if (patch.email_verified !== undefined) user.email_verified = patch.email_verified;
     if (patch.blocked !== undefined) user.blocked = patch.blocked;
+    if (patch.phone_verified !== undefined) user.phone_verified = patch.phone_verified;
     if (patch.password_hash !== undefined) this.#passwords.set(userId, patch.password_hash);
     if (patch.app_metadata !== undefined)
       user.app_metadata = mergeMetadata(user.app_metadata, patch.app_metadata);
@@ -290,10 +315,11 @@ export class UserDirectory {
       updated_at: at,
       logins_count: 0,
     };
-    for (const field of ['email', 'name', 'nickname', 'picture', 'given_name', 'family_name'] as const) {
+    for (const field of TEXT_PROFILE_FIELDS) {
       const value = profileData[field];
       if (typeof value === 'string') restored[field] = value;
     }
+    if (typeof profileData.phone_verified === 'boolean') restored.phone_verified = profileData.phone_verified;
     primary.updated_at = at;
     this.#users.set(restored.user_id, restored);
     this.#changed();
@@ -347,9 +373,8 @@ export class UserDirectory {
     return plain;
   }
 
-  #localId(given: string | undefined, provider: string, prefix: string, isDatabase: boolean): string {
-    if (given === undefined || given === '')
-      return prefix + (isDatabase ? databaseUserId() : numericUserId());
+  #localId(given: string | undefined, provider: string, prefix: string, hexIds: boolean): string {
+    if (given === undefined || given === '') return prefix + (hexIds ? databaseUserId() : numericUserId());
     const local = given.startsWith(`${provider}|`) ? given.slice(provider.length + 1) : given;
     return prefix && !local.startsWith(prefix) ? prefix + local : local;
   }

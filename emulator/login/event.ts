@@ -61,13 +61,17 @@ export function buildLoginEvent(
     },
     stats: { logins_count },
     authentication: {
-      methods: [
-        { name: strategy === 'auth0' ? 'pwd' : 'federated', timestamp: new Date(tenant.now()).toISOString() },
-      ],
+      methods: [{ name: authenticationMethod(strategy), timestamp: new Date(tenant.now()).toISOString() }],
     },
     authorization: { roles: [] },
     tenant: { id: 'local' },
     secrets: {},
     configuration: {},
   };
+}
+
+/** `event.authentication.methods[].name`: `pwd` for a database, `email`/`sms` for a passwordless code, else `federated`. */
+function authenticationMethod(strategy: string): string {
+  if (strategy === 'auth0') return 'pwd';
+  return strategy === 'email' || strategy === 'sms' ? strategy : 'federated';
 }

@@ -1,11 +1,15 @@
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
-import type { Event } from '../../actions/types/post-login.ts';
+import type { Event, Identity } from '../../actions/types/post-login.ts';
 import { ActionCache } from '../actions-runtime/cache.ts';
+import { isPasswordless } from '../connections.ts';
 import type { TenantContext, TenantEnv } from '../context.ts';
+import { OAuthError } from '../errors.ts';
 import { allowsWebOrigin } from '../oauth/cors.ts';
 import type { LoginGrant } from '../oauth/login-tokens.ts';
+import { passwordlessConnection, recipientOf, sendCode } from '../passwordless/start.ts';
+import { passwordlessUser } from '../passwordless/users.ts';
 import { hashPassword, verifyPassword } from '../passwords.ts';
 import { type PipelineChanges, PostLoginPipeline } from '../pipeline/run-trigger.ts';
 import { authorizeParams } from './authorize-grant.ts';
@@ -18,7 +22,14 @@ import {
 import { buildLoginEvent, type IncomingRequest } from './event.ts';
 import { formOf } from './form.ts';
 import { logoutRoutes } from './logout.ts';
-import { errorPage, hostedErrorPage, LOST_TRANSACTION, loginPage, verifyEmailPage } from './page.ts';
+import {
+  codePage,
+  errorPage,
+  hostedErrorPage,
+  LOST_TRANSACTION,
+  loginPage,
+  verifyEmailPage,
+} from './page.ts';
 import { parseMaxAge, SSO_COOKIE, SSO_IDLE_SECONDS, SsoSessions, sessionSatisfies } from './sso-sessions.ts';
 import {
   type AuthorizeTransaction,
@@ -50,8 +61,19 @@ export function loginRoutes(tenant: TenantContext, state: LoginState): Hono<Tena
   const socialConnections = () =>
     tenant.store
       .listConnections()
-      .filter((connection) => connection.name !== DATABASE)
+      .filter((connection) => connection.name !== DATABASE && !isPasswordless(connection))
       .map((connection) => connection.name);
+  // Auth0's login page offers only the passwordless connections enabled for the application.
+  const passwordlessConnections = (clientId: string) =>
+    tenant.store
+      .listConnections()
+      .filter((connection) => isPasswordless(connection) && connection.enabled_clients.includes(clientId));
+  const showLogin = (c: Ctx, transaction: AuthorizeTransaction, error?: string) =>
+    c.html(
+      loginPage(transaction, socialConnections(), passwordlessConnections(transaction.clientId), error),
+      error === undefined ? 200 : 400,
+    );
+  const outboxUrl = tenant.outboxPage === true ? '/__outbox' : undefined;
 
   app.get('/authorize', (c) => {
     const q = c.req.query();
@@ -90,7 +112,11 @@ export function loginRoutes(tenant: TenantContext, state: LoginState): Hono<Tena
     const prompt = (q.prompt ?? '').split(' ').filter(Boolean);
     const maxAge = parseMaxAge(q.max_age);
     if (maxAge === 'invalid') return back('invalid_request', 'max_age must be a non-negative integer');
-    const session = sessions.get(getCookie(c, SSO_COOKIE));
+    // "connection parameters sms and email do not utilize the existing Auth0 session, and the user will be prompted
+    // to log in" (https://auth0.com/docs/authenticate/passwordless/passwordless-with-universal-login).
+    const asked = q.connection === undefined ? undefined : tenant.store.connectionByName(q.connection);
+    const session =
+      asked !== undefined && isPasswordless(asked) ? undefined : sessions.get(getCookie(c, SSO_COOKIE));
     const holder =
       session !== undefined &&
       sessionSatisfies(session, { prompt, maxAge, connection: q.connection }, tenant.tokens.nowSeconds())
@@ -131,7 +157,7 @@ export function loginRoutes(tenant: TenantContext, state: LoginState): Hono<Tena
   app.get('/u/login', (c) => {
     const transaction = state.transaction(c.req.query('state'), getCookie(c, BROWSER_COOKIE));
     if (transaction === undefined) return lostTransaction(c);
-    return c.html(loginPage(transaction, socialConnections()));
+    return showLogin(c, transaction);
   });
 
   app.post('/u/login', async (c) => {
@@ -139,10 +165,23 @@ export function loginRoutes(tenant: TenantContext, state: LoginState): Hono<Tena
     const transaction = state.transaction(form.state, getCookie(c, BROWSER_COOKIE));
     if (transaction === undefined) return lostTransaction(c);
     const connection = form.connection ?? '';
-    const retry = (message: string) => c.html(loginPage(transaction, socialConnections(), message), 400);
+    const retry = (message: string) => showLogin(c, transaction, message);
     if (transaction.connection !== undefined && transaction.connection !== connection)
       return retry('Use the connection the application asked for.');
-    if (tenant.store.connectionByName(connection) === undefined) return retry('Unknown connection.');
+    const record = tenant.store.connectionByName(connection);
+    if (record === undefined) return retry('Unknown connection.');
+    if (isPasswordless(record)) {
+      // First step of a passwordless login: send the code, then ask for it.
+      try {
+        const enabled = passwordlessConnection(tenant, connection, transaction.clientId);
+        const recipient = recipientOf(enabled, record.strategy === 'email' ? form.email : form.phone_number);
+        sendCode(tenant, enabled, recipient, transaction.clientId);
+        return c.html(codePage(transaction.id, enabled, recipient, outboxUrl));
+      } catch (error) {
+        if (error instanceof OAuthError) return retry(error.message);
+        throw error;
+      }
+    }
     const email = (form.email ?? '').trim();
     if (email === '') return retry('Enter an email address.');
     const found =
@@ -155,12 +194,57 @@ export function loginRoutes(tenant: TenantContext, state: LoginState): Hono<Tena
       const link = `/u/verify?ticket=${encodeURIComponent(ticket)}&state=${encodeURIComponent(transaction.id)}`;
       return c.html(verifyEmailPage(found.user.email ?? email, link));
     }
+    return signIn(c, transaction, found.identity, connection, form, () => retry('Wrong email or password.'));
+  });
+
+  /** The passwordless code page's answer: a correct code logs in (creating the user at its first login). */
+  app.post('/u/login/code', async (c) => {
+    const form = await formOf(c);
+    const transaction = state.transaction(form.state, getCookie(c, BROWSER_COOKIE));
+    if (transaction === undefined) return lostTransaction(c);
+    const connection = form.connection ?? '';
+    if (transaction.connection !== undefined && transaction.connection !== connection)
+      return showLogin(c, transaction, 'Use the connection the application asked for.');
+    let enabled: ReturnType<typeof passwordlessConnection>;
+    let recipient: string;
+    try {
+      enabled = passwordlessConnection(tenant, connection, transaction.clientId);
+      recipient = recipientOf(enabled, enabled.strategy === 'email' ? form.email : form.phone_number);
+    } catch (error) {
+      if (error instanceof OAuthError) return showLogin(c, transaction, error.message);
+      throw error;
+    }
+    const redeemed = tenant.passwordless.codes.redeem(
+      enabled.name,
+      recipient,
+      transaction.clientId,
+      (form.code ?? '').trim(),
+    );
+    if (redeemed !== 'accepted') {
+      const message = `Wrong ${enabled.strategy === 'email' ? 'email' : 'phone number'} or verification code.`;
+      return c.html(codePage(transaction.id, enabled, recipient, outboxUrl, message), 400);
+    }
+    const found = passwordlessUser(tenant, enabled, recipient);
+    return signIn(c, transaction, found.identity, enabled.name, form, () =>
+      showLogin(c, transaction, 'This account is no longer available.'),
+    );
+  });
+
+  /** The end of every login form: the identity, now proven, logs in and the post-login Actions run. */
+  function signIn(
+    c: Ctx,
+    transaction: AuthorizeTransaction,
+    identity: Identity,
+    connection: string,
+    form: Record<string, string>,
+    gone: () => Response | Promise<Response>,
+  ) {
     // The password check is asynchronous: a concurrent login may have linked this identity into another user
     // meanwhile. A linked identity logs in as the user holding it, as any login of a secondary does on Auth0
     // ("authenticate from any of their accounts and still be recognized [...] associated with the same user
     // profile": https://auth0.com/docs/manage-users/user-accounts/user-account-linking/link-user-accounts).
-    const holder = tenant.store.users.findIdentity(found.identity.provider, found.identity.user_id);
-    if (holder === undefined) return retry('Wrong email or password.');
+    const holder = tenant.store.users.findIdentity(identity.provider, identity.user_id);
+    if (holder === undefined) return gone();
     if (holder.user.blocked === true) {
       return respond(c, targetOf(transaction), {
         error: 'access_denied',
@@ -176,7 +260,7 @@ export function loginRoutes(tenant: TenantContext, state: LoginState): Hono<Tena
       authTime: Math.floor(tenant.now() / 1000),
     };
     return runActions(c, login, 'execute', incoming(c, form));
-  });
+  }
 
   app.get('/u/verify', (c) => {
     const userId = state.redeemVerificationTicket(c.req.query('ticket'));

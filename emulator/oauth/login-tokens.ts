@@ -42,6 +42,9 @@ export async function signIdToken(
       email_verified: user.email_verified,
       name: user.name,
       nickname: user.nickname,
+      ...(user.phone_number === undefined
+        ? {}
+        : { phone_number: user.phone_number, phone_verified: user.phone_verified === true }),
       auth_time: grant.authTime,
       sid: grant.sid,
       ...(grant.nonce === undefined ? {} : { nonce: grant.nonce }),

@@ -48,7 +48,7 @@ type Ctx = Context<TenantEnv>;
  * One `/oauth/*` endpoint: reads the body, lets the client's Allowed Web Origins read the answer (an SPA calls these
  * from the browser), answers `no-store`, and turns an `OAuthError` into RFC 6749's error body.
  */
-function oauthEndpoint(
+export function oauthEndpoint(
   tenant: TenantContext,
   handle: (c: Ctx, params: Record<string, string>) => Promise<Response>,
 ): (c: Ctx) => Promise<Response> {
@@ -89,7 +89,7 @@ async function readParams(request: Request): Promise<Record<string, string>> {
 }
 
 /** `client_secret_basic` (RFC 6749 2.3.1, form-encoded id and secret) or `client_secret_post`; none for public clients. */
-function authenticateClient(
+export function authenticateClient(
   tenant: TenantContext,
   params: Record<string, string>,
   authorization: string | undefined,

@@ -4,9 +4,10 @@ import { CONTROL_KEY_HEADER } from '../../emulator/control.ts';
 import type { TenantEvent } from '../../emulator/events.ts';
 import type { FaultRule } from '../../emulator/faults.ts';
 import { type RunningTenant, startTenant, type TenantOptions } from '../../emulator/index.ts';
+import type { OutboxMessage } from '../../emulator/passwordless/outbox.ts';
 import type { RateLimitConfig } from '../../emulator/rate-limit.ts';
 
-export type { FaultRule, RateLimitConfig, SeedUser, TenantEvent };
+export type { FaultRule, OutboxMessage, RateLimitConfig, SeedUser, TenantEvent };
 
 /** A Management API user as the control API returns it. */
 export interface ControlUser {
@@ -34,6 +35,8 @@ export interface ControlClient {
   events(filter?: { type?: string; after?: number }): Promise<TenantEvent[]>;
   setFaults(rules: FaultRule[]): Promise<void>;
   setRateLimit(config: RateLimitConfig): Promise<void>;
+  /** What the tenant would have emailed or texted (to `to` only, when given), newest last. */
+  outbox(to?: string): Promise<OutboxMessage[]>;
 }
 
 export interface TestTenant extends RunningTenant {
@@ -107,5 +110,6 @@ export function controlClient(baseUrl: string, controlKey: string): ControlClien
     async setRateLimit(config) {
       await call('PUT', '/rate-limit', config);
     },
+    outbox: (to) => call('GET', `/outbox${to === undefined ? '' : `?${new URLSearchParams({ to })}`}`),
   };
 }

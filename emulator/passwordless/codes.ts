@@ -1,0 +1,89 @@
+import { randomInt } from 'node:crypto';
+import { constantTimeEqual } from '../../core/constant-time.ts';
+import type { ConnectionRecord } from '../connections.ts';
+
+/**
+ * Auth0's one-time password rules for passwordless connections
+ * (https://auth0.com/docs/authenticate/passwordless/authentication-methods/email-otp and .../sms-otp): only the last
+ * code issued is accepted, a used code is spent, three failed attempts spend it too, and it lives three minutes
+ * unless the connection's `options.totp` says otherwise (`time_step` seconds, at least 60; `length` digits).
+ */
+export const DEFAULT_CODE_LENGTH = 6;
+export const DEFAULT_CODE_LIFETIME_SECONDS = 180;
+export const MAX_FAILED_ATTEMPTS = 3;
+
+export interface CodeRules {
+  length: number;
+  lifetimeSeconds: number;
+}
+
+export function codeRules(connection: Pick<ConnectionRecord, 'options'>): CodeRules {
+  const totp = connection.options.totp as { length?: unknown; time_step?: unknown } | undefined;
+  const length = typeof totp?.length === 'number' && totp.length >= 4 ? totp.length : DEFAULT_CODE_LENGTH;
+  const lifetimeSeconds =
+    typeof totp?.time_step === 'number' && totp.time_step >= 60
+      ? totp.time_step
+      : DEFAULT_CODE_LIFETIME_SECONDS;
+  return { length, lifetimeSeconds };
+}
+
+interface PendingCode {
+  code: string;
+  clientId: string;
+  expiresAt: number;
+  failures: number;
+}
+
+export type Redemption = 'accepted' | 'wrong';
+
+/** The pending code of each (connection, recipient), in memory: a restart spends every code, as a lost email would. */
+export class OneTimeCodes {
+  readonly #pending = new Map<string, PendingCode>();
+  readonly #now: () => number;
+
+  constructor(now: () => number) {
+    this.#now = now;
+  }
+
+  /** A new code for `recipient`, replacing any earlier one. */
+  issue(connection: string, recipient: string, clientId: string, rules: CodeRules): string {
+    let code = '';
+    for (let i = 0; i < rules.length; i++) code += String(randomInt(10));
+    this.#pending.set(key(connection, recipient), {
+      code,
+      clientId,
+      expiresAt: this.#now() + rules.lifetimeSeconds * 1000,
+      failures: 0,
+    });
+    return code;
+  }
+
+  /**
+   * `accepted` spends the code. A wrong, expired, another application's or missing code is `wrong`, and the third
+   * failure spends the code too, so a six-digit code cannot be guessed.
+   */
+  redeem(connection: string, recipient: string, clientId: string, otp: string): Redemption {
+    const id = key(connection, recipient);
+    const pending = this.#pending.get(id);
+    if (pending === undefined) return 'wrong';
+    if (pending.expiresAt <= this.#now()) {
+      this.#pending.delete(id);
+      return 'wrong';
+    }
+    if (pending.clientId === clientId && constantTimeEqual(otp, pending.code)) {
+      this.#pending.delete(id);
+      return 'accepted';
+    }
+    pending.failures += 1;
+    if (pending.failures >= MAX_FAILED_ATTEMPTS) this.#pending.delete(id);
+    return 'wrong';
+  }
+
+  clear(): void {
+    this.#pending.clear();
+  }
+}
+
+function key(connection: string, recipient: string): string {
+  return `${connection}\n${recipient}`;
+}

@@ -1,0 +1,77 @@
+import { OAuthError } from '../errors.ts';
+import { opaque } from '../login/transactions.ts';
+import type { GrantHandler } from '../oauth/grants.ts';
+import { requireSecretOfConfidentialClient } from '../oauth/grants.ts';
+import { type LoginGrant, signAccessToken, signIdToken } from '../oauth/login-tokens.ts';
+import { offlineRefreshToken } from '../oauth/refresh-token-grant.ts';
+import { passwordlessConnection } from './start.ts';
+import { passwordlessUser } from './users.ts';
+
+export const PASSWORDLESS_OTP_GRANT = 'http://auth0.com/oauth/grant-type/passwordless/otp';
+
+/**
+ * The passwordless OTP grant (https://auth0.com/docs/api/authentication/passwordless/authenticate-user): `username`
+ * (the email or phone number), `otp`, `realm` (`email` or `sms`), `scope`, `audience`. The client needs the grant
+ * type enabled (https://auth0.com/docs/authenticate/passwordless/implement-login/embedded-login/webapps). A wrong,
+ * expired or spent code answers 403 `invalid_grant` "Wrong email or verification code." ("Wrong phone number or
+ * verification code." for SMS), Auth0's messages
+ * (https://community.auth0.com/t/wrong-email-phone-number-or-verification-code/125693).
+ */
+export const passwordlessOtpGrant: GrantHandler = async ({ params, client, authenticated }, tenant) => {
+  if (!client.grant_types.includes(PASSWORDLESS_OTP_GRANT)) {
+    throw new OAuthError(
+      403,
+      'unauthorized_client',
+      `Grant type '${PASSWORDLESS_OTP_GRANT}' not allowed for the client.`,
+    );
+  }
+  requireSecretOfConfidentialClient(client, authenticated);
+  for (const name of ['username', 'otp', 'realm'] as const) {
+    if (!params[name]) throw new OAuthError(400, 'invalid_request', `Missing required parameter: ${name}`);
+  }
+  let connection: ReturnType<typeof passwordlessConnection>;
+  try {
+    connection = passwordlessConnection(tenant, params.realm, client.client_id);
+  } catch {
+    throw new OAuthError(400, 'invalid_request', `Unknown or disabled realm: ${params.realm}`);
+  }
+  const email = connection.strategy === 'email';
+  const recipient = email ? (params.username ?? '').trim().toLowerCase() : (params.username ?? '').trim();
+  const redeemed = tenant.passwordless.codes.redeem(
+    connection.name,
+    recipient,
+    client.client_id,
+    params.otp ?? '',
+  );
+  if (redeemed !== 'accepted') {
+    const what = email ? 'email' : 'phone number';
+    throw new OAuthError(403, 'invalid_grant', `Wrong ${what} or verification code.`);
+  }
+  if (params.audience !== undefined && tenant.store.resourceServerByIdentifier(params.audience) === undefined)
+    throw new OAuthError(403, 'access_denied', `Service not found: ${params.audience}`);
+  const { user } = passwordlessUser(tenant, connection, recipient);
+  if (user.blocked === true) throw new OAuthError(401, 'unauthorized', 'user is blocked');
+  tenant.store.users.recordLogin(user.user_id);
+  // No SSO session comes of a token-endpoint login; the sid only ties its refresh tokens together.
+  const grant: LoginGrant = {
+    clientId: client.client_id,
+    userId: user.user_id,
+    scope: params.scope ?? 'openid',
+    audience: params.audience,
+    nonce: undefined,
+    authTime: Math.floor(tenant.now() / 1000),
+    sid: opaque(),
+    idTokenClaims: {},
+  };
+  const access = await signAccessToken(tenant, grant);
+  const idToken = grant.scope.split(' ').includes('openid') ? await signIdToken(tenant, grant) : undefined;
+  const refreshToken = offlineRefreshToken(tenant, client, grant);
+  return {
+    access_token: access.token,
+    ...(idToken === undefined ? {} : { id_token: idToken }),
+    ...(refreshToken === undefined ? {} : { refresh_token: refreshToken }),
+    token_type: 'Bearer',
+    expires_in: access.expiresIn,
+    scope: grant.scope,
+  };
+};

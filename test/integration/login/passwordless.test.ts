@@ -1,0 +1,302 @@
+import { ManagementClient } from 'auth0';
+import { AuthenticationClient } from 'auth0/legacy';
+import { describe, expect, it } from 'vitest';
+import { PASSWORDLESS_OTP_GRANT } from '../../../emulator/passwordless/otp-grant.ts';
+import {
+  bootstrapManagement,
+  decodeJwtPayload,
+  type LoginApp,
+  LoginDriver,
+  locationOf,
+  type ManagementCaller,
+  registerApp,
+} from '../../support/login-driver.ts';
+import { type TestTenant, useTestTenant } from '../../support/tenant.ts';
+
+// Auth0's passwordless API: https://auth0.com/docs/api/authentication/passwordless/get-code-or-link and
+// .../authenticate-user; code rules: https://auth0.com/docs/authenticate/passwordless/authentication-methods/email-otp
+const CALLBACK = 'https://app.test/callback';
+const ALICE = 'alice@example.com';
+const PHONE = '+14155550123';
+
+let tenant: TestTenant;
+let api: ManagementCaller;
+let now = Date.now();
+
+useTestTenant(
+  async (started) => {
+    tenant = started;
+    api = await bootstrapManagement(started);
+  },
+  { now: () => now, reset: { all: true } },
+);
+
+/** A regular web app with the passwordless grant, and the `email` and `sms` connections enabled for it only. */
+async function passwordlessApp(
+  grantTypes = ['authorization_code', PASSWORDLESS_OTP_GRANT],
+): Promise<LoginApp> {
+  const app = await registerApp(api, CALLBACK, { grant_types: grantTypes });
+  const management = new ManagementClient({
+    domain: tenant.domain,
+    clientId: tenant.clientId,
+    clientSecret: tenant.clientSecret,
+  });
+  for (const strategy of ['email', 'sms'] as const) {
+    await management.connections.create({ name: strategy, strategy, enabled_clients: [app.client_id] });
+  }
+  return app;
+}
+
+function sdkFor(app: LoginApp): AuthenticationClient {
+  return new AuthenticationClient({
+    domain: tenant.domain,
+    clientId: app.client_id,
+    clientSecret: app.client_secret,
+  });
+}
+
+async function lastCode(to: string): Promise<string> {
+  const messages = await tenant.control.outbox(to);
+  const last = messages.at(-1);
+  if (last === undefined) throw new Error(`nothing was sent to ${to}`);
+  return last.code;
+}
+
+async function rejection(promise: Promise<unknown>): Promise<{ statusCode?: number; body?: string }> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as { statusCode?: number; body?: string };
+  }
+  throw new Error('expected the call to fail');
+}
+
+describe('passwordless connections through the auth0 SDK', () => {
+  it('lists the email and sms connections through the Management API like any other', async () => {
+    const app = await passwordlessApp();
+    const listed = await api<{
+      connections: Array<{ name: string; strategy: string; enabled_clients: string[] }>;
+    }>('GET', '/connections?strategy=email&strategy=sms&take=50');
+    expect(listed.body.connections.map((c) => [c.name, c.strategy, c.enabled_clients])).toEqual([
+      ['email', 'email', [app.client_id]],
+      ['sms', 'sms', [app.client_id]],
+    ]);
+  });
+
+  it('sends an email code to the outbox and logs in a new email| user with a verified email', async () => {
+    const app = await passwordlessApp();
+    const sdk = sdkFor(app);
+    await sdk.passwordless.sendEmail({ email: ALICE, send: 'code' });
+    const [message] = await tenant.control.outbox(ALICE);
+    expect(message).toMatchObject({ channel: 'email', connection: 'email', client_id: app.client_id });
+    expect(message?.code).toMatch(/^\d{6}$/);
+    expect(message?.text).toContain(message?.code);
+
+    const { data } = await sdk.passwordless.loginWithEmail({
+      email: ALICE,
+      code: message?.code ?? '',
+      scope: 'openid profile email',
+    });
+    const claims = decodeJwtPayload(data.id_token ?? '');
+    expect(claims.sub).toMatch(/^email\|[0-9a-f]{24}$/);
+    expect(claims).toMatchObject({ email: ALICE, email_verified: true, aud: app.client_id });
+    const [user] = await tenant.control.users();
+    expect(user).toMatchObject({ user_id: claims.sub, email: ALICE, email_verified: true, logins_count: 1 });
+  });
+
+  it('logs an sms| user in with phone_number and phone_verified', async () => {
+    const app = await passwordlessApp();
+    const sdk = sdkFor(app);
+    await sdk.passwordless.sendSMS({ phone_number: PHONE });
+    const [message] = await tenant.control.outbox(PHONE);
+    expect(message).toMatchObject({ channel: 'sms', connection: 'sms', to: PHONE });
+
+    const { data } = await sdk.passwordless.loginWithSMS({ phone_number: PHONE, code: message?.code ?? '' });
+    const claims = decodeJwtPayload(data.id_token ?? '');
+    expect(claims.sub).toMatch(/^sms\|[0-9a-f]{24}$/);
+    expect(claims).toMatchObject({ phone_number: PHONE, phone_verified: true });
+  });
+
+  it('logs the same user in at the next code', async () => {
+    const sdk = sdkFor(await passwordlessApp());
+    const subjects = [];
+    for (let i = 0; i < 2; i++) {
+      await sdk.passwordless.sendEmail({ email: ALICE, send: 'code' });
+      const { data } = await sdk.passwordless.loginWithEmail({ email: ALICE, code: await lastCode(ALICE) });
+      subjects.push(decodeJwtPayload(data.id_token ?? '').sub);
+    }
+    expect(subjects[1]).toBe(subjects[0]);
+    expect(await tenant.control.users()).toHaveLength(1);
+  });
+
+  it('refuses a wrong code with invalid_grant, and spends the code after three failures', async () => {
+    const sdk = sdkFor(await passwordlessApp());
+    await sdk.passwordless.sendEmail({ email: ALICE, send: 'code' });
+    const code = await lastCode(ALICE);
+    const wrong = code === '000000' ? '111111' : '000000';
+    for (let i = 0; i < 3; i++) {
+      const refused = await rejection(sdk.passwordless.loginWithEmail({ email: ALICE, code: wrong }));
+      expect(refused.statusCode).toBe(403);
+      expect(JSON.parse(refused.body ?? '{}')).toEqual({
+        error: 'invalid_grant',
+        error_description: 'Wrong email or verification code.',
+      });
+    }
+    const spent = await rejection(sdk.passwordless.loginWithEmail({ email: ALICE, code }));
+    expect(spent.statusCode).toBe(403);
+  });
+
+  it('accepts a code once, only the latest code, and none after three minutes', async () => {
+    const sdk = sdkFor(await passwordlessApp());
+    await sdk.passwordless.sendEmail({ email: ALICE, send: 'code' });
+    const first = await lastCode(ALICE);
+    await sdk.passwordless.sendEmail({ email: ALICE, send: 'code' });
+    const second = await lastCode(ALICE);
+    if (first !== second) {
+      expect(
+        (await rejection(sdk.passwordless.loginWithEmail({ email: ALICE, code: first }))).statusCode,
+      ).toBe(403);
+    }
+    await sdk.passwordless.loginWithEmail({ email: ALICE, code: second });
+    expect(
+      (await rejection(sdk.passwordless.loginWithEmail({ email: ALICE, code: second }))).statusCode,
+    ).toBe(403);
+
+    await sdk.passwordless.sendSMS({ phone_number: PHONE });
+    now += 180_000;
+    const expired = await rejection(
+      sdk.passwordless.loginWithSMS({ phone_number: PHONE, code: await lastCode(PHONE) }),
+    );
+    expect(JSON.parse(expired.body ?? '{}').error_description).toBe(
+      'Wrong phone number or verification code.',
+    );
+  });
+
+  it('refuses the OTP grant to a client without the passwordless grant type', async () => {
+    const sdk = sdkFor(await passwordlessApp(['authorization_code']));
+    await sdk.passwordless.sendEmail({ email: ALICE, send: 'code' });
+    const refused = await rejection(
+      sdk.passwordless.loginWithEmail({ email: ALICE, code: await lastCode(ALICE) }),
+    );
+    expect(refused.statusCode).toBe(403);
+    expect(JSON.parse(refused.body ?? '{}')).toEqual({
+      error: 'unauthorized_client',
+      error_description: `Grant type '${PASSWORDLESS_OTP_GRANT}' not allowed for the client.`,
+    });
+  });
+
+  it.each([
+    [
+      'a client the connection is not enabled for',
+      'other',
+      { connection: 'email', email: ALICE },
+      'bad.connection',
+    ],
+    ['an address that is no email', 'app', { connection: 'email', email: 'alice' }, 'bad.email'],
+    ['a number not in E.164', 'app', { connection: 'sms', phone_number: '555-0123' }, 'bad.phone_number'],
+    [
+      'a magic link (not implemented)',
+      'app',
+      { connection: 'email', email: ALICE, send: 'link' },
+      'bad.send',
+    ],
+  ] as const)('refuses to send a code to %s, sending nothing', async (_case, who, body, error) => {
+    // Registered first: a new client is enabled on every existing connection.
+    const other = await registerApp(api, CALLBACK, { grant_types: [PASSWORDLESS_OTP_GRANT] });
+    const app = await passwordlessApp();
+    const client = who === 'app' ? app : other;
+    const answer = await fetch(`${tenant.url}/passwordless/start`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        client_id: client.client_id,
+        client_secret: client.client_secret,
+        send: 'code',
+        ...body,
+      }),
+    });
+    expect(answer.status).toBe(400);
+    expect(((await answer.json()) as { error: string }).error).toBe(error);
+    expect(await tenant.control.outbox()).toEqual([]);
+  });
+
+  it('refuses to send for a confidential client without its secret', async () => {
+    const app = await passwordlessApp();
+    const answer = await fetch(`${tenant.url}/passwordless/start`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ client_id: app.client_id, connection: 'email', email: ALICE, send: 'code' }),
+    });
+    expect(answer.status).toBe(401);
+    expect(await tenant.control.outbox()).toEqual([]);
+  });
+});
+
+describe('the Universal Login code page', () => {
+  /** Opens /authorize for `connection` and submits the first step; returns the code page. */
+  async function codePageFor(
+    browser: LoginDriver,
+    app: LoginApp,
+    connection: string,
+    fields: Record<string, string>,
+  ) {
+    const { response, verifier } = await browser.authorize(app, { connection });
+    const loginUrl = locationOf(response, tenant.url);
+    const page = await browser.submitLoginPage(loginUrl, { connection, ...fields });
+    return { page, state: loginUrl.searchParams.get('state') ?? '', verifier };
+  }
+
+  it('asks only for the address with connection=email, then logs in with the emailed code', async () => {
+    const app = await passwordlessApp();
+    const browser = new LoginDriver(tenant);
+    const { response } = await browser.authorize(app, { connection: 'email' });
+    const login = await (await browser.fetch(locationOf(response, tenant.url))).text();
+    expect(login).toContain('Email me a code');
+    expect(login).not.toContain('name="password"');
+
+    const { page, state, verifier } = await codePageFor(browser, app, 'email', {
+      email: 'Alice@Example.com',
+    });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('Enter your code');
+    const done = await browser.fetch('/u/login/code', {
+      method: 'POST',
+      body: new URLSearchParams({ state, connection: 'email', email: ALICE, code: await lastCode(ALICE) }),
+    });
+    const { claims } = await browser.exchange(app, locationOf(done, tenant.url), verifier);
+    expect(claims).toMatchObject({ email: ALICE, email_verified: true });
+    expect(claims.sub).toMatch(/^email\|/);
+
+    // Auth0: connection=email or sms does not use the existing session; the user is asked again.
+    const again = await browser.authorize(app, { connection: 'email' });
+    expect(locationOf(again.response, tenant.url).pathname).toBe('/u/login');
+  });
+
+  it("shows the code page again with Auth0's message after a wrong code", async () => {
+    const app = await passwordlessApp();
+    const browser = new LoginDriver(tenant);
+    const { state } = await codePageFor(browser, app, 'sms', { phone_number: PHONE });
+    const code = await lastCode(PHONE);
+    const again = await browser.fetch('/u/login/code', {
+      method: 'POST',
+      body: new URLSearchParams({
+        state,
+        connection: 'sms',
+        phone_number: PHONE,
+        code: code === '000000' ? '1' : '0',
+      }),
+    });
+    expect(again.status).toBe(400);
+    expect(await again.text()).toContain('Wrong phone number or verification code.');
+  });
+
+  it('offers only the passwordless connections enabled for the application', async () => {
+    const other = await registerApp(api, CALLBACK);
+    await passwordlessApp();
+    const browser = new LoginDriver(tenant);
+    const { response } = await browser.authorize(other);
+    const login = await (await browser.fetch(locationOf(response, tenant.url))).text();
+    expect(login).not.toContain('Email me a code');
+    expect(login).not.toContain('Text me a code');
+  });
+});
