@@ -52,17 +52,40 @@ export class LoginDriver {
 
   /**
    * Requests `url` and follows redirects as a browser does (each hop a GET with its origin's cookies); returns the
-   * first answer that is not a redirect and where it came from.
+   * first answer that is not a redirect, where it came from, and every URL on the way (`url` included).
    */
-  async follow(url: string | URL, init: RequestInit = {}): Promise<{ response: Response; url: URL }> {
-    let target = new URL(url, this.#tenant.url);
-    let response = await this.fetch(target, init);
-    for (let hops = 1; response.status >= 300 && response.status < 400; hops++) {
-      if (hops > MAX_REDIRECTS) throw new Error(`more than ${MAX_REDIRECTS} redirects from ${url}`);
-      target = locationOf(response, target.href);
-      response = await this.fetch(target);
+  async follow(
+    url: string | URL,
+    init: RequestInit = {},
+  ): Promise<{ response: Response; url: URL; visited: URL[] }> {
+    let current = new URL(url, this.#tenant.url);
+    const visited = [current];
+    let response = await this.fetch(current, init);
+    while (response.status >= 300 && response.status < 400) {
+      if (visited.length > MAX_REDIRECTS) throw new Error(`more than ${MAX_REDIRECTS} redirects from ${url}`);
+      current = locationOf(response, current.href);
+      visited.push(current);
+      response = await this.fetch(current);
     }
-    return { response, url: target };
+    return { response, url: current, visited };
+  }
+
+  /**
+   * Starts a login at an application's route `start`, follows it to the tenant's login page and submits `fields`;
+   * returns the tenant's answer to the form and the `/authorize` request the application made.
+   */
+  async loginFrom(
+    start: string,
+    fields: Record<string, string>,
+  ): Promise<{ response: Response; authorize: URL }> {
+    const { response, url, visited } = await this.follow(start);
+    const authorize = visited.find(
+      (hop) => hop.origin === new URL(this.#tenant.url).origin && hop.pathname === '/authorize',
+    );
+    await response.body?.cancel();
+    if (authorize === undefined || url.pathname !== '/u/login')
+      throw new Error(`${start} did not lead to the tenant's login page: ${url}`);
+    return { response: await this.submitLoginPage(url, fields), authorize };
   }
 
   /** Submits a form_post response page (`html`) as its onload script would: a POST of its fields to its action. */

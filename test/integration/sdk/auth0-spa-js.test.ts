@@ -1,10 +1,8 @@
 import { build } from 'esbuild';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useAppSite } from '../../support/app-site.ts';
 import { launchChromium } from '../../support/chromium.ts';
-import { type ManagementCaller, useLoginTenant } from '../../support/login-driver.ts';
-import { type LoopbackServer, listenOnLoopback } from '../../support/loopback-server.ts';
-import type { TestTenant } from '../../support/tenant.ts';
 
 // Auth0's SPA SDK, unchanged, on a static page of another localhost origin: silent authentication
 // (web_message), the PKCE code exchange and refresh-token rotation from the browser (CORS), /userinfo.
@@ -13,15 +11,18 @@ import type { TestTenant } from '../../support/tenant.ts';
 /** The page's globals: the SDK bundle as the app loads it. */
 type InPage = { auth0: typeof import('@auth0/auth0-spa-js') };
 
-useLoginTenant((t, a) => {
-  [tenant, api] = [t, a];
+const local = useAppSite({
+  client: {
+    callbackPath: '/',
+    fields: (url) => ({
+      app_type: 'spa',
+      web_origins: [url],
+      allowed_logout_urls: [`${url}/`],
+      refresh_token: { rotation_type: 'rotating', expiration_type: 'expiring', leeway: 0 },
+    }),
+  },
 });
-let tenant: TestTenant;
-let api: ManagementCaller;
 let browser: Browser;
-let site: LoopbackServer;
-let origin: string;
-let clientId: string;
 
 beforeAll(async () => {
   const bundle = await build({
@@ -32,7 +33,7 @@ beforeAll(async () => {
     write: false,
   });
   const script = bundle.outputFiles[0]?.text ?? '';
-  site = await listenOnLoopback((request, response) => {
+  local.serve((request, response) => {
     if (request.url === '/auth0.js') {
       response.writeHead(200, { 'content-type': 'text/javascript' }).end(script);
       return;
@@ -41,42 +42,28 @@ beforeAll(async () => {
       .writeHead(200, { 'content-type': 'text/html' })
       .end('<!doctype html><html><head><script src="/auth0.js"></script></head><body>SPA</body></html>');
   });
-  origin = site.url;
   browser = await launchChromium();
 });
 
 afterAll(async () => {
   await browser?.close();
-  await site?.close();
-});
-
-beforeEach(async () => {
-  const created = await api<{ client_id: string }>('POST', '/clients', {
-    name: 'SPA',
-    app_type: 'spa',
-    callbacks: [`${origin}/`],
-    web_origins: [origin],
-    allowed_logout_urls: [`${origin}/`],
-    refresh_token: { rotation_type: 'rotating', expiration_type: 'expiring', leeway: 0 },
-  });
-  clientId = created.body.client_id;
 });
 
 async function spaPage(): Promise<Page> {
   const context = await browser.newContext({ ignoreHTTPSErrors: true });
   context.setDefaultTimeout(30_000);
   const page = await context.newPage();
-  await page.goto(`${origin}/`);
+  await page.goto(`${local.url}/`);
   return page;
 }
 
 /** The options the app passes to the SDK: its tenant, its client, and its origin as the callback. */
 function sdkOptions(useRefreshTokens: boolean) {
   return {
-    domain: tenant.domain,
-    clientId,
+    domain: local.tenant.domain,
+    clientId: local.client.client_id,
     useRefreshTokens,
-    authorizationParams: { redirect_uri: `${origin}/` },
+    authorizationParams: { redirect_uri: `${local.url}/` },
   };
 }
 
@@ -92,7 +79,7 @@ async function logIn(page: Page): Promise<void> {
   const github = page.locator('form', { hasText: 'github (simulated)' });
   await github.getByLabel('Email the provider returns').fill('alice@example.com');
   await Promise.all([
-    page.waitForURL((url) => url.origin === origin && url.searchParams.has('code')),
+    page.waitForURL((url) => url.origin === local.url && url.searchParams.has('code')),
     github.getByRole('button').click(),
   ]);
 }

@@ -1,46 +1,22 @@
 import { randomBytes } from 'node:crypto';
-import type { RequestListener } from 'node:http';
 import express from 'express';
 import session from 'express-session';
 import passport from 'passport';
 import Auth0Strategy from 'passport-auth0';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  deployPostLoginAction,
-  type LoginApp,
-  LoginDriver,
-  locationOf,
-  type ManagementCaller,
-  registerApp,
-  useLoginTenant,
-} from '../../support/login-driver.ts';
-import { type LoopbackServer, listenOnLoopback } from '../../support/loopback-server.ts';
-import type { TestTenant } from '../../support/tenant.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { useAppSite } from '../../support/app-site.ts';
+import { deployPostLoginAction, type LoginApp, LoginDriver, locationOf } from '../../support/login-driver.ts';
 
 // passport-auth0 1.4 with passport and express-session, unchanged, as Auth0's Express quickstart wires them
 // (auth0.com/docs/quickstart/webapp/express/interactive, the passport-auth0 README): the code exchange with the client
 // secret, ID token checks (iss, aud, nonce), the profile from /userinfo?access_token=, logout through /v2/logout.
 
-useLoginTenant((t, a) => {
-  [tenant, api] = [t, a];
-});
-let tenant: TestTenant;
-let api: ManagementCaller;
-let site: LoopbackServer;
-let handler: RequestListener;
-let client: LoginApp;
-
-beforeAll(async () => {
-  site = await listenOnLoopback((request, response) => handler(request, response));
+const local = useAppSite({
+  client: { callbackPath: '/callback', fields: (url) => ({ allowed_logout_urls: [`${url}/`] }) },
 });
 
-afterAll(async () => {
-  await site?.close();
-});
-
-beforeEach(async () => {
-  client = await registerApp(api, `${site.url}/callback`, { allowed_logout_urls: [`${site.url}/`] });
-  handler = expressApp(client);
+beforeEach(() => {
+  local.serve(expressApp(local.client));
 });
 
 /** The quickstart's app: /login, /callback, a /profile that needs the session, /logout. */
@@ -49,7 +25,7 @@ function expressApp(registered: LoginApp): express.Express {
   authenticator.use(
     new Auth0Strategy(
       {
-        domain: tenant.domain,
+        domain: local.tenant.domain,
         clientID: registered.client_id,
         clientSecret: registered.client_secret,
         callbackURL: registered.callback,
@@ -72,8 +48,8 @@ function expressApp(registered: LoginApp): express.Express {
   app.get('/logout', (req, res, next) =>
     req.logout((error) => {
       if (error) return next(error);
-      const query = new URLSearchParams({ client_id: registered.client_id, returnTo: `${site.url}/` });
-      res.redirect(`https://${tenant.domain}/v2/logout?${query}`);
+      const query = new URLSearchParams({ client_id: registered.client_id, returnTo: `${local.url}/` });
+      res.redirect(`https://${local.tenant.domain}/v2/logout?${query}`);
     }),
   );
   app.get('/', (_req, res) => res.send('home'));
@@ -82,55 +58,52 @@ function expressApp(registered: LoginApp): express.Express {
 
 /** /login through the tenant's login page (a simulated GitHub login) back to the app; returns the app's answer. */
 async function logIn(browser: LoginDriver): Promise<{ response: Response; url: URL }> {
-  const { response, url: loginPage } = await browser.follow(`${site.url}/login`);
-  expect(loginPage.pathname).toBe('/u/login');
-  await response.body?.cancel();
-  const submitted = await browser.submitLoginPage(loginPage, {
+  const { response } = await browser.loginFrom(`${local.url}/login`, {
     connection: 'github',
     email: 'alice@example.com',
     email_verified: 'true',
   });
-  return browser.follow(locationOf(submitted, tenant.url));
+  return browser.follow(locationOf(response, local.url));
 }
 
 describe('passport-auth0 on Express against the local tenant', () => {
   it('logs in and loads the profile from /userinfo into the session', async () => {
-    const browser = new LoginDriver(tenant);
+    const browser = new LoginDriver(local.tenant);
     const { response, url } = await logIn(browser);
-    expect(url.href).toBe(`${site.url}/profile`);
+    expect(url.href).toBe(`${local.url}/profile`);
     const profile = (await response.json()) as Record<string, unknown>;
-    const [user] = await tenant.control.users();
+    const [user] = await local.tenant.control.users();
     expect(profile).toMatchObject({
       id: user?.user_id,
       provider: 'github',
       emails: [{ value: 'alice@example.com' }],
       _json: { sub: user?.user_id, email: 'alice@example.com', email_verified: true },
     });
-    const again = await browser.fetch(`${site.url}/profile`);
+    const again = await browser.fetch(`${local.url}/profile`);
     expect(((await again.json()) as { id: string }).id).toBe(user?.user_id);
   });
 
   it('logs out of the app and of the tenant, returning to the registered URL', async () => {
-    const browser = new LoginDriver(tenant);
+    const browser = new LoginDriver(local.tenant);
     await logIn(browser);
-    const { response, url } = await browser.follow(`${site.url}/logout`);
-    expect(url.href).toBe(`${site.url}/`);
+    const { response, url } = await browser.follow(`${local.url}/logout`);
+    expect(url.href).toBe(`${local.url}/`);
     expect(await response.text()).toBe('home');
-    expect((await browser.fetch(`${site.url}/profile`)).status).toBe(401);
-    const silent = await browser.authorize(client, { prompt: 'none' });
-    expect(locationOf(silent.response, tenant.url).searchParams.get('error')).toBe('login_required');
+    expect((await browser.fetch(`${local.url}/profile`)).status).toBe(401);
+    const silent = await browser.authorize(local.client, { prompt: 'none' });
+    expect(locationOf(silent.response, local.tenant.url).searchParams.get('error')).toBe('login_required');
   });
 
   it('sends a login an Action refused to the failure route, with no user in the session', async () => {
     await deployPostLoginAction(
-      api,
+      local.api,
       "exports.onExecutePostLogin = async (event, api) => { api.access.deny('Not this one.'); };",
       {},
     );
-    const browser = new LoginDriver(tenant);
+    const browser = new LoginDriver(local.tenant);
     const { response, url } = await logIn(browser);
-    expect(url.href).toBe(`${site.url}/failed`);
+    expect(url.href).toBe(`${local.url}/failed`);
     expect(response.status).toBe(401);
-    expect((await browser.fetch(`${site.url}/profile`)).status).toBe(401);
+    expect((await browser.fetch(`${local.url}/profile`)).status).toBe(401);
   });
 });
