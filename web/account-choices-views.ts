@@ -22,7 +22,7 @@ function suggestionList(suggestions: readonly OtherAccount[], csrf: string): Saf
 ${suggestions.map(
   (account) => html`<li>
 ${accountDescription(account)}
-<div class="actions">
+<div class="row-actions">
 <form method="post" action="${WEB_ROUTES.accountLink}">
 ${csrfField(csrf)}
 <input type="hidden" name="user_id" value="${account.userId}">

@@ -36,6 +36,7 @@ ul.accounts{list-style:none;padding:0;margin:1rem 0}
 ul.accounts li{border:1px solid var(--line);border-radius:8px;padding:.75rem 1rem;margin:.5rem 0;display:flex;justify-content:space-between;align-items:center;gap:1rem;flex-wrap:wrap}
 .who{font-weight:600;word-break:break-all}
 .actions{display:flex;gap:.75rem;flex-wrap:wrap;margin-top:1.25rem}
+.row-actions{display:flex;gap:.5rem;flex-wrap:wrap}
 form{margin:0}
 button,select{font:inherit;border-radius:8px;padding:.55rem 1rem;border:1px solid var(--line);background:var(--card);color:var(--fg);cursor:pointer}
 button.primary{background:var(--accent);border-color:var(--accent);color:var(--accent-fg);font-weight:600}

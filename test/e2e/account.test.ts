@@ -81,7 +81,15 @@ describe.sequential('the account page in Chromium (JavaScript off)', () => {
     // Each side records the other as declined, so the Action never silently relinks them.
     expect(primary?.app_metadata?.account_linking).toEqual({ declined: [secondaryId] });
     expect(secondary?.app_metadata?.account_linking).toEqual({ declined: [primaryId] });
+    // The undo gives the account back the profile data it had when it was linked, and drops the link record.
+    expect(secondary?.user_metadata).toEqual({ language: 'fr', theme: 'dark' });
+    expect(primary?.app_metadata?.account_linking_links).toBeUndefined();
     expect(await signedInUserId(page)).toBe(primaryId);
+    // The page lists the unlinked account as declined, with a take-back, and says it declined this one too.
+    const declined = page.getByRole('list', { name: 'Accounts you chose not to link' });
+    await expect(declined.textContent()).resolves.toContain('signs in with google-oauth2');
+    await expect(declined.textContent()).resolves.toContain('declined this one too');
+    await expect(declined.getByRole('button', { name: /^Take back/ }).count()).resolves.toBe(1);
   });
 
   it('refuses to unlink the last identity', async () => {

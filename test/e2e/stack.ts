@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
-import { inject } from 'vitest';
+import { beforeAll, inject } from 'vitest';
 import { launchChromium } from '../support/chromium.ts';
 import { type ControlClient, type ControlUser, controlClient } from '../support/tenant.ts';
 
@@ -50,6 +50,19 @@ export async function openDemo(): Promise<Demo> {
     async close() {
       await browser.close();
     },
+  };
+}
+
+/** The demo of one test file: opened before its tests, closed after them; call the getter inside a test or hook. */
+export function demoForFile(): () => Demo {
+  let demo: Demo | undefined;
+  beforeAll(async () => {
+    demo = await openDemo();
+    return () => demo?.close();
+  });
+  return () => {
+    if (demo === undefined) throw new Error('the demo opens in beforeAll: use it inside a test or hook');
+    return demo;
   };
 }
 
