@@ -42,8 +42,15 @@ export interface ManagementPort {
 
 const MANAGEMENT_TIMEOUT_SECONDS = 10;
 
-/** `token`: a shared token cache (the server's readiness probe uses the same one); default: the SDK's own. */
-export function createManagementClient(config: WebConfig, token?: () => Promise<string>): ManagementPort {
+/**
+ * `token`: a shared token cache (the server's readiness probe uses the same one), default the SDK's own; `fetch`: what
+ * the retries go through (tests pass the in-process tenant's).
+ */
+export function createManagementClient(
+  config: WebConfig,
+  options: { token?: () => Promise<string>; fetch?: typeof globalThis.fetch } = {},
+): ManagementPort {
+  const { token } = options;
   const management = createManagementSdk({
     domain: config.auth0Domain,
     clientId: config.webClient.clientId,
@@ -51,7 +58,11 @@ export function createManagementClient(config: WebConfig, token?: () => Promise<
     ...(token === undefined ? {} : { token }),
     timeoutSeconds: MANAGEMENT_TIMEOUT_SECONDS,
     // A person is waiting: one retry, after at most two seconds.
-    fetch: retryingFetch({ maxAttempts: 2, maxWaitMs: 2_000 }),
+    fetch: retryingFetch({
+      maxAttempts: 2,
+      maxWaitMs: 2_000,
+      ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+    }),
   });
   return {
     async getUser(userId) {

@@ -33,7 +33,7 @@ export async function startWebServer(
   });
   const app = createWebApp(config, {
     oidc: createOidcClient(config),
-    management: createManagementClient(config, () => tokens.getAccessToken()),
+    management: createManagementClient(config, { token: () => tokens.getAccessToken() }),
     // The Action's own merge: primary wins, secondary-only user_metadata keys are copied, app_metadata never is.
     planMerge: (primary, secondary) => planMetadataMerge(primary, secondary, []),
     readiness: [

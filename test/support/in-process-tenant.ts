@@ -26,8 +26,10 @@ export type RouteName = keyof typeof ROUTES;
 export interface Call {
   route: RouteName | 'other';
   method: string;
-  /** Path and query, as sent. */
+  /** Path (decoded) and query, as sent. */
   path: string;
+  /** The JSON body, when there is one. */
+  body?: unknown;
 }
 
 /** A fault for one call to a route: the emulator's rule without its `route`. */
@@ -107,7 +109,7 @@ export class InProcessTenant {
     return this;
   }
 
-  /** Appends one emulator fault rule per fault, each for one call to `route` (or `count` calls), in order. */
+  /** Appends one emulator fault rule per fault, each for one call to `route` (or `count` calls, maybe `Infinity`). */
   fail(route: RouteName | `${string} /${string}`, ...faults: Fault[]): this {
     const pattern = route in ROUTES ? ROUTES[route as RouteName] : route;
     const rules = faults.map((fault) => ({ count: 1, ...fault, route: pattern }));
@@ -142,11 +144,17 @@ export class InProcessTenant {
     const url = new URL(request.url);
     if (url.host !== this.domain) throw new TypeError(`fetch failed: unknown host ${url.host}`);
     const route = routeOf(request.method, url.pathname);
-    this.calls.push({ route, method: request.method, path: url.pathname + url.search });
+    const text = await request.clone().text();
+    this.calls.push({
+      route,
+      method: request.method,
+      path: decodeURIComponent(url.pathname) + url.search,
+      ...(text.startsWith('{') ? { body: JSON.parse(text) } : {}),
+    });
     this.inFlight += 1;
     try {
       if (route !== 'other') await this.#before.get(route)?.(decodeURIComponent(url.pathname));
-      const response = await untilAborted(Promise.resolve(this.#app.fetch(request)), request.signal);
+      const response = await untilAborted(Promise.resolve(this.#app.fetch(request, {})), request.signal);
       if (response.status === DROPPED_STATUS) throw new TypeError('fetch failed: the connection was dropped');
       return response;
     } finally {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ManagementPortError } from '../../../web/errors.ts';
-import type { ManagedUser } from '../../../web/management.ts';
+import type { ManagementUser } from '../../../core/users.ts';
+import { makeUser } from '../../support/users.ts';
 import { signInAs } from './account-support.ts';
-import { formActions, makeManagedUser, makeTestApp, NOW, NOW_SECONDS } from './support.ts';
+import { formActions, makeTestApp, NOW, NOW_SECONDS } from './support.ts';
 
 const ME = 'auth0|me';
 const DECLINED = 'github|21';
@@ -10,23 +10,23 @@ const SUGGESTED = 'google-oauth2|31';
 const SNOOZED_UNTIL = '2025-06-05T12:00:00.000Z';
 
 /** The signed-in user (alice@example.com, password) and the other accounts of the test. */
-function appWith(me: Partial<ManagedUser> = {}, others: ManagedUser[] = []) {
+function appWith(me: Partial<ManagementUser> = {}, others: ManagementUser[] = []) {
   const t = makeTestApp();
-  t.management.add(makeManagedUser({ user_id: ME, ...me }));
-  for (const other of others) t.management.add(other);
+  t.tenant.seed(makeUser(ME, { ...me }));
+  for (const other of others) t.tenant.seed(other);
   return t;
 }
 
-function declining(...ids: string[]): Partial<ManagedUser> {
+function declining(...ids: string[]): Partial<ManagementUser> {
   return { app_metadata: { account_linking: { declined: ids } } };
 }
 
 const appMetadataOf = (t: ReturnType<typeof makeTestApp>, userId: string) =>
-  t.management.users.get(userId)?.app_metadata;
+  t.tenant.users.get(userId)?.app_metadata;
 
 describe('the accounts a user chose not to link', () => {
   it("lists each with the other account's sign-in method and masked email, never the full email", async () => {
-    const work = makeManagedUser({ user_id: DECLINED, email: 'alice.work@corp.example' });
+    const work = makeUser(DECLINED, { email: 'alice.work@corp.example' });
     const { page } = await signInAs(appWith(declining(DECLINED), [work]), ME);
     expect(page).toContain('Accounts you chose not to link');
     expect(page).toContain('signs in with github');
@@ -44,20 +44,20 @@ describe('the accounts a user chose not to link', () => {
   });
 
   it('says when the other account declined this one too (an unlink records both sides)', async () => {
-    const other = makeManagedUser({ user_id: DECLINED, ...declining(ME) });
+    const other = makeUser(DECLINED, { ...declining(ME) });
     const { page } = await signInAs(appWith(declining(DECLINED), [other]), ME);
     expect(page).toContain('That account declined this one too');
   });
 
   it("Take back removes the decline from the user's own record only, keeping its other choices", async () => {
-    const other = makeManagedUser({ user_id: DECLINED, ...declining(ME) });
+    const other = makeUser(DECLINED, { ...declining(ME) });
     const me = {
       app_metadata: { account_linking: { declined: [DECLINED, 'github|22'], snoozed_until: 'x' } },
     };
     const { t, csrf } = await signInAs(appWith(me, [other]), ME);
     const response = await t.post('/account/declined/take-back', { csrf, user_id: DECLINED });
     expect(response.headers.get('location')).toBe('/account?notice=decline_taken_back');
-    expect(t.management.updates).toEqual([
+    expect(t.updates()).toEqual([
       {
         userId: ME,
         patch: { app_metadata: { account_linking: { declined: ['github|22'], snoozed_until: 'x' } } },
@@ -67,22 +67,18 @@ describe('the accounts a user chose not to link', () => {
   });
 
   it("refuses a forged target: another user's declined account is not taken back, and nothing is written", async () => {
-    const victim = makeManagedUser({
-      user_id: 'auth0|victim',
-      email: 'bob@example.com',
-      ...declining(DECLINED),
-    });
+    const victim = makeUser('auth0|victim', { email: 'bob@example.com', ...declining(DECLINED) });
     const { t, csrf } = await signInAs(appWith(declining('github|22'), [victim]), ME);
     const response = await t.post('/account/declined/take-back', { csrf, user_id: DECLINED });
     expect(response.headers.get('location')).toBe('/account?notice=not_declined');
-    expect(t.management.updates).toHaveLength(0);
+    expect(t.updates()).toHaveLength(0);
     expect(appMetadataOf(t, 'auth0|victim')).toEqual(declining(DECLINED).app_metadata);
   });
 
   it('refuses Take back without the CSRF token with 403', async () => {
     const { t } = await signInAs(appWith(declining(DECLINED)), ME);
     expect((await t.post('/account/declined/take-back', { user_id: DECLINED })).status).toBe(403);
-    expect(t.management.updates).toHaveLength(0);
+    expect(t.updates()).toHaveLength(0);
   });
 
   it('refuses Take back from another origin with 403, even with a valid CSRF token', async () => {
@@ -95,20 +91,19 @@ describe('the accounts a user chose not to link', () => {
       crossSite,
     );
     expect(response.status).toBe(403);
-    expect(t.management.updates).toHaveLength(0);
+    expect(t.updates()).toHaveLength(0);
   });
 
   it('sends a visitor without a session to the login and writes nothing', async () => {
     const t = appWith(declining(DECLINED));
     const response = await t.post('/account/declined/take-back', { csrf: 'x', user_id: DECLINED });
     expect(response.headers.get('location')).toBe('/login');
-    expect(t.management.updates).toHaveLength(0);
+    expect(t.updates()).toHaveLength(0);
   });
 
   it('reports a rate-limited take-back and keeps the decline', async () => {
     const { t, csrf } = await signInAs(appWith(declining(DECLINED)), ME);
-    t.management.failOn = 'updateUser';
-    t.management.failure = new ManagementPortError('management_rate_limited', 'Too Many Requests', 429);
+    t.tenant.fail('patch-user', { status: 429, retryAfter: 0, count: Infinity });
     const response = await t.post('/account/declined/take-back', { csrf, user_id: DECLINED });
     expect(response.headers.get('location')).toBe('/account?notice=rate_limited');
     expect(appMetadataOf(t, ME)).toEqual(declining(DECLINED).app_metadata);
@@ -143,12 +138,12 @@ describe('a "Not now" on the account page', () => {
   it('refuses clearing the snooze without the CSRF token with 403', async () => {
     const { t } = await signInAs(appWith(snoozed), ME);
     expect((await t.post('/account/snooze/clear', {})).status).toBe(403);
-    expect(t.management.updates).toHaveLength(0);
+    expect(t.updates()).toHaveLength(0);
   });
 });
 
-function suggested(overrides: Partial<ManagedUser> = {}): ManagedUser {
-  return makeManagedUser({ user_id: SUGGESTED, created_at: '2025-01-01T00:00:00.000Z', ...overrides });
+function suggested(overrides: Partial<ManagementUser> = {}): ManagementUser {
+  return makeUser(SUGGESTED, { created_at: '2025-01-01T00:00:00.000Z', ...overrides });
 }
 
 describe('suggested accounts', () => {
@@ -188,8 +183,7 @@ describe('suggested accounts', () => {
 
   it('searches nothing for a user whose own email is not verified', async () => {
     const t = appWith({ email_verified: false }, [suggested()]);
-    t.management.failOn = 'usersByEmail';
-    t.management.failure = new ManagementPortError('management_failed', 'must not be called', 400);
+    t.tenant.fail('users-by-email', { status: 400, count: Infinity });
     const { page } = await signInAs(t, ME);
     expect(page).not.toContain('Other accounts with your email');
     expect(page).not.toContain('could not be loaded');
@@ -203,8 +197,7 @@ describe('suggested accounts', () => {
 
   it('still shows the account when suggestions cannot be loaded', async () => {
     const t = appWith({}, [suggested()]);
-    t.management.failOn = 'usersByEmail';
-    t.management.failure = new ManagementPortError('management_rate_limited', 'Too Many Requests', 429);
+    t.tenant.fail('users-by-email', { status: 429, retryAfter: 0, count: Infinity });
     const response = await (await signInAs(t, ME)).t.request('/account');
     expect(response.status).toBe(200);
     const page = await response.text();
@@ -216,7 +209,7 @@ describe('suggested accounts', () => {
     const { t, csrf } = await signInAs(appWith({}, [suggested()]), ME);
     const response = await t.post('/account/not-mine', { csrf, user_id: SUGGESTED });
     expect(response.headers.get('location')).toBe('/account?notice=not_mine');
-    expect(t.management.updates).toEqual([
+    expect(t.updates()).toEqual([
       { userId: ME, patch: { app_metadata: { account_linking: { declined: [SUGGESTED] } } } },
     ]);
     const page = await (await t.request('/account?notice=not_mine')).text();
@@ -225,17 +218,17 @@ describe('suggested accounts', () => {
   });
 
   it('refuses Not mine for an account that is not a suggestion (a forged id) and writes nothing', async () => {
-    const stranger = makeManagedUser({ user_id: 'auth0|stranger', email: 'bob@example.com' });
+    const stranger = makeUser('auth0|stranger', { email: 'bob@example.com' });
     const { t, csrf } = await signInAs(appWith({}, [suggested(), stranger]), ME);
     const response = await t.post('/account/not-mine', { csrf, user_id: 'auth0|stranger' });
     expect(response.headers.get('location')).toBe('/account?notice=not_suggested');
-    expect(t.management.updates).toHaveLength(0);
+    expect(t.updates()).toHaveLength(0);
   });
 
   it('refuses Not mine without the CSRF token with 403', async () => {
     const { t } = await signInAs(appWith({}, [suggested()]), ME);
     expect((await t.post('/account/not-mine', { user_id: SUGGESTED })).status).toBe(403);
-    expect(t.management.updates).toHaveLength(0);
+    expect(t.updates()).toHaveLength(0);
   });
 });
 
@@ -266,7 +259,7 @@ describe('linking a suggested account', () => {
     const { t } = await clickLink();
     const response = await reauthenticateAs(t, SUGGESTED);
     expect(response.headers.get('location')).toBe('/account?notice=linked');
-    expect(t.management.links).toEqual([{ primary: ME, provider: 'google-oauth2', user_id: '31' }]);
+    expect(t.links()).toEqual([{ primary: ME, provider: 'google-oauth2', user_id: '31' }]);
     const records = appMetadataOf(t, ME)?.account_linking_links as { user_id: string; via: string }[];
     expect(records).toEqual([
       expect.objectContaining({ user_id: SUGGESTED, via: 'account_page', at: NOW.toISOString() }),
@@ -274,31 +267,31 @@ describe('linking a suggested account', () => {
   });
 
   it('refuses a re-authentication to another account than the suggestion, linking nothing', async () => {
-    const other = makeManagedUser({ user_id: 'github|99' });
+    const other = makeUser('github|99');
     const { t } = await clickLink(appWith({}, [suggested(), other]));
     const response = await reauthenticateAs(t, 'github|99');
     expect(response.headers.get('location')).toBe('/account?notice=reauth_wrong_account');
-    expect(t.management.links).toHaveLength(0);
-    expect(t.management.updates).toHaveLength(0);
+    expect(t.links()).toHaveLength(0);
+    expect(t.updates()).toHaveLength(0);
   });
 
   it('links nothing when the suggestion stopped being one during the re-authentication', async () => {
     const { t } = await clickLink();
-    t.management.add(suggested({ blocked: true }));
+    t.tenant.users.update(SUGGESTED, { blocked: true });
     const response = await reauthenticateAs(t, SUGGESTED);
     expect(response.headers.get('location')).toBe('/account?notice=not_suggested');
-    expect(t.management.links).toHaveLength(0);
+    expect(t.links()).toHaveLength(0);
   });
 
   it('refuses Link for an account that is not a suggestion (a forged id), starting no sign-in', async () => {
-    const stranger = makeManagedUser({ user_id: 'auth0|stranger', email: 'bob@example.com' });
+    const stranger = makeUser('auth0|stranger', { email: 'bob@example.com' });
     const t = appWith({}, [stranger]);
     const { csrf } = await signInAs(t, ME);
     const signIns = t.oidc.authorizations.length;
     const response = await t.post('/account/link', { csrf, user_id: 'auth0|stranger' });
     expect(response.headers.get('location')).toBe('/account?notice=not_suggested');
     expect(t.oidc.authorizations).toHaveLength(signIns);
-    expect(t.management.updates).toHaveLength(0);
+    expect(t.updates()).toHaveLength(0);
   });
 
   it('asks for a fresh login first when the session is older than five minutes', async () => {

@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { filterLinkCandidates } from '../../../core/policy.ts';
 import type { ManagementUser } from '../../../core/users.ts';
-import { ManagementPortError, OidcError } from '../../../web/errors.ts';
+import { OidcError } from '../../../web/errors.ts';
 import { tamperLastSegment } from '../../support/tamper.ts';
+import { makeUser } from '../../support/users.ts';
 import { signInAs } from './account-support.ts';
 import {
   consentUrl,
   formActions,
   hiddenField,
   linkRequestToken,
-  makeManagedUser,
   makeTestApp,
   NOW,
   NOW_SECONDS,
@@ -20,9 +20,8 @@ const GOOGLE = 'google-oauth2|104';
 
 function seededApp() {
   const t = makeTestApp();
-  t.management.add(
-    makeManagedUser({
-      user_id: PRIMARY,
+  t.tenant.seed(
+    makeUser(PRIMARY, {
       user_metadata: { theme: 'dark' },
       identities: [
         { provider: 'auth0', user_id: 'primary', connection: 'Username-Password-Authentication' },
@@ -30,9 +29,7 @@ function seededApp() {
       ],
     }),
   );
-  t.management.add(
-    makeManagedUser({ user_id: 'github|77', user_metadata: { theme: 'light', city: 'Oslo' } }),
-  );
+  t.tenant.seed(makeUser('github|77', { user_metadata: { theme: 'light', city: 'Oslo' } }));
   return t;
 }
 
@@ -119,7 +116,7 @@ describe('account page sign-in', () => {
 
   it('explains a rate-limited Management API when loading the account', async () => {
     const { t } = await signIn();
-    t.management.failure = new ManagementPortError('management_rate_limited', 'Too Many Requests', 429);
+    t.tenant.fail('* /api/v2/*', { status: 429, retryAfter: 0, count: Infinity });
     const response = await t.request('/account');
     expect(response.status).toBe(429);
     expect(await response.text()).toContain('too many requests');
@@ -164,7 +161,7 @@ describe('linking another account from the account page', () => {
     const { t, csrf } = await signIn();
     const response = await linkAs(t, csrf, 'github|77');
     expect(response.headers.get('location')).toBe('/account?notice=linked');
-    expect(t.management.updates).toEqual([
+    expect(t.updates()).toEqual([
       {
         userId: PRIMARY,
         patch: {
@@ -184,7 +181,7 @@ describe('linking another account from the account page', () => {
         },
       },
     ]);
-    expect(t.management.links).toEqual([{ primary: PRIMARY, provider: 'github', user_id: '77' }]);
+    expect(t.links()).toEqual([{ primary: PRIMARY, provider: 'github', user_id: '77' }]);
   });
 
   it('shows when and how each linked sign-in method was linked', async () => {
@@ -208,14 +205,14 @@ describe('linking another account from the account page', () => {
     const { t, csrf } = await signIn();
     const response = await linkAs(t, csrf, 'github|77', NOW_SECONDS - 600);
     expect(response.headers.get('location')).toBe('/account?notice=reauth_not_fresh');
-    expect(t.management.links).toHaveLength(0);
+    expect(t.links()).toHaveLength(0);
   });
 
   it('reports an account that is already linked to another user and changes nothing', async () => {
     const { t, csrf } = await signIn();
-    t.management.add(
-      makeManagedUser({
-        user_id: 'auth0|someone',
+    t.tenant.seed(
+      makeUser('auth0|someone', {
+        email: 'someone@example.com',
         identities: [
           { provider: 'auth0', user_id: 'someone', connection: 'Username-Password-Authentication' },
           { provider: 'github', user_id: '88', connection: 'github' },
@@ -224,8 +221,8 @@ describe('linking another account from the account page', () => {
     );
     const response = await linkAs(t, csrf, 'auth0|someone');
     expect(response.headers.get('location')).toBe('/account?notice=linked_elsewhere');
-    expect(t.management.updates).toHaveLength(0);
-    expect(t.management.links).toHaveLength(0);
+    expect(t.updates()).toHaveLength(0);
+    expect(t.links()).toHaveLength(0);
   });
 
   it('reports signing in with an identity that is already part of the account', async () => {
@@ -240,8 +237,7 @@ describe('linking another account from the account page', () => {
 
   it('reports a rate-limited link', async () => {
     const { t, csrf } = await signIn();
-    t.management.failOn = 'linkIdentity';
-    t.management.failure = new ManagementPortError('management_rate_limited', 'Too Many Requests', 429);
+    t.tenant.fail('link', { status: 429, retryAfter: 0, count: Infinity });
     expect((await linkAs(t, csrf, 'github|77')).headers.get('location')).toBe('/account?notice=rate_limited');
   });
 
@@ -273,46 +269,41 @@ describe('unlinking from the account page', () => {
     const { t, csrf } = await signIn();
     const response = await t.post('/account/unlink', { csrf, provider: 'google-oauth2', user_id: '104' });
     expect(response.headers.get('location')).toBe('/account?notice=unlinked');
-    expect(t.management.unlinks).toEqual([{ primary: PRIMARY, provider: 'google-oauth2', user_id: '104' }]);
+    expect(t.unlinks()).toEqual([{ primary: PRIMARY, provider: 'google-oauth2', user_id: '104' }]);
   });
 
   it('gives the unlinked account back the metadata its link record kept, and drops the record', async () => {
     const { t, csrf } = await signIn();
     await linkAs(t, csrf, 'github|77');
-    // Auth0 brings an unlinked account back without its metadata.
-    t.management.add(makeManagedUser({ user_id: 'github|77' }));
     const response = await t.post('/account/unlink', { csrf, provider: 'github', user_id: '77' });
     expect(response.headers.get('location')).toBe('/account?notice=unlinked');
-    expect(t.management.users.get('github|77')).toMatchObject({
+    expect(t.tenant.users.get('github|77')).toMatchObject({
       user_metadata: { theme: 'light', city: 'Oslo' },
       app_metadata: { account_linking: { declined: [PRIMARY] } },
     });
-    expect(t.management.users.get(PRIMARY)?.app_metadata).toEqual({
+    expect(t.tenant.users.get(PRIMARY)?.app_metadata).toEqual({
       account_linking: { declined: ['github|77'] },
-      account_linking_links: null,
     });
   });
 
   it('records the unlinked pair as declined on both sides so the Action does not relink them', async () => {
     const { t, csrf } = await signIn();
-    t.management.add(makeManagedUser({ user_id: GOOGLE }));
     await t.post('/account/unlink', { csrf, provider: 'google-oauth2', user_id: '104' });
-    expect(t.management.users.get(PRIMARY)?.app_metadata).toEqual({
+    expect(t.tenant.users.get(PRIMARY)?.app_metadata).toEqual({
       account_linking: { declined: [GOOGLE] },
     });
-    expect(t.management.users.get(GOOGLE)?.app_metadata).toEqual({
+    expect(t.tenant.users.get(GOOGLE)?.app_metadata).toEqual({
       account_linking: { declined: [PRIMARY] },
     });
   });
 
   it('keeps the identity linked and shows an error when the decline cannot be recorded', async () => {
     const { t, csrf } = await signIn();
-    t.management.failOn = 'updateUser';
-    t.management.failure = new ManagementPortError('tenant_unreachable', 'down');
+    t.tenant.fail('patch-user', { drop: true, count: Infinity });
     const response = await t.post('/account/unlink', { csrf, provider: 'google-oauth2', user_id: '104' });
     expect(response.headers.get('location')).toBe('/account?notice=tenant_unreachable');
-    expect(t.management.unlinks).toHaveLength(0);
-    expect(t.management.users.get(PRIMARY)?.identities.map((i) => i.provider)).toContain('google-oauth2');
+    expect(t.unlinks()).toHaveLength(0);
+    expect(t.tenant.users.get(PRIMARY)?.identities.map((i) => i.provider)).toContain('google-oauth2');
   });
 
   it.each([
@@ -320,12 +311,13 @@ describe('unlinking from the account page', () => {
     ["only the primary's record is written", false],
   ])('writes declines the Action reads as excluding the unlinked pair both ways when %s', async (_, both) => {
     const { t, csrf } = await signIn();
-    // Without the unlinked user in the fake, recording its side fails: the primary's record must suffice.
-    if (both) t.management.add(makeManagedUser({ user_id: GOOGLE, created_at: '2025-01-01T00:00:00.000Z' }));
+    // Recording the unlinked user's side may fail: the primary's record must suffice.
+    if (!both) t.tenant.fail(`GET /api/v2/users/${GOOGLE}`, { status: 404, count: Infinity });
     const response = await t.post('/account/unlink', { csrf, provider: 'google-oauth2', user_id: '104' });
     expect(response.headers.get('location')).toBe('/account?notice=unlinked');
     const asActionUser = (id: string): ManagementUser => {
-      const user = t.management.users.get(id) ?? makeManagedUser({ user_id: id });
+      const user = t.tenant.users.get(id);
+      if (user === undefined) throw new Error(`${id} is no user`);
       return { ...user, identities: [...user.identities] };
     };
     const primary = asActionUser(PRIMARY);
@@ -338,15 +330,16 @@ describe('unlinking from the account page', () => {
     const { t, csrf } = await signIn();
     const response = await t.post('/account/unlink', { csrf, provider: 'auth0', user_id: 'primary' });
     expect(response.headers.get('location')).toBe('/account?notice=unlink_primary');
-    expect(t.management.unlinks).toHaveLength(0);
+    expect(t.unlinks()).toHaveLength(0);
   });
 
   it('refuses to unlink the last identity', async () => {
     const { t, csrf } = await signIn();
-    t.management.add(makeManagedUser({ user_id: PRIMARY }));
+    t.tenant.users.delete(PRIMARY);
+    t.tenant.seed(makeUser(PRIMARY));
     const response = await t.post('/account/unlink', { csrf, provider: 'auth0', user_id: 'primary' });
     expect(response.headers.get('location')).toBe('/account?notice=unlink_last');
-    expect(t.management.unlinks).toHaveLength(0);
+    expect(t.unlinks()).toHaveLength(0);
   });
 
   it('refuses to unlink an identity the account does not hold', async () => {
@@ -358,20 +351,19 @@ describe('unlinking from the account page', () => {
   it('refuses the unlink form without the CSRF token with 403', async () => {
     const { t } = await signIn();
     expect((await t.post('/account/unlink', { provider: 'google-oauth2', user_id: '104' })).status).toBe(403);
-    expect(t.management.unlinks).toHaveLength(0);
+    expect(t.unlinks()).toHaveLength(0);
   });
 
   it('asks for a fresh login before unlinking with an old session', async () => {
     const { t, csrf } = await signIn(seededApp(), NOW_SECONDS - 3600);
     const response = await t.post('/account/unlink', { csrf, provider: 'google-oauth2', user_id: '104' });
     expect(response.headers.get('location')).toBe('/login?fresh=1');
-    expect(t.management.unlinks).toHaveLength(0);
+    expect(t.unlinks()).toHaveLength(0);
   });
 
   it('reports an unreachable tenant while unlinking', async () => {
     const { t, csrf } = await signIn();
-    t.management.failOn = 'unlinkIdentity';
-    t.management.failure = new ManagementPortError('tenant_unreachable', 'down');
+    t.tenant.fail('unlink', { drop: true, count: Infinity });
     const response = await t.post('/account/unlink', { csrf, provider: 'google-oauth2', user_id: '104' });
     expect(response.headers.get('location')).toBe('/account?notice=tenant_unreachable');
   });

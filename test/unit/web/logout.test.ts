@@ -1,25 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { ManagementPortError } from '../../../web/errors.ts';
-import {
-  FakeManagement,
-  hiddenField,
-  makeManagedUser,
-  makeTestApp,
-  NOW_SECONDS,
-  type TenantKeys,
-  tenantKeys,
-} from './support.ts';
+import type { InProcessTenant } from '../../support/in-process-tenant.ts';
+import { makeUser } from '../../support/users.ts';
+import { hiddenField, makeTestApp, NOW_SECONDS, type TenantKeys, tenantFor, tenantKeys } from './support.ts';
 
 const PRIMARY = 'auth0|primary';
 
-function seeded(management = new FakeManagement()) {
-  if (!management.users.has(PRIMARY)) management.add(makeManagedUser({ user_id: PRIMARY }));
-  return management;
+function seeded(tenant = tenantFor()) {
+  if (tenant.users.get(PRIMARY) === undefined) tenant.seed(makeUser(PRIMARY));
+  return tenant;
 }
 
-/** One web app instance; several share only the Management API, as behind a load balancer. */
-function instance(management: FakeManagement, keys?: TenantKeys) {
-  return makeTestApp({ management, ...(keys === undefined ? {} : { jwks: keys.jwks }) });
+/** One web app instance; several share only the tenant, as behind a load balancer. */
+function instance(tenant: InProcessTenant, keys?: TenantKeys) {
+  return makeTestApp({ tenant, ...(keys === undefined ? {} : { jwks: keys.jwks }) });
 }
 
 type Instance = ReturnType<typeof instance>;
@@ -46,10 +39,10 @@ const postLogout = (t: Instance, token: string) =>
 
 describe('signing out ends the session on the server', () => {
   it('a session cookie copied before sign-out opens nothing afterwards, on another instance too', async () => {
-    const management = seeded();
-    const browser = instance(management);
+    const tenant = seeded();
+    const browser = instance(tenant);
     const csrf = await signIn(browser);
-    const thief = instance(management);
+    const thief = instance(tenant);
     copyCookies(browser, thief);
     expect((await thief.request('/account')).status).toBe(200);
 
@@ -62,10 +55,10 @@ describe('signing out ends the session on the server', () => {
   });
 
   it('refuses link and unlink requests made with a copied cookie and its CSRF token after sign-out', async () => {
-    const management = seeded();
-    const browser = instance(management);
+    const tenant = seeded();
+    const browser = instance(tenant);
     const csrf = await signIn(browser);
-    const thief = instance(management);
+    const thief = instance(tenant);
     copyCookies(browser, thief);
     await browser.post('/logout', { csrf });
 
@@ -74,15 +67,14 @@ describe('signing out ends the session on the server', () => {
     expect(thief.oidc.authorizations).toHaveLength(0);
     const unlink = await thief.post('/account/unlink', { csrf, provider: 'github', user_id: '77' });
     expect(unlink.headers.get('location')).toBe('/login');
-    expect(management.unlinks).toHaveLength(0);
+    expect(thief.unlinks()).toHaveLength(0);
   });
 
   it('keeps the cookie and says so when the end of the session cannot be recorded', async () => {
-    const management = seeded();
-    const browser = instance(management);
+    const tenant = seeded();
+    const browser = instance(tenant);
     const csrf = await signIn(browser);
-    management.failure = new ManagementPortError('tenant_unreachable', 'down', 503);
-    management.failOn = 'updateUser';
+    tenant.fail('patch-user', { status: 503, count: Infinity });
     const out = await browser.post('/logout', { csrf });
     expect(out.status).toBe(502);
     expect(await out.text()).toContain('You are still signed in');
@@ -90,8 +82,8 @@ describe('signing out ends the session on the server', () => {
   });
 
   it('lets the same browser sign in again after signing out', async () => {
-    const management = seeded();
-    const browser = instance(management);
+    const tenant = seeded();
+    const browser = instance(tenant);
     const csrf = await signIn(browser);
     await browser.post('/logout', { csrf });
     browser.setNow(new Date(Date.parse('2025-06-01T12:00:01Z')));
@@ -103,10 +95,10 @@ describe('signing out ends the session on the server', () => {
 describe('OIDC Back-Channel Logout', () => {
   it('ends the web app sessions of the tenant session on every instance, and no other session', async () => {
     const keys = await tenantKeys();
-    const management = seeded();
-    const receiver = instance(management, keys);
-    const laptop = instance(management, keys);
-    const phone = instance(management, keys);
+    const tenant = seeded();
+    const receiver = instance(tenant, keys);
+    const laptop = instance(tenant, keys);
+    const phone = instance(tenant, keys);
     await signIn(laptop, 'sid-1');
     await signIn(phone, 'sid-2');
 
@@ -118,8 +110,8 @@ describe('OIDC Back-Channel Logout', () => {
 
   it('ends every session of the user for a logout token without sid', async () => {
     const keys = await tenantKeys();
-    const management = seeded();
-    const browser = instance(management, keys);
+    const tenant = seeded();
+    const browser = instance(tenant, keys);
     await signIn(browser, 'sid-1');
     const response = await postLogout(browser, await keys.logoutToken({}, { drop: ['sid'] }));
     expect(response.status).toBe(200);
@@ -144,8 +136,8 @@ describe('OIDC Back-Channel Logout', () => {
     ['no exp', {}, { drop: ['exp'] }],
   ])('refuses a logout token with %s with 400 and ends nothing', async (_, claims, options) => {
     const keys = await tenantKeys();
-    const management = seeded();
-    const browser = instance(management, keys);
+    const tenant = seeded();
+    const browser = instance(tenant, keys);
     await signIn(browser);
     const response = await postLogout(browser, await keys.logoutToken(claims, options));
     expect(response.status).toBe(400);
@@ -162,10 +154,9 @@ describe('OIDC Back-Channel Logout', () => {
 
   it('answers 400 so the tenant reports a failure when the end cannot be recorded', async () => {
     const keys = await tenantKeys();
-    const management = seeded();
-    const browser = instance(management, keys);
-    management.failure = new ManagementPortError('tenant_unreachable', 'down', 503);
-    management.failOn = 'updateUser';
+    const tenant = seeded();
+    const browser = instance(tenant, keys);
+    tenant.fail('patch-user', { status: 503, count: Infinity });
     const response = await postLogout(browser, await keys.logoutToken());
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ error: 'temporarily_unavailable' });

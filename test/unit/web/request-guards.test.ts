@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_BODY_BYTES } from '../../../web/request-guards.ts';
-import { hiddenField, makeManagedUser, makeTestApp, NOW_SECONDS } from './support.ts';
+import { makeUser } from '../../support/users.ts';
+import { hiddenField, makeTestApp, NOW_SECONDS } from './support.ts';
 
 async function signedIn() {
   const t = makeTestApp();
-  t.management.add(makeManagedUser({ user_id: 'auth0|primary' }));
+  t.tenant.seed(makeUser('auth0|primary'));
   await t.request('/login');
   t.oidc.claims = { sub: 'auth0|primary', auth_time: NOW_SECONDS, sid: 'sid-1' };
   await t.request(`/callback?code=c&state=${t.oidc.lastAuthorization().state}`);

@@ -8,12 +8,12 @@ import {
 } from 'jose';
 import { sealLinkRequest } from '../../../core/link-request.ts';
 import { planMetadataMerge } from '../../../core/merge.ts';
-import { splitUserId } from '../../../core/users.ts';
 import { createWebApp, type WebDeps } from '../../../web/app.ts';
 import { parseWebConfig, type WebConfig } from '../../../web/config.ts';
-import { ManagementPortError, type WebError } from '../../../web/errors.ts';
-import type { ManagedUser, ManagementPort, MetadataPatch, UserIdentity } from '../../../web/management.ts';
+import type { WebError } from '../../../web/errors.ts';
+import { createManagementClient } from '../../../web/management.ts';
 import type { AuthorizationRequest, CodeExchange, IdTokenClaims, OidcPort } from '../../../web/oidc.ts';
+import { InProcessTenant, type RouteName } from '../../support/in-process-tenant.ts';
 
 export const TEST_ENV = {
   AUTH0_DOMAIN: 'tenant.example.com',
@@ -63,121 +63,65 @@ export class FakeOidc implements OidcPort {
   }
 }
 
-export class FakeManagement implements ManagementPort {
-  readonly users = new Map<string, ManagedUser>();
-  readonly updates: { userId: string; patch: MetadataPatch }[] = [];
-  readonly links: { primary: string; provider: string; user_id: string }[] = [];
-  readonly unlinks: { primary: string; provider: string; user_id: string }[] = [];
-  failure: WebError | undefined;
-  failOn: 'getUser' | 'usersByEmail' | 'updateUser' | 'linkIdentity' | 'unlinkIdentity' | undefined;
-
-  add(user: ManagedUser): void {
-    this.users.set(user.user_id, user);
-  }
-
-  private check(operation: FakeManagement['failOn']): void {
-    if (this.failure && (this.failOn === undefined || this.failOn === operation)) throw this.failure;
-  }
-
-  async getUser(userId: string): Promise<ManagedUser> {
-    this.check('getUser');
-    const user = this.users.get(userId);
-    if (user === undefined)
-      throw new ManagementPortError('management_not_found', 'The user does not exist.', 404);
-    return user;
-  }
-
-  async usersByEmail(email: string): Promise<ManagedUser[]> {
-    this.check('usersByEmail');
-    return [...this.users.values()].filter((user) => user.email === email);
-  }
-
-  async updateUser(userId: string, patch: MetadataPatch): Promise<void> {
-    this.check('updateUser');
-    this.updates.push({ userId, patch });
-    const user = await this.getUser(userId);
-    this.users.set(userId, {
-      ...user,
-      ...(patch.user_metadata ? { user_metadata: { ...user.user_metadata, ...patch.user_metadata } } : {}),
-      ...(patch.app_metadata ? { app_metadata: { ...user.app_metadata, ...patch.app_metadata } } : {}),
-    });
-  }
-
-  async linkIdentity(primary: string, secondary: { provider: string; user_id: string }): Promise<void> {
-    this.check('linkIdentity');
-    this.links.push({ primary, ...secondary });
-    const user = await this.getUser(primary);
-    const secondaryId = `${secondary.provider}|${secondary.user_id}`;
-    const other = this.users.get(secondaryId);
-    const identity: UserIdentity = other?.identities[0] ?? { ...secondary, connection: secondary.provider };
-    this.users.delete(secondaryId);
-    this.users.set(primary, { ...user, identities: [...user.identities, identity] });
-  }
-
-  async unlinkIdentity(primary: string, provider: string, user_id: string): Promise<void> {
-    this.check('unlinkIdentity');
-    this.unlinks.push({ primary, provider, user_id });
-    const user = await this.getUser(primary);
-    this.users.set(primary, {
-      ...user,
-      identities: user.identities.filter(
-        (identity) => !(identity.provider === provider && identity.user_id === user_id),
-      ),
-    });
-  }
+/** The writes the web app sent the tenant, in order, as the tenant received them. */
+function writesTo(tenant: InProcessTenant) {
+  const to = (route: RouteName) => tenant.calls.filter((call) => call.route === route);
+  const target = (path: string) => path.split('/').slice(4);
+  return {
+    updates: () => to('patch-user').map((call) => ({ userId: target(call.path)[0], patch: call.body })),
+    links: () =>
+      to('link').map((call) => ({
+        primary: target(call.path)[0],
+        ...(call.body as Record<string, unknown>),
+      })),
+    unlinks: () =>
+      to('unlink').map((call) => {
+        const [primary, , provider, user_id] = target(call.path);
+        return { primary, provider, user_id };
+      }),
+  };
 }
 
-export function makeManagedUser(overrides: Partial<ManagedUser> & { user_id: string }): ManagedUser {
-  const { provider, user_id } = splitUserId(overrides.user_id);
-  return {
-    email: 'alice@example.com',
-    email_verified: true,
-    name: 'Alice',
-    created_at: '2024-01-01T00:00:00.000Z',
-    identities: [
-      {
-        provider,
-        user_id,
-        connection: provider === 'auth0' ? 'Username-Password-Authentication' : provider,
-        isSocial: provider !== 'auth0',
-      },
-    ],
-    user_metadata: {},
-    app_metadata: {},
-    ...overrides,
-  };
+/** An in-process tenant whose Management client is the web app's (`config.webClient`). */
+export function tenantFor(config: WebConfig = testConfig()): InProcessTenant {
+  return new InProcessTenant({
+    domain: config.auth0Domain,
+    clientId: config.webClient.clientId,
+    clientSecret: config.webClient.clientSecret,
+  });
 }
 
 export interface TestAppOptions {
   readonly config?: WebConfig;
   readonly now?: () => Date;
-  /** Another web app instance's Management API state: instances share nothing else. */
-  readonly management?: FakeManagement;
+  /** Another web app instance's tenant: instances share nothing else. */
+  readonly tenant?: InProcessTenant;
   /** The keys logout tokens are checked against (`TenantKeys.jwks`). */
   readonly jwks?: JWTVerifyGetKey;
 }
 
 export function makeTestApp(options: TestAppOptions = {}) {
   const oidc = new FakeOidc();
-  const management = options.management ?? new FakeManagement();
+  const config = options.config ?? testConfig();
+  const tenant = options.tenant ?? tenantFor(config);
   const logs: string[] = [];
   let now = options.now ?? (() => NOW);
   const deps: WebDeps = {
     oidc,
-    management,
+    management: createManagementClient(config, { fetch: tenant.fetch }),
     planMerge: (primary, secondary) => planMetadataMerge(primary, secondary, []),
     now: () => now(),
     log: (line) => logs.push(line),
     ...(options.jwks === undefined ? {} : { jwks: options.jwks }),
   };
-  const config = options.config ?? testConfig();
   const app = createWebApp(config, deps);
   const jar = new CookieJar();
   return {
     app,
     config,
     oidc,
-    management,
+    tenant,
+    ...writesTo(tenant),
     logs,
     jar,
     setNow(date: Date) {
