@@ -10,6 +10,7 @@ import { mountHealth, type ReadinessCheck } from './health.ts';
 import type { PlanMetadataMerge } from './link-account.ts';
 import { createLogoutTokenVerifier } from './logout-token.ts';
 import type { ManagementPort } from './management.ts';
+import { mountNotice } from './notice.ts';
 import type { OidcPort } from './oidc.ts';
 import { forwardedRequestGuard } from './proxy.ts';
 import { limitBodies, parseForms, sameOriginPosts } from './request-guards.ts';
@@ -63,6 +64,7 @@ export function createWebApp(config: WebConfig, deps: WebDeps): Hono<WebEnv> {
     log,
   });
   mountConsent(app, config, { oidc: deps.oidc, now, log });
+  mountNotice(app, config, { now, log });
   mountAccount(app, config, {
     oidc: deps.oidc,
     management: deps.management,

@@ -113,7 +113,7 @@ ${view.retry ? html`<form method="get" action="${WEB_ROUTES.consent}"><button ty
   return page({ title: view.heading, nonce: view.nonce, body });
 }
 
-function continueForm(view: ContinueView, label: string): SafeHtml {
+export function continueForm(view: ContinueView, label: string): SafeHtml {
   return html`<form id="continue" method="post" action="${view.continueUrl}">
 <input type="hidden" name="state" value="${view.state}">
 ${view.sessionToken === undefined ? '' : html`<input type="hidden" name="session_token" value="${view.sessionToken}">`}
@@ -143,11 +143,11 @@ const CONNECTION_LABELS: Readonly<Record<string, string>> = {
   linkedin: 'LinkedIn',
 };
 
-function connectionLabel(connection: string): string {
+export function connectionLabel(connection: string): string {
   return CONNECTION_LABELS[connection] ?? connection;
 }
 
-function when(at: string): string {
+export function when(at: string): string {
   return `${at.slice(0, 10)} at ${at.slice(11, 16)} UTC`;
 }
 

@@ -2,6 +2,8 @@
 export const WEB_ROUTES = {
   consent: '/consent',
   consentCallback: '/consent/callback',
+  /** Beside the consent page: the Action finds it from CONSENT_URL (core/config.ts noticeUrlOf). */
+  notice: '/notice',
   account: '/account',
   login: '/login',
   loginCallback: '/callback',

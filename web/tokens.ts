@@ -1,4 +1,5 @@
 import { compactDecrypt, errors, jwtVerify, SignJWT } from 'jose';
+import { NOTICE_PURPOSES, type NoticeAnswer } from '../core/link-notice.ts';
 import { deriveKey, LINK_REQUEST_JWE_HEADER } from '../core/link-request.ts';
 import type { ConsentAnswer } from '../core/policy.ts';
 import { SessionTokenError } from './errors.ts';
@@ -36,6 +37,29 @@ export interface LinkProof {
   readonly linkedUserId?: string;
 }
 
+/** The Action's notice of a silent link it just made (actions/account-linking/notice.ts), for the notice page. */
+export interface LinkNotice {
+  readonly sub: string;
+  readonly browser: string;
+  /** When the Action linked (ISO 8601). */
+  readonly at: string;
+  /** The email both accounts share. */
+  readonly email: string;
+  readonly linked: { readonly connection: string };
+  readonly primary: { readonly user_id: string; readonly connection: string };
+  readonly secondary: string;
+}
+
+/** The notice page's answer, back to the Action at /continue. */
+export interface NoticeAnswerToken {
+  readonly sub: string;
+  readonly state: string;
+  readonly browser: string;
+  readonly decision: NoticeAnswer;
+  readonly primary: string;
+  readonly secondary: string;
+}
+
 export interface TokenContext {
   readonly secret: string;
   readonly issuer: string;
@@ -56,6 +80,81 @@ export function isOpaqueState(value: string | undefined): value is string {
 
 /** Opens the Action's sealed link request (core/link-request.ts), then verifies the signed token inside. */
 export async function verifyLinkRequest(token: string, context: TokenContext): Promise<LinkRequest> {
+  const { payload, sub, browser } = await verifySealed(token, context, 'link-request');
+  return {
+    sub,
+    login: parseLogin(payload.login, new Date(Number(payload.iat) * 1000).toISOString()),
+    candidates: parseCandidates(payload.candidates, sub),
+    browser,
+  };
+}
+
+/** Opens the Action's sealed notice of a silent link, checked like a link request. */
+export async function verifyLinkNotice(token: string, context: TokenContext): Promise<LinkNotice> {
+  const { payload, sub, browser } = await verifySealed(token, context, NOTICE_PURPOSES.notice);
+  const { at, email, linked, primary, secondary } = payload as Record<string, Record<string, unknown>>;
+  const linkedConnection = linked?.connection;
+  const primaryId = primary?.user_id;
+  const primaryConnection = primary?.connection;
+  if (
+    !nonEmpty(at) ||
+    !nonEmpty(email) ||
+    !nonEmpty(linkedConnection) ||
+    !nonEmpty(primaryId) ||
+    !nonEmpty(primaryConnection) ||
+    !nonEmpty(secondary) ||
+    (sub !== primaryId && sub !== secondary)
+  ) {
+    throw new SessionTokenError('token_invalid', 'invalid link notice claims');
+  }
+  return {
+    sub,
+    browser,
+    at,
+    email,
+    linked: { connection: linkedConnection },
+    primary: { user_id: primaryId, connection: primaryConnection },
+    secondary,
+  };
+}
+
+export function signLinkProof(proof: LinkProof, context: TokenContext): Promise<string> {
+  const claims: Record<string, string> = {
+    purpose: 'link-proof',
+    state: proof.state,
+    decision: proof.decision,
+    browser: proof.browser,
+  };
+  if (proof.linkedUserId !== undefined) claims.linked_user_id = proof.linkedUserId;
+  return signReturnToken(proof.sub, claims, context);
+}
+
+export function signNoticeAnswer(answer: NoticeAnswerToken, context: TokenContext): Promise<string> {
+  const { sub, ...claims } = answer;
+  return signReturnToken(sub, { purpose: NOTICE_PURPOSES.answer, ...claims }, context);
+}
+
+/** What goes back to /continue: HS256, the Action's `sub` and the transaction's `state`, short-lived. */
+function signReturnToken(
+  sub: string,
+  claims: Record<string, string>,
+  context: TokenContext,
+): Promise<string> {
+  const iat = Math.floor(context.now.getTime() / 1000);
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(sub)
+    .setIssuer(context.issuer)
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + TOKEN_LIMITS.proofLifetimeSeconds)
+    .sign(secretKey(context.secret));
+}
+
+async function verifySealed(
+  token: string,
+  context: TokenContext,
+  purpose: string,
+): Promise<{ payload: Record<string, unknown>; sub: string; browser: string }> {
   const signed = await openLinkRequest(token, context.secret);
   let payload: Record<string, unknown>;
   try {
@@ -72,7 +171,7 @@ export async function verifyLinkRequest(token: string, context: TokenContext): P
     }
     throw new SessionTokenError('token_invalid', describeJoseFailure(cause), { cause });
   }
-  if (payload.purpose !== 'link-request') {
+  if (payload.purpose !== purpose) {
     throw new SessionTokenError('token_invalid', 'unexpected "purpose" claim');
   }
   if (typeof payload.sub !== 'string' || payload.sub === '') {
@@ -80,30 +179,7 @@ export async function verifyLinkRequest(token: string, context: TokenContext): P
   }
   if (!nonEmpty(payload.browser))
     throw new SessionTokenError('token_invalid', 'missing required "browser" claim');
-  return {
-    sub: payload.sub,
-    login: parseLogin(payload.login, new Date(Number(payload.iat) * 1000).toISOString()),
-    candidates: parseCandidates(payload.candidates, payload.sub),
-    browser: payload.browser,
-  };
-}
-
-export async function signLinkProof(proof: LinkProof, context: TokenContext): Promise<string> {
-  const iat = Math.floor(context.now.getTime() / 1000);
-  const claims: Record<string, string> = {
-    purpose: 'link-proof',
-    state: proof.state,
-    decision: proof.decision,
-    browser: proof.browser,
-  };
-  if (proof.linkedUserId !== undefined) claims.linked_user_id = proof.linkedUserId;
-  return new SignJWT(claims)
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-    .setSubject(proof.sub)
-    .setIssuer(context.issuer)
-    .setIssuedAt(iat)
-    .setExpirationTime(iat + TOKEN_LIMITS.proofLifetimeSeconds)
-    .sign(secretKey(context.secret));
+  return { payload, sub: payload.sub, browser: payload.browser };
 }
 
 async function openLinkRequest(token: string, secret: string): Promise<string> {

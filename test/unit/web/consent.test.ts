@@ -5,6 +5,7 @@ import { tamperLastSegment } from '../../support/tamper.ts';
 import {
   BROWSER,
   CANDIDATE,
+  claimsOf,
   consentUrl,
   formActions,
   hiddenField,
@@ -12,19 +13,8 @@ import {
   makeTestApp,
   NOW,
   NOW_SECONDS,
+  pageText as text,
 } from './support.ts';
-
-function claimsOf(token: string): Record<string, unknown> {
-  return JSON.parse(new TextDecoder().decode(base64url.decode(token.split('.')[1] ?? '')));
-}
-
-/** The page's words as a reader sees them: tags dropped, whitespace collapsed. */
-function text(body: string): string {
-  return body
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/\s+/g, ' ')
-    .replace(/ ([.,:?])/g, '$1');
-}
 
 async function openConsent(t = makeTestApp(), state = 'tenant-state-123') {
   const response = await t.request(consentUrl(await linkRequestToken(), state));

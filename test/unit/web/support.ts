@@ -1,4 +1,5 @@
 import {
+  base64url,
   createLocalJWKSet,
   exportJWK,
   generateKeyPair,
@@ -188,6 +189,8 @@ export interface LinkRequestOptions {
   readonly candidates?: unknown;
   readonly browser?: string;
   readonly login?: unknown;
+  /** Replaces the consent request's own claims (purpose, candidates, browser, login): another sealed request. */
+  readonly claims?: Record<string, unknown>;
 }
 
 /** The Action's binding of the browser the login came from (an opaque keyed hash to the web app). */
@@ -217,10 +220,12 @@ export async function linkRequestToken(options: LinkRequestOptions = {}): Promis
 export async function signedLinkRequest(options: LinkRequestOptions = {}): Promise<string> {
   const iat = options.iat ?? NOW_SECONDS;
   return new SignJWT({
-    purpose: options.purpose ?? 'link-request',
-    candidates: options.candidates ?? [CANDIDATE],
-    browser: options.browser ?? BROWSER,
-    login: options.login ?? LOGIN,
+    ...(options.claims ?? {
+      purpose: options.purpose ?? 'link-request',
+      candidates: options.candidates ?? [CANDIDATE],
+      browser: options.browser ?? BROWSER,
+      login: options.login ?? LOGIN,
+    }),
     ip: '127.0.0.1',
   })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
@@ -277,4 +282,17 @@ export async function tenantKeys(): Promise<TenantKeys> {
         .sign(privateKey);
     },
   };
+}
+
+/** The claims of a signed token, unverified. */
+export function claimsOf(token: string): Record<string, unknown> {
+  return JSON.parse(new TextDecoder().decode(base64url.decode(token.split('.')[1] ?? '')));
+}
+
+/** A page's words as a reader sees them: tags dropped, whitespace collapsed. */
+export function pageText(body: string): string {
+  return body
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .replace(/ ([.,:?])/g, '$1');
 }
