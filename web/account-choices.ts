@@ -39,7 +39,7 @@ export interface LinkingChoices {
 }
 
 /** Declined accounts looked up one by one past the email search: a bound on the page's Management calls. */
-export const DECLINED_LOOKUPS = 10;
+const DECLINED_LOOKUPS = 10;
 
 /**
  * The linking choices of `user`: one email search (two for an email with capitals), then a lookup of each declined
