@@ -7,6 +7,7 @@ import type { OneTimeCodes } from './passwordless/codes.ts';
 import type { Outbox } from './passwordless/outbox.ts';
 import type { TokenBucket } from './rate-limit.ts';
 import type { TenantStore } from './store.ts';
+import type { TenantLogs } from './tenant-logs.ts';
 import type { AccessTokenClaims, TokenService } from './tokens.ts';
 
 /** Everything route modules share; built once per running tenant. */
@@ -21,6 +22,8 @@ export interface TenantContext {
   /** Pending passwordless codes and the outbox of messages that would have carried them. */
   passwordless: { codes: OneTimeCodes; outbox: Outbox };
   events: EventLog;
+  /** What `GET /api/v2/logs` serves. */
+  logs: TenantLogs;
   rateLimit: TokenBucket;
   faults: FaultInjector;
   /** `/oauth/token` grant handlers by `grant_type`. */

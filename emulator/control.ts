@@ -31,7 +31,7 @@ export function controlRoutes(tenant: TenantContext, controlKey: string): Hono<T
     await next();
   });
 
-  /** Body `{ all?: true }`: users, events, faults and the rate limit always; with `all`, clients/actions too. */
+  /** Body `{ all?: true }`: users, events, logs, faults and the rate limit always; with `all`, clients/actions too. */
   app.post('/reset', async (c) => {
     const body = await optionalJson(c.req.raw);
     if (isRecord(body) && body.all === true) tenant.store.seed();
@@ -39,6 +39,7 @@ export function controlRoutes(tenant: TenantContext, controlKey: string): Hono<T
     tenant.events.clear();
     tenant.passwordless.codes.clear();
     tenant.passwordless.outbox.clear();
+    tenant.logs.clear();
     tenant.faults.set([]);
     tenant.rateLimit.configure(DEFAULT_RATE_LIMIT);
     return c.json({ ok: true });

@@ -18,6 +18,7 @@ import { OneTimeCodes } from './passwordless/codes.ts';
 import { Outbox } from './passwordless/outbox.ts';
 import { DEFAULT_RATE_LIMIT, type RateLimitConfig, TokenBucket } from './rate-limit.ts';
 import { type TenantSnapshot, TenantStore } from './store.ts';
+import { TenantLogs } from './tenant-logs.ts';
 import { TokenService } from './tokens.ts';
 
 export interface TenantOptions {
@@ -165,6 +166,7 @@ export function createTenant(
     refreshTokens: new RefreshTokens(now),
     passwordless: { codes: new OneTimeCodes(now), outbox: new Outbox(now) },
     events: new EventLog(now),
+    logs: new TenantLogs(now, domain),
     rateLimit: new TokenBucket(options.rateLimit ?? DEFAULT_RATE_LIMIT, now),
     faults,
     grants,

@@ -21,6 +21,7 @@ import {
 } from './authorize-response.ts';
 import { buildLoginEvent, type IncomingRequest } from './event.ts';
 import { formOf } from './form.ts';
+import { type LoginLogFacts, logLogin } from './login-log.ts';
 import { logoutRoutes } from './logout.ts';
 import {
   codePage,
@@ -56,6 +57,8 @@ export function loginRoutes(tenant: TenantContext, state: LoginState): Hono<Tena
     bound: () => tenant.store.actions.boundActions('post-login'),
     cache: new ActionCache(tenant.now),
     record: (event) => tenant.events.record(event),
+    recordExecution: (transactionId, results) =>
+      tenant.logs.recordExecution('post-login', transactionId, results),
     now: tenant.now,
   });
   const socialConnections = () =>
@@ -189,6 +192,11 @@ export function loginRoutes(tenant: TenantContext, state: LoginState): Hono<Tena
         ? await databaseLogin(tenant, email, form.password ?? '', form.signup === 'true')
         : socialLogin(tenant, connection, email, form.email_verified === 'true');
     if (typeof found === 'string') return retry(found);
+    if ('failure' in found) {
+      const facts = { clientId: transaction.clientId, connection, userId: found.userId, userName: email };
+      logLogin(tenant, found.failure, { ...facts, ...requestFacts(c) });
+      return retry(WRONG_PASSWORD);
+    }
     if (connection === DATABASE && form.signup === 'true') {
       const ticket = state.issueVerificationTicket(found.user.user_id);
       const link = `/u/verify?ticket=${encodeURIComponent(ticket)}&state=${encodeURIComponent(transaction.id)}`;
@@ -246,6 +254,8 @@ export function loginRoutes(tenant: TenantContext, state: LoginState): Hono<Tena
     const holder = tenant.store.users.findIdentity(identity.provider, identity.user_id);
     if (holder === undefined) return gone();
     if (holder.user.blocked === true) {
+      const facts = { clientId: transaction.clientId, connection, userId: holder.user.user_id };
+      logLogin(tenant, 'f', { ...facts, ...requestFacts(c) }, 'user is blocked');
       return respond(c, targetOf(transaction), {
         error: 'access_denied',
         error_description: 'user is blocked',
@@ -308,6 +318,7 @@ export function loginRoutes(tenant: TenantContext, state: LoginState): Hono<Tena
     const result = await pipeline.run({ event, phase, fromIndex, changes });
     if (result.status === 'failed') {
       state.finish(transaction.id);
+      logLogin(tenant, 'f', loginFacts(c, login), result.description);
       return respond(c, targetOf(transaction), {
         error: result.error,
         error_description: result.description,
@@ -338,6 +349,7 @@ export function loginRoutes(tenant: TenantContext, state: LoginState): Hono<Tena
           identity.provider === login.identity.provider && identity.user_id === login.identity.user_id,
       );
       if (primary === undefined || holds !== true) {
+        logLogin(tenant, 'f', loginFacts(c, login), 'Invalid primary user');
         return respond(c, targetOf(transaction), {
           error: 'access_denied',
           error_description: 'Invalid primary user',
@@ -346,6 +358,7 @@ export function loginRoutes(tenant: TenantContext, state: LoginState): Hono<Tena
       subject = primary.user_id;
     }
     const sid = sessions.addClient(startSession(c, login), transaction.clientId, subject);
+    logLogin(tenant, 's', { ...loginFacts(c, login), userId: subject, sessionId: sid });
     // Deferred metadata lands once, on the user the Actions saw (or the primary it was linked into).
     const target = tenant.store.users.get(login.userId) !== undefined ? login.userId : subject;
     const patch = {
@@ -403,10 +416,27 @@ async function databaseLogin(tenant: TenantContext, rawEmail: string, password: 
     });
     return { user, identity: user.identities[0] ?? missingIdentity() };
   }
-  const hash = found === undefined ? undefined : users.passwordHash(found.identity);
-  if (found === undefined || hash === undefined || !(await verifyPassword(password, hash)))
-    return 'Wrong email or password.';
+  if (found === undefined) return { failure: 'fu' as const, userId: undefined };
+  const hash = users.passwordHash(found.identity);
+  if (hash === undefined || !(await verifyPassword(password, hash)))
+    return { failure: 'fp' as const, userId: found.user.user_id };
   return found;
+}
+
+const WRONG_PASSWORD = 'Wrong email or password.';
+
+function requestFacts(c: Ctx): Pick<LoginLogFacts, 'ip' | 'userAgent'> {
+  return { ip: clientIp(c), userAgent: c.req.header('user-agent') };
+}
+
+function loginFacts(c: Ctx, login: Login): LoginLogFacts {
+  return {
+    clientId: login.transaction.clientId,
+    connection: login.connection,
+    userId: login.userId,
+    transactionId: login.transaction.id,
+    ...requestFacts(c),
+  };
 }
 
 /** A simulated provider: the tester chooses the email and whether the provider asserts it is verified. */

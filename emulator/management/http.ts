@@ -125,7 +125,8 @@ export function project<T extends object>(c: Context, item: T): Partial<T> {
   return Object.fromEntries(Object.entries(item).filter(([k]) => names.has(k) === include)) as Partial<T>;
 }
 
-function integer(value: string | undefined, fallback: number, name: string): number {
+/** A non-negative integer query parameter, `fallback` when absent, or Auth0's 400 `invalid_query_string`. */
+export function integer(value: string | undefined, fallback: number, name: string): number {
   if (value === undefined || value === '') return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0)

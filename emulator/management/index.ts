@@ -9,15 +9,20 @@ import { clientRoutes } from './clients.ts';
 import { connectionRoutes } from './connections.ts';
 import { identityRoutes } from './identities.ts';
 import { jobRoutes, type UserExportJobs } from './jobs.ts';
+import { logApiOperations, logRoutes } from './logs.ts';
 import { resourceServerRoutes } from './resource-servers.ts';
 import { tenantSettingsRoutes } from './tenant-settings.ts';
 import { userRoutes } from './users.ts';
 
-/** The Management API subset under `/api/v2`: rate limit first (every answer carries its headers), then the token. */
+/**
+ * The Management API subset under `/api/v2`: rate limit first (every answer carries its headers), then the token,
+ * then the tenant log of each write.
+ */
 export function managementApi(tenant: TenantContext, exportJobs: UserExportJobs): Hono<TenantEnv> {
   const app = new Hono<TenantEnv>();
   app.use('*', rateLimit(tenant));
   app.use('*', requireBearer(tenant));
+  app.use('*', logApiOperations(tenant));
   app.route('/', userRoutes(tenant));
   app.route('/', identityRoutes(tenant));
   app.route('/', jobRoutes(exportJobs));
@@ -27,6 +32,7 @@ export function managementApi(tenant: TenantContext, exportJobs: UserExportJobs)
   app.route('/', connectionRoutes(tenant));
   app.route('/', actionRoutes(tenant));
   app.route('/', tenantSettingsRoutes(tenant));
+  app.route('/', logRoutes(tenant));
   app.all('*', (c) => {
     throw new ApiError(404, `Not supported by the local tenant: ${c.req.method} ${c.req.path}`, 'not_found');
   });

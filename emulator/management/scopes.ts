@@ -28,6 +28,8 @@ export const MANAGEMENT_SCOPES = [
   'delete:connections',
   'read:tenant_settings',
   'update:tenant_settings',
+  'read:logs',
+  'read:logs_users',
 ] as const;
 
 export type ManagementScope = (typeof MANAGEMENT_SCOPES)[number];

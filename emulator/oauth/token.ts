@@ -6,6 +6,7 @@ import { OAuthError } from '../errors.ts';
 import type { ClientRecord } from '../store.ts';
 import { corsPreflight, exposeToWebOrigin } from './cors.ts';
 import { requireSecretOfConfidentialClient } from './grants.ts';
+import { logExchange } from './token-log.ts';
 
 /** `POST /oauth/token`: parses the body, authenticates the client, then dispatches on `grant_type`. */
 export function tokenRoutes(tenant: TenantContext): Hono<TenantEnv> {
@@ -21,7 +22,15 @@ export function tokenRoutes(tenant: TenantContext): Hono<TenantEnv> {
       if (!handler)
         throw new OAuthError(400, 'unsupported_grant_type', `Unsupported grant type: ${grantType}`);
       const { client, authenticated } = authenticateClient(tenant, params, c.req.header('authorization'));
-      return c.json(await handler({ params, client, authenticated, http: c }, tenant));
+      const logged = logExchange(tenant, c, grantType, client);
+      try {
+        const tokens = await handler({ params, client, authenticated, http: c }, tenant);
+        logged.succeeded(tokens.scope);
+        return c.json(tokens);
+      } catch (error) {
+        if (error instanceof OAuthError) logged.failed(error.message);
+        throw error;
+      }
     }),
   );
 

@@ -4,6 +4,7 @@ import { createPostLoginApi } from '../actions-runtime/api.ts';
 import type { ActionCache } from '../actions-runtime/cache.ts';
 import type { PostLoginOutcome } from '../actions-runtime/outcome.ts';
 import type { ActionRunEvent } from '../events.ts';
+import type { ExecutionResult } from '../tenant-logs.ts';
 import { captureLogs, type LoadedAction, loadAction } from './load-action.ts';
 
 /** Auth0 gives each execution 20 s, separately before and after a redirect. */
@@ -32,6 +33,8 @@ export interface PipelineOptions {
   bound: () => BoundAction[];
   cache: ActionCache;
   record: (event: ActionRunEvent) => void;
+  /** One execution of the trigger (every Action run by one `run`), as Auth0 records it for the login's log event. */
+  recordExecution?: (transactionId: string | undefined, results: ExecutionResult[]) => void;
   now?: () => number;
   timeoutMs?: number;
 }
@@ -59,6 +62,15 @@ export class PostLoginPipeline {
   }
 
   async run(request: RunRequest): Promise<PipelineResult> {
+    const results: ExecutionResult[] = [];
+    try {
+      return await this.#run(request, results);
+    } finally {
+      if (results.length > 0) this.#options.recordExecution?.(request.event.transaction?.id, results);
+    }
+  }
+
+  async #run(request: RunRequest, results: ExecutionResult[]): Promise<PipelineResult> {
     let actions: LoadedAction[];
     try {
       actions = this.#options.bound().map((bound) => this.#load(bound));
@@ -84,7 +96,7 @@ export class PostLoginPipeline {
         now: this.#options.now,
         phase,
       });
-      const result = await this.#execute(action, phase, () => handler(event, api), event, outcome);
+      const result = await this.#execute(action, phase, () => handler(event, api), event, outcome, results);
       if (result !== undefined) return result;
       const stop = this.#apply(outcome, changes);
       if (stop !== undefined) return stop;
@@ -108,8 +120,11 @@ export class PostLoginPipeline {
     work: () => unknown,
     event: Event,
     outcome: PostLoginOutcome,
+    results: ExecutionResult[],
   ): Promise<PipelineResult | undefined> {
     const logs: string[] = [];
+    const now = this.#options.now ?? Date.now;
+    const startedAt = new Date(now()).toISOString();
     const started = performance.now();
     const timeoutMs = this.#options.timeoutMs ?? ACTION_TIMEOUT_MS;
     let timer: NodeJS.Timeout | undefined;
@@ -119,7 +134,14 @@ export class PostLoginPipeline {
         timeoutMs,
       );
     });
-    const record = (error?: Error) =>
+    const record = (error?: Error) => {
+      results.push({
+        action_name: action.name,
+        error: error === undefined ? null : { msg: error.message },
+        started_at: startedAt,
+        ended_at: new Date(now()).toISOString(),
+        logs: logs.map((line) => `${line}\n`).join(''),
+      });
       this.#options.record({
         type: 'action',
         trigger: this.#options.trigger,
@@ -131,6 +153,7 @@ export class PostLoginPipeline {
         duration_ms: Math.round(performance.now() - started),
         ...(error === undefined ? {} : { error: { message: error.message } }),
       });
+    };
     try {
       await Promise.race([captureLogs(logs, async () => work()), timeout]);
       record();
