@@ -1,5 +1,3 @@
-import type { ManagementClient } from 'auth0';
-import { createManagementSdk, retryingFetch } from '../../core/management-client.ts';
 import type { ManagementUser } from '../../core/users.ts';
 import type { TenantContext } from '../../emulator/context.ts';
 import type { FaultRule } from '../../emulator/faults.ts';
@@ -60,7 +58,7 @@ export class InProcessTenant {
   inFlight = 0;
   readonly #app: ReturnType<typeof createTenant>['app'];
   readonly #before = new Map<RouteName, (path: string) => Promise<void> | void>();
-  readonly #after = new Map<RouteName, () => void>();
+  readonly #after = new Map<RouteName, (path: string) => void>();
 
   constructor(options: InProcessTenantOptions = {}) {
     this.domain = options.domain ?? 'tenant.example.com';
@@ -119,14 +117,25 @@ export class InProcessTenant {
 
   /** Runs `hook` before every request to `route` reaches the tenant: await in it to hold the request. */
   before(route: RouteName, hook: ((path: string) => Promise<void> | void) | undefined): this {
-    if (hook === undefined) this.#before.delete(route);
-    else this.#before.set(route, hook);
-    return this;
+    return this.#hook(this.#before, route, hook);
+  }
+
+  /** Runs `hook` after every request to `route` is answered: another writer changing the user meanwhile. */
+  after(route: RouteName, hook: ((path: string) => void) | undefined): this {
+    return this.#hook(this.#after, route, hook);
   }
 
   /** Runs `effect` once, right after the next request to `route` is answered: a concurrent login's change. */
   afterNext(route: RouteName, effect: () => void): this {
-    this.#after.set(route, effect);
+    return this.after(route, () => {
+      this.#after.delete(route);
+      effect();
+    });
+  }
+
+  #hook<Hook>(hooks: Map<RouteName, Hook>, route: RouteName, hook: Hook | undefined): this {
+    if (hook === undefined) hooks.delete(route);
+    else hooks.set(route, hook);
     return this;
   }
 
@@ -144,39 +153,26 @@ export class InProcessTenant {
     const url = new URL(request.url);
     if (url.host !== this.domain) throw new TypeError(`fetch failed: unknown host ${url.host}`);
     const route = routeOf(request.method, url.pathname);
+    const path = decodeURIComponent(url.pathname);
     const text = await request.clone().text();
     this.calls.push({
       route,
       method: request.method,
-      path: decodeURIComponent(url.pathname) + url.search,
+      path: path + url.search,
       ...(text.startsWith('{') ? { body: JSON.parse(text) } : {}),
     });
     this.inFlight += 1;
     try {
-      if (route !== 'other') await this.#before.get(route)?.(decodeURIComponent(url.pathname));
+      if (route !== 'other') await this.#before.get(route)?.(path);
       const response = await untilAborted(Promise.resolve(this.#app.fetch(request, {})), request.signal);
       if (response.status === DROPPED_STATUS) throw new TypeError('fetch failed: the connection was dropped');
       return response;
     } finally {
       this.inFlight -= 1;
-      if (route !== 'other') {
-        const effect = this.#after.get(route);
-        this.#after.delete(route);
-        effect?.();
-      }
+      if (route !== 'other') this.#after.get(route)?.(path);
     }
   };
 
-  /** The `auth0` SDK as the Node programs build it, talking to this tenant. */
-  management(): ManagementClient {
-    return createManagementSdk({
-      domain: this.domain,
-      clientId: this.clientId,
-      clientSecret: this.clientSecret,
-      timeoutSeconds: 10,
-      fetch: retryingFetch({ fetch: this.fetch, backoffMs: 1 }),
-    });
-  }
 }
 
 function routeOf(method: string, path: string): RouteName | 'other' {

@@ -3,18 +3,20 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LinkRecord } from '../../../core/link-record.ts';
-import { ManagementApiError } from '../../../core/management-client.ts';
 import { ACCOUNT_LINKING_KEY } from '../../../core/policy.ts';
-import { type ManagementUser, splitUserId } from '../../../core/users.ts';
+import type { ManagementUser } from '../../../core/users.ts';
 import { type ApplyOutcome, linkExisting, unlink } from '../../../scripts/backfill/commands.ts';
-import { parseBackfillEnv } from '../../../scripts/backfill/config.ts';
+import { type BackfillConfig, parseBackfillEnv } from '../../../scripts/backfill/config.ts';
 import { LinkRefusalsError } from '../../../scripts/backfill/errors.ts';
 import type { JournalStep } from '../../../scripts/backfill/journal.ts';
+import { createBackfillPort } from '../../../scripts/backfill/management.ts';
 import { writePlan } from '../../../scripts/backfill/plan.ts';
 import { planHeader } from '../../../scripts/backfill/plan-file.ts';
 import { DuplicatePlanner } from '../../../scripts/backfill/planner.ts';
+import { newRequestStats, type RequestStats } from '../../../scripts/backfill/rate.ts';
+import { type Fault, InProcessTenant } from '../../support/in-process-tenant.ts';
 import { makeUser } from '../../support/users.ts';
-import { BACKFILL_ENV as env, FakeTenant, silentIo as io } from './fake-tenant.ts';
+import { BACKFILL_ENV as env, silentIo as io } from './support.ts';
 
 const GROUPS = 3;
 
@@ -33,12 +35,16 @@ function pair(i: number): ManagementUser[] {
 
 let dir: string;
 let planFile: string;
-let tenant: FakeTenant;
+let tenant: InProcessTenant;
 
 /** A tenant of `groups` pairs and the plan for it. */
 async function seed(groups: number): Promise<void> {
   const users = Array.from({ length: groups }, (_, i) => pair(i)).flat();
-  tenant = new FakeTenant(users);
+  tenant = new InProcessTenant({
+    domain: env.AUTH0_DOMAIN,
+    clientId: env.AUTH0_CLIENT_ID,
+    clientSecret: env.AUTH0_CLIENT_SECRET,
+  }).seed(...users);
   const planner = new DuplicatePlanner();
   for (const user of users) planner.add(user);
   await writePlan(planner, planHeader(env.AUTH0_DOMAIN, parseBackfillEnv(env), 'file', new Date()), planFile);
@@ -56,7 +62,7 @@ afterEach(() => {
 
 async function apply(concurrency = 1): Promise<ApplyOutcome> {
   return (await linkExisting(['--apply', planFile, '--concurrency', String(concurrency)], env, io, {
-    createPort: () => tenant.port,
+    ...onTenant(),
   })) as ApplyOutcome;
 }
 
@@ -74,7 +80,29 @@ const stepsOf = (secondary: string) =>
     .map((s) => (s.reason ? `${s.step}:${s.reason}` : s.step));
 
 const backfillRecords = (userId: string) =>
-  tenant.user(userId)?.app_metadata?.account_linking_links as LinkRecord[] | undefined;
+  tenant.users.get(userId)?.app_metadata.account_linking_links as LinkRecord[] | undefined;
+
+/** The commands' Management port, unpaced, against the in-process tenant, retrying at once. */
+const onTenant = () => ({
+  createPort: (config: BackfillConfig, _maxRps: number, stats: RequestStats) =>
+    createBackfillPort({
+      domain: config.domain,
+      clientId: config.clientId,
+      clientSecret: config.clientSecret,
+      maxRps: 100_000,
+      stats,
+      backoffMs: 1,
+      fetch: tenant.fetch,
+    }),
+});
+
+/** Every link into `primary` answers as `fault` says (for every retry too). */
+const linkInto = (primary: string, fault: Fault) =>
+  tenant.fail(`POST /api/v2/users/${primary}/identities`, { count: Infinity, ...fault });
+
+/** The identities (`provider|id`) linked into `primary`. */
+const linkedInto = (primary: string) =>
+  (tenant.users.get(primary)?.identities ?? []).slice(1).map((i) => `${i.provider}|${i.user_id}`);
 
 describe('link-existing --apply stopped by a failure', () => {
   it('journals every step the other workers completed before it closes the journal, and starts no new one', async () => {
@@ -82,30 +110,29 @@ describe('link-existing --apply stopped by a failure', () => {
     const s0Failed = new Promise<void>((resolve) => {
       failed = resolve;
     });
-    tenant.hooks.beforeLink = async (_, secondaryId) => {
-      if (secondaryId === 'google-oauth2|s0') {
-        failed();
-        throw new ManagementApiError('POST /users/{id}/identities failed with 503', { status: 503 });
-      }
+    // A status no retry or skip fixes, answered at once.
+    linkInto('auth0|p0', { status: 422 });
+    tenant.before('link', async (path) => {
+      if (path.includes('auth0|p0')) failed();
       // The other worker's link is answered only after the first one failed.
-      if (secondaryId === 'google-oauth2|s1') {
+      if (path.includes('auth0|p1')) {
         await s0Failed;
         await new Promise((resolve) => setImmediate(resolve));
       }
-    };
+    });
 
     const settled = await apply(2).then(
       () => ({ error: undefined, inFlight: tenant.inFlight }),
       (error: unknown) => ({ error, inFlight: tenant.inFlight }),
     );
 
-    expect(settled.error).toMatchObject({ code: 'management_error', status: 503 });
+    expect(settled.error).toMatchObject({ code: 'management_error', status: 422 });
     expect(settled.inFlight, 'no request may still run once the journal is closed').toBe(0);
-    expect(tenant.linkedInto('auth0|p1')).toEqual(['google-oauth2|s1']);
+    expect(linkedInto('auth0|p1')).toEqual(['google-oauth2|s1']);
     expect(stepsOf('google-oauth2|s1')).toEqual(['merged', 'linked']);
     expect(stepsOf('google-oauth2|s0')).toEqual(['merged']);
     // Group 3 was not started: its secondary is untouched and not journalled.
-    expect(tenant.user('google-oauth2|s2')).toBeDefined();
+    expect(tenant.users.get('google-oauth2|s2')).toBeDefined();
     expect(backfillRecords('auth0|p2')).toBeUndefined();
     expect(stepsOf('google-oauth2|s2')).toEqual([]);
   });
@@ -115,10 +142,7 @@ describe('link-existing --apply, a link the tenant refuses', () => {
   it.each([400, 404, 409])(
     'journals a link refused with %i as skipped and goes on with the next account',
     async (status) => {
-      tenant.hooks.beforeLink = (_, secondaryId) => {
-        if (secondaryId === 'google-oauth2|s1')
-          throw new ManagementApiError(`POST /users/{id}/identities failed with ${status}`, { status });
-      };
+      linkInto('auth0|p1', { status });
       const { report } = await apply();
       expect(report).toMatchObject({
         linked: GROUPS - 1,
@@ -127,8 +151,8 @@ describe('link-existing --apply, a link the tenant refuses', () => {
         remaining: 0,
       });
       expect(stepsOf('google-oauth2|s1')).toEqual(['merged', `skipped:link_refused_${status}`]);
-      expect(tenant.user('google-oauth2|s1')).toBeDefined();
-      expect(tenant.linkedInto('auth0|p2')).toEqual(['google-oauth2|s2']);
+      expect(tenant.users.get('google-oauth2|s1')).toBeDefined();
+      expect(linkedInto('auth0|p2')).toEqual(['google-oauth2|s2']);
       // Merged, not linked: no link record is left for unlink to act on.
       expect(backfillRecords('auth0|p1')).toBeUndefined();
     },
@@ -136,16 +160,12 @@ describe('link-existing --apply, a link the tenant refuses', () => {
 
   it('stops, naming the status and the last message, once 5 links in a row are refused with the same status', async () => {
     await seed(8);
-    tenant.hooks.beforeLink = () => {
-      throw new ManagementApiError('POST /users/{id}/identities failed with 400: Payload validation error', {
-        status: 400,
-      });
-    };
+    tenant.fail('link', { status: 400, count: Infinity });
     const error = await apply().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LinkRefusalsError);
     expect(error).toMatchObject({ code: 'link_refusals', status: 400, refusals: 5 });
     expect((error as Error).message).toContain('refused with 400');
-    expect((error as Error).message).toContain('Payload validation error');
+    expect((error as Error).message).toContain('Bad Request');
     // Four are skipped; the fifth stays merged (a rerun links it once the cause is fixed); the rest are untouched.
     const steps = (i: number) => stepsOf(`google-oauth2|s${i}`);
     expect([0, 1, 2, 3].map(steps)).toEqual(Array(4).fill(['merged', 'skipped:link_refused_400']));
@@ -158,11 +178,8 @@ describe('link-existing --apply, a link the tenant refuses', () => {
     await seed(12);
     const refusedWith: Record<string, number> = { s0: 404, s1: 404, s2: 404, s3: 404, s5: 404, s6: 404 };
     for (const i of [7, 8, 9, 10, 11]) refusedWith[`s${i}`] = i % 2 === 0 ? 409 : 400;
-    tenant.hooks.beforeLink = (_, secondaryId) => {
-      const status = refusedWith[splitUserId(secondaryId).user_id];
-      if (status !== undefined)
-        throw new ManagementApiError(`POST /users/{id}/identities failed with ${status}`, { status });
-    };
+    for (const [secondary, status] of Object.entries(refusedWith))
+      linkInto(`auth0|p${secondary.slice(1)}`, { status });
     const { report } = await apply();
     expect(report).toMatchObject({
       linked: 1,
@@ -179,27 +196,22 @@ describe('link-existing --apply, a link the tenant refuses', () => {
     [503, 'server'],
     [undefined, 'network'],
   ])('stops the run on %s (a %s problem that no skip would fix)', async (status, _kind) => {
-    tenant.hooks.beforeLink = (_, secondaryId) => {
-      if (secondaryId === 'google-oauth2|s1')
-        throw new ManagementApiError('POST /users/{id}/identities failed', { status });
-    };
+    linkInto('auth0|p1', status === undefined ? { drop: true } : { status, retryAfter: 0 });
     const error = await apply().catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'management_error', status });
     expect(stepsOf('google-oauth2|s1')).toEqual(['merged']);
-    expect(tenant.user('google-oauth2|s2')).toBeDefined();
+    expect(tenant.users.get('google-oauth2|s2')).toBeDefined();
     expect(stepsOf('google-oauth2|s2')).toEqual([]);
   });
 });
 
 describe('link-existing --apply, an account skipped after its merge', () => {
   it('drops the link record, reports it merged but not linked, and unlink later refuses it', async () => {
-    tenant.hooks.beforeLink = () => {
-      throw new ManagementApiError('POST /users/{id}/identities failed', { status: undefined });
-    };
-    await expect(apply()).rejects.toThrow(ManagementApiError);
+    tenant.fail('link', { drop: true, count: Infinity });
+    await expect(apply()).rejects.toMatchObject({ code: 'management_error', status: undefined });
     expect(stepsOf('google-oauth2|s0')).toEqual(['merged']);
 
-    tenant.hooks = {};
+    tenant.context.faults.set([]);
     tenant.users.get('google-oauth2|s0')!.blocked = true;
     tenant.users.get('google-oauth2|s0')!.user_metadata = { lang: 'changed since' };
     const { report } = await apply();
@@ -208,77 +220,74 @@ describe('link-existing --apply, an account skipped after its merge', () => {
     expect(stepsOf('google-oauth2|s0')).toEqual(['merged', 'skipped:now_blocked']);
     expect(backfillRecords('auth0|p0')).toBeUndefined();
     // The merged metadata stays on the primary (the report says so); the secondary keeps its own.
-    expect(tenant.user('auth0|p0')?.user_metadata).toEqual({ lang: 'l0' });
+    expect(tenant.users.get('auth0|p0')?.user_metadata).toEqual({ lang: 'l0' });
 
     const error = await unlink(['auth0|p0', 'google-oauth2|s0'], env, io, {
-      createPort: () => tenant.port,
+      ...onTenant(),
     }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'not_linked' });
-    expect(tenant.user('google-oauth2|s0')?.user_metadata).toEqual({ lang: 'changed since' });
-    expect(tenant.user('auth0|p0')?.app_metadata?.[ACCOUNT_LINKING_KEY]).toBeUndefined();
+    expect(tenant.users.get('google-oauth2|s0')?.user_metadata).toEqual({ lang: 'changed since' });
+    expect(tenant.users.get('auth0|p0')?.app_metadata?.[ACCOUNT_LINKING_KEY]).toBeUndefined();
   });
 });
 
 describe('link-existing --apply beside the Action and the web app', () => {
   it('does not erase a decline written to the primary after the backfill read it', async () => {
-    tenant.hooks.afterGetUser = (userId, t) => {
-      if (userId !== 'auth0|p0') return;
-      t.users.get('auth0|p0')!.app_metadata = { [ACCOUNT_LINKING_KEY]: { declined: ['github|7'] } };
-      t.hooks.afterGetUser = undefined;
-    };
+    tenant.after('get-user', (path) => {
+      if (!path.endsWith('auth0|p0')) return;
+      tenant.users.get('auth0|p0')!.app_metadata = { [ACCOUNT_LINKING_KEY]: { declined: ['github|7'] } };
+      tenant.after('get-user', undefined);
+    });
     await apply();
-    const primary = tenant.user('auth0|p0')!;
+    const primary = tenant.users.get('auth0|p0')!;
     expect(primary.app_metadata?.[ACCOUNT_LINKING_KEY]).toEqual({ declined: ['github|7'] });
     expect(backfillRecords('auth0|p0')?.map((r) => r.user_id)).toEqual(['google-oauth2|s0']);
   });
 });
 
 describe('unlink', () => {
-  const unlinkS0 = () => unlink(['auth0|p0', 'google-oauth2|s0'], env, io, { createPort: () => tenant.port });
+  const unlinkS0 = () => unlink(['auth0|p0', 'google-oauth2|s0'], env, io, onTenant());
 
   it('refuses an account that was merged but never linked, and leaves its metadata alone', async () => {
-    tenant.hooks.beforeLink = () => {
-      throw new ManagementApiError('POST /users/{id}/identities failed', { status: undefined });
-    };
-    await expect(apply()).rejects.toThrow(ManagementApiError);
-    tenant.hooks = {};
+    tenant.fail('link', { drop: true, count: Infinity });
+    await expect(apply()).rejects.toMatchObject({ code: 'management_error', status: undefined });
+    tenant.context.faults.set([]);
     tenant.users.get('google-oauth2|s0')!.user_metadata = { lang: 'changed since' };
 
     expect(await unlinkS0().catch((e: unknown) => e)).toMatchObject({ code: 'not_linked' });
-    expect(tenant.user('google-oauth2|s0')?.user_metadata).toEqual({ lang: 'changed since' });
-    expect(tenant.user('auth0|p0')?.app_metadata?.[ACCOUNT_LINKING_KEY]).toBeUndefined();
+    expect(tenant.users.get('google-oauth2|s0')?.user_metadata).toEqual({ lang: 'changed since' });
+    expect(tenant.users.get('auth0|p0')?.app_metadata?.[ACCOUNT_LINKING_KEY]).toBeUndefined();
   });
 
   it('records the decline and marks the record in one write, so a rerun after the unlink restores', async () => {
     await apply();
-    tenant.hooks.beforePatch = (userId) => {
-      if (userId === 'google-oauth2|s0') throw new Error('killed after the unlink');
-    };
-    await expect(unlinkS0()).rejects.toThrow('killed after the unlink');
-    const primary = tenant.user('auth0|p0')!;
-    expect(tenant.linkedInto('auth0|p0')).toEqual([]);
+    // The connection drops on every try to restore the unlinked account, as when the command is killed there.
+    tenant.fail('PATCH /api/v2/users/google-oauth2|s0', { drop: true, count: Infinity });
+    await expect(unlinkS0()).rejects.toMatchObject({ code: 'management_error', status: undefined });
+    const primary = tenant.users.get('auth0|p0')!;
+    expect(linkedInto('auth0|p0')).toEqual([]);
     expect(primary.app_metadata?.[ACCOUNT_LINKING_KEY]).toEqual({ declined: ['google-oauth2|s0'] });
     expect(backfillRecords('auth0|p0')).toEqual([
       expect.objectContaining({ user_id: 'google-oauth2|s0', unlinking: true }),
     ]);
 
-    tenant.hooks = {};
+    tenant.context.faults.set([]);
     const result = await unlinkS0();
     expect(result).toMatchObject({ unlinked: false, restored: ['user_metadata'] });
-    expect(tenant.user('google-oauth2|s0')?.user_metadata).toEqual({ lang: 'l0' });
+    expect(tenant.users.get('google-oauth2|s0')?.user_metadata).toEqual({ lang: 'l0' });
     expect(backfillRecords('auth0|p0')).toBeUndefined();
   });
 
   it('keeps a decline written to the primary between its first read and its own write', async () => {
     await apply();
     let reads = 0;
-    tenant.hooks.afterGetUser = (userId, t) => {
-      if (userId !== 'auth0|p0' || ++reads > 1) return;
-      const primary = t.users.get('auth0|p0')!;
+    tenant.after('get-user', (path) => {
+      if (!path.endsWith('auth0|p0') || ++reads > 1) return;
+      const primary = tenant.users.get('auth0|p0')!;
       primary.app_metadata = { ...primary.app_metadata, [ACCOUNT_LINKING_KEY]: { declined: ['github|7'] } };
-    };
+    });
     await unlinkS0();
-    expect(tenant.user('auth0|p0')?.app_metadata?.[ACCOUNT_LINKING_KEY]).toEqual({
+    expect(tenant.users.get('auth0|p0')?.app_metadata?.[ACCOUNT_LINKING_KEY]).toEqual({
       declined: ['github|7', 'google-oauth2|s0'],
     });
   });
@@ -297,30 +306,33 @@ describe('unlink', () => {
         },
       ],
     };
-    tenant.hooks.beforePatch = (userId) => {
+    tenant.before('patch-user', (path) => {
       // A login of the unlinked account writes its metadata before the restore.
-      if (userId === 'google-oauth2|s0') tenant.users.get(userId)!.user_metadata = { lang: 'fresh' };
-    };
+      if (path.endsWith('google-oauth2|s0'))
+        tenant.users.get('google-oauth2|s0')!.user_metadata = { lang: 'fresh' };
+    });
     const result = await unlinkS0();
     expect(result.restored).toEqual(['app_metadata']);
-    expect(tenant.user('google-oauth2|s0')).toMatchObject({
+    expect(tenant.users.get('google-oauth2|s0')).toMatchObject({
       user_metadata: { lang: 'fresh' },
       app_metadata: { plan: 'pro' },
     });
   });
 });
 
-describe('the fake tenant', () => {
-  it('clears metadata patched with an empty object, as Auth0 and the local tenant do', async () => {
-    await tenant.port.patchUser('google-oauth2|s0', { user_metadata: {} });
-    expect(tenant.user('google-oauth2|s0')?.user_metadata).toEqual({});
+describe("the backfill's Management port", () => {
+  const port = () => onTenant().createPort(parseBackfillEnv(env), 1, newRequestStats());
+
+  it('clears metadata patched with an empty object, as Auth0 does', async () => {
+    await port().patchUser('google-oauth2|s0', { user_metadata: {} });
+    expect(tenant.users.get('google-oauth2|s0')?.user_metadata).toEqual({});
   });
 
   it('refuses a metadata field name holding a dot with 400, as Auth0 does', async () => {
-    const error = await tenant.port
+    const error = await port()
       .patchUser('auth0|p0', { app_metadata: { records: { 'waad|j.doe@contoso.com': 1 } } })
       .catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'management_error', status: 400 });
-    expect(tenant.user('auth0|p0')?.app_metadata).not.toHaveProperty('records');
+    expect(tenant.users.get('auth0|p0')?.app_metadata).not.toHaveProperty('records');
   });
 });

@@ -15,7 +15,7 @@ import { BackfillError } from '../../../scripts/backfill/errors.ts';
 import type { BackfillPort } from '../../../scripts/backfill/management.ts';
 import { writeGeneratedExport } from '../../support/generated-export.ts';
 import { makeUser } from '../../support/users.ts';
-import { BACKFILL_ENV as env, silentIo as io } from './fake-tenant.ts';
+import { BACKFILL_ENV as env, silentIo as io } from './support.ts';
 
 /** Any Management request fails the test: these commands must stop before the first one. */
 const noTenant = {
