@@ -172,7 +172,6 @@ export class InProcessTenant {
       if (route !== 'other') this.#after.get(route)?.(path);
     }
   };
-
 }
 
 function routeOf(method: string, path: string): RouteName | 'other' {
