@@ -70,7 +70,7 @@ export function makeIdentity(userId: string, overrides: Partial<Identity> = {}):
 }
 
 /** A user whose first identity matches its `user_id`, unless `identities` is given. */
-export function makeUser(overrides: DeepPartial<User> = {}, connection?: Connection): User {
+export function makeEventUser(overrides: DeepPartial<User> = {}, connection?: Connection): User {
   const provider = connection?.strategy ?? 'auth0';
   const userId = overrides.user_id ?? defaultUserId(provider);
   const email = 'email' in overrides ? overrides.email : 'jane.doe@example.com';
@@ -99,7 +99,7 @@ export function makeUser(overrides: DeepPartial<User> = {}, connection?: Connect
 /** A realistic post-login event (authorization-code login of a database user) with `overrides` merged in. */
 export function makePostLoginEvent(overrides: PostLoginEventOverrides = {}): Event {
   const connection = makeConnection(overrides.connection ?? connectionOf(overrides.user?.user_id));
-  const user = makeUser(overrides.user, connection);
+  const user = makeEventUser(overrides.user, connection);
   const clientId = overrides.client?.client_id ?? 'k3Jm9qP2xVw7Lr5sT1nB8cYd4ZfH6gAe';
   const redirectUri = overrides.transaction?.redirect_uri ?? 'https://app.example.com/callback';
   const hostname =

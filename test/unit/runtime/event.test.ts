@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { makeIdentity, makePostLoginEvent, makeUser } from '../../support/post-login-event.ts';
+import { makeEventUser, makeIdentity, makePostLoginEvent } from '../../support/post-login-event.ts';
 
 describe('makePostLoginEvent', () => {
   it('builds an authorization-code login of a database user whose identity matches its user_id', () => {
@@ -74,10 +74,10 @@ describe('makeIdentity', () => {
   });
 });
 
-describe('makeUser', () => {
+describe('makeEventUser', () => {
   it('keeps identities given as an override', () => {
     const secondary = makeIdentity('github|42');
-    const user = makeUser({ user_id: 'auth0|abc', identities: [makeIdentity('auth0|abc'), secondary] });
+    const user = makeEventUser({ user_id: 'auth0|abc', identities: [makeIdentity('auth0|abc'), secondary] });
     expect(user.identities.map((identity) => identity.provider)).toEqual(['auth0', 'github']);
   });
 });
