@@ -21,6 +21,7 @@ import {
   actionCodePath,
   checkActionBundle,
   type DesiredTenant,
+  declaredConnectionNames,
   loadDesiredTenant,
 } from './deploy/tenant-file.ts';
 import {
@@ -73,7 +74,7 @@ export interface PlanResult {
  * imports: the clients first, because the Action's secrets include the M2M client's generated secret.
  */
 export async function deploy(env: DeployEnv, options: DeployOptions = {}): Promise<DeployResult> {
-  const { config, log, tenantFile, port } = await prepare(env, options);
+  const { config, log, tenantFile, port, connections } = await prepare(env, options);
   const runImport = options.runImport ?? runA0deployImport;
   let imports = 0;
   const importTypes = async (facts: TenantFacts, types: readonly string[], what: string) => {
@@ -96,11 +97,11 @@ export async function deploy(env: DeployEnv, options: DeployOptions = {}): Promi
     log(`a0deploy import (${what}) done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   };
 
-  let state = await readTenantState(port);
+  let state = await readTenantState(port, connections);
   if (!state.facts) {
     log('the Action client or the re-authentication client does not exist yet: creating the clients first');
     await importTypes(pendingFacts(state.snapshot), INCLUDED_TYPES.clientsOnly, 'clients and grants');
-    state = await readTenantState(port);
+    state = await readTenantState(port, connections);
   }
   const facts = requireFacts(state);
   log.addSecret(facts.actionClient.client_secret);
@@ -112,7 +113,7 @@ export async function deploy(env: DeployEnv, options: DeployOptions = {}): Promi
   } else {
     printChanges(log, changes, 'applying');
     await importTypes(facts, INCLUDED_TYPES.all, 'clients, grants, Action, post-login binding');
-    state = await readTenantState(port);
+    state = await readTenantState(port, connections);
     const remaining = diffTenant(desired, state.snapshot, { fingerprint: 'ignore' });
     if (remaining.length > 0) {
       printChanges(log, remaining, 'still different after the import');
@@ -130,8 +131,8 @@ export async function deploy(env: DeployEnv, options: DeployOptions = {}): Promi
 
 /** What a deploy would change (`--dry-run`), or whether the tenant drifted (`--check`); writes nothing. */
 export async function planDeploy(env: DeployEnv, options: DeployOptions = {}): Promise<PlanResult> {
-  const { config, tenantFile, port } = await prepare(env, options);
-  const state = await readTenantState(port);
+  const { config, tenantFile, port, connections } = await prepare(env, options);
+  const state = await readTenantState(port, connections);
   const facts = state.facts ?? pendingFacts(state.snapshot);
   const desired = desiredTenant(tenantFile, config, facts);
   const fingerprint = state.facts
@@ -153,7 +154,7 @@ async function prepare(env: DeployEnv, options: DeployOptions) {
   const bytes = checkActionBundle(actionCodePath(tenantFile));
   log(`${path.relative(process.cwd(), actionCodePath(tenantFile))}: ${bytes} bytes; tenant ${config.domain}`);
   const port = (options.createManagement ?? createDeployPort)(config);
-  return { config, log, tenantFile, port };
+  return { config, log, tenantFile, port, connections: declaredConnectionNames(tenantFile) };
 }
 
 function desiredTenant(tenantFile: string, config: DeployConfig, facts: TenantFacts): DesiredTenant {

@@ -56,7 +56,12 @@ process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
 
 const fresh = !existsSync(STATE_FILE);
-tenant = await startTenant({ port: TENANT_PORT, dataDir: DATA_DIR, snapshotFile: STATE_FILE });
+tenant = await startTenant({
+  port: TENANT_PORT,
+  dataDir: DATA_DIR,
+  snapshotFile: STATE_FILE,
+  outboxPage: true,
+});
 console.log(`start: local tenant on ${tenant.url} (state ${path.relative(process.cwd(), STATE_FILE)})`);
 console.log(writeLocalTenantFile(tenant, TENANT_FILE));
 console.log(
@@ -91,6 +96,7 @@ try {
   }
   throw error;
 }
+console.log(`start: the codes the email and sms connections would have sent: ${tenant.url}/__outbox`);
 // performance.now() counts from the process start, module loading included.
 console.log(`start: web app on ${WEB_URL}; ready in ${seconds(0)}`);
 console.log(

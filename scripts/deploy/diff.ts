@@ -1,11 +1,19 @@
 import { isDeepStrictEqual } from 'node:util';
 import { FINGERPRINT_METADATA_KEY, fingerprintRecord } from './fingerprint.ts';
-import type { RemoteAction, RemoteBinding, RemoteClient, RemoteGrant } from './management.ts';
+import type {
+  RemoteAction,
+  RemoteBinding,
+  RemoteClient,
+  RemoteConnection,
+  RemoteGrant,
+} from './management.ts';
 import type { DesiredTenant } from './tenant-file.ts';
 
 export interface TenantSnapshot {
   clients: RemoteClient[];
   grants: RemoteGrant[];
+  /** The connections tenant.yaml declares, as the tenant has them. */
+  connections: RemoteConnection[];
   action: RemoteAction | undefined;
   postLoginBindings: RemoteBinding[];
 }
@@ -32,6 +40,7 @@ export function diffTenant(desired: DesiredTenant, snapshot: TenantSnapshot, opt
   return [
     ...diffClients(desired, snapshot),
     ...diffGrants(desired, snapshot),
+    ...diffConnections(desired, snapshot),
     ...diffAction(desired, snapshot, fingerprint),
     ...diffBindings(desired, snapshot),
   ];
@@ -69,6 +78,32 @@ function diffGrants(desired: DesiredTenant, snapshot: TenantSnapshot): Change[] 
         resource,
         detail: `scope is "${remote.scope.join(' ')}", should be "${grant.scope.join(' ')}"`,
       });
+    }
+  }
+  return changes;
+}
+
+function diffConnections(desired: DesiredTenant, snapshot: TenantSnapshot): Change[] {
+  const changes: Change[] = [];
+  for (const connection of desired.connections) {
+    const resource = `connection "${connection.name}"`;
+    const remote = snapshot.connections.find((c) => c.name === connection.name);
+    if (!remote) {
+      changes.push({ action: 'create', resource, detail: `strategy ${connection.strategy}` });
+      continue;
+    }
+    const names = remote.enabled_clients.map(
+      (id) => snapshot.clients.find((c) => c.client_id === id)?.name ?? id,
+    );
+    const missing = connection.enabled_clients.filter((name) => !names.includes(name));
+    if (remote.strategy !== connection.strategy) {
+      changes.push({
+        action: 'update',
+        resource,
+        detail: `strategy is ${remote.strategy}, should be ${connection.strategy}`,
+      });
+    } else if (missing.length > 0) {
+      changes.push({ action: 'update', resource, detail: `not enabled for ${missing.join(', ')}` });
     }
   }
   return changes;

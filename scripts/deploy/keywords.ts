@@ -88,7 +88,7 @@ export function unresolvedKeywords(text: string): string[] {
 }
 
 export const INCLUDED_TYPES = Object.freeze({
-  all: ['actions', 'triggers', 'clients', 'clientGrants'],
+  all: ['actions', 'triggers', 'clients', 'clientGrants', 'connections'],
   clientsOnly: ['clients', 'clientGrants'],
 });
 

@@ -41,6 +41,14 @@ export interface RemoteAction {
   deployed_version?: RemoteActionVersion;
 }
 
+export interface RemoteConnection {
+  id: string;
+  name: string;
+  strategy: string;
+  /** Client ids, from `GET /connections/{id}/clients`. */
+  enabled_clients: string[];
+}
+
 export interface RemoteBinding {
   display_name: string;
   action: { id: string; name: string };
@@ -51,6 +59,8 @@ export interface DeployPort {
   listClients(): Promise<RemoteClient[]>;
   clientSecret(clientId: string): Promise<string>;
   listGrants(): Promise<RemoteGrant[]>;
+  /** The connections named `names`, with their enabled clients. */
+  findConnections(names: readonly string[]): Promise<RemoteConnection[]>;
   findAction(name: string): Promise<RemoteAction | undefined>;
   postLoginBindings(): Promise<RemoteBinding[]>;
   setClientMetadata(clientId: string, metadata: Record<string, string>): Promise<void>;
@@ -116,6 +126,28 @@ export function createDeployPort(
       call('GET /client-grants', 'read:client_grants', async () =>
         all(await management.clientGrants.list({ take: PER_PAGE })),
       ) as Promise<RemoteGrant[]>,
+    async findConnections(names) {
+      const found = await Promise.all(
+        names.map((name) =>
+          call('GET /connections', 'read:connections', async () =>
+            all(await management.connections.list({ name })),
+          ),
+        ),
+      );
+      return Promise.all(
+        found.flat().map(async (connection) => {
+          const clients = await call('GET /connections/{id}/clients', 'read:connections', async () =>
+            all(await management.connections.clients.get(connection.id ?? '', { take: PER_PAGE })),
+          );
+          return {
+            id: connection.id ?? '',
+            name: connection.name ?? '',
+            strategy: connection.strategy ?? '',
+            enabled_clients: clients.map((client) => client.client_id),
+          };
+        }),
+      );
+    },
     async findAction(name) {
       const actions = (await call('GET /actions/actions', 'read:actions', async () =>
         all(await management.actions.list({ actionName: name, per_page: PER_PAGE })),

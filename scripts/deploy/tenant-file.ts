@@ -18,6 +18,13 @@ export interface DesiredGrant {
   scope: string[];
 }
 
+/** A non-database connection; `enabled_clients` holds client names, as a0deploy reads them. */
+export interface DesiredConnection {
+  name: string;
+  strategy: string;
+  enabled_clients: string[];
+}
+
 export interface DesiredAction {
   name: string;
   code: string;
@@ -31,6 +38,7 @@ export interface DesiredAction {
 export interface DesiredTenant {
   clients: DesiredClient[];
   clientGrants: DesiredGrant[];
+  connections: DesiredConnection[];
   action: DesiredAction;
   postLoginBindings: BindingEntry[];
 }
@@ -38,6 +46,7 @@ export interface DesiredTenant {
 interface TenantDocument {
   clients?: unknown;
   clientGrants?: unknown;
+  connections?: unknown;
   actions?: unknown;
   triggers?: { 'post-login'?: unknown };
 }
@@ -46,6 +55,12 @@ interface TenantDocument {
 export function actionCodePath(tenantFile: string): string {
   const action = findAction(parse(readTenantFile(tenantFile), tenantFile));
   return path.resolve(path.dirname(tenantFile), action.code);
+}
+
+/** The names of the connections tenant.yaml declares (no keyword is needed to read them). */
+export function declaredConnectionNames(tenantFile: string): string[] {
+  const doc = parse(readTenantFile(tenantFile), tenantFile);
+  return listOf<{ name: string }>(doc.connections ?? [], 'connections').map((c) => c.name);
 }
 
 /** The bundle must exist and fit Auth0's limit; checked before any request. */
@@ -74,6 +89,11 @@ export function loadDesiredTenant(tenantFile: string, mappings: KeywordMappings)
   return {
     clients: listOf<DesiredClient>(doc.clients, 'clients'),
     clientGrants: listOf<DesiredGrant>(doc.clientGrants, 'clientGrants'),
+    connections: listOf<DesiredConnection>(doc.connections ?? [], 'connections').map((c) => ({
+      name: c.name,
+      strategy: c.strategy,
+      enabled_clients: c.enabled_clients ?? [],
+    })),
     action: {
       name: action.name,
       code,

@@ -18,14 +18,18 @@ export interface TenantState {
 }
 
 /** Everything the diff needs, read with a handful of GETs (and the deploy credential's token). */
-export async function readTenantState(port: DeployPort): Promise<TenantState> {
-  const [clients, grants, action, bindings] = await Promise.all([
+export async function readTenantState(
+  port: DeployPort,
+  connectionNames: readonly string[] = [],
+): Promise<TenantState> {
+  const [clients, grants, connections, action, bindings] = await Promise.all([
     port.listClients(),
     port.listGrants(),
+    port.findConnections(connectionNames),
     port.findAction(ACTION_NAME),
     port.postLoginBindings(),
   ]);
-  const snapshot: TenantSnapshot = { clients, grants, action, postLoginBindings: bindings };
+  const snapshot: TenantSnapshot = { clients, grants, connections, action, postLoginBindings: bindings };
   const current: BindingEntry[] = bindings.map((b) => ({
     action_name: b.action.name,
     display_name: b.display_name,

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -93,6 +93,8 @@ beforeAll(async () => {
   tenant = await startTestTenant();
   workDir = mkdtempSync(path.join(tmpdir(), 'deploy-it-'));
   copyFileSync(path.resolve('tenant.yaml'), path.join(workDir, 'tenant.yaml'));
+  // a0deploy reads the email connection's body from connections/ beside tenant.yaml.
+  cpSync(path.resolve('connections'), path.join(workDir, 'connections'), { recursive: true });
   // Built beside the copied tenant.yaml, so other test files reading dist/ never see a half-written bundle.
   await buildAction(path.join(workDir, 'dist', 'account-linking.js'));
   bundle = readFileSync(path.join(workDir, 'dist', 'account-linking.js'), 'utf8');
@@ -174,6 +176,17 @@ describe('npm run deploy against the local tenant', () => {
       'http://localhost:3000/consent/callback',
       'http://localhost:3000/account/link/callback',
     ]);
+    // The passwordless connections, enabled for the web app's two login clients (and the email body from the file).
+    for (const name of ['email', 'sms']) {
+      expect(store.connectionByName(name)).toMatchObject({ strategy: name });
+      expect(store.connectionByName(name)?.enabled_clients.sort()).toEqual(
+        [first.clients.web.client_id, first.clients.reauth.client_id].sort(),
+      );
+    }
+    expect(store.connectionByName('email')?.options).toMatchObject({
+      email: { body: expect.stringContaining('{{ code }}') },
+      totp: { time_step: 180, length: 6 },
+    });
     const secrets = [SESSION_TOKEN_SECRET, tenant.clientSecret, first.clients.action.client_secret];
     expect(lines.filter((line) => secrets.some((s) => line.includes(s)))).toEqual([]);
   });

@@ -76,6 +76,13 @@ describe('npm start', () => {
     expect(authorize.searchParams.get('client_id')).toMatch(/\w{16,}/);
   });
 
+  it('links to the outbox page, where a person reads the passwordless codes', () => {
+    const outbox = `https://localhost:${env.TENANT_PORT}/__outbox`;
+    expect(first.lines).toContain(
+      `start: the codes the email and sms connections would have sent: ${outbox}`,
+    );
+  });
+
   it('keeps the bootstrap Management secret off the terminal: it names the file holding it (security case 39)', () => {
     expect(first.lines).toContain(`LOCAL_TENANT_FILE ${tenantFile}`);
     expect(statSync(tenantFile).mode & 0o777).toBe(0o600);

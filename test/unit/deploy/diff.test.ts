@@ -23,6 +23,7 @@ function desiredTenant(): DesiredTenant {
     clientGrants: [
       { client_id: ACTION_CLIENT_NAME, audience: AUDIENCE, scope: ['read:users', 'update:users'] },
     ],
+    connections: [{ name: 'sms', strategy: 'sms', enabled_clients: ['Account Linking Web'] }],
     action: {
       name: 'account-linking',
       code: 'exports.onExecutePostLogin = async () => {};',
@@ -58,6 +59,7 @@ function deployedSnapshot(desired: DesiredTenant): TenantSnapshot {
     grants: [
       { id: 'cgr_1', client_id: 'cid_action', audience: AUDIENCE, scope: ['update:users', 'read:users'] },
     ],
+    connections: [{ id: 'con_1', name: 'sms', strategy: 'sms', enabled_clients: ['cid_web', 'cid_other'] }],
     action: {
       id: 'act_1',
       name: 'account-linking',
@@ -87,8 +89,15 @@ describe('diffTenant', () => {
   });
 
   it('plans every resource on an empty tenant', () => {
-    const empty: TenantSnapshot = { clients: [], grants: [], action: undefined, postLoginBindings: [] };
+    const empty: TenantSnapshot = {
+      clients: [],
+      grants: [],
+      connections: [],
+      action: undefined,
+      postLoginBindings: [],
+    };
     expect(diffTenant(desiredTenant(), empty, { fingerprint: undefined }).map((c) => c.action)).toEqual([
+      'create',
       'create',
       'create',
       'create',
@@ -106,6 +115,14 @@ describe('diffTenant', () => {
         resource: `client grant of "${ACTION_CLIENT_NAME}" on ${AUDIENCE}`,
         detail: 'scope is "update:users read:users delete:users", should be "read:users update:users"',
       },
+    ]);
+  });
+
+  it('reports a connection not enabled for a client tenant.yaml names', () => {
+    const snapshot = deployedSnapshot(desiredTenant());
+    snapshot.connections[0]!.enabled_clients = ['cid_other'];
+    expect(diffTenant(desiredTenant(), snapshot, { fingerprint })).toEqual([
+      { action: 'update', resource: 'connection "sms"', detail: 'not enabled for Account Linking Web' },
     ]);
   });
 

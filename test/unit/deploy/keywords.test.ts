@@ -141,7 +141,7 @@ describe('keyword mapping', () => {
     expect(postLoginBindings(existing)).toEqual(existing);
   });
 
-  it('runs a0deploy with a closed environment: deletion off, the four types, nothing inherited', () => {
+  it('runs a0deploy with a closed environment: deletion off, the five types, nothing inherited', () => {
     const env = a0deployEnvironment(CONFIG, keywordMappings(CONFIG, FACTS), {
       includedTypes: INCLUDED_TYPES.all,
       path: '/usr/bin',
@@ -163,6 +163,7 @@ describe('keyword mapping', () => {
       'triggers',
       'clients',
       'clientGrants',
+      'connections',
     ]);
     // The deploy credential is an environment variable, hence also a keyword: tenant.yaml must not use it.
     expect(env.AUTH0_CLIENT_ID).toBe('deploy-client');
