@@ -29,14 +29,14 @@ async function expectNotice(page: Page, notice: string, text: string): Promise<v
 
 describe('the account page after a choice at sign-in, in Chromium', () => {
   it("Don't ask again lists the other account; Take back lets the next sign-in ask again", async () => {
-    const email = 'quinn@example.com';
+    const email = 'tove.choices@example.com';
     const password = await seedPasswordUser(demo(), email);
     const page = await answerConsent(demo(), email, (consent) =>
       consent.getByRole('button', { name: "Don't ask again" }).click(),
     );
     const declined = page.getByRole('list', { name: 'Accounts you chose not to link' });
     await expect(declined.textContent()).resolves.toContain(`signs in with Username-Password-Authentication`);
-    await expect(declined.textContent()).resolves.toContain('q•••n@example.com');
+    await expect(declined.textContent()).resolves.toContain('t•••s@example.com');
     await expect(page.content()).resolves.not.toContain('Other accounts with your email');
     await snapshot(page, 'account-declined-list');
 
@@ -51,7 +51,7 @@ describe('the account page after a choice at sign-in, in Chromium', () => {
   });
 
   it('Not now shows until when sign-in will not ask; Ask me again lets the next sign-in ask', async () => {
-    const email = 'rhea@example.com';
+    const email = 'rhea.choices@example.com';
     await seedPasswordUser(demo(), email);
     const page = await answerConsent(demo(), email, (consent) =>
       consent.getByRole('button', { name: 'Not now' }).click(),
@@ -72,7 +72,7 @@ describe('the account page after a choice at sign-in, in Chromium', () => {
 });
 
 describe.sequential('suggested accounts on the account page, in Chromium', () => {
-  const email = 'sami@example.com';
+  const email = 'sami.choices@example.com';
   let page: Page;
   let me: string;
   let passwordId: string;
@@ -114,7 +114,7 @@ describe.sequential('suggested accounts on the account page, in Chromium', () =>
   });
 
   it("refuses a Not mine naming an account that is not the user's suggestion, writing nothing", async () => {
-    const stranger = await seedPasswordUser(demo(), 'stranger@example.com');
+    const stranger = await seedPasswordUser(demo(), 'stranger.choices@example.com');
     const csrf = await page.locator('input[name="csrf"]').first().getAttribute('value');
     const response = await page.request.post(`${demo().webUrl}/account/not-mine`, {
       form: { csrf: csrf ?? '', user_id: stranger.user_id },
