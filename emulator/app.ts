@@ -9,6 +9,8 @@ import { LoginState } from './login/transactions.ts';
 import { managementApi } from './management/index.ts';
 import { exportDownloadRoutes, UserExportJobs } from './management/jobs.ts';
 import { authorizationCodeGrant } from './oauth/authorization-code.ts';
+import { clientCredentialsGrant } from './oauth/client-credentials.ts';
+import type { GrantHandler } from './oauth/grants.ts';
 import { refreshTokenGrant } from './oauth/refresh-token-grant.ts';
 import { tokenRoutes } from './oauth/token.ts';
 import { userinfoRoutes } from './oauth/userinfo.ts';
@@ -23,16 +25,19 @@ export function createTenantApp(tenant: TenantContext): Hono<TenantEnv> {
   if (tenant.controlKey !== undefined) app.route('/__control', controlRoutes(tenant, tenant.controlKey));
   if (tenant.outboxPage === true) app.route('/__outbox', outboxPageRoutes(tenant));
   app.use('*', injectFaults(tenant));
-  app.route('/oauth', tokenRoutes(tenant));
+  const logins = new LoginState();
+  const grants = new Map<string, GrantHandler>([
+    ['client_credentials', clientCredentialsGrant],
+    ['authorization_code', authorizationCodeGrant(logins)],
+    ['refresh_token', refreshTokenGrant],
+    [PASSWORDLESS_OTP_GRANT, passwordlessOtpGrant],
+  ]);
+  app.route('/oauth', tokenRoutes(tenant, grants));
   app.route('/passwordless', passwordlessRoutes(tenant));
   app.route('/userinfo', userinfoRoutes(tenant));
   const exportJobs = new UserExportJobs(tenant);
   app.route('/api/v2', managementApi(tenant, exportJobs));
   app.route('/user-exports', exportDownloadRoutes(exportJobs));
-  const logins = new LoginState();
-  tenant.grants.set('authorization_code', authorizationCodeGrant(logins));
-  tenant.grants.set('refresh_token', refreshTokenGrant);
-  tenant.grants.set(PASSWORDLESS_OTP_GRANT, passwordlessOtpGrant);
   app.route('/.well-known', discoveryRoutes(tenant));
   app.route('/', loginRoutes(tenant, logins));
 

@@ -1,7 +1,6 @@
 import type { HttpBindings } from '@hono/node-server';
 import type { EventLog } from './events.ts';
 import type { FaultInjector } from './faults.ts';
-import type { GrantHandler } from './oauth/grants.ts';
 import type { RefreshTokens } from './oauth/refresh-tokens.ts';
 import type { OneTimeCodes } from './passwordless/codes.ts';
 import type { Outbox } from './passwordless/outbox.ts';
@@ -26,8 +25,6 @@ export interface TenantContext {
   logs: TenantLogs;
   rateLimit: TokenBucket;
   faults: FaultInjector;
-  /** `/oauth/token` grant handlers by `grant_type`. */
-  grants: Map<string, GrantHandler>;
   now: () => number;
   /** The outbox page `/__outbox` is served (a local demo only: it shows every code to whoever reaches the port). */
   outboxPage?: boolean;

@@ -11,8 +11,6 @@ import type { TenantContext, TenantEnv } from './context.ts';
 import { EventLog } from './events.ts';
 import { FaultInjector, type FaultRule, validateFaultRules } from './faults.ts';
 import { loadSigningKey, type SigningKey } from './keys.ts';
-import { clientCredentialsGrant } from './oauth/client-credentials.ts';
-import type { GrantHandler } from './oauth/grants.ts';
 import { RefreshTokens } from './oauth/refresh-tokens.ts';
 import { OneTimeCodes } from './passwordless/codes.ts';
 import { Outbox } from './passwordless/outbox.ts';
@@ -157,7 +155,6 @@ export function createTenant(
   });
   const faults = new FaultInjector(options.random);
   faults.set(validateFaultRules(options.faults ?? []));
-  const grants = new Map<string, GrantHandler>([['client_credentials', clientCredentialsGrant]]);
   const context: TenantContext = {
     domain,
     issuer,
@@ -169,7 +166,6 @@ export function createTenant(
     logs: new TenantLogs(now, domain),
     rateLimit: new TokenBucket(options.rateLimit ?? DEFAULT_RATE_LIMIT, now),
     faults,
-    grants,
     now,
     ...(options.outboxPage === true ? { outboxPage: true } : {}),
     ...(options.control ? { controlKey: randomBytes(24).toString('base64url') } : {}),

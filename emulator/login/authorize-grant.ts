@@ -1,5 +1,6 @@
 import type { TenantContext } from '../context.ts';
-import { halfHash, type LoginGrant, signAccessToken, signIdToken } from '../oauth/login-tokens.ts';
+import type { LoginGrant } from '../oauth/login-grant.ts';
+import { halfHash, signAccessToken, signIdToken } from '../oauth/login-tokens.ts';
 import type { AuthorizeTransaction, LoginState } from './transactions.ts';
 
 const CODE_LIFETIME_MS = 60_000;

@@ -7,7 +7,7 @@ import { isPasswordless } from '../connections.ts';
 import type { TenantContext, TenantEnv } from '../context.ts';
 import { OAuthError } from '../errors.ts';
 import { allowsWebOrigin } from '../oauth/cors.ts';
-import type { LoginGrant } from '../oauth/login-tokens.ts';
+import type { LoginGrant } from '../oauth/login-grant.ts';
 import { passwordlessConnection, recipientOf, sendCode } from '../passwordless/start.ts';
 import { passwordlessUser } from '../passwordless/users.ts';
 import { hashPassword, verifyPassword } from '../passwords.ts';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Event } from '../../actions/types/post-login.ts';
-import type { LoginGrant } from '../oauth/login-tokens.ts';
+import type { LoginGrant } from '../oauth/login-grant.ts';
 import type { PipelineChanges } from '../pipeline/run-trigger.ts';
 import type { ResponseMode, ResponsePart } from './authorize-response.ts';
 

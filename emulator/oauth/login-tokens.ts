@@ -1,23 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { TenantContext } from '../context.ts';
+import type { LoginGrant } from './login-grant.ts';
 
 const ID_TOKEN_LIFETIME_SECONDS = 36_000;
 const ACCESS_TOKEN_LIFETIME_SECONDS = 86_400;
-
-/** What one login granted an application: the tokens of `/authorize`, the code exchange and refreshes derive from it. */
-export interface LoginGrant {
-  clientId: string;
-  userId: string;
-  scope: string;
-  /** The API asked for with `audience`; without one the access token is for `/userinfo` only. */
-  audience: string | undefined;
-  nonce: string | undefined;
-  authTime: number;
-  /** The SSO session the login belongs to (the ID token's `sid`, named again by back-channel logout). */
-  sid: string;
-  /** Custom claims the post-login Actions set. */
-  idTokenClaims: Record<string, unknown>;
-}
 
 export interface SignedAccessToken {
   token: string;

@@ -2,7 +2,8 @@ import type { TenantContext } from '../context.ts';
 import { OAuthError } from '../errors.ts';
 import type { ClientRecord } from '../store.ts';
 import { type GrantHandler, requireSecretOfConfidentialClient } from './grants.ts';
-import { type LoginGrant, signAccessToken, signIdToken } from './login-tokens.ts';
+import type { LoginGrant } from './login-grant.ts';
+import { signAccessToken, signIdToken } from './login-tokens.ts';
 import { refreshPolicyOf } from './refresh-tokens.ts';
 
 const INVALID = 'Unknown or invalid refresh token.';

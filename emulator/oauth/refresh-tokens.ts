@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ClientRecord } from '../store.ts';
-import type { LoginGrant } from './login-tokens.ts';
+import type { LoginGrant } from './login-grant.ts';
 
 /** A client's `refresh_token` settings, read with Auth0's defaults for a client created without them. */
 export interface RefreshPolicy {

@@ -5,11 +5,14 @@ import type { TenantContext, TenantEnv } from '../context.ts';
 import { OAuthError } from '../errors.ts';
 import type { ClientRecord } from '../store.ts';
 import { corsPreflight, exposeToWebOrigin } from './cors.ts';
-import { requireSecretOfConfidentialClient } from './grants.ts';
+import { type GrantHandler, requireSecretOfConfidentialClient } from './grants.ts';
 import { logExchange } from './token-log.ts';
 
-/** `POST /oauth/token`: parses the body, authenticates the client, then dispatches on `grant_type`. */
-export function tokenRoutes(tenant: TenantContext): Hono<TenantEnv> {
+/** `POST /oauth/token`: parses the body, authenticates the client, then dispatches on `grant_type` to `grants`. */
+export function tokenRoutes(
+  tenant: TenantContext,
+  grants: ReadonlyMap<string, GrantHandler>,
+): Hono<TenantEnv> {
   const app = new Hono<TenantEnv>();
 
   app.options('/token', corsPreflight(tenant, 'POST'));
@@ -18,7 +21,7 @@ export function tokenRoutes(tenant: TenantContext): Hono<TenantEnv> {
     oauthEndpoint(tenant, async (c, params) => {
       const grantType = params.grant_type;
       if (!grantType) throw new OAuthError(400, 'invalid_request', 'Missing required parameter: grant_type');
-      const handler = tenant.grants.get(grantType);
+      const handler = grants.get(grantType);
       if (!handler)
         throw new OAuthError(400, 'unsupported_grant_type', `Unsupported grant type: ${grantType}`);
       const { client, authenticated } = authenticateClient(tenant, params, c.req.header('authorization'));
