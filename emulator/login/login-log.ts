@@ -21,7 +21,7 @@ const DESCRIPTIONS: Partial<Record<LogType, string>> = {
 };
 
 /**
- * Writes a login's log event: `s`, `f` (an Action denied or failed, a blocked user), `fp` (wrong password for a
+ * Writes a login's log event: `s`, `f` (an Action denied or failed, a blocked user, a wrong passwordless code), `fp` (wrong password for a
  * known user), `fu` (no such user), as https://auth0.com/docs/deploy-monitor/logs/log-event-type-codes names them.
  * A login that ran Actions carries `details.actions.executions`, the ids `GET /api/v2/actions/executions/{id}` reads.
  */

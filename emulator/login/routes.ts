@@ -230,6 +230,8 @@ export function loginRoutes(tenant: TenantContext, state: LoginState): Hono<Tena
     );
     if (redeemed !== 'accepted') {
       const message = `Wrong ${enabled.strategy === 'email' ? 'email' : 'phone number'} or verification code.`;
+      const facts = { clientId: transaction.clientId, connection: enabled.name, userName: recipient };
+      logLogin(tenant, 'f', { ...facts, ...requestFacts(c) }, message);
       return c.html(codePage(transaction.id, enabled, recipient, outboxUrl, message), 400);
     }
     const found = passwordlessUser(tenant, enabled, recipient);

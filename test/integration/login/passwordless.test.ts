@@ -288,6 +288,15 @@ describe('the Universal Login code page', () => {
     });
     expect(again.status).toBe(400);
     expect(await again.text()).toContain('Wrong phone number or verification code.');
+    const { body: failed } = await api<Array<Record<string, unknown>>>('GET', '/logs?q=type:f');
+    expect(failed).toEqual([
+      expect.objectContaining({
+        connection: 'sms',
+        strategy_type: 'passwordless',
+        user_name: PHONE,
+        description: 'Wrong phone number or verification code.',
+      }),
+    ]);
   });
 
   it('offers only the passwordless connections enabled for the application', async () => {
