@@ -22,7 +22,8 @@ export async function setup(project: TestProject): Promise<() => Promise<void>> 
   const { caFile } = await ensureProcessTrustsCa(DEFAULT_DATA_DIR);
   // What ships is what the browser tests click through: dist/web.js in its own process, not the sources.
   await buildWeb();
-  const tenant = await startTestTenant();
+  // The outbox page is how a person (and the passwordless browser test) reads a code, as in npm start.
+  const tenant = await startTestTenant({ outboxPage: true });
   const port = await freePort();
   const webUrl = `http://localhost:${port}`;
   const lines: string[] = [];

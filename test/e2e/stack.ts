@@ -144,7 +144,7 @@ const FAILED_OPEN = /"reason":"(management_error|unexpected_error)"/;
  * On a starved machine the Action's Management calls can time out, and it then lets the login through unlinked by
  * design (`management_error`); a real user would simply be asked again on the next login.
  */
-async function retryWhenFailedOpen<T extends { page: Page; watchedFrom?: number }>(
+export async function retryWhenFailedOpen<T extends { page: Page; watchedFrom?: number }>(
   demo: Demo,
   attempt: () => Promise<T>,
   acceptFailedOpen: (result: T) => boolean = () => false,

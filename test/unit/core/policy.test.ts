@@ -85,6 +85,35 @@ describe('candidates', () => {
   });
 });
 
+describe('passwordless users (email|, sms|) are candidates like any other connection', () => {
+  const emailUser = makeUser('email|5f1a2b3c4d5e6f7a8b9c0d1e', {
+    connection: 'email',
+    created_at: '2023-01-01T00:00:00.000Z',
+  });
+
+  it('finds a verified email| user as the candidate of a social login', () => {
+    expect(filterLinkCandidates(current, [emailUser]).map((user) => user.user_id)).toEqual([
+      emailUser.user_id,
+    ]);
+  });
+
+  it('finds the database account as the candidate of an email| login, and asks unless email is trusted', () => {
+    const login = facts({ user: emailUser, connection: 'email' });
+    expect(filterLinkCandidates(emailUser, [emailUser, older])).toEqual([older]);
+    expect(decideLink(login, [older], config())).toMatchObject({
+      kind: 'ask',
+      reason: 'connection_not_trusted',
+    });
+    const trusted = config({ AUTO_LINK_CONNECTIONS: 'Username-Password-Authentication,email' });
+    expect(decideLink(login, [older], trusted).kind).toBe('link');
+  });
+
+  it('never finds an sms| user: it has no email', () => {
+    const { email: _none, ...smsUser } = makeUser('sms|5f1a2b3c4d5e6f7a8b9c0d1f', { connection: 'sms' });
+    expect(filterLinkCandidates(current, [smsUser])).toEqual([]);
+  });
+});
+
 describe('primary choice', () => {
   it('chooses the oldest account, then the smallest user id on a tie', () => {
     const twin = makeUser('auth0|aaa', { created_at: older.created_at! });
