@@ -1,3 +1,4 @@
+import { splitUserId } from '../core/users.ts';
 import type { DeclinedAccount, LinkingChoices, OtherAccount } from './account-choices.ts';
 import { csrfField, html, type SafeHtml } from './html.ts';
 import { WEB_ROUTES } from './routes.ts';
@@ -67,16 +68,21 @@ ${csrfField(csrf)}
 }
 
 function accountDescription(account: OtherAccount): SafeHtml {
-  if (account.connection === undefined) {
+  if (account.gone === true) {
     return html`<div><div class="who">An account that no longer exists</div>
 <div class="muted">It may have been linked into another account or deleted.</div></div>`;
+  }
+  if (account.connection === undefined) {
+    return html`<div><div class="who">Another account</div>
+<div class="muted">signs in with ${splitUserId(account.userId).provider} (details not loaded)</div></div>`;
   }
   return html`<div><div class="who">${account.maskedEmail ?? 'No email'}</div>
 <div class="muted">signs in with ${account.connection}</div></div>`;
 }
 
 function label(account: OtherAccount): string {
+  if (account.gone === true) return 'an account that no longer exists';
   return account.connection === undefined
-    ? 'an account that no longer exists'
+    ? `another ${splitUserId(account.userId).provider} account`
     : `${account.connection} ${account.maskedEmail ?? ''}`.trim();
 }

@@ -18,9 +18,11 @@ import { maskEmail } from './mask.ts';
 /** Another account, as the account page names it: never its full email. */
 export interface OtherAccount {
   readonly userId: string;
-  /** Its own sign-in method; undefined when the account no longer exists. */
+  /** Its own sign-in method; undefined when it was not read (past `DECLINED_LOOKUPS`) or no longer exists. */
   readonly connection?: string;
   readonly maskedEmail?: string;
+  /** The account no longer exists (linked into another, or deleted). */
+  readonly gone?: true;
 }
 
 export interface DeclinedAccount extends OtherAccount {
@@ -59,13 +61,17 @@ export async function loadLinkingChoices(
       .slice(0, DECLINED_LOOKUPS)
       .map((id) => management.getUser(id).then((other) => [id, other] as const, lookupMiss(id))),
   );
-  for (const [id, other] of looked) if (other !== undefined) byId.set(id, other);
+  const gone = new Set<string>();
+  for (const [id, other] of looked) {
+    if (other === undefined) gone.add(id);
+    else byId.set(id, other);
+  }
   const until = snoozedUntil(user, now);
   return {
     declined: declinedIds.map((id) => {
       const other = byId.get(id);
       return {
-        ...otherAccount(id, other),
+        ...(gone.has(id) ? { userId: id, gone: true as const } : otherAccount(id, other)),
         declinesYou: other !== undefined && declinedUserIds(other).includes(user.user_id),
       };
     }),

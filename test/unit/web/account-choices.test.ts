@@ -43,6 +43,18 @@ describe('the accounts a user chose not to link', () => {
     expect(appMetadataOf(t, ME)).toEqual({ account_linking: { declined: [] } });
   });
 
+  it('looks up at most ten declined accounts per page, listing the others by their provider', async () => {
+    const ids = Array.from({ length: 12 }, (_, i) => `github|gone${i}`);
+    const t = appWith(declining(...ids));
+    const { page } = await signInAs(t, ME);
+    const lookups = t.tenant.callsTo('get-user');
+    await t.request('/account');
+    expect(t.tenant.callsTo('get-user') - lookups).toBe(1 + 10);
+    expect(page.match(/An account that no longer exists/g)).toHaveLength(10);
+    expect(page.match(/signs in with github \(details not loaded\)/g)).toHaveLength(2);
+    expect(page.match(/>Take back</g)).toHaveLength(12);
+  });
+
   it('says when the other account declined this one too (an unlink records both sides)', async () => {
     const other = makeUser(DECLINED, { ...declining(ME) });
     const { page } = await signInAs(appWith(declining(DECLINED), [other]), ME);
