@@ -10,9 +10,8 @@ import {
   withoutSnooze,
 } from '../core/policy.ts';
 import type { ManagementUser } from '../core/users.ts';
-import { ManagementPortError } from './errors.ts';
 import { AccountChangeError, guarded } from './link-account.ts';
-import type { ManagedUser, ManagementPort } from './management.ts';
+import { type ManagedUser, type ManagementPort, managementFailure } from './management.ts';
 import { maskEmail } from './mask.ts';
 
 /** Another account, as the account page names it: never its full email. */
@@ -158,7 +157,7 @@ function otherAccount(userId: string, other: ManagedUser | undefined): OtherAcco
 /** A declined account that is gone (linked elsewhere or deleted) is listed without details, and can be taken back. */
 function lookupMiss(id: string) {
   return (error: unknown): readonly [string, undefined] => {
-    if (error instanceof ManagementPortError && error.code === 'management_not_found') return [id, undefined];
+    if (managementFailure(error) === 'not_found') return [id, undefined];
     throw error;
   };
 }

@@ -14,6 +14,7 @@ export type AccountNotice =
   | 'not_found'
   | 'rate_limited'
   | 'tenant_unreachable'
+  | 'tenant_error'
   | 'unlink_last'
   | 'unlink_primary'
   | 'reauth_failed'
@@ -52,6 +53,10 @@ const NOTICES: Record<AccountNotice, { kind: 'ok' | 'error'; text: string }> = {
   tenant_unreachable: {
     kind: 'error',
     text: 'We could not reach the sign-in service. Nothing was changed. Please try again in a moment.',
+  },
+  tenant_error: {
+    kind: 'error',
+    text: 'The sign-in service had a problem and could not make the change. Nothing was changed. Please try again in a minute.',
   },
   unlink_last: { kind: 'error', text: 'You cannot unlink your only sign-in method.' },
   unlink_primary: {

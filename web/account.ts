@@ -13,7 +13,7 @@ import { failurePage } from './consent-views.ts';
 import { csrfMatches, newCsrfToken } from './csrf.ts';
 import { WebError } from './errors.ts';
 import { AccountChangeError, linkAccount, type PlanMetadataMerge, unlinkAccount } from './link-account.ts';
-import type { ManagedUser, ManagementPort } from './management.ts';
+import { type ManagedUser, type ManagementPort, managementFailure } from './management.ts';
 import { logoutUrl, type OidcPort, randomOidcValues } from './oidc.ts';
 import { epochSeconds, requireFreshLogin } from './reauth.ts';
 import { WEB_ROUTES } from './routes.ts';
@@ -214,7 +214,7 @@ export function mountAccount(app: Hono<WebEnv>, config: WebConfig, deps: Account
     try {
       await deps.management.updateUser(session.sub, { app_metadata: ended });
     } catch (error) {
-      deps.log('account_failed', { code: error instanceof WebError ? error.code : 'tenant_unreachable' });
+      deps.log('account_failed', { code: managementFailure(error) });
       return c.html(
         failurePage({
           nonce: c.get('nonce'),
@@ -239,9 +239,7 @@ export function mountAccount(app: Hono<WebEnv>, config: WebConfig, deps: Account
     try {
       choices = await loadLinkingChoices(deps.management, user, deps.now());
     } catch (error) {
-      deps.log('account_choices_unavailable', {
-        code: error instanceof WebError ? error.code : 'unexpected',
-      });
+      deps.log('account_choices_unavailable', { code: managementFailure(error) });
     }
     return c.html(
       accountPage({
@@ -256,16 +254,18 @@ export function mountAccount(app: Hono<WebEnv>, config: WebConfig, deps: Account
   });
 
   function accountUnavailable(c: AccountContext, error: unknown): Response {
-    const code = error instanceof WebError ? error.code : 'tenant_unreachable';
-    deps.log('account_failed', { code });
-    const rateLimited = code === 'management_rate_limited';
+    const failure = managementFailure(error);
+    deps.log('account_failed', { code: failure });
+    const rateLimited = failure === 'rate_limited';
     return c.html(
       failurePage({
         nonce: c.get('nonce'),
         heading: rateLimited ? 'Too many requests' : 'Your account could not be loaded',
         message: rateLimited
           ? 'The sign-in service is receiving too many requests. Wait a minute and reload.'
-          : 'We could not reach the sign-in service. Please reload in a moment.',
+          : failure === 'unreachable'
+            ? 'We could not reach the sign-in service. Please reload in a moment.'
+            : 'The sign-in service could not answer just now. Please reload in a minute.',
       }),
       rateLimited ? 429 : 502,
     );

@@ -1,8 +1,7 @@
 import type { Hono } from 'hono';
 import { SESSION_SECONDS } from './account.ts';
-import { WebError } from './errors.ts';
 import type { LogoutTokenClaims, LogoutTokenVerifier } from './logout-token.ts';
-import type { ManagementPort } from './management.ts';
+import { type ManagementPort, managementFailure } from './management.ts';
 import { WEB_ROUTES } from './routes.ts';
 import type { WebEnv } from './security-headers.ts';
 import { revocationPatch } from './session-revocation.ts';
@@ -40,10 +39,10 @@ export function mountBackchannelLogout(app: Hono<WebEnv>, deps: BackchannelLogou
       const patch = revocationPatch(user.app_metadata, target, deps.now().getTime(), SESSION_SECONDS * 1000);
       await deps.management.updateUser(claims.sub, { app_metadata: patch });
     } catch (error) {
-      const code = error instanceof WebError ? error.code : 'tenant_unreachable';
+      const failure = managementFailure(error);
       // A user who no longer exists (deleted, or linked into another) has no session left to end.
-      if (code !== 'management_not_found') {
-        deps.log('backchannel_logout_failed', { code });
+      if (failure !== 'not_found') {
+        deps.log('backchannel_logout_failed', { code: failure });
         return refuse('temporarily_unavailable', 'the session could not be ended; send the logout again');
       }
     }

@@ -9,12 +9,7 @@ export type WebErrorCode =
   | 'reauth_wrong_account'
   | 'reauth_not_fresh'
   | 'oidc_rejected'
-  | 'tenant_unreachable'
-  | 'management_not_found'
-  | 'management_rate_limited'
-  | 'management_conflict'
-  | 'management_forbidden'
-  | 'management_failed';
+  | 'tenant_unreachable';
 
 export class WebError extends CodedError<WebErrorCode> {}
 
@@ -31,22 +26,5 @@ export type OidcErrorCode = 'oidc_rejected' | 'tenant_unreachable';
 export class OidcError extends WebError {
   constructor(code: OidcErrorCode, message: string, options?: { cause?: unknown }) {
     super(code, message, options);
-  }
-}
-
-export type ManagementErrorCode =
-  | 'management_not_found'
-  | 'management_rate_limited'
-  | 'management_conflict'
-  | 'management_forbidden'
-  | 'management_failed'
-  | 'tenant_unreachable';
-
-export class ManagementPortError extends WebError {
-  readonly status: number | undefined;
-
-  constructor(code: ManagementErrorCode, message: string, status?: number, options?: { cause?: unknown }) {
-    super(code, message, options);
-    this.status = status;
   }
 }

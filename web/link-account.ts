@@ -3,8 +3,14 @@ import { withLinkRecordPatch } from '../core/link-record.ts';
 import { type UnlinkPort, type UnlinkResult, unlinkAccount as unlinkRestoring } from '../core/unlink.ts';
 import { type ManagementUser, splitUserId } from '../core/users.ts';
 import type { AccountNotice } from './account-views.ts';
-import { ManagementPortError } from './errors.ts';
-import type { ManagedUser, ManagementPort, MetadataPatch, UserIdentity } from './management.ts';
+import {
+  type ManagedUser,
+  type ManagementFailure,
+  type ManagementPort,
+  type MetadataPatch,
+  managementFailure,
+  type UserIdentity,
+} from './management.ts';
 
 export class AccountChangeError extends Error {
   readonly code: AccountNotice;
@@ -78,7 +84,7 @@ function unlinkPort(management: ManagementPort): UnlinkPort {
       try {
         return (await management.getUser(userId)) as ManagementUser;
       } catch (error) {
-        if (error instanceof ManagementPortError && error.code === 'management_not_found') return undefined;
+        if (managementFailure(error) === 'not_found') return undefined;
         throw error;
       }
     },
@@ -106,18 +112,15 @@ export async function guarded<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
+const NOTICE_OF_FAILURE: Record<ManagementFailure, AccountNotice> = {
+  not_found: 'not_found',
+  conflict: 'linked_elsewhere',
+  rate_limited: 'rate_limited',
+  server_error: 'tenant_error',
+  refused: 'link_failed',
+  unreachable: 'tenant_unreachable',
+};
+
 function noticeFor(error: unknown): AccountNotice {
-  if (!(error instanceof ManagementPortError)) return 'tenant_unreachable';
-  switch (error.code) {
-    case 'management_not_found':
-      return 'not_found';
-    case 'management_rate_limited':
-      return 'rate_limited';
-    case 'management_conflict':
-      return 'linked_elsewhere';
-    case 'tenant_unreachable':
-      return 'tenant_unreachable';
-    default:
-      return 'link_failed';
-  }
+  return NOTICE_OF_FAILURE[managementFailure(error)];
 }

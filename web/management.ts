@@ -1,8 +1,11 @@
-import { ManagementError, ManagementTimeoutError } from 'auth0';
-import { createManagementSdk, retryingFetch } from '../core/management-client.ts';
+import {
+  createManagementSdk,
+  ManagementApiError,
+  retryingFetch,
+  toManagementApiError,
+} from '../core/management-client.ts';
 import type { Metadata } from '../core/users.ts';
 import type { WebConfig } from './config.ts';
-import { ManagementPortError } from './errors.ts';
 
 export interface UserIdentity {
   readonly provider: string;
@@ -66,18 +69,20 @@ export function createManagementClient(
   });
   return {
     async getUser(userId) {
-      const user = await call(() => management.users.get(userId));
+      const user = await call('GET /users/{id}', 'read:users', () => management.users.get(userId));
       return toManagedUser(user as unknown as Record<string, unknown>);
     },
     async usersByEmail(email) {
-      const users = await call(() => management.users.listUsersByEmail({ email }));
+      const users = await call('GET /users-by-email', 'read:users', () =>
+        management.users.listUsersByEmail({ email }),
+      );
       return users.map((user) => toManagedUser(user as unknown as Record<string, unknown>));
     },
     async updateUser(userId, patch) {
-      await call(() => management.users.update(userId, patch));
+      await call('PATCH /users/{id}', 'update:users', () => management.users.update(userId, patch));
     },
     async linkIdentity(primaryUserId, secondary) {
-      await call(() =>
+      await call('POST /users/{id}/identities', 'update:users', () =>
         management.users.identities.link(primaryUserId, {
           provider: secondary.provider as never,
           user_id: secondary.user_id,
@@ -85,48 +90,40 @@ export function createManagementClient(
       );
     },
     async unlinkIdentity(primaryUserId, provider, identityUserId) {
-      await call(() => management.users.identities.delete(primaryUserId, provider as never, identityUserId));
+      await call('DELETE /users/{id}/identities/{provider}/{user_id}', 'update:users', () =>
+        management.users.identities.delete(primaryUserId, provider as never, identityUserId),
+      );
     },
   };
 }
 
-async function call<T>(request: () => PromiseLike<T>): Promise<T> {
+async function call<T>(what: string, scope: string, request: () => PromiseLike<T>): Promise<T> {
   try {
     return await request();
   } catch (cause) {
-    throw toPortError(cause);
+    throw toManagementApiError(cause, what, scope);
   }
 }
 
-export function toPortError(cause: unknown): ManagementPortError {
-  if (cause instanceof ManagementTimeoutError) {
-    return new ManagementPortError('tenant_unreachable', 'the Management API timed out', undefined, {
-      cause,
-    });
-  }
-  if (cause instanceof ManagementError && cause.statusCode !== undefined) {
-    const status = cause.statusCode;
-    const detail = errorMessage(cause.body);
-    if (status === 404) return new ManagementPortError('management_not_found', detail, status, { cause });
-    if (status === 429) return new ManagementPortError('management_rate_limited', detail, status, { cause });
-    if (status === 409) return new ManagementPortError('management_conflict', detail, status, { cause });
-    if (status === 401 || status === 403) {
-      return new ManagementPortError('management_forbidden', detail, status, { cause });
-    }
-    if (status >= 500) return new ManagementPortError('tenant_unreachable', detail, status, { cause });
-    return new ManagementPortError('management_failed', detail, status, { cause });
-  }
-  return new ManagementPortError('tenant_unreachable', 'the Management API could not be reached', undefined, {
-    cause,
-  });
-}
+/**
+ * What a failed Management call means to the person waiting, which picks the page or notice they see: `unreachable`
+ * only when no answer came (network failure, timeout), `server_error` when the tenant answered 5xx.
+ */
+export type ManagementFailure =
+  | 'not_found'
+  | 'conflict'
+  | 'rate_limited'
+  | 'server_error'
+  | 'refused'
+  | 'unreachable';
 
-function errorMessage(body: unknown): string {
-  if (typeof body === 'object' && body !== null) {
-    const { message } = body as Record<string, unknown>;
-    if (typeof message === 'string') return message.slice(0, 200);
-  }
-  return 'the Management API refused the request';
+export function managementFailure(error: unknown): ManagementFailure {
+  const status = error instanceof ManagementApiError ? error.status : undefined;
+  if (status === undefined) return 'unreachable';
+  if (status === 404) return 'not_found';
+  if (status === 409) return 'conflict';
+  if (status === 429) return 'rate_limited';
+  return status >= 500 ? 'server_error' : 'refused';
 }
 
 function toManagedUser(raw: Record<string, unknown>): ManagedUser {

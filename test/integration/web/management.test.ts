@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ManagementApiError } from '../../../core/management-client.ts';
 import { parseWebConfig } from '../../../web/config.ts';
-import { ManagementPortError } from '../../../web/errors.ts';
-import { createManagementClient, type ManagementPort } from '../../../web/management.ts';
+import { createManagementClient, type ManagementPort, managementFailure } from '../../../web/management.ts';
 import { startTestTenant, type TestTenant } from '../../support/tenant.ts';
 import { rejectionBy } from '../../support/thrown.ts';
 
@@ -82,17 +82,17 @@ describe('the web app Management adapter against the local tenant', () => {
     expect((await management.getUser(primary.user_id)).user_metadata).toEqual({ lang: 'en', city: 'Oslo' });
   });
 
-  it('maps a missing user to management_not_found', async () => {
-    expect((await rejectionBy(ManagementPortError, management.getUser('auth0|nobody'))).code).toBe(
-      'management_not_found',
-    );
+  it('reports a missing user as not found, naming the endpoint', async () => {
+    const error = await rejectionBy(ManagementApiError, management.getUser('auth0|nobody'));
+    expect(managementFailure(error)).toBe('not_found');
+    expect(error).toMatchObject({ code: 'management_error', status: 404 });
+    expect(error.message).toContain('GET /users/{id} failed with 404');
   });
 
-  it('maps a 429 to management_rate_limited', async () => {
+  it('reports a 429 that outlasts the retry as rate limited', async () => {
     const { primary } = await seedPair();
     await tenant.control.setFaults([{ route: 'GET /api/v2/users/*', status: 429, count: 5 }]);
-    expect((await rejectionBy(ManagementPortError, management.getUser(primary.user_id))).code).toBe(
-      'management_rate_limited',
-    );
+    const error = await rejectionBy(ManagementApiError, management.getUser(primary.user_id));
+    expect(managementFailure(error)).toBe('rate_limited');
   });
 });

@@ -241,6 +241,24 @@ describe('linking another account from the account page', () => {
     expect((await linkAs(t, csrf, 'github|77')).headers.get('location')).toBe('/account?notice=rate_limited');
   });
 
+  it('reports a link the tenant answered 503 as its error, not as an unreachable tenant', async () => {
+    const { t, csrf } = await signIn();
+    t.tenant.fail('link', { status: 503, count: Infinity });
+    const response = await linkAs(t, csrf, 'github|77');
+    expect(response.headers.get('location')).toBe('/account?notice=tenant_error');
+    const page = await (await t.request('/account?notice=tenant_error')).text();
+    expect(page).toContain('The sign-in service had a problem');
+    expect(t.tenant.users.get(PRIMARY)?.identities).toHaveLength(2);
+  });
+
+  it('reports a link whose connection dropped as an unreachable tenant', async () => {
+    const { t, csrf } = await signIn();
+    t.tenant.fail('link', { drop: true, count: Infinity });
+    expect((await linkAs(t, csrf, 'github|77')).headers.get('location')).toBe(
+      '/account?notice=tenant_unreachable',
+    );
+  });
+
   it('reports an unreachable tenant at re-authentication', async () => {
     const { t, csrf } = await signIn();
     await t.post('/account/link', { csrf, connection: 'github' });
