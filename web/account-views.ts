@@ -109,6 +109,19 @@ export interface AccountView {
   readonly choices?: LinkingChoices;
 }
 
+/** Auth0's passwordless SMS connection: linked with its own button, "Link a phone number". */
+const SMS_CONNECTION = 'sms';
+
+/** A linked SMS identity's number (Auth0 keeps it in `profileData.phone_number`). */
+function phoneOf(identity: UserIdentity): string | undefined {
+  const phone = identity.profileData?.phone_number;
+  return typeof phone === 'string' ? phone : undefined;
+}
+
+function accountConnections(view: AccountView): readonly string[] {
+  return view.connections.filter((name) => name !== SMS_CONNECTION);
+}
+
 export function accountPage(view: AccountView): string {
   const { user } = view;
   const notice = view.notice ? NOTICES[view.notice] : undefined;
@@ -133,11 +146,21 @@ ${linkingChoicesSection(view.choices, view.csrf)}
 ${csrfField(view.csrf)}
 <label for="connection">Sign-in method of the other account</label>
 <select id="connection" name="connection">
-${view.connections.map((name) => html`<option value="${name}">${name}</option>`)}
+${accountConnections(view).map((name) => html`<option value="${name}">${name}</option>`)}
 </select>
 <p class="muted">You will sign in to the other account to prove it is yours. Its profile data is merged into this one.</p>
 <div class="actions"><button class="primary" type="submit">Link another account</button></div>
 </form>
+${
+  view.connections.includes(SMS_CONNECTION)
+    ? html`<form method="post" action="${WEB_ROUTES.accountLink}">
+${csrfField(view.csrf)}
+<input type="hidden" name="connection" value="${SMS_CONNECTION}">
+<p class="muted">Or add a phone number: the tenant texts it a code, and the number becomes a sign-in method of this account.</p>
+<div class="actions"><button type="submit">Link a phone number</button></div>
+</form>`
+    : ''
+}
 <h2>Session</h2>
 <form method="post" action="${WEB_ROUTES.logout}">
 ${csrfField(view.csrf)}
@@ -161,7 +184,7 @@ function identityItem(view: AccountView, identity: UserIdentity): SafeHtml {
   const via =
     record !== undefined && Object.hasOwn(LINKED_VIA, record.via) ? LINKED_VIA[record.via] : undefined;
   return html`<li>
-<div><div class="who">${identity.connection}</div>
+<div><div class="who">${identity.connection}${phoneOf(identity) === undefined ? '' : ` ${phoneOf(identity)}`}</div>
 <div class="muted">provider ${identity.provider} · id ${identity.user_id}${own ? ' · main sign-in method' : ''}</div>
 ${record !== undefined ? html`<div class="muted linked-how">Linked ${String(record.at).slice(0, 10)}${via ? ` ${via}` : ''}</div>` : ''}</div>
 ${

@@ -28,7 +28,8 @@ export interface ClientCredentials {
 
 export const WEB_DEFAULTS = {
   port: 3000,
-  linkConnections: ['Username-Password-Authentication', 'google-oauth2', 'github'],
+  // `sms`: Auth0's passwordless SMS connection, offered as "Link a phone number".
+  linkConnections: ['Username-Password-Authentication', 'google-oauth2', 'github', 'sms'],
   host: '127.0.0.1',
 } as const;
 
