@@ -52,6 +52,14 @@ export async function setup(project: TestProject): Promise<() => Promise<void>> 
     tenantUrl: tenant.url,
     controlKey: tenant.controlKey,
     reauthClientId: demo.deployment.clients.reauth.client_id,
+    deployEnv: {
+      AUTH0_DOMAIN: tenant.domain,
+      AUTH0_CLIENT_ID: tenant.clientId,
+      AUTH0_CLIENT_SECRET: tenant.clientSecret,
+      WEB_URL: webUrl,
+      SESSION_TOKEN_SECRET,
+    },
+    caFile,
   };
   project.provide('e2eStack', stack);
   return async () => {

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { beforeAll, inject } from 'vitest';
+import { deploy } from '../../scripts/deploy.ts';
 import { launchChromium } from '../support/chromium.ts';
 import { type ControlClient, type ControlUser, controlClient } from '../support/tenant.ts';
 
@@ -11,6 +12,9 @@ export interface E2eStack {
   tenantUrl: string;
   controlKey: string;
   reauthClientId: string;
+  /** What `npm run deploy` read for this stack, to deploy it again with other Action settings. */
+  deployEnv: Record<string, string>;
+  caFile: string;
 }
 
 declare module 'vitest' {
@@ -51,6 +55,15 @@ export async function openDemo(): Promise<Demo> {
       await browser.close();
     },
   };
+}
+
+/**
+ * Deploys tenant.yaml again, as `npm run deploy` does, with these Action settings on top of the stack's (none:
+ * the defaults every other file expects). Files run one at a time, so a file that changes them restores them.
+ */
+export async function deployActionSettings(settings: Record<string, string> = {}): Promise<void> {
+  const stack = inject('e2eStack');
+  await deploy({ ...stack.deployEnv, ...settings }, { caFile: stack.caFile, log: () => undefined });
 }
 
 /** The demo of one test file: opened before its tests, closed after them; call the getter inside a test or hook. */
@@ -123,7 +136,7 @@ export async function signInWithPassword(demo: Demo, page: Page, email: string):
   await page.waitForURL(`${demo.webUrl}/account`);
 }
 
-export type LandedOn = 'consent' | 'account';
+export type LandedOn = 'consent' | 'notice' | 'account';
 
 /** The Action's decision lines (`account-linking {...}`) written after event `after`. */
 export async function actionDecisions(demo: Demo, after: number): Promise<string[]> {
@@ -180,6 +193,8 @@ export interface SignedIn {
   decisions: string[];
   /** The consent URL as the tenant sent it (with its query, before the page strips it), when the Action asked. */
   consentUrl?: string;
+  /** The notice URL as the tenant sent it, when the Action linked silently with LINK_NOTICE=page. */
+  noticeUrl?: string;
 }
 
 /** Signs in with a simulated social or enterprise `connection`, as signInWithGoogle does. */
@@ -193,19 +208,20 @@ export async function signInWith(
     demo,
     async () => {
       const page = await demo.newPage(options);
-      let consentUrl: string | undefined;
+      const sent: Partial<Record<'consentUrl' | 'noticeUrl', string>> = {};
       page.on('request', (request) => {
-        if (request.isNavigationRequest() && new URL(request.url()).pathname === '/consent') {
-          consentUrl ??= request.url();
-        }
+        const { pathname } = new URL(request.url());
+        if (!request.isNavigationRequest()) return;
+        if (pathname === '/consent') sent.consentUrl ??= request.url();
+        if (pathname === '/notice') sent.noticeUrl ??= request.url();
       });
       await page.goto(`${demo.webUrl}/login`);
       await submitSocial(page, connection, email);
-      await page.waitForURL((url) => url.pathname === '/consent' || url.pathname === '/account');
-      const landedOn: LandedOn = new URL(page.url()).pathname === '/consent' ? 'consent' : 'account';
-      return { page, landedOn, ...(consentUrl === undefined ? {} : { consentUrl }) };
+      await page.waitForURL((url) => ['/consent', '/notice', '/account'].includes(url.pathname));
+      const landedOn = new URL(page.url()).pathname.slice(1) as LandedOn;
+      return { page, landedOn, ...sent };
     },
-    ({ landedOn }) => landedOn === 'consent',
+    ({ landedOn }) => landedOn !== 'account',
   );
 }
 
