@@ -17,6 +17,7 @@ import { userinfoRoutes } from './oauth/userinfo.ts';
 import { PASSWORDLESS_OTP_GRANT, passwordlessOtpGrant } from './passwordless/otp-grant.ts';
 import { outboxPageRoutes } from './passwordless/outbox-page.ts';
 import { passwordlessRoutes } from './passwordless/routes.ts';
+import { tenantPostLoginPipeline } from './pipeline/run-trigger.ts';
 
 /** The tenant's HTTP surface; each area is one route module mounted here. */
 export function createTenantApp(tenant: TenantContext): Hono<TenantEnv> {
@@ -26,10 +27,11 @@ export function createTenantApp(tenant: TenantContext): Hono<TenantEnv> {
   if (tenant.outboxPage === true) app.route('/__outbox', outboxPageRoutes(tenant));
   app.use('*', injectFaults(tenant));
   const logins = new LoginState();
+  const postLogin = tenantPostLoginPipeline(tenant);
   const grants = new Map<string, GrantHandler>([
     ['client_credentials', clientCredentialsGrant],
     ['authorization_code', authorizationCodeGrant(logins)],
-    ['refresh_token', refreshTokenGrant],
+    ['refresh_token', refreshTokenGrant(postLogin)],
     [PASSWORDLESS_OTP_GRANT, passwordlessOtpGrant],
   ]);
   app.route('/oauth', tokenRoutes(tenant, grants));
@@ -39,7 +41,7 @@ export function createTenantApp(tenant: TenantContext): Hono<TenantEnv> {
   app.route('/api/v2', managementApi(tenant, exportJobs));
   app.route('/user-exports', exportDownloadRoutes(exportJobs));
   app.route('/.well-known', discoveryRoutes(tenant));
-  app.route('/', loginRoutes(tenant, logins));
+  app.route('/', loginRoutes(tenant, logins, postLogin));
 
   app.notFound((c) => c.json(new ApiError(404, 'Not Found').toBody(), 404));
   app.onError((error, c) => {

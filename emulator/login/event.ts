@@ -1,6 +1,8 @@
+import type { Context } from 'hono';
 import type { Event, User } from '../../actions/types/post-login.ts';
-import type { TenantContext } from '../context.ts';
-import type { AuthorizeTransaction } from './transactions.ts';
+import type { TenantContext, TenantEnv } from '../context.ts';
+import type { LoginGrant } from '../oauth/login-grant.ts';
+import { type AuthorizeTransaction, opaque } from './transactions.ts';
 
 export interface IncomingRequest {
   method: string;
@@ -30,14 +32,7 @@ export function buildLoginEvent(
     tenant.store.users.get(userId) ??
     (suspendedAs && { ...suspendedAs.user, logins_count: suspendedAs.stats.logins_count });
   if (record === undefined) throw new Error(`user ${userId} disappeared during the login`);
-  const connection = tenant.store.connectionByName(connectionName);
-  const client = tenant.store.getClient(transaction.clientId);
-  const strategy = connection?.strategy ?? connectionName;
-  const { logins_count, ...profile } = record;
-  return {
-    user: structuredClone(profile) as User,
-    connection: { id: connection?.id ?? '', name: connectionName, strategy, metadata: {} },
-    client: { client_id: transaction.clientId, name: client?.name ?? '', metadata: {} },
+  return eventOf(tenant, record, connectionName, transaction.clientId, request, {
     transaction: {
       id: transaction.id,
       acr_values: [],
@@ -50,6 +45,53 @@ export function buildLoginEvent(
       ...(transaction.state === undefined ? {} : { state: transaction.state }),
       ...(transaction.loginHint === undefined ? {} : { login_hint: transaction.loginHint }),
     },
+    authenticatedAt: tenant.now(),
+  });
+}
+
+/**
+ * The post-login `event` of a refresh-token exchange, which runs the post-login Actions as Auth0 does
+ * (https://auth0.com/docs/customize/actions/explore-triggers/signup-and-login-triggers/login-trigger: "refresh token
+ * exchange"): `transaction.protocol` is `oauth2-refresh-token`, `request` is the `/oauth/token` call, and
+ * `authentication` is the login's, which nobody repeated. Undefined when the user no longer exists.
+ */
+export function buildRefreshEvent(
+  tenant: TenantContext,
+  grant: LoginGrant,
+  request: IncomingRequest,
+): Event | undefined {
+  const record = tenant.store.users.get(grant.userId);
+  if (record === undefined) return undefined;
+  return eventOf(tenant, record, grant.connection, grant.clientId, request, {
+    transaction: {
+      id: opaque(),
+      acr_values: [],
+      locale: 'en',
+      protocol: 'oauth2-refresh-token',
+      requested_scopes: grant.scope.split(' ').filter(Boolean),
+      ui_locales: [],
+    },
+    authenticatedAt: grant.authTime * 1000,
+  });
+}
+
+function eventOf(
+  tenant: TenantContext,
+  record: { logins_count?: number },
+  connectionName: string,
+  clientId: string,
+  request: IncomingRequest,
+  flow: { transaction: NonNullable<Event['transaction']>; authenticatedAt: number },
+): Event {
+  const connection = tenant.store.connectionByName(connectionName);
+  const client = tenant.store.getClient(clientId);
+  const strategy = connection?.strategy ?? connectionName;
+  const { logins_count = 0, ...profile } = record;
+  return {
+    user: structuredClone(profile) as User,
+    connection: { id: connection?.id ?? '', name: connectionName, strategy, metadata: {} },
+    client: { client_id: clientId, name: client?.name ?? '', metadata: {} },
+    transaction: flow.transaction,
     request: {
       hostname: tenant.domain,
       ip: request.ip,
@@ -61,13 +103,30 @@ export function buildLoginEvent(
     },
     stats: { logins_count },
     authentication: {
-      methods: [{ name: authenticationMethod(strategy), timestamp: new Date(tenant.now()).toISOString() }],
+      methods: [
+        { name: authenticationMethod(strategy), timestamp: new Date(flow.authenticatedAt).toISOString() },
+      ],
     },
     authorization: { roles: [] },
     tenant: { id: 'local' },
     secrets: {},
     configuration: {},
   };
+}
+
+/** The request as the post-login event shows it: method, query, the form `body` given, the client's address. */
+export function incomingRequest(c: Context<TenantEnv>, body: Record<string, string>): IncomingRequest {
+  return {
+    method: c.req.method,
+    query: c.req.query(),
+    body,
+    ip: clientIp(c),
+    userAgent: c.req.header('user-agent'),
+  };
+}
+
+export function clientIp(c: Context<TenantEnv>): string {
+  return c.env?.incoming?.socket.remoteAddress ?? '127.0.0.1';
 }
 
 /** `event.authentication.methods[].name`: `pwd` for a database, `email`/`sms` for a passwordless code, else `federated`. */

@@ -2,7 +2,6 @@ import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import type { Event, Identity } from '../../actions/types/post-login.ts';
-import { ActionCache } from '../actions-runtime/cache.ts';
 import { isPasswordless } from '../connections.ts';
 import type { TenantContext, TenantEnv } from '../context.ts';
 import { OAuthError } from '../errors.ts';
@@ -11,7 +10,8 @@ import type { LoginGrant } from '../oauth/login-grant.ts';
 import { passwordlessConnection, recipientOf, sendCode } from '../passwordless/start.ts';
 import { passwordlessUser } from '../passwordless/users.ts';
 import { hashPassword, verifyPassword } from '../passwords.ts';
-import { type PipelineChanges, PostLoginPipeline } from '../pipeline/run-trigger.ts';
+import { endingUser, saveMetadataChanges } from '../pipeline/apply-changes.ts';
+import type { PipelineChanges, PostLoginPipeline } from '../pipeline/run-trigger.ts';
 import { authorizeParams } from './authorize-grant.ts';
 import {
   authorizeResponse,
@@ -19,7 +19,7 @@ import {
   type ResponseTarget,
   readResponseRequest,
 } from './authorize-response.ts';
-import { buildLoginEvent, type IncomingRequest } from './event.ts';
+import { buildLoginEvent, clientIp, type IncomingRequest, incomingRequest } from './event.ts';
 import { formOf } from './form.ts';
 import { type LoginLogFacts, logLogin } from './login-log.ts';
 import { logoutRoutes } from './logout.ts';
@@ -49,18 +49,13 @@ type Login = Omit<SuspendedLogin, 'actionIndex' | 'changes'>;
  * `/authorize`, the login page, `/continue` and the logout endpoints: the browser side of a login, running the post-login
  * Actions, with an SSO session cookie so a second application (or a silent `prompt=none` request) needs no login.
  */
-export function loginRoutes(tenant: TenantContext, state: LoginState): Hono<TenantEnv> {
+export function loginRoutes(
+  tenant: TenantContext,
+  state: LoginState,
+  pipeline: PostLoginPipeline,
+): Hono<TenantEnv> {
   const app = new Hono<TenantEnv>();
   const sessions = new SsoSessions(tenant.now);
-  const pipeline = new PostLoginPipeline({
-    trigger: 'post-login',
-    bound: () => tenant.store.actions.boundActions('post-login'),
-    cache: new ActionCache(tenant.now),
-    record: (event) => tenant.events.record(event),
-    recordExecution: (transactionId, results) =>
-      tenant.logs.recordExecution('post-login', transactionId, results),
-    now: tenant.now,
-  });
   const socialConnections = () =>
     tenant.store
       .listConnections()
@@ -152,7 +147,7 @@ export function loginRoutes(tenant: TenantContext, state: LoginState): Hono<Tena
       connection: session.connection,
       authTime: session.authTime,
     };
-    return runActions(c, login, 'execute', incoming(c, {}));
+    return runActions(c, login, 'execute', incomingRequest(c, {}));
   });
 
   app.route('/', logoutRoutes(tenant, sessions));
@@ -271,7 +266,7 @@ export function loginRoutes(tenant: TenantContext, state: LoginState): Hono<Tena
       connection,
       authTime: Math.floor(tenant.now() / 1000),
     };
-    return runActions(c, login, 'execute', incoming(c, form));
+    return runActions(c, login, 'execute', incomingRequest(c, form));
   }
 
   app.get('/u/verify', (c) => {
@@ -292,7 +287,7 @@ export function loginRoutes(tenant: TenantContext, state: LoginState): Hono<Tena
       connection: DATABASE,
       authTime: Math.floor(tenant.now() / 1000),
     };
-    return runActions(c, login, 'execute', incoming(c, {}));
+    return runActions(c, login, 'execute', incomingRequest(c, {}));
   });
 
   const resume = async (c: Ctx) => {
@@ -301,7 +296,7 @@ export function loginRoutes(tenant: TenantContext, state: LoginState): Hono<Tena
     const suspended = state.resume(c.req.query('state') ?? form.state, getCookie(c, BROWSER_COOKIE));
     if (suspended === undefined) return lostTransaction(c);
     const { actionIndex, changes, suspendedAs, ...login } = suspended;
-    return runActions(c, login, 'continue', incoming(c, form), actionIndex, changes, suspendedAs);
+    return runActions(c, login, 'continue', incomingRequest(c, form), actionIndex, changes, suspendedAs);
   };
   app.get('/continue', resume);
   app.post('/continue', resume);
@@ -343,35 +338,22 @@ export function loginRoutes(tenant: TenantContext, state: LoginState): Hono<Tena
   async function complete(c: Ctx, login: Login, changes: PipelineChanges) {
     const { transaction } = login;
     state.finish(transaction.id);
-    let subject = login.userId;
-    if (changes.primaryUserId !== undefined) {
-      const primary = tenant.store.users.get(changes.primaryUserId);
-      const holds = primary?.identities.some(
-        (identity) =>
-          identity.provider === login.identity.provider && identity.user_id === login.identity.user_id,
-      );
-      if (primary === undefined || holds !== true) {
-        logLogin(tenant, 'f', loginFacts(c, login), 'Invalid primary user');
-        return respond(c, targetOf(transaction), {
-          error: 'access_denied',
-          error_description: 'Invalid primary user',
-        });
-      }
-      subject = primary.user_id;
+    const subject = endingUser(tenant, login.userId, login.identity, changes);
+    if (subject === undefined) {
+      logLogin(tenant, 'f', loginFacts(c, login), 'Invalid primary user');
+      return respond(c, targetOf(transaction), {
+        error: 'access_denied',
+        error_description: 'Invalid primary user',
+      });
     }
     const sid = sessions.addClient(startSession(c, login), transaction.clientId, subject);
     logLogin(tenant, 's', { ...loginFacts(c, login), userId: subject, sessionId: sid });
-    // Deferred metadata lands once, on the user the Actions saw (or the primary it was linked into).
-    const target = tenant.store.users.get(login.userId) !== undefined ? login.userId : subject;
-    const patch = {
-      ...(Object.keys(changes.appMetadata).length > 0 ? { app_metadata: changes.appMetadata } : {}),
-      ...(Object.keys(changes.userMetadata).length > 0 ? { user_metadata: changes.userMetadata } : {}),
-    };
-    if (Object.keys(patch).length > 0) tenant.store.users.update(target, patch);
+    saveMetadataChanges(tenant, login.userId, subject, changes);
     const grant: LoginGrant = {
       clientId: transaction.clientId,
       sid,
       userId: subject,
+      connection: login.connection,
       scope: transaction.scope,
       audience: transaction.audience,
       nonce: transaction.nonce,
@@ -476,20 +458,6 @@ function browserOf(c: Ctx): string {
 
 function lostTransaction(c: Ctx) {
   return c.html(hostedErrorPage('invalid_request', LOST_TRANSACTION), 400);
-}
-
-function incoming(c: Ctx, body: Record<string, string>): IncomingRequest {
-  return {
-    method: c.req.method,
-    query: c.req.query(),
-    body,
-    ip: clientIp(c),
-    userAgent: c.req.header('user-agent'),
-  };
-}
-
-function clientIp(c: Ctx): string {
-  return c.env?.incoming?.socket.remoteAddress ?? '127.0.0.1';
 }
 
 /** Sends an authorization response (a result or an error) back in the response mode the application asked for. */

@@ -2,6 +2,8 @@
 export interface LoginGrant {
   clientId: string;
   userId: string;
+  /** The connection the user logged in with (the post-login event of a refresh names it again). */
+  connection: string;
   scope: string;
   /** The API asked for with `audience`; without one the access token is for `/userinfo` only. */
   audience: string | undefined;

@@ -1,5 +1,8 @@
 import type { TenantContext } from '../context.ts';
 import { OAuthError } from '../errors.ts';
+import { buildRefreshEvent, incomingRequest } from '../login/event.ts';
+import { endingUser, saveMetadataChanges } from '../pipeline/apply-changes.ts';
+import type { PipelineChanges, PipelineResult, PostLoginPipeline } from '../pipeline/run-trigger.ts';
 import type { ClientRecord } from '../store.ts';
 import { type GrantHandler, requireSecretOfConfidentialClient } from './grants.ts';
 import type { LoginGrant } from './login-grant.ts';
@@ -29,40 +32,88 @@ export function offlineRefreshToken(
 /**
  * `grant_type=refresh_token` (auth0.com/docs/secure/tokens/refresh-tokens/use-refresh-tokens): new access and ID
  * tokens for the login's grant, narrowed by `scope`, and the next token of the family when the client rotates. A bad
- * token answers 403 `invalid_grant`, as Auth0 does.
+ * token answers 403 `invalid_grant`, as Auth0 does. The post-login Actions run first, as on Auth0, with
+ * `transaction.protocol` `oauth2-refresh-token`; what they refuse fails the exchange and leaves the token unused.
  */
-export const refreshTokenGrant: GrantHandler = async ({ params, client, authenticated }, tenant) => {
-  if (!client.grant_types.includes('refresh_token')) {
+export function refreshTokenGrant(pipeline: PostLoginPipeline): GrantHandler {
+  return async ({ params, client, authenticated, http }, tenant) => {
+    if (!client.grant_types.includes('refresh_token')) {
+      throw new OAuthError(
+        403,
+        'unauthorized_client',
+        "Grant type 'refresh_token' not allowed for the client.",
+      );
+    }
+    requireSecretOfConfidentialClient(client, authenticated);
+    if (!params.refresh_token)
+      throw new OAuthError(400, 'invalid_request', 'Missing required parameter: refresh_token');
+    const policy = refreshPolicyOf(client);
+    const stored = tenant.refreshTokens.peek(params.refresh_token, client.client_id, policy);
+    if (stored === undefined) throw new OAuthError(403, 'invalid_grant', INVALID);
+    const granted = stored.scope.split(' ');
+    const asked = params.scope?.split(' ').filter(Boolean);
+    if (asked?.some((scope) => !granted.includes(scope)))
+      throw new OAuthError(403, 'invalid_scope', 'Scope must be a subset of the refresh token scopes.');
+    const event = buildRefreshEvent(tenant, stored, incomingRequest(http, withoutCredentials(params)));
+    const identity = event?.user.identities[0];
+    if (event === undefined || identity === undefined) {
+      // The user was deleted or linked into another account: its tokens open nothing any more.
+      tenant.refreshTokens.revokeWhere((family) => family.userId === stored.userId);
+      throw new OAuthError(403, 'invalid_grant', INVALID);
+    }
+    const changes = changesOrRefusal(await pipeline.run({ event, phase: 'execute' }));
+    const subject = endingUser(tenant, stored.userId, identity, changes);
+    if (subject === undefined) throw new OAuthError(403, 'access_denied', 'Invalid primary user');
+    const used = tenant.refreshTokens.use(params.refresh_token, client.client_id, policy);
+    if (used === undefined) throw new OAuthError(403, 'invalid_grant', INVALID);
+    saveMetadataChanges(tenant, stored.userId, subject, changes);
+    // A refreshed ID token names no nonce: none was sent for it (OIDC Core 12.2). Its custom claims are the ones
+    // the Actions set on this exchange, as each issuance runs them again.
+    const grant: LoginGrant = {
+      ...used.grant,
+      userId: subject,
+      scope: (asked ?? granted).join(' '),
+      nonce: undefined,
+      idTokenClaims: changes.idTokenClaims,
+    };
+    const idToken = granted.includes('openid') ? await signIdToken(tenant, grant) : undefined;
+    const access = await signAccessToken(tenant, grant);
+    return {
+      access_token: access.token,
+      ...(idToken === undefined ? {} : { id_token: idToken }),
+      ...(used.next === undefined ? {} : { refresh_token: used.next }),
+      scope: grant.scope,
+      expires_in: access.expiresIn,
+      token_type: 'Bearer',
+    };
+  };
+}
+
+/**
+ * The Actions' changes, or the refusal Auth0 answers at `/oauth/token`: `api.access.deny` 403 `access_denied` with
+ * its reason; a redirect, impossible without a browser, 403 `interaction_required` (auth0/auth0-actions
+ * RedirectAPIImpl.canRedirect: "clients [should] appropriately handle any interaction_required errors");
+ * `api.multifactor.enable` 403 `mfa_required` (the error Auth0's SDKs meet on a refresh when an Action asks for
+ * MFA, e.g. auth0/auth0-react#501; no `mfa_token`: the local tenant has no MFA API); a failing Action 500.
+ */
+function changesOrRefusal(result: PipelineResult): PipelineChanges {
+  if (result.status === 'failed') {
+    const status = result.error === 'server_error' ? 500 : 403;
+    throw new OAuthError(status, result.error, result.description);
+  }
+  if (result.status === 'redirect')
     throw new OAuthError(
       403,
-      'unauthorized_client',
-      "Grant type 'refresh_token' not allowed for the client.",
+      'interaction_required',
+      'Redirecting is not possible in a refresh token exchange.',
     );
-  }
-  requireSecretOfConfidentialClient(client, authenticated);
-  if (!params.refresh_token)
-    throw new OAuthError(400, 'invalid_request', 'Missing required parameter: refresh_token');
-  const used = tenant.refreshTokens.use(params.refresh_token, client.client_id, refreshPolicyOf(client));
-  if (used === undefined) throw new OAuthError(403, 'invalid_grant', INVALID);
-  const granted = used.grant.scope.split(' ');
-  const asked = params.scope?.split(' ').filter(Boolean);
-  if (asked?.some((scope) => !granted.includes(scope)))
-    throw new OAuthError(403, 'invalid_scope', 'Scope must be a subset of the refresh token scopes.');
-  // A refreshed ID token names no nonce: none was sent for it (OIDC Core 12.2).
-  const grant: LoginGrant = { ...used.grant, scope: (asked ?? granted).join(' '), nonce: undefined };
-  const idToken = granted.includes('openid') ? await signIdToken(tenant, grant) : undefined;
-  if (tenant.store.users.get(grant.userId) === undefined) {
-    // The user was deleted or linked into another account: its tokens open nothing any more.
-    tenant.refreshTokens.revokeWhere((family) => family.userId === grant.userId);
-    throw new OAuthError(403, 'invalid_grant', INVALID);
-  }
-  const access = await signAccessToken(tenant, grant);
-  return {
-    access_token: access.token,
-    ...(idToken === undefined ? {} : { id_token: idToken }),
-    ...(used.next === undefined ? {} : { refresh_token: used.next }),
-    scope: grant.scope,
-    expires_in: access.expiresIn,
-    token_type: 'Bearer',
-  };
-};
+  if (result.changes.multifactor !== undefined)
+    throw new OAuthError(403, 'mfa_required', 'Multifactor authentication required');
+  return result.changes;
+}
+
+/** The token request as `event.request.body` shows it, without the client secret and the refresh token. */
+function withoutCredentials(params: Record<string, string>): Record<string, string> {
+  const { client_secret: _secret, refresh_token: _token, client_assertion: _assertion, ...rest } = params;
+  return rest;
+}

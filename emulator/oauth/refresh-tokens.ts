@@ -75,29 +75,44 @@ export class RefreshTokens {
   }
 
   /**
+   * The grant of `value` if `clientId` may exchange it now, leaving it unused (the post-login Actions run before the
+   * exchange, and may refuse it). A reused rotated token revokes its family here too.
+   */
+  peek(value: string, clientId: string, policy: RefreshPolicy): LoginGrant | undefined {
+    return this.#usable(value, clientId, policy)?.family.grant;
+  }
+
+  /**
    * Exchanges `value` for `clientId`: the grant to issue tokens for, and the successor when the client rotates.
    * Undefined when the token is unknown, another client's, expired, revoked, or a reused rotated one (which revokes
    * its whole family).
    */
   use(value: string, clientId: string, policy: RefreshPolicy): RefreshUse | undefined {
-    const token = this.#tokens.get(value);
-    const now = this.#now();
-    if (token === undefined || token.family.grant.clientId !== clientId) return undefined;
+    const token = this.#usable(value, clientId, policy);
+    if (token === undefined) return undefined;
     const { family } = token;
-    const expired =
-      (family.expiresAt !== undefined && family.expiresAt <= now) ||
-      (token.idleExpiresAt !== undefined && token.idleExpiresAt <= now);
-    const reused = token.rotatedAt !== undefined && now - token.rotatedAt > policy.leewaySeconds * 1000;
-    if (expired || reused) {
-      this.#drop(family);
-      return undefined;
-    }
+    const now = this.#now();
     if (!policy.rotating) {
       token.idleExpiresAt = idleExpiry(now, policy);
       return { grant: family.grant, next: undefined };
     }
     token.rotatedAt ??= now;
     return { grant: family.grant, next: this.#add(family, policy) };
+  }
+
+  #usable(value: string, clientId: string, policy: RefreshPolicy): StoredToken | undefined {
+    const token = this.#tokens.get(value);
+    const now = this.#now();
+    if (token === undefined || token.family.grant.clientId !== clientId) return undefined;
+    const expired =
+      (token.family.expiresAt !== undefined && token.family.expiresAt <= now) ||
+      (token.idleExpiresAt !== undefined && token.idleExpiresAt <= now);
+    const reused = token.rotatedAt !== undefined && now - token.rotatedAt > policy.leewaySeconds * 1000;
+    if (expired || reused) {
+      this.#drop(token.family);
+      return undefined;
+    }
+    return token;
   }
 
   /** Revokes the family of `value` when it is `clientId`'s (RFC 7009: an unknown token is no error). */

@@ -57,6 +57,7 @@ export const passwordlessOtpGrant: GrantHandler = async ({ params, client, authe
   const grant: LoginGrant = {
     clientId: client.client_id,
     userId: user.user_id,
+    connection: connection.name,
     scope: params.scope ?? 'openid',
     audience: params.audience,
     nonce: undefined,

@@ -1,8 +1,9 @@
 import type { Event } from '../../actions/types/post-login.ts';
 import type { BoundAction } from '../actions-registry.ts';
 import { createPostLoginApi } from '../actions-runtime/api.ts';
-import type { ActionCache } from '../actions-runtime/cache.ts';
+import { ActionCache } from '../actions-runtime/cache.ts';
 import type { PostLoginOutcome } from '../actions-runtime/outcome.ts';
+import type { TenantContext } from '../context.ts';
 import type { ActionRunEvent } from '../events.ts';
 import type { ExecutionResult } from '../tenant-logs.ts';
 import { captureLogs, type LoadedAction, loadAction } from './load-action.ts';
@@ -17,6 +18,8 @@ export interface PipelineChanges {
   appMetadata: Record<string, unknown>;
   idTokenClaims: Record<string, unknown>;
   accessTokenClaims: Record<string, unknown>;
+  /** An Action asked for MFA (`api.multifactor.enable`): a login here goes on without it, a refresh fails. */
+  multifactor?: string;
 }
 
 export type PipelineResult =
@@ -50,6 +53,19 @@ export interface RunRequest {
 
 export function emptyChanges(): PipelineChanges {
   return { userMetadata: {}, appMetadata: {}, idTokenClaims: {}, accessTokenClaims: {} };
+}
+
+/** The tenant's post-login pipeline: the bound Actions, one cache, runs recorded as events. Logins and refreshes share it. */
+export function tenantPostLoginPipeline(tenant: TenantContext): PostLoginPipeline {
+  return new PostLoginPipeline({
+    trigger: 'post-login',
+    bound: () => tenant.store.actions.boundActions('post-login'),
+    cache: new ActionCache(tenant.now),
+    record: (event) => tenant.events.record(event),
+    recordExecution: (transactionId, results) =>
+      tenant.logs.recordExecution('post-login', transactionId, results),
+    now: tenant.now,
+  });
 }
 
 export class PostLoginPipeline {
@@ -184,6 +200,7 @@ export class PostLoginPipeline {
     Object.assign(changes.appMetadata, outcome.appMetadata);
     Object.assign(changes.idTokenClaims, outcome.idTokenClaims);
     Object.assign(changes.accessTokenClaims, outcome.accessTokenClaims);
+    if (outcome.multifactor !== undefined) changes.multifactor = outcome.multifactor.provider;
     return undefined;
   }
 }

@@ -5,6 +5,7 @@ import { ACTION_BUNDLE, buildAction } from '../../../scripts/build-action.ts';
 import { verifyLinkRequest } from '../../../web/tokens.ts';
 import {
   bootstrapManagement,
+  decodeJwtPayload,
   deployWithManagementClient,
   type LoginApp,
   LoginDriver,
@@ -37,6 +38,39 @@ async function loginWith(connection: string, email: string) {
 async function exchange(location: URL, verifier: string): Promise<Record<string, unknown>> {
   expect(location.searchParams.get('state')).toBe('app-state');
   return (await new LoginDriver(tenant).exchange(app, location, verifier)).claims;
+}
+
+/** Alice logs in on GitHub asking for offline_access, with no Action deployed yet; returns the code exchange's tokens. */
+async function offlineLogin(): Promise<{ refresh_token: string; id_token: string }> {
+  const { location, verifier } = await new LoginDriver(tenant).login(app, 'github', 'alice@example.com', {
+    scope: 'openid email offline_access',
+  });
+  const code = location.searchParams.get('code') ?? '';
+  const answer = await tokenCall({
+    grant_type: 'authorization_code',
+    code,
+    redirect_uri: CALLBACK,
+    code_verifier: verifier,
+  });
+  return { refresh_token: answer.refresh_token ?? '', id_token: answer.id_token ?? '' };
+}
+
+const refreshWith = (refreshToken: string) =>
+  tokenCall({ grant_type: 'refresh_token', refresh_token: refreshToken });
+
+async function tokenCall(params: Record<string, string>) {
+  const answer = await fetch(`${tenant.url}/oauth/token`, {
+    method: 'POST',
+    body: new URLSearchParams({ client_id: app.client_id, client_secret: app.client_secret, ...params }),
+  });
+  const body = (await answer.json()) as { refresh_token?: string; id_token?: string; error?: string };
+  return { status: answer.status, ...body };
+}
+
+/** What the Actions printed in the runs recorded after event `after`, one line each. */
+async function actionLogsAfter(after: number): Promise<string> {
+  const runs = await tenant.control.events({ type: 'action', after });
+  return runs.flatMap((event) => ('logs' in event ? event.logs : [])).join('\n');
 }
 
 /** The link request in the consent URL, opened as the consent page opens it. */
@@ -179,10 +213,29 @@ describe('a login through the local tenant running the built Action', () => {
     const continued = await continueForm(browser, consent, proof, { userAgent: 'Another browser/1.0' });
     expect((await exchange(locationOf(continued, tenant.url), verifier)).sub).toBe(proof.sub);
     expect(await tenant.control.users()).toHaveLength(2);
-    const logs = (await tenant.control.events({ type: 'action', after })).flatMap((event) =>
-      'logs' in event ? event.logs : [],
-    );
-    expect(logs.join('\n')).toContain('"reason":"browser_changed"');
+    expect(await actionLogsAfter(after)).toContain('"reason":"browser_changed"');
+  });
+
+  it('asks nothing on a refresh-token exchange: the exchange answers the same user, and nothing is linked', async () => {
+    const first = await offlineLogin();
+    await deployAction({ CONSENT_URL, SESSION_TOKEN_SECRET });
+    const after = (await tenant.control.events()).at(-1)?.id ?? 0;
+    const refreshed = await refreshWith(first.refresh_token);
+    expect(refreshed.status).toBe(200);
+    expect(decodeJwtPayload(refreshed.id_token ?? '').sub).toBe(decodeJwtPayload(first.id_token).sub);
+    expect(await tenant.control.users()).toHaveLength(2);
+    expect(await actionLogsAfter(after)).toContain('"reason":"not_interactive"');
+  });
+
+  it('links a trusted duplicate silently on a refresh-token exchange, which then ends as the older account', async () => {
+    const first = await offlineLogin();
+    await deployAction({ AUTO_LINK_CONNECTIONS: '*' });
+    const refreshed = await refreshWith(first.refresh_token);
+    const [primary] = await tenant.control.users();
+    expect(decodeJwtPayload(refreshed.id_token ?? '').sub).toBe(primary?.user_id);
+    expect(primary?.identities).toHaveLength(2);
+    // The refresh token belonged to the user now linked away: the app signs in again, as the primary.
+    expect(await refreshWith(first.refresh_token)).toMatchObject({ status: 403, error: 'invalid_grant' });
   });
 
   it('completes the login unlinked when the proof posted to /continue was tampered with', async () => {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   bootstrapManagement,
+  decodeJwtPayload,
+  deployPostLoginAction,
   type LoginApp,
   LoginDriver,
   type ManagementCaller,
@@ -274,6 +276,76 @@ describe('the end of the session', () => {
     expect((await browser.fetch('/v2/logout')).status).toBe(200);
     expect(await refresh(app, ours)).toMatchObject(INVALID);
     expect((await refresh(app, elsewhere)).status).toBe(200);
+  });
+});
+
+// Post-login Actions run on refresh-token exchanges (auth0.com/docs/customize/actions/explore-triggers/
+// signup-and-login-triggers/login-trigger), with event.transaction.protocol 'oauth2-refresh-token'.
+describe('post-login Actions on a refresh-token exchange', () => {
+  /** Deploys `body` as the only post-login Action, run only on refresh-token exchanges. */
+  const onRefresh = (body: string) =>
+    deployPostLoginAction(
+      api,
+      `exports.onExecutePostLogin = async (event, api) => {
+        if (event.transaction.protocol !== 'oauth2-refresh-token') return;
+        ${body}
+      };`,
+      {},
+    );
+  const unbindAll = () => api('PATCH', '/actions/triggers/post-login/bindings', { bindings: [] });
+
+  it('runs them with the protocol and the token request, and issues the claims they set', async () => {
+    const app = await registerApp(api, CALLBACK);
+    const { refresh_token = '', id_token = '' } = await login(app);
+    await onRefresh(`
+      api.idToken.setCustomClaim('https://app.test/request', {
+        body: event.request.body,
+        logins: event.stats.logins_count,
+        authenticated_at: event.authentication.methods[0].timestamp,
+      });`);
+    const refreshed = await refresh(app, refresh_token);
+    expect(refreshed.status).toBe(200);
+    const atLogin = decodeJwtPayload(id_token);
+    expect(decodeJwtPayload(refreshed.id_token ?? '')['https://app.test/request']).toEqual({
+      body: { grant_type: 'refresh_token', client_id: app.client_id },
+      logins: 1,
+      authenticated_at: new Date((atLogin.auth_time as number) * 1000).toISOString(),
+    });
+  });
+
+  it('fails the exchange with 403 access_denied when an Action denies it, and leaves the token unused', async () => {
+    const app = await registerApp(api, CALLBACK, { refresh_token: ROTATING });
+    const { refresh_token = '' } = await login(app);
+    await onRefresh("api.access.deny('Refreshes are off for this user.');");
+    expect(await refresh(app, refresh_token)).toMatchObject({
+      status: 403,
+      error: 'access_denied',
+      error_description: 'Refreshes are off for this user.',
+    });
+    await unbindAll();
+    expect((await refresh(app, refresh_token)).status).toBe(200);
+  });
+
+  it.each([
+    ['a redirect', "api.redirect.sendUserTo('https://consent.test/');", 'interaction_required'],
+    ['MFA', "api.multifactor.enable('any');", 'mfa_required'],
+  ])(
+    'fails the exchange with 403 when an Action asks for %s, which needs a browser',
+    async (_, body, error) => {
+      const app = await registerApp(api, CALLBACK);
+      const { refresh_token = '' } = await login(app);
+      await onRefresh(body);
+      expect(await refresh(app, refresh_token)).toMatchObject({ status: 403, error });
+    },
+  );
+
+  it('saves the metadata an Action sets on the exchange', async () => {
+    const app = await registerApp(api, CALLBACK);
+    const { refresh_token = '' } = await login(app);
+    await onRefresh("api.user.setAppMetadata('refreshed', true);");
+    expect((await refresh(app, refresh_token)).status).toBe(200);
+    const [user] = await tenant.control.users();
+    expect(user?.app_metadata).toEqual({ refreshed: true });
   });
 });
 

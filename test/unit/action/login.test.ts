@@ -314,13 +314,15 @@ describe('consent round trip', () => {
     ['prompt=none', { transaction: { prompt: ['none'] } }],
   ])('logs in unlinked without redirecting for %s', async (_, overrides) => {
     const fake = tenantWithPasswordUser();
-    const { outcome } = await login(fake, {
+    const { outcome, decisions } = await login(fake, {
       user: googleUser,
       ...overrides,
       secrets: secrets(fake, untrusted),
     } as never);
     expect(outcome.redirect).toBeUndefined();
     expect(outcome.interactionRequired).toBeUndefined();
+    expect(outcome.primaryUserId).toBeUndefined();
+    expect(decisions).toEqual([{ decision: 'skip', reason: 'not_interactive', user: googleUser.user_id }]);
   });
 
   function continueWith(
