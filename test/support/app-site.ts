@@ -9,7 +9,7 @@ export interface AppSite {
   readonly tenant: TestTenant;
   /** The tenant's Management API with the bootstrap client (every scope). */
   readonly api: ManagementCaller;
-  /** The site's origin, `http://localhost:<port>` (no trailing slash). */
+  /** The site's origin, `http://localhost:<port>` or `https://…` (no trailing slash). */
   readonly url: string;
   /** The client registered for the site before each test (`AppSiteOptions.client`). */
   readonly client: LoginApp;
@@ -23,6 +23,8 @@ export interface AppSiteOptions {
    * the site, and any other client fields, given the site's origin.
    */
   client?: { callbackPath: string; fields?: (siteUrl: string) => Record<string, unknown> };
+  /** Serves the site over HTTPS (`listenOnLoopback`'s `tls`). */
+  tls?: boolean;
 }
 
 /** Starts the tenant and the site before the file's tests, closes both after them. */
@@ -36,7 +38,9 @@ export function useAppSite(options: AppSiteOptions = {}): AppSite {
     [tenant, api] = [started, caller];
   });
   beforeAll(async () => {
-    site = await listenOnLoopback((request, response) => handler(request, response));
+    site = await listenOnLoopback((request, response) => handler(request, response), {
+      tls: options.tls === true,
+    });
   });
   afterAll(async () => {
     await site?.close();

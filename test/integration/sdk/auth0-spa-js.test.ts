@@ -11,7 +11,12 @@ import { launchChromium } from '../../support/chromium.ts';
 /** The page's globals: the SDK bundle as the app loads it. */
 type InPage = { auth0: typeof import('@auth0/auth0-spa-js') };
 
+// Over HTTPS on localhost like the tenant: https://localhost:<a> and https://localhost:<b> are one site (ports do
+// not count), so the iframe's tenant cookie is first-party to the page, as an app and its tenant on one registrable
+// domain (a custom domain) are on Auth0. Chromium blocks the cookie of a page served over plain http: another scheme
+// is another site.
 const local = useAppSite({
+  tls: true,
   client: {
     callbackPath: '/',
     fields: (url) => ({
@@ -67,13 +72,13 @@ function sdkOptions(useRefreshTokens: boolean) {
   };
 }
 
-/** loginWithRedirect, the tenant's login page (a simulated GitHub login), and handleRedirectCallback. */
-async function logIn(page: Page): Promise<void> {
+/** loginWithRedirect and the tenant's login page (a simulated GitHub login), back to the page with a code. */
+async function logIn(page: Page, useRefreshTokens = true): Promise<void> {
   await Promise.all([
     page.waitForURL((url) => url.pathname === '/u/login'),
     page.evaluate(
       (options) => new (globalThis as unknown as InPage).auth0.Auth0Client(options).loginWithRedirect(),
-      sdkOptions(true),
+      sdkOptions(useRefreshTokens),
     ),
   ]);
   const github = page.locator('form', { hasText: 'github (simulated)' });
@@ -107,6 +112,29 @@ describe('@auth0/auth0-spa-js against the local tenant', () => {
       return client.getUser();
     }, sdkOptions(true));
     expect(user?.email).toBe('alice@example.com');
+  });
+
+  it('renews silently in an iframe with the tenant session after a reload (memory cache, no refresh token)', async () => {
+    const page = await spaPage();
+    await logIn(page, false);
+    await page.evaluate(async (options) => {
+      await new (globalThis as unknown as InPage).auth0.Auth0Client(options).handleRedirectCallback();
+    }, sdkOptions(false));
+    await page.goto(`${local.url}/`);
+    const answer = await page.evaluate(async (options) => {
+      const client = new (globalThis as unknown as InPage).auth0.Auth0Client({
+        ...options,
+        cacheLocation: 'memory',
+      });
+      const before = await client.getUser();
+      const token = await client.getTokenSilently({ detailedResponse: true });
+      return {
+        before: before ?? null,
+        renewed: typeof token?.access_token === 'string',
+        user: (await client.getUser())?.email,
+      };
+    }, sdkOptions(false));
+    expect(answer).toEqual({ before: null, renewed: true, user: 'alice@example.com' });
   });
 
   it('renews the access token with a rotating refresh token, and calls /userinfo with it', async () => {
