@@ -55,14 +55,14 @@ async function answer(page: Page, button: 'OK' | "This wasn't me", webUrl: strin
 
 describe('the notice page in Chromium (LINK_NOTICE=page)', () => {
   it('OK: the sign-in ends on the main account, linked', async () => {
-    const email = 'petra@example.com';
+    const email = 'petra.notice@example.com';
     const { page, password, noticeUrl } = await reachNotice(email);
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe(
       'We linked your Google sign-in to your account',
     );
     expect(page.url()).toBe(`${demo.webUrl}/notice`);
-    expect(noticeUrl).not.toContain('petra');
-    expect(await page.textContent('body')).toContain('p•••a@example.com');
+    expect(noticeUrl).not.toContain('petra.notice');
+    expect(await page.textContent('body')).toContain('p•••e@example.com');
     await snapshot(page, 'notice');
 
     await answer(page, 'OK', demo.webUrl);
@@ -76,7 +76,7 @@ describe('the notice page in Chromium (LINK_NOTICE=page)', () => {
   });
 
   it("This wasn't me: the link is undone and restored, the pair declined, and the sign-in ends as the Google user", async () => {
-    const email = 'quinn@example.com';
+    const email = 'quinn.notice@example.com';
     const { page, password } = await reachNotice(email);
     await answer(page, "This wasn't me", demo.webUrl);
 
@@ -98,7 +98,7 @@ describe('the notice page in Chromium (LINK_NOTICE=page)', () => {
   });
 
   it("a notice URL forwarded to someone else undoes nothing, and the owner's sign-in still finishes linked", async () => {
-    const email = 'rosa@example.com';
+    const email = 'rosa.notice@example.com';
     const { page, password, noticeUrl } = await reachNotice(email);
     const stranger = await demo.newPage();
     await stranger.goto(noticeUrl ?? '');
