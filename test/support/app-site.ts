@@ -34,8 +34,10 @@ export function useAppSite(options: AppSiteOptions = {}): AppSite {
   let api: ManagementCaller | undefined;
   let site: LoopbackServer | undefined;
   let handler: RequestListener = (_request, response) => response.writeHead(503).end();
-  useLoginTenant((started, caller) => {
-    [tenant, api] = [started, caller];
+  useLoginTenant({
+    started: ({ tenant: started, api: caller }) => {
+      [tenant, api] = [started, caller];
+    },
   });
   beforeAll(async () => {
     site = await listenOnLoopback((request, response) => handler(request, response), {

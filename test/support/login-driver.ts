@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { runInNewContext } from 'node:vm';
-import type { RunningTenant } from '../../emulator/index.ts';
+import { beforeEach } from 'vitest';
+import type { RunningTenant, TenantOptions } from '../../emulator/index.ts';
 import { type TestTenant, useTestTenant } from './tenant.ts';
 
 const MAX_REDIRECTS = 20;
@@ -249,11 +250,59 @@ export async function bootstrapAccessToken(tenant: RunningTenant): Promise<strin
   return ((await response.json()) as { access_token: string }).access_token;
 }
 
-/** `useTestTenant` for login tests: everything reset before each test, and a bootstrap Management caller. */
-export function useLoginTenant(started: (tenant: TestTenant, api: ManagementCaller) => void): void {
-  useTestTenant(async (tenant) => started(tenant, await bootstrapManagement(tenant)), {
-    reset: { all: true },
-  });
+/** The file's tenant, its bootstrap Management caller and the app registered for the test: read them in tests. */
+export interface LoginSite {
+  readonly tenant: TestTenant;
+  readonly api: ManagementCaller;
+  readonly app: LoginApp;
+}
+
+/**
+ * `useTestTenant` for login tests: the tenant (with `options`) reset whole before each test, a bootstrap Management
+ * caller, and with `app` an application registered before each test (its callback and any other client fields).
+ */
+export function useLoginTenant(
+  options: Omit<TenantOptions, 'control' | 'port'> & {
+    app?: { callback: string; [field: string]: unknown };
+    /** Once the tenant is up and the caller made, before any test. */
+    started?: (site: Omit<LoginSite, 'app'>) => void | Promise<void>;
+  } = {},
+): LoginSite {
+  const { app: appFields, started: onStarted, ...tenantOptions } = options;
+  let tenant: TestTenant | undefined;
+  let api: ManagementCaller | undefined;
+  let app: LoginApp | undefined;
+  useTestTenant(
+    async (running) => {
+      tenant = running;
+      api = await bootstrapManagement(running);
+      await onStarted?.({ tenant, api });
+    },
+    { ...tenantOptions, reset: { all: true } },
+  );
+  if (appFields !== undefined) {
+    const { callback, ...fields } = appFields;
+    beforeEach(async () => {
+      app = await registerApp(site.api, callback, fields);
+    });
+  }
+  const site: LoginSite = {
+    get tenant() {
+      return ready('tenant', tenant);
+    },
+    get api() {
+      return ready('api', api);
+    },
+    get app() {
+      return ready('app', app);
+    },
+  };
+  return site;
+}
+
+function ready<T>(what: string, value: T | undefined): T {
+  if (value === undefined) throw new Error(`the login site's ${what} is read before it exists`);
+  return value;
 }
 
 /** A Management API caller with the tenant's bootstrap client (every scope). */

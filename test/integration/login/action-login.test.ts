@@ -1,50 +1,48 @@
 import { readFile } from 'node:fs/promises';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { signHs256 } from '../../../emulator/actions-runtime/redirect-token.ts';
 import { ACTION_BUNDLE, buildAction } from '../../../scripts/build-action.ts';
 import { verifyLinkRequest } from '../../../web/tokens.ts';
 import {
-  bootstrapManagement,
   decodeJwtPayload,
   deployWithManagementClient,
-  type LoginApp,
   LoginDriver,
   locationOf,
-  type ManagementCaller,
   registerApp,
+  useLoginTenant,
 } from '../../support/login-driver.ts';
 import { tamperLastSegment } from '../../support/tamper.ts';
-import { startTestTenant, type TestTenant } from '../../support/tenant.ts';
 
 const CALLBACK = 'https://app.test/callback';
 const CONSENT_URL = 'https://consent.test/consent';
 const SESSION_TOKEN_SECRET = 'integration-session-token-secret-0123456789';
 const OLD = '2020-01-01T00:00:00.000Z';
 
-let tenant: TestTenant;
-let api: ManagementCaller;
-let app: LoginApp;
-
 async function deployAction(secrets: Record<string, string>): Promise<void> {
-  await deployWithManagementClient(tenant, api, await readFile(ACTION_BUNDLE, 'utf8'), secrets);
+  await deployWithManagementClient(site.tenant, site.api, await readFile(ACTION_BUNDLE, 'utf8'), secrets);
 }
 
 /** Each login in a fresh browser profile, so no SSO session carries over between people. */
 async function loginWith(connection: string, email: string) {
-  const browser = new LoginDriver(tenant);
-  return { browser, ...(await browser.login(app, connection, email)) };
+  const browser = new LoginDriver(site.tenant);
+  return { browser, ...(await browser.login(site.app, connection, email)) };
 }
 
 async function exchange(location: URL, verifier: string): Promise<Record<string, unknown>> {
   expect(location.searchParams.get('state')).toBe('app-state');
-  return (await new LoginDriver(tenant).exchange(app, location, verifier)).claims;
+  return (await new LoginDriver(site.tenant).exchange(site.app, location, verifier)).claims;
 }
 
 /** Alice logs in on GitHub asking for offline_access, with no Action deployed yet; returns the code exchange's tokens. */
 async function offlineLogin(): Promise<{ refresh_token: string; id_token: string }> {
-  const { location, verifier } = await new LoginDriver(tenant).login(app, 'github', 'alice@example.com', {
-    scope: 'openid email offline_access',
-  });
+  const { location, verifier } = await new LoginDriver(site.tenant).login(
+    site.app,
+    'github',
+    'alice@example.com',
+    {
+      scope: 'openid email offline_access',
+    },
+  );
   const code = location.searchParams.get('code') ?? '';
   const answer = await tokenCall({
     grant_type: 'authorization_code',
@@ -59,9 +57,13 @@ const refreshWith = (refreshToken: string) =>
   tokenCall({ grant_type: 'refresh_token', refresh_token: refreshToken });
 
 async function tokenCall(params: Record<string, string>) {
-  const answer = await fetch(`${tenant.url}/oauth/token`, {
+  const answer = await fetch(`${site.tenant.url}/oauth/token`, {
     method: 'POST',
-    body: new URLSearchParams({ client_id: app.client_id, client_secret: app.client_secret, ...params }),
+    body: new URLSearchParams({
+      client_id: site.app.client_id,
+      client_secret: site.app.client_secret,
+      ...params,
+    }),
   });
   const body = (await answer.json()) as { refresh_token?: string; id_token?: string; error?: string };
   return { status: answer.status, ...body };
@@ -69,7 +71,7 @@ async function tokenCall(params: Record<string, string>) {
 
 /** What the Actions printed in the runs recorded after event `after`, one line each. */
 async function actionLogsAfter(after: number): Promise<string> {
-  const runs = await tenant.control.events({ type: 'action', after });
+  const runs = await site.tenant.control.events({ type: 'action', after });
   return runs.flatMap((event) => ('logs' in event ? event.logs : [])).join('\n');
 }
 
@@ -77,7 +79,7 @@ async function actionLogsAfter(after: number): Promise<string> {
 function linkRequestOf(consent: URL) {
   return verifyLinkRequest(consent.searchParams.get('session_token') ?? '', {
     secret: SESSION_TOKEN_SECRET,
-    issuer: tenant.domain,
+    issuer: site.tenant.domain,
     now: new Date(),
   });
 }
@@ -104,7 +106,7 @@ function continueForm(
   const iat = Math.floor(Date.now() / 1000);
   const state = consent.searchParams.get('state') ?? '';
   const token = signHs256(
-    { iss: tenant.domain, iat, exp: iat + 120, purpose: 'link-proof', state, ...proof },
+    { iss: site.tenant.domain, iat, exp: iat + 120, purpose: 'link-proof', state, ...proof },
     SESSION_TOKEN_SECRET,
   );
   return browser.fetch('/continue', {
@@ -114,20 +116,11 @@ function continueForm(
   });
 }
 
-beforeAll(async () => {
-  await buildAction();
-  tenant = await startTestTenant();
-  api = await bootstrapManagement(tenant);
-});
-
-afterAll(async () => {
-  await tenant.close();
-});
+beforeAll(() => buildAction());
+const site = useLoginTenant({ app: { callback: CALLBACK } });
 
 beforeEach(async () => {
-  await tenant.control.reset({ all: true });
-  app = await registerApp(api, CALLBACK);
-  await tenant.control.seedUsers([
+  await site.tenant.control.seedUsers([
     {
       connection: 'Username-Password-Authentication',
       email: 'alice@example.com',
@@ -142,9 +135,9 @@ describe('a login through the local tenant running the built Action', () => {
     await deployAction({ AUTO_LINK_CONNECTIONS: '*' });
     const { location, verifier } = await loginWith('google-oauth2', 'alice@example.com');
     const claims = await exchange(location, verifier);
-    const [primary, ...others] = await tenant.control.users();
+    const [primary, ...others] = await site.tenant.control.users();
     expect(others).toEqual([]);
-    expect(claims).toMatchObject({ sub: primary?.user_id, nonce: 'app-nonce', aud: app.client_id });
+    expect(claims).toMatchObject({ sub: primary?.user_id, nonce: 'app-nonce', aud: site.app.client_id });
     expect(primary?.identities.map((identity) => identity.provider)).toEqual(['auth0', 'google-oauth2']);
     expect(primary?.app_metadata?.account_linking_links).toEqual([
       expect.objectContaining({ connection: 'google-oauth2', via: 'silent', reason: 'oldest' }),
@@ -157,9 +150,9 @@ describe('a login through the local tenant running the built Action', () => {
     expect(consent.origin + consent.pathname).toBe(CONSENT_URL);
     const proof = await proofFor(consent, { decision: 'link', linked: true });
     const continued = await continueForm(browser, consent, proof);
-    const claims = await exchange(locationOf(continued, tenant.url), verifier);
+    const claims = await exchange(locationOf(continued, site.tenant.url), verifier);
     expect(claims.sub).toBe(proof.linked_user_id);
-    expect(await tenant.control.users()).toHaveLength(1);
+    expect(await site.tenant.control.users()).toHaveLength(1);
   });
 
   it("answers a second /continue with the same state with Auth0's error page, resuming nothing", async () => {
@@ -167,7 +160,7 @@ describe('a login through the local tenant running the built Action', () => {
     const { browser, location: consent } = await loginWith('github', 'alice@example.com');
     const proof = await proofFor(consent, { decision: 'not-now' });
     const first = await continueForm(browser, consent, proof);
-    expect(locationOf(first, tenant.url).searchParams.get('code')).toBeTruthy();
+    expect(locationOf(first, site.tenant.url).searchParams.get('code')).toBeTruthy();
     const replay = await continueForm(browser, consent, proof);
     expect(replay.status).toBe(400);
     expect(replay.headers.get('location')).toBeNull();
@@ -181,49 +174,49 @@ describe('a login through the local tenant running the built Action', () => {
     await deployAction({ CONSENT_URL, SESSION_TOKEN_SECRET });
     const { browser, location: consent, verifier } = await loginWith('github', 'alice@example.com');
     const proof = await proofFor(consent, { decision: 'link', linked: true });
-    const elsewhere = new LoginDriver(tenant);
-    await elsewhere.authorize(app);
-    for (const stranger of [new LoginDriver(tenant), elsewhere]) {
+    const elsewhere = new LoginDriver(site.tenant);
+    await elsewhere.authorize(site.app);
+    for (const stranger of [new LoginDriver(site.tenant), elsewhere]) {
       const refused = await continueForm(stranger, consent, proof);
       expect(refused.status).toBe(400);
       expect(await refused.text()).toContain('<code>invalid_request</code>');
     }
-    expect(await tenant.control.users()).toHaveLength(2);
+    expect(await site.tenant.control.users()).toHaveLength(2);
     const resumed = await continueForm(browser, consent, { ...proof, decision: 'not-now' });
-    expect((await exchange(locationOf(resumed, tenant.url), verifier)).sub).toBe(proof.sub);
-    expect(await tenant.control.users()).toHaveLength(2);
+    expect((await exchange(locationOf(resumed, site.tenant.url), verifier)).sub).toBe(proof.sub);
+    expect(await site.tenant.control.users()).toHaveLength(2);
   });
 
   it('keeps a waiting login resumable after a re-authentication in the same browser completes', async () => {
-    const reauth = await registerApp(api, 'https://app.test/reauth-callback');
+    const reauth = await registerApp(site.api, 'https://app.test/reauth-callback');
     await deployAction({ CONSENT_URL, SESSION_TOKEN_SECRET, SKIP_CLIENT_IDS: reauth.client_id });
     const { browser, location: consent, verifier } = await loginWith('github', 'alice@example.com');
     const proof = await proofFor(consent, { decision: 'not-now' });
     const proven = await browser.login(reauth, 'github', 'alice@example.com', { prompt: 'login' });
     expect(proven.location.searchParams.get('code')).toBeTruthy();
     const resumed = await continueForm(browser, consent, proof);
-    expect((await exchange(locationOf(resumed, tenant.url), verifier)).sub).toBe(proof.sub);
+    expect((await exchange(locationOf(resumed, site.tenant.url), verifier)).sub).toBe(proof.sub);
   });
 
   it('completes the login unlinked when the browser at /continue is not the one the Action saw (browser_changed)', async () => {
     await deployAction({ CONSENT_URL, SESSION_TOKEN_SECRET });
     const { browser, location: consent, verifier } = await loginWith('github', 'alice@example.com');
     const proof = await proofFor(consent, { decision: 'link', linked: true });
-    const after = (await tenant.control.events()).at(-1)?.id ?? 0;
+    const after = (await site.tenant.control.events()).at(-1)?.id ?? 0;
     const continued = await continueForm(browser, consent, proof, { userAgent: 'Another browser/1.0' });
-    expect((await exchange(locationOf(continued, tenant.url), verifier)).sub).toBe(proof.sub);
-    expect(await tenant.control.users()).toHaveLength(2);
+    expect((await exchange(locationOf(continued, site.tenant.url), verifier)).sub).toBe(proof.sub);
+    expect(await site.tenant.control.users()).toHaveLength(2);
     expect(await actionLogsAfter(after)).toContain('"reason":"browser_changed"');
   });
 
   it('asks nothing on a refresh-token exchange: the exchange answers the same user, and nothing is linked', async () => {
     const first = await offlineLogin();
     await deployAction({ CONSENT_URL, SESSION_TOKEN_SECRET });
-    const after = (await tenant.control.events()).at(-1)?.id ?? 0;
+    const after = (await site.tenant.control.events()).at(-1)?.id ?? 0;
     const refreshed = await refreshWith(first.refresh_token);
     expect(refreshed.status).toBe(200);
     expect(decodeJwtPayload(refreshed.id_token ?? '').sub).toBe(decodeJwtPayload(first.id_token).sub);
-    expect(await tenant.control.users()).toHaveLength(2);
+    expect(await site.tenant.control.users()).toHaveLength(2);
     expect(await actionLogsAfter(after)).toContain('"reason":"not_interactive"');
   });
 
@@ -231,7 +224,7 @@ describe('a login through the local tenant running the built Action', () => {
     const first = await offlineLogin();
     await deployAction({ AUTO_LINK_CONNECTIONS: '*' });
     const refreshed = await refreshWith(first.refresh_token);
-    const [primary] = await tenant.control.users();
+    const [primary] = await site.tenant.control.users();
     expect(decodeJwtPayload(refreshed.id_token ?? '').sub).toBe(primary?.user_id);
     expect(primary?.identities).toHaveLength(2);
     // The refresh token belonged to the user now linked away: the app signs in again, as the primary.
@@ -243,15 +236,15 @@ describe('a login through the local tenant running the built Action', () => {
     const { browser, location: consent, verifier } = await loginWith('github', 'alice@example.com');
     const proof = await proofFor(consent, { decision: 'link', linked: true });
     const continued = await continueForm(browser, consent, proof, { tamper: true });
-    const claims = await exchange(locationOf(continued, tenant.url), verifier);
+    const claims = await exchange(locationOf(continued, site.tenant.url), verifier);
     expect(claims.sub).toBe(proof.sub);
-    expect(await tenant.control.users()).toHaveLength(2);
+    expect(await site.tenant.control.users()).toHaveLength(2);
   });
 
   it('signs up on the database connection unverified until the verification link is followed', async () => {
-    const browser = new LoginDriver(tenant);
-    const { response: authorize } = await browser.authorize(app);
-    const loginUrl = locationOf(authorize, tenant.url);
+    const browser = new LoginDriver(site.tenant);
+    const { response: authorize } = await browser.authorize(site.app);
+    const loginUrl = locationOf(authorize, site.tenant.url);
     const signup = await browser.fetch('/u/login', {
       method: 'POST',
       body: new URLSearchParams({
@@ -264,12 +257,12 @@ describe('a login through the local tenant running the built Action', () => {
     });
     const link = /href="([^"]+)"/.exec(await signup.text())?.[1]?.replaceAll('&amp;', '&') ?? '';
     expect(
-      (await tenant.control.users()).find((user) => user.email === 'carol@example.com')?.email_verified,
+      (await site.tenant.control.users()).find((user) => user.email === 'carol@example.com')?.email_verified,
     ).toBe(false);
     const verified = await browser.fetch(link);
     expect(new URL(verified.headers.get('location') ?? '').searchParams.get('code')).toBeTruthy();
     expect(
-      (await tenant.control.users()).find((user) => user.email === 'carol@example.com')?.email_verified,
+      (await site.tenant.control.users()).find((user) => user.email === 'carol@example.com')?.email_verified,
     ).toBe(true);
     expect((await browser.fetch(link)).status).toBe(400);
   });
@@ -277,7 +270,7 @@ describe('a login through the local tenant running the built Action', () => {
   it('completes every login and leaves no user half-linked with 20% injected 429/5xx on the Management API', async () => {
     await deployAction({ AUTO_LINK_CONNECTIONS: '*' });
     const people = Array.from({ length: 12 }, (_, index) => `person${index}@example.com`);
-    await tenant.control.seedUsers(
+    await site.tenant.control.seedUsers(
       people.map((email) => ({
         connection: 'Username-Password-Authentication',
         email,
@@ -285,7 +278,7 @@ describe('a login through the local tenant running the built Action', () => {
         created_at: OLD,
       })),
     );
-    await tenant.control.setFaults([
+    await site.tenant.control.setFaults([
       { route: '* /api/v2/*', status: 429, rate: 0.1, retryAfter: 0 },
       { route: '* /api/v2/*', status: 503, rate: 0.1 },
     ]);
@@ -294,9 +287,9 @@ describe('a login through the local tenant running the built Action', () => {
       expect(location.searchParams.get('error')).toBeNull();
       await exchange(location, verifier);
     }
-    await tenant.control.setFaults([]);
+    await site.tenant.control.setFaults([]);
     for (const email of people) {
-      const owners = (await tenant.control.users()).filter(
+      const owners = (await site.tenant.control.users()).filter(
         (user) =>
           user.email === email || user.identities.some((identity) => identity.profileData?.email === email),
       );
@@ -305,17 +298,17 @@ describe('a login through the local tenant running the built Action', () => {
       const identities = owners.flatMap((user) => user.identities.map((identity) => identity.provider));
       expect(identities.sort()).toEqual(['auth0', 'google-oauth2']);
     }
-    const faults = await tenant.control.events({ type: 'fault' });
+    const faults = await site.tenant.control.events({ type: 'fault' });
     expect(faults.length).toBeGreaterThan(0);
   });
 
   it('refuses a redirect_uri that is not a registered callback without redirecting', async () => {
     const query = new URLSearchParams({
-      client_id: app.client_id,
+      client_id: site.app.client_id,
       redirect_uri: 'https://evil.test/cb',
       response_type: 'code',
     });
-    const response = await fetch(`${tenant.url}/authorize?${query}`, { redirect: 'manual' });
+    const response = await fetch(`${site.tenant.url}/authorize?${query}`, { redirect: 'manual' });
     expect(response.status).toBe(400);
     expect(response.headers.get('location')).toBeNull();
   });
@@ -323,14 +316,14 @@ describe('a login through the local tenant running the built Action', () => {
   it('refuses a code exchanged with the wrong PKCE verifier, and the code cannot be reused', async () => {
     const { location } = await loginWith('google-oauth2', 'bob@example.com');
     const attempt = () =>
-      fetch(`${tenant.url}/oauth/token`, {
+      fetch(`${site.tenant.url}/oauth/token`, {
         method: 'POST',
         body: new URLSearchParams({
           grant_type: 'authorization_code',
           code: location.searchParams.get('code') ?? '',
           redirect_uri: CALLBACK,
-          client_id: app.client_id,
-          client_secret: app.client_secret,
+          client_id: site.app.client_id,
+          client_secret: site.app.client_secret,
           code_verifier: 'not-the-verifier-not-the-verifier-not-the-verifier',
         }),
       });

@@ -1,34 +1,23 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import {
-  type LoginApp,
-  LoginDriver,
-  type ManagementCaller,
-  registerApp,
-  useLoginTenant,
-} from '../../support/login-driver.ts';
-import type { TestTenant } from '../../support/tenant.ts';
+import { type LoginApp, LoginDriver, registerApp, useLoginTenant } from '../../support/login-driver.ts';
 
 // auth0.com/docs/get-started/applications/set-up-cors: browsers read the tenant's answers only from a client's
 // Allowed Web Origins.
 const SPA_ORIGIN = 'https://spa.test';
 const OTHER_ORIGIN = 'https://other.test';
 
-let tenant: TestTenant;
-let api: ManagementCaller;
 let spa: LoginApp;
 
-useLoginTenant((t, a) => {
-  [tenant, api] = [t, a];
-});
+const site = useLoginTenant();
 
 beforeEach(async () => {
-  spa = await registerApp(api, `${SPA_ORIGIN}/`, { web_origins: [SPA_ORIGIN] });
+  spa = await registerApp(site.api, `${SPA_ORIGIN}/`, { web_origins: [SPA_ORIGIN] });
   // Another client allows OTHER_ORIGIN: that must not open the SPA's answers to it.
-  await registerApp(api, `${OTHER_ORIGIN}/`, { web_origins: [OTHER_ORIGIN] });
+  await registerApp(site.api, `${OTHER_ORIGIN}/`, { web_origins: [OTHER_ORIGIN] });
 });
 
 function preflight(path: string, origin: string): Promise<Response> {
-  return fetch(`${tenant.url}${path}`, {
+  return fetch(`${site.tenant.url}${path}`, {
     method: 'OPTIONS',
     headers: {
       origin,
@@ -40,12 +29,12 @@ function preflight(path: string, origin: string): Promise<Response> {
 
 /** A login of the SPA's client, ending with the code and verifier at the callback. */
 async function loggedIn(): Promise<{ code: string; verifier: string }> {
-  const { location, verifier } = await new LoginDriver(tenant).login(spa, 'github', 'alice@example.com');
+  const { location, verifier } = await new LoginDriver(site.tenant).login(spa, 'github', 'alice@example.com');
   return { code: location.searchParams.get('code') ?? '', verifier };
 }
 
 function exchange(code: string, verifier: string, origin: string): Promise<Response> {
-  return fetch(`${tenant.url}/oauth/token`, {
+  return fetch(`${site.tenant.url}/oauth/token`, {
     method: 'POST',
     headers: { origin, 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({
@@ -103,7 +92,7 @@ describe('/userinfo', () => {
   it('answers the token’s client’s Allowed Web Origins, and no other', async () => {
     const token = await accessToken();
     const from = (origin: string) =>
-      fetch(`${tenant.url}/userinfo`, { headers: { origin, authorization: `Bearer ${token}` } });
+      fetch(`${site.tenant.url}/userinfo`, { headers: { origin, authorization: `Bearer ${token}` } });
     expect((await from(SPA_ORIGIN)).headers.get('access-control-allow-origin')).toBe(SPA_ORIGIN);
     expect((await from(OTHER_ORIGIN)).headers.get('access-control-allow-origin')).toBeNull();
     expect((await preflight('/userinfo', SPA_ORIGIN)).headers.get('access-control-allow-origin')).toBe(
@@ -113,12 +102,12 @@ describe('/userinfo', () => {
 
   it('accepts the access token as ?access_token=, as Auth0 does', async () => {
     const token = await accessToken();
-    const answer = await fetch(`${tenant.url}/userinfo?access_token=${encodeURIComponent(token)}`);
+    const answer = await fetch(`${site.tenant.url}/userinfo?access_token=${encodeURIComponent(token)}`);
     expect(await answer.json()).toMatchObject({ email: 'alice@example.com' });
   });
 
   it('refuses a bad ?access_token= with 401 invalid_token', async () => {
-    const answer = await fetch(`${tenant.url}/userinfo?access_token=not-a-token`);
+    const answer = await fetch(`${site.tenant.url}/userinfo?access_token=not-a-token`);
     expect(answer.status).toBe(401);
     expect(answer.headers.get('www-authenticate')).toContain('error="invalid_token"');
   });

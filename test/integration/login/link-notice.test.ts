@@ -73,9 +73,11 @@ async function usersByConnection() {
   };
 }
 
-useLoginTenant((started, caller) => {
-  tenant = started;
-  api = caller;
+useLoginTenant({
+  started: ({ tenant: started, api: caller }) => {
+    tenant = started;
+    api = caller;
+  },
 });
 beforeAll(async () => {
   await buildAction();

@@ -1,29 +1,17 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import {
-  type LoginApp,
-  LoginDriver,
-  type ManagementCaller,
-  registerApp,
-  useLoginTenant,
-} from '../../support/login-driver.ts';
-import type { ControlUser, TestTenant } from '../../support/tenant.ts';
+import { LoginDriver, useLoginTenant } from '../../support/login-driver.ts';
+import type { ControlUser } from '../../support/tenant.ts';
 
 const CALLBACK = 'https://app.test/callback';
 const PASSWORD = 'correct-horse-battery';
 
-let tenant: TestTenant;
-let api: ManagementCaller;
-let app: LoginApp;
 let primary: ControlUser;
 let secondary: ControlUser;
 
-useLoginTenant((t, a) => {
-  [tenant, api] = [t, a];
-});
+const site = useLoginTenant({ app: { callback: CALLBACK } });
 
 beforeEach(async () => {
-  app = await registerApp(api, CALLBACK);
-  [primary, secondary] = (await tenant.control.seedUsers([
+  [primary, secondary] = (await site.tenant.control.seedUsers([
     {
       connection: 'google-oauth2',
       email: 'alice@example.com',
@@ -41,7 +29,7 @@ beforeEach(async () => {
 
 function linkSecondaryIntoPrimary() {
   const [identity] = secondary.identities;
-  return api('POST', `/users/${encodeURIComponent(primary.user_id)}/identities`, {
+  return site.api('POST', `/users/${encodeURIComponent(primary.user_id)}/identities`, {
     provider: identity?.provider,
     user_id: identity?.user_id,
   });
@@ -49,7 +37,7 @@ function linkSecondaryIntoPrimary() {
 
 describe('a login whose user is linked into another user mid-login', () => {
   it('logs a password login in as the primary when its identity was linked during the password check', async () => {
-    const users = tenant.context.store.users;
+    const users = site.tenant.context.store.users;
     const passwordHash = users.passwordHash.bind(users);
     // The hash is read just before the asynchronous scrypt check: the link lands while it runs.
     vi.spyOn(users, 'passwordHash').mockImplementationOnce((identity) => {
@@ -58,25 +46,25 @@ describe('a login whose user is linked into another user mid-login', () => {
       users.link(primary.user_id, { provider: own?.provider ?? '', user_id: own?.user_id ?? '' });
       return hash;
     });
-    const browser = new LoginDriver(tenant);
-    const { location, verifier } = await browser.loginWithPassword(app, 'alice@example.com', PASSWORD);
+    const browser = new LoginDriver(site.tenant);
+    const { location, verifier } = await browser.loginWithPassword(site.app, 'alice@example.com', PASSWORD);
     expect(location.searchParams.get('error')).toBeNull();
-    const { claims } = await browser.exchange(app, location, verifier);
+    const { claims } = await browser.exchange(site.app, location, verifier);
     expect(claims.sub).toBe(primary.user_id);
   });
 
   it('refuses the code of a user linked into another before the exchange, as Auth0 does without setPrimaryUser', async () => {
-    const browser = new LoginDriver(tenant);
-    const { location, verifier } = await browser.loginWithPassword(app, 'alice@example.com', PASSWORD);
+    const browser = new LoginDriver(site.tenant);
+    const { location, verifier } = await browser.loginWithPassword(site.app, 'alice@example.com', PASSWORD);
     expect((await linkSecondaryIntoPrimary()).status).toBe(201);
-    await expect(browser.exchange(app, location, verifier)).rejects.toThrow(/invalid_grant/);
+    await expect(browser.exchange(site.app, location, verifier)).rejects.toThrow(/invalid_grant/);
   });
 
   it('logs the linked identity in as its primary at its next login', async () => {
     expect((await linkSecondaryIntoPrimary()).status).toBe(201);
-    const browser = new LoginDriver(tenant);
-    const { location, verifier } = await browser.loginWithPassword(app, 'alice@example.com', PASSWORD);
-    const { claims } = await browser.exchange(app, location, verifier);
+    const browser = new LoginDriver(site.tenant);
+    const { location, verifier } = await browser.loginWithPassword(site.app, 'alice@example.com', PASSWORD);
+    const { claims } = await browser.exchange(site.app, location, verifier);
     expect(claims.sub).toBe(primary.user_id);
   });
 });

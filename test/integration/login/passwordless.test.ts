@@ -3,15 +3,13 @@ import { AuthenticationClient } from 'auth0/legacy';
 import { describe, expect, it } from 'vitest';
 import { PASSWORDLESS_OTP_GRANT } from '../../../emulator/passwordless/otp-grant.ts';
 import {
-  bootstrapManagement,
   decodeJwtPayload,
   type LoginApp,
   LoginDriver,
   locationOf,
-  type ManagementCaller,
   registerApp,
+  useLoginTenant,
 } from '../../support/login-driver.ts';
-import { type TestTenant, useTestTenant } from '../../support/tenant.ts';
 
 // Auth0's passwordless API: https://auth0.com/docs/api/authentication/passwordless/get-code-or-link and
 // .../authenticate-user; code rules: https://auth0.com/docs/authenticate/passwordless/authentication-methods/email-otp
@@ -19,27 +17,19 @@ const CALLBACK = 'https://app.test/callback';
 const ALICE = 'alice@example.com';
 const PHONE = '+14155550123';
 
-let tenant: TestTenant;
-let api: ManagementCaller;
 let now = Date.now();
 
-useTestTenant(
-  async (started) => {
-    tenant = started;
-    api = await bootstrapManagement(started);
-  },
-  { now: () => now, reset: { all: true } },
-);
+const site = useLoginTenant({ now: () => now });
 
 /** A regular web app with the passwordless grant, and the `email` and `sms` connections enabled for it only. */
 async function passwordlessApp(
   grantTypes = ['authorization_code', PASSWORDLESS_OTP_GRANT],
 ): Promise<LoginApp> {
-  const app = await registerApp(api, CALLBACK, { grant_types: grantTypes });
+  const app = await registerApp(site.api, CALLBACK, { grant_types: grantTypes });
   const management = new ManagementClient({
-    domain: tenant.domain,
-    clientId: tenant.clientId,
-    clientSecret: tenant.clientSecret,
+    domain: site.tenant.domain,
+    clientId: site.tenant.clientId,
+    clientSecret: site.tenant.clientSecret,
   });
   for (const strategy of ['email', 'sms'] as const) {
     await management.connections.create({ name: strategy, strategy, enabled_clients: [app.client_id] });
@@ -49,14 +39,14 @@ async function passwordlessApp(
 
 function sdkFor(app: LoginApp): AuthenticationClient {
   return new AuthenticationClient({
-    domain: tenant.domain,
+    domain: site.tenant.domain,
     clientId: app.client_id,
     clientSecret: app.client_secret,
   });
 }
 
 async function lastCode(to: string): Promise<string> {
-  const messages = await tenant.control.outbox(to);
+  const messages = await site.tenant.control.outbox(to);
   const last = messages.at(-1);
   if (last === undefined) throw new Error(`nothing was sent to ${to}`);
   return last.code;
@@ -74,7 +64,7 @@ async function rejection(promise: Promise<unknown>): Promise<{ statusCode?: numb
 describe('passwordless connections through the auth0 SDK', () => {
   it('lists the email and sms connections through the Management API like any other', async () => {
     const app = await passwordlessApp();
-    const listed = await api<{
+    const listed = await site.api<{
       connections: Array<{ name: string; strategy: string; enabled_clients: string[] }>;
     }>('GET', '/connections?strategy=email&strategy=sms&take=50');
     expect(listed.body.connections.map((c) => [c.name, c.strategy, c.enabled_clients])).toEqual([
@@ -87,7 +77,7 @@ describe('passwordless connections through the auth0 SDK', () => {
     const app = await passwordlessApp();
     const sdk = sdkFor(app);
     await sdk.passwordless.sendEmail({ email: ALICE, send: 'code' });
-    const [message] = await tenant.control.outbox(ALICE);
+    const [message] = await site.tenant.control.outbox(ALICE);
     expect(message).toMatchObject({ channel: 'email', connection: 'email', client_id: app.client_id });
     expect(message?.code).toMatch(/^\d{6}$/);
     expect(message?.text).toContain(message?.code);
@@ -100,7 +90,7 @@ describe('passwordless connections through the auth0 SDK', () => {
     const claims = decodeJwtPayload(data.id_token ?? '');
     expect(claims.sub).toMatch(/^email\|[0-9a-f]{24}$/);
     expect(claims).toMatchObject({ email: ALICE, email_verified: true, aud: app.client_id });
-    const [user] = await tenant.control.users();
+    const [user] = await site.tenant.control.users();
     expect(user).toMatchObject({ user_id: claims.sub, email: ALICE, email_verified: true, logins_count: 1 });
   });
 
@@ -108,7 +98,7 @@ describe('passwordless connections through the auth0 SDK', () => {
     const app = await passwordlessApp();
     const sdk = sdkFor(app);
     await sdk.passwordless.sendSMS({ phone_number: PHONE });
-    const [message] = await tenant.control.outbox(PHONE);
+    const [message] = await site.tenant.control.outbox(PHONE);
     expect(message).toMatchObject({ channel: 'sms', connection: 'sms', to: PHONE });
 
     const { data } = await sdk.passwordless.loginWithSMS({ phone_number: PHONE, code: message?.code ?? '' });
@@ -126,7 +116,7 @@ describe('passwordless connections through the auth0 SDK', () => {
       subjects.push(decodeJwtPayload(data.id_token ?? '').sub);
     }
     expect(subjects[1]).toBe(subjects[0]);
-    expect(await tenant.control.users()).toHaveLength(1);
+    expect(await site.tenant.control.users()).toHaveLength(1);
   });
 
   it('refuses a wrong code with invalid_grant, and spends the code after three failures', async () => {
@@ -202,10 +192,10 @@ describe('passwordless connections through the auth0 SDK', () => {
     ],
   ] as const)('refuses to send a code to %s, sending nothing', async (_case, who, body, error) => {
     // Registered first: a new client is enabled on every existing connection.
-    const other = await registerApp(api, CALLBACK, { grant_types: [PASSWORDLESS_OTP_GRANT] });
+    const other = await registerApp(site.api, CALLBACK, { grant_types: [PASSWORDLESS_OTP_GRANT] });
     const app = await passwordlessApp();
     const client = who === 'app' ? app : other;
-    const answer = await fetch(`${tenant.url}/passwordless/start`, {
+    const answer = await fetch(`${site.tenant.url}/passwordless/start`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
@@ -217,18 +207,18 @@ describe('passwordless connections through the auth0 SDK', () => {
     });
     expect(answer.status).toBe(400);
     expect(((await answer.json()) as { error: string }).error).toBe(error);
-    expect(await tenant.control.outbox()).toEqual([]);
+    expect(await site.tenant.control.outbox()).toEqual([]);
   });
 
   it('refuses to send for a confidential client without its secret', async () => {
     const app = await passwordlessApp();
-    const answer = await fetch(`${tenant.url}/passwordless/start`, {
+    const answer = await fetch(`${site.tenant.url}/passwordless/start`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ client_id: app.client_id, connection: 'email', email: ALICE, send: 'code' }),
     });
     expect(answer.status).toBe(401);
-    expect(await tenant.control.outbox()).toEqual([]);
+    expect(await site.tenant.control.outbox()).toEqual([]);
   });
 });
 
@@ -241,16 +231,16 @@ describe('the Universal Login code page', () => {
     fields: Record<string, string>,
   ) {
     const { response, verifier } = await browser.authorize(app, { connection });
-    const loginUrl = locationOf(response, tenant.url);
+    const loginUrl = locationOf(response, site.tenant.url);
     const page = await browser.submitLoginPage(loginUrl, { connection, ...fields });
     return { page, state: loginUrl.searchParams.get('state') ?? '', verifier };
   }
 
   it('asks only for the address with connection=email, then logs in with the emailed code', async () => {
     const app = await passwordlessApp();
-    const browser = new LoginDriver(tenant);
+    const browser = new LoginDriver(site.tenant);
     const { response } = await browser.authorize(app, { connection: 'email' });
-    const login = await (await browser.fetch(locationOf(response, tenant.url))).text();
+    const login = await (await browser.fetch(locationOf(response, site.tenant.url))).text();
     expect(login).toContain('Email me a code');
     expect(login).not.toContain('name="password"');
 
@@ -263,18 +253,18 @@ describe('the Universal Login code page', () => {
       method: 'POST',
       body: new URLSearchParams({ state, connection: 'email', email: ALICE, code: await lastCode(ALICE) }),
     });
-    const { claims } = await browser.exchange(app, locationOf(done, tenant.url), verifier);
+    const { claims } = await browser.exchange(app, locationOf(done, site.tenant.url), verifier);
     expect(claims).toMatchObject({ email: ALICE, email_verified: true });
     expect(claims.sub).toMatch(/^email\|/);
 
     // Auth0: connection=email or sms does not use the existing session; the user is asked again.
     const again = await browser.authorize(app, { connection: 'email' });
-    expect(locationOf(again.response, tenant.url).pathname).toBe('/u/login');
+    expect(locationOf(again.response, site.tenant.url).pathname).toBe('/u/login');
   });
 
   it("shows the code page again with Auth0's message after a wrong code", async () => {
     const app = await passwordlessApp();
-    const browser = new LoginDriver(tenant);
+    const browser = new LoginDriver(site.tenant);
     const { state } = await codePageFor(browser, app, 'sms', { phone_number: PHONE });
     const code = await lastCode(PHONE);
     const again = await browser.fetch('/u/login/code', {
@@ -288,7 +278,7 @@ describe('the Universal Login code page', () => {
     });
     expect(again.status).toBe(400);
     expect(await again.text()).toContain('Wrong phone number or verification code.');
-    const { body: failed } = await api<Array<Record<string, unknown>>>('GET', '/logs?q=type:f');
+    const { body: failed } = await site.api<Array<Record<string, unknown>>>('GET', '/logs?q=type:f');
     expect(failed).toEqual([
       expect.objectContaining({
         connection: 'sms',
@@ -300,11 +290,11 @@ describe('the Universal Login code page', () => {
   });
 
   it('offers only the passwordless connections enabled for the application', async () => {
-    const other = await registerApp(api, CALLBACK);
+    const other = await registerApp(site.api, CALLBACK);
     await passwordlessApp();
-    const browser = new LoginDriver(tenant);
+    const browser = new LoginDriver(site.tenant);
     const { response } = await browser.authorize(other);
-    const login = await (await browser.fetch(locationOf(response, tenant.url))).text();
+    const login = await (await browser.fetch(locationOf(response, site.tenant.url))).text();
     expect(login).not.toContain('Email me a code');
     expect(login).not.toContain('Text me a code');
   });

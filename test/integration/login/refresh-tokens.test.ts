@@ -1,32 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import {
-  bootstrapManagement,
   decodeJwtPayload,
   deployPostLoginAction,
   type LoginApp,
   LoginDriver,
-  type ManagementCaller,
   registerApp,
+  useLoginTenant,
 } from '../../support/login-driver.ts';
-import { type TestTenant, useTestTenant } from '../../support/tenant.ts';
 
 // auth0.com/docs/secure/tokens/refresh-tokens: get-refresh-tokens, use-refresh-tokens, refresh-token-rotation,
 // configure-refresh-token-expiration, revoke-refresh-tokens.
 const CALLBACK = 'https://app.test/callback';
 const API = 'https://api.test/';
 
-let tenant: TestTenant;
-let api: ManagementCaller;
 /** Added to the real clock: the tenant ages refresh tokens by it. It only grows: the tenant's rate limit needs a clock that never goes back. */
 let skew = 0;
 
-useTestTenant(
-  async (started) => {
-    tenant = started;
-    api = await bootstrapManagement(started);
-  },
-  { now: () => Date.now() + skew, reset: { all: true } },
-);
+const site = useLoginTenant({ now: () => Date.now() + skew });
 
 interface TokenAnswer {
   access_token?: string;
@@ -41,7 +31,7 @@ interface TokenAnswer {
 async function login(
   app: LoginApp,
   params: Record<string, string> = {},
-  browser = new LoginDriver(tenant),
+  browser = new LoginDriver(site.tenant),
 ): Promise<TokenAnswer> {
   const { location, verifier } = await browser.login(app, 'github', 'alice@example.com', {
     scope: 'openid email offline_access',
@@ -59,7 +49,7 @@ async function token(
   app: LoginApp,
   params: Record<string, string>,
 ): Promise<TokenAnswer & { status: number }> {
-  const answer = await fetch(`${tenant.url}/oauth/token`, {
+  const answer = await fetch(`${site.tenant.url}/oauth/token`, {
     method: 'POST',
     body: new URLSearchParams({ client_id: app.client_id, client_secret: app.client_secret, ...params }),
   });
@@ -78,28 +68,28 @@ const INVALID = {
 
 describe('issuing refresh tokens', () => {
   it('issues one for offline_access, and none without it', async () => {
-    const app = await registerApp(api, CALLBACK);
+    const app = await registerApp(site.api, CALLBACK);
     expect((await login(app)).refresh_token).toMatch(/^v1\./);
     expect((await login(app, { scope: 'openid email' })).refresh_token).toBeUndefined();
   });
 
   it('issues one for an API only when the API allows offline access', async () => {
-    const app = await registerApp(api, CALLBACK);
-    await api('POST', '/resource-servers', { identifier: API, name: 'API' });
+    const app = await registerApp(site.api, CALLBACK);
+    await site.api('POST', '/resource-servers', { identifier: API, name: 'API' });
     expect((await login(app, { audience: API })).refresh_token).toBeUndefined();
-    await api('PATCH', `/resource-servers/${encodeURIComponent(API)}`, { allow_offline_access: true });
+    await site.api('PATCH', `/resource-servers/${encodeURIComponent(API)}`, { allow_offline_access: true });
     expect((await login(app, { audience: API })).refresh_token).toBeDefined();
   });
 
   it('issues none to a client without the refresh_token grant', async () => {
-    const app = await registerApp(api, CALLBACK, { grant_types: ['authorization_code'] });
+    const app = await registerApp(site.api, CALLBACK, { grant_types: ['authorization_code'] });
     expect((await login(app)).refresh_token).toBeUndefined();
   });
 });
 
 describe('grant_type=refresh_token', () => {
   it('answers new access and ID tokens, and keeps a non-rotating token usable', async () => {
-    const app = await registerApp(api, CALLBACK);
+    const app = await registerApp(site.api, CALLBACK);
     const first = await login(app);
     const refreshed = await refresh(app, first.refresh_token ?? '');
     expect(refreshed).toMatchObject({ status: 200, scope: 'openid email offline_access' });
@@ -111,19 +101,19 @@ describe('grant_type=refresh_token', () => {
   });
 
   it('answers 403 invalid_grant for an unknown token, as Auth0 does', async () => {
-    const app = await registerApp(api, CALLBACK);
+    const app = await registerApp(site.api, CALLBACK);
     expect(await refresh(app, 'v1.not-a-token')).toMatchObject(INVALID);
   });
 
   it('refuses another client’s token', async () => {
-    const app = await registerApp(api, CALLBACK);
-    const other = await registerApp(api, CALLBACK);
+    const app = await registerApp(site.api, CALLBACK);
+    const other = await registerApp(site.api, CALLBACK);
     const { refresh_token } = await login(app);
     expect(await refresh(other, refresh_token ?? '')).toMatchObject(INVALID);
   });
 
   it('narrows the scope on request, and refuses a wider one', async () => {
-    const app = await registerApp(api, CALLBACK);
+    const app = await registerApp(site.api, CALLBACK);
     const { refresh_token = '' } = await login(app);
     const narrowed = await token(app, { grant_type: 'refresh_token', refresh_token, scope: 'openid' });
     expect(narrowed.scope).toBe('openid');
@@ -132,9 +122,9 @@ describe('grant_type=refresh_token', () => {
   });
 
   it('needs the secret of a confidential client', async () => {
-    const app = await registerApp(api, CALLBACK);
+    const app = await registerApp(site.api, CALLBACK);
     const { refresh_token = '' } = await login(app);
-    const answer = await fetch(`${tenant.url}/oauth/token`, {
+    const answer = await fetch(`${site.tenant.url}/oauth/token`, {
       method: 'POST',
       body: new URLSearchParams({ grant_type: 'refresh_token', client_id: app.client_id, refresh_token }),
     });
@@ -142,13 +132,13 @@ describe('grant_type=refresh_token', () => {
   });
 
   it('refuses the token once its user was linked into another account', async () => {
-    const app = await registerApp(api, CALLBACK);
+    const app = await registerApp(site.api, CALLBACK);
     const { refresh_token = '', id_token = '' } = await login(app);
     const sub = JSON.parse(Buffer.from(id_token.split('.')[1] ?? '', 'base64url').toString()).sub as string;
-    const [primary] = await tenant.control.seedUsers([
+    const [primary] = await site.tenant.control.seedUsers([
       { connection: 'Username-Password-Authentication', email: 'alice@example.com', email_verified: true },
     ]);
-    const linked = await api('POST', `/users/${encodeURIComponent(primary?.user_id ?? '')}/identities`, {
+    const linked = await site.api('POST', `/users/${encodeURIComponent(primary?.user_id ?? '')}/identities`, {
       provider: 'github',
       user_id: sub.split('|')[1],
     });
@@ -159,7 +149,7 @@ describe('grant_type=refresh_token', () => {
 
 describe('rotation', () => {
   it('answers a new token at each exchange when the client rotates', async () => {
-    const app = await registerApp(api, CALLBACK, { refresh_token: ROTATING });
+    const app = await registerApp(site.api, CALLBACK, { refresh_token: ROTATING });
     const first = (await login(app)).refresh_token ?? '';
     const second = (await refresh(app, first)).refresh_token ?? '';
     expect(second).toMatch(/^v1\./);
@@ -168,7 +158,7 @@ describe('rotation', () => {
   });
 
   it('revokes the whole family when a rotated token is used again', async () => {
-    const app = await registerApp(api, CALLBACK, { refresh_token: ROTATING });
+    const app = await registerApp(site.api, CALLBACK, { refresh_token: ROTATING });
     const first = (await login(app)).refresh_token ?? '';
     const second = (await refresh(app, first)).refresh_token ?? '';
     expect(await refresh(app, first)).toMatchObject(INVALID);
@@ -176,7 +166,7 @@ describe('rotation', () => {
   });
 
   it('accepts a rotated token again within the leeway', async () => {
-    const app = await registerApp(api, CALLBACK, { refresh_token: { ...ROTATING, leeway: 30 } });
+    const app = await registerApp(site.api, CALLBACK, { refresh_token: { ...ROTATING, leeway: 30 } });
     const first = (await login(app)).refresh_token ?? '';
     await refresh(app, first);
     skew += 10_000;
@@ -189,7 +179,7 @@ describe('rotation', () => {
 describe('expiry from the client’s settings', () => {
   it('ends a token left unused past the idle lifetime', async () => {
     const settings = { ...ROTATING, infinite_idle_token_lifetime: false, idle_token_lifetime: 60 };
-    const app = await registerApp(api, CALLBACK, { refresh_token: settings });
+    const app = await registerApp(site.api, CALLBACK, { refresh_token: settings });
     const first = (await login(app)).refresh_token ?? '';
     skew += 50_000;
     const second = (await refresh(app, first)).refresh_token ?? '';
@@ -201,7 +191,7 @@ describe('expiry from the client’s settings', () => {
 
   it('ends the family at the absolute lifetime however often it is used', async () => {
     const settings = { ...ROTATING, infinite_token_lifetime: false, token_lifetime: 100 };
-    const app = await registerApp(api, CALLBACK, { refresh_token: settings });
+    const app = await registerApp(site.api, CALLBACK, { refresh_token: settings });
     let current = (await login(app)).refresh_token ?? '';
     skew += 90_000;
     current = (await refresh(app, current)).refresh_token ?? '';
@@ -215,7 +205,7 @@ describe('expiry from the client’s settings', () => {
       infinite_idle_token_lifetime: false,
       idle_token_lifetime: 1,
     };
-    const app = await registerApp(api, CALLBACK, { refresh_token: settings });
+    const app = await registerApp(site.api, CALLBACK, { refresh_token: settings });
     const first = (await login(app)).refresh_token ?? '';
     skew += 3_600_000;
     expect((await refresh(app, first)).status).toBe(200);
@@ -224,11 +214,11 @@ describe('expiry from the client’s settings', () => {
 
 describe('/oauth/revoke', () => {
   async function revoke(params: Record<string, string>): Promise<Response> {
-    return fetch(`${tenant.url}/oauth/revoke`, { method: 'POST', body: new URLSearchParams(params) });
+    return fetch(`${site.tenant.url}/oauth/revoke`, { method: 'POST', body: new URLSearchParams(params) });
   }
 
   it('revokes the token and its family with 200 and an empty body', async () => {
-    const app = await registerApp(api, CALLBACK, { refresh_token: ROTATING });
+    const app = await registerApp(site.api, CALLBACK, { refresh_token: ROTATING });
     const first = (await login(app)).refresh_token ?? '';
     const second = (await refresh(app, first)).refresh_token ?? '';
     const answer = await revoke({
@@ -242,7 +232,7 @@ describe('/oauth/revoke', () => {
   });
 
   it('answers 200 for an unknown token, and needs a confidential client’s secret', async () => {
-    const app = await registerApp(api, CALLBACK);
+    const app = await registerApp(site.api, CALLBACK);
     const { refresh_token = '' } = await login(app);
     const unknown = await revoke({
       client_id: app.client_id,
@@ -255,8 +245,8 @@ describe('/oauth/revoke', () => {
   });
 
   it('leaves another client’s token alone', async () => {
-    const app = await registerApp(api, CALLBACK);
-    const other = await registerApp(api, CALLBACK);
+    const app = await registerApp(site.api, CALLBACK);
+    const other = await registerApp(site.api, CALLBACK);
     const { refresh_token = '' } = await login(app);
     await revoke({
       client_id: other.client_id,
@@ -269,8 +259,8 @@ describe('/oauth/revoke', () => {
 
 describe('the end of the session', () => {
   it('revokes the session’s refresh tokens at logout, and leaves other sessions’ alone', async () => {
-    const app = await registerApp(api, CALLBACK);
-    const browser = new LoginDriver(tenant);
+    const app = await registerApp(site.api, CALLBACK);
+    const browser = new LoginDriver(site.tenant);
     const ours = (await login(app, {}, browser)).refresh_token ?? '';
     const elsewhere = (await login(app)).refresh_token ?? '';
     expect((await browser.fetch('/v2/logout')).status).toBe(200);
@@ -285,20 +275,20 @@ describe('post-login Actions on a refresh-token exchange', () => {
   /** Deploys `body` as the only post-login Action, run only on refresh-token exchanges. */
   const onRefresh = (body: string) =>
     deployPostLoginAction(
-      api,
-      `exports.onExecutePostLogin = async (event, api) => {
+      site.api,
+      `exports.onExecutePostLogin = async (event, site.api) => {
         if (event.transaction.protocol !== 'oauth2-refresh-token') return;
         ${body}
       };`,
       {},
     );
-  const unbindAll = () => api('PATCH', '/actions/triggers/post-login/bindings', { bindings: [] });
+  const unbindAll = () => site.api('PATCH', '/actions/triggers/post-login/bindings', { bindings: [] });
 
   it('runs them with the protocol and the token request, and issues the claims they set', async () => {
-    const app = await registerApp(api, CALLBACK);
+    const app = await registerApp(site.api, CALLBACK);
     const { refresh_token = '', id_token = '' } = await login(app);
     await onRefresh(`
-      api.idToken.setCustomClaim('https://app.test/request', {
+      site.api.idToken.setCustomClaim('https://app.test/request', {
         body: event.request.body,
         logins: event.stats.logins_count,
         authenticated_at: event.authentication.methods[0].timestamp,
@@ -314,7 +304,7 @@ describe('post-login Actions on a refresh-token exchange', () => {
   });
 
   it('fails the exchange with 403 access_denied when an Action denies it, and leaves the token unused', async () => {
-    const app = await registerApp(api, CALLBACK, { refresh_token: ROTATING });
+    const app = await registerApp(site.api, CALLBACK, { refresh_token: ROTATING });
     const { refresh_token = '' } = await login(app);
     await onRefresh("api.access.deny('Refreshes are off for this user.');");
     expect(await refresh(app, refresh_token)).toMatchObject({
@@ -332,7 +322,7 @@ describe('post-login Actions on a refresh-token exchange', () => {
   ])(
     'fails the exchange with 403 when an Action asks for %s, which needs a browser',
     async (_, body, error) => {
-      const app = await registerApp(api, CALLBACK);
+      const app = await registerApp(site.api, CALLBACK);
       const { refresh_token = '' } = await login(app);
       await onRefresh(body);
       expect(await refresh(app, refresh_token)).toMatchObject({ status: 403, error });
@@ -340,11 +330,11 @@ describe('post-login Actions on a refresh-token exchange', () => {
   );
 
   it('saves the metadata an Action sets on the exchange', async () => {
-    const app = await registerApp(api, CALLBACK);
+    const app = await registerApp(site.api, CALLBACK);
     const { refresh_token = '' } = await login(app);
     await onRefresh("api.user.setAppMetadata('refreshed', true);");
     expect((await refresh(app, refresh_token)).status).toBe(200);
-    const [user] = await tenant.control.users();
+    const [user] = await site.tenant.control.users();
     expect(user?.app_metadata).toEqual({ refreshed: true });
   });
 });
@@ -352,9 +342,9 @@ describe('post-login Actions on a refresh-token exchange', () => {
 describe('discovery', () => {
   it('publishes the revocation endpoint and offline_access', async () => {
     const document = (await (
-      await fetch(`${tenant.issuer}.well-known/openid-configuration`)
+      await fetch(`${site.tenant.issuer}.well-known/openid-configuration`)
     ).json()) as Record<string, unknown>;
-    expect(document.revocation_endpoint).toBe(`${tenant.issuer}oauth/revoke`);
+    expect(document.revocation_endpoint).toBe(`${site.tenant.issuer}oauth/revoke`);
     expect(document.scopes_supported).toContain('offline_access');
   });
 });

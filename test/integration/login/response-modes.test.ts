@@ -1,38 +1,26 @@
 import { createHash } from 'node:crypto';
 import * as oidc from 'openid-client';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   decodeJwtPayload,
   formPostFields,
   type LoginApp,
   LoginDriver,
   locationOf,
-  type ManagementCaller,
   registerApp,
   useLoginTenant,
   webMessageOf,
 } from '../../support/login-driver.ts';
-import type { TestTenant } from '../../support/tenant.ts';
 
 // auth0.com/docs/authenticate/protocols/oauth#how-response-settings-work (response_mode), and
 // auth0.com/docs/get-started/authentication-and-authorization-flow/hybrid-flow (hybrid response types).
 const ORIGIN = 'https://app.test';
 const CALLBACK = `${ORIGIN}/callback`;
 
-let tenant: TestTenant;
-let api: ManagementCaller;
-let app: LoginApp;
-
-useLoginTenant((t, a) => {
-  [tenant, api] = [t, a];
-});
-
-beforeEach(async () => {
-  app = await registerApp(api, CALLBACK, { web_origins: [ORIGIN] });
-});
+const site = useLoginTenant({ app: { callback: CALLBACK, web_origins: [ORIGIN] } });
 
 async function openidClient(client: LoginApp): Promise<oidc.Configuration> {
-  return oidc.discovery(new URL(tenant.issuer), client.client_id, client.client_secret);
+  return oidc.discovery(new URL(site.tenant.issuer), client.client_id, client.client_secret);
 }
 
 /** The browser's POST of a form_post page to the callback, as openid-client reads it. */
@@ -52,7 +40,7 @@ function sha256Half(value: string): string {
 describe('discovery', () => {
   it('publishes the response types and modes Auth0 publishes', async () => {
     const document = (await (
-      await fetch(`${tenant.issuer}.well-known/openid-configuration`)
+      await fetch(`${site.tenant.issuer}.well-known/openid-configuration`)
     ).json()) as Record<string, unknown>;
     expect(document.response_types_supported).toEqual([
       'code',
@@ -69,8 +57,8 @@ describe('discovery', () => {
 
 describe('response_mode=form_post', () => {
   it('answers with a page that posts the code and state to the callback, which openid-client accepts', async () => {
-    const browser = new LoginDriver(tenant);
-    const { response, verifier } = await browser.submitLogin(app, 'github', 'alice@example.com', {
+    const browser = new LoginDriver(site.tenant);
+    const { response, verifier } = await browser.submitLogin(site.app, 'github', 'alice@example.com', {
       response_mode: 'form_post',
     });
     const html = await response.text();
@@ -78,7 +66,7 @@ describe('response_mode=form_post', () => {
     expect(response.headers.get('cache-control')).toBe('no-store');
     expect(html).toContain('onload="javascript:document.forms[0].submit()"');
     expect(formPostFields(html).action).toBe(CALLBACK);
-    const tokens = await oidc.authorizationCodeGrant(await openidClient(app), postedCallback(html), {
+    const tokens = await oidc.authorizationCodeGrant(await openidClient(site.app), postedCallback(html), {
       pkceCodeVerifier: verifier,
       expectedState: 'app-state',
       expectedNonce: 'app-nonce',
@@ -87,7 +75,7 @@ describe('response_mode=form_post', () => {
   });
 
   it('delivers a refusal in the same mode, keeping state', async () => {
-    const { response } = await new LoginDriver(tenant).authorize(app, {
+    const { response } = await new LoginDriver(site.tenant).authorize(site.app, {
       response_mode: 'form_post',
       response_type: 'code bogus',
     });
@@ -99,7 +87,7 @@ describe('response_mode=form_post', () => {
   });
 
   it('delivers login_required for prompt=none without a session in the same mode', async () => {
-    const { response } = await new LoginDriver(tenant).authorize(app, {
+    const { response } = await new LoginDriver(site.tenant).authorize(site.app, {
       response_mode: 'form_post',
       prompt: 'none',
     });
@@ -108,7 +96,7 @@ describe('response_mode=form_post', () => {
 
   it('escapes what the application put in state', async () => {
     const state = '"/><input name="code" value="forged';
-    const { response } = await new LoginDriver(tenant).authorize(app, {
+    const { response } = await new LoginDriver(site.tenant).authorize(site.app, {
       response_mode: 'form_post',
       prompt: 'none',
       state,
@@ -121,8 +109,8 @@ describe('response_mode=form_post', () => {
 
 describe('hybrid flows', () => {
   it('answers code id_token with an ID token carrying nonce and c_hash, which openid-client verifies', async () => {
-    const browser = new LoginDriver(tenant);
-    const { response, verifier } = await browser.submitLogin(app, 'github', 'alice@example.com', {
+    const browser = new LoginDriver(site.tenant);
+    const { response, verifier } = await browser.submitLogin(site.app, 'github', 'alice@example.com', {
       response_type: 'code id_token',
       response_mode: 'form_post',
     });
@@ -130,7 +118,7 @@ describe('hybrid flows', () => {
     const { fields } = formPostFields(html);
     const front = decodeJwtPayload(fields.id_token ?? '');
     expect(front).toMatchObject({ nonce: 'app-nonce', c_hash: sha256Half(fields.code ?? '') });
-    const config = await openidClient(app);
+    const config = await openidClient(site.app);
     oidc.useCodeIdTokenResponseType(config);
     const tokens = await oidc.authorizationCodeGrant(config, postedCallback(html), {
       pkceCodeVerifier: verifier,
@@ -141,27 +129,32 @@ describe('hybrid flows', () => {
   });
 
   it('answers code token in the fragment by default, with an access token /userinfo accepts', async () => {
-    const browser = new LoginDriver(tenant);
-    const { response, verifier } = await browser.submitLogin(app, 'github', 'alice@example.com', {
+    const browser = new LoginDriver(site.tenant);
+    const { response, verifier } = await browser.submitLogin(site.app, 'github', 'alice@example.com', {
       response_type: 'code token',
     });
-    const location = locationOf(response, tenant.url);
+    const location = locationOf(response, site.tenant.url);
     expect(location.search).toBe('');
     const fragment = new URLSearchParams(location.hash.slice(1));
     expect(Object.fromEntries(fragment)).toMatchObject({ token_type: 'Bearer', state: 'app-state' });
-    const userinfo = await fetch(`${tenant.url}/userinfo`, {
+    const userinfo = await fetch(`${site.tenant.url}/userinfo`, {
       headers: { authorization: `Bearer ${fragment.get('access_token')}` },
     });
     expect(((await userinfo.json()) as { email: string }).email).toBe('alice@example.com');
-    const exchanged = await browser.exchange(app, new URL(`${CALLBACK}?${fragment}`), verifier);
+    const exchanged = await browser.exchange(site.app, new URL(`${CALLBACK}?${fragment}`), verifier);
     expect(exchanged.claims.email).toBe('alice@example.com');
   });
 
   it('hashes both the code and the access token into an ID token issued beside them', async () => {
-    const { response } = await new LoginDriver(tenant).submitLogin(app, 'github', 'alice@example.com', {
-      response_type: 'code token id_token',
-    });
-    const fragment = new URLSearchParams(locationOf(response, tenant.url).hash.slice(1));
+    const { response } = await new LoginDriver(site.tenant).submitLogin(
+      site.app,
+      'github',
+      'alice@example.com',
+      {
+        response_type: 'code token id_token',
+      },
+    );
+    const fragment = new URLSearchParams(locationOf(response, site.tenant.url).hash.slice(1));
     expect(decodeJwtPayload(fragment.get('id_token') ?? '')).toMatchObject({
       c_hash: sha256Half(fragment.get('code') ?? ''),
       at_hash: sha256Half(fragment.get('access_token') ?? ''),
@@ -170,8 +163,8 @@ describe('hybrid flows', () => {
   });
 
   it('refuses a hybrid flow in the requested mode when the client does not allow the implicit grant', async () => {
-    const codeOnly = await registerApp(api, CALLBACK, { grant_types: ['authorization_code'] });
-    const { response } = await new LoginDriver(tenant).authorize(codeOnly, {
+    const codeOnly = await registerApp(site.api, CALLBACK, { grant_types: ['authorization_code'] });
+    const { response } = await new LoginDriver(site.tenant).authorize(codeOnly, {
       response_type: 'code id_token',
       response_mode: 'form_post',
     });
@@ -183,20 +176,20 @@ describe('hybrid flows', () => {
   });
 
   it('refuses an ID token from /authorize without a nonce, in the fragment', async () => {
-    const { response } = await new LoginDriver(tenant).authorize(app, {
+    const { response } = await new LoginDriver(site.tenant).authorize(site.app, {
       response_type: 'code id_token',
       nonce: '',
     });
-    const fragment = new URLSearchParams(locationOf(response, tenant.url).hash.slice(1));
+    const fragment = new URLSearchParams(locationOf(response, site.tenant.url).hash.slice(1));
     expect(fragment.get('error')).toBe('invalid_request');
   });
 
   it('never puts tokens in a query string: response_mode=query with a token is refused in the fragment', async () => {
-    const { response } = await new LoginDriver(tenant).authorize(app, {
+    const { response } = await new LoginDriver(site.tenant).authorize(site.app, {
       response_type: 'code token',
       response_mode: 'query',
     });
-    const location = locationOf(response, tenant.url);
+    const location = locationOf(response, site.tenant.url);
     expect(location.search).toBe('');
     expect(new URLSearchParams(location.hash.slice(1)).get('error')).toBe('invalid_request');
   });
@@ -204,7 +197,7 @@ describe('hybrid flows', () => {
 
 describe('response_mode=web_message', () => {
   it('posts login_required to the parent for prompt=none without a session, to the callback origin only', async () => {
-    const { response } = await new LoginDriver(tenant).authorize(app, {
+    const { response } = await new LoginDriver(site.tenant).authorize(site.app, {
       response_mode: 'web_message',
       prompt: 'none',
     });
@@ -218,21 +211,21 @@ describe('response_mode=web_message', () => {
   });
 
   it('posts a code the application can exchange when the browser has a session', async () => {
-    const browser = new LoginDriver(tenant);
-    await browser.login(app, 'github', 'alice@example.com');
-    const { response, verifier } = await browser.authorize(app, {
+    const browser = new LoginDriver(site.tenant);
+    await browser.login(site.app, 'github', 'alice@example.com');
+    const { response, verifier } = await browser.authorize(site.app, {
       response_mode: 'web_message',
       prompt: 'none',
     });
     const { message } = webMessageOf(await response.text());
     const { code } = (message as { response: { code: string } }).response;
-    const { claims } = await browser.exchange(app, new URL(`${CALLBACK}?code=${code}`), verifier);
+    const { claims } = await browser.exchange(site.app, new URL(`${CALLBACK}?code=${code}`), verifier);
     expect(claims.email).toBe('alice@example.com');
   });
 
   it('keeps a hostile state inside the message', async () => {
     const state = '</script><script>parent.postMessage("forged", "*")</script>';
-    const { response } = await new LoginDriver(tenant).authorize(app, {
+    const { response } = await new LoginDriver(site.tenant).authorize(site.app, {
       response_mode: 'web_message',
       prompt: 'none',
       state,
@@ -242,8 +235,8 @@ describe('response_mode=web_message', () => {
   });
 
   it('refuses with a page, posting nothing, when the callback origin is not an Allowed Web Origin', async () => {
-    const noOrigins = await registerApp(api, CALLBACK);
-    const { response } = await new LoginDriver(tenant).authorize(noOrigins, {
+    const noOrigins = await registerApp(site.api, CALLBACK);
+    const { response } = await new LoginDriver(site.tenant).authorize(noOrigins, {
       response_mode: 'web_message',
       prompt: 'none',
     });
@@ -256,8 +249,8 @@ describe('response_mode=web_message', () => {
 
 describe('response_mode=query', () => {
   it('is the default for code and keeps the callback’s own query', async () => {
-    const withQuery = await registerApp(api, `${CALLBACK}?tenant=a`);
-    const { location } = await new LoginDriver(tenant).login(withQuery, 'github', 'alice@example.com', {
+    const withQuery = await registerApp(site.api, `${CALLBACK}?tenant=a`);
+    const { location } = await new LoginDriver(site.tenant).login(withQuery, 'github', 'alice@example.com', {
       response_mode: 'query',
     });
     expect(location.searchParams.get('tenant')).toBe('a');
@@ -265,8 +258,10 @@ describe('response_mode=query', () => {
   });
 
   it('refuses an audience no API on the tenant has', async () => {
-    const { response } = await new LoginDriver(tenant).authorize(app, { audience: 'https://nowhere.test/' });
-    expect(Object.fromEntries(locationOf(response, tenant.url).searchParams)).toMatchObject({
+    const { response } = await new LoginDriver(site.tenant).authorize(site.app, {
+      audience: 'https://nowhere.test/',
+    });
+    expect(Object.fromEntries(locationOf(response, site.tenant.url).searchParams)).toMatchObject({
       error: 'access_denied',
       error_description: 'Service not found: https://nowhere.test/',
     });

@@ -29,15 +29,17 @@ let alice: string;
 
 beforeAll(() => buildAction());
 
-useLoginTenant((started, caller) => {
-  [tenant, api] = [started, caller];
-  management = managementClient(tenant);
-  legacy = new LegacyManagementClient({
-    domain: tenant.domain,
-    clientId: tenant.clientId,
-    clientSecret: tenant.clientSecret,
-    retry: { enabled: false },
-  });
+useLoginTenant({
+  started: ({ tenant: started, api: caller }) => {
+    [tenant, api] = [started, caller];
+    management = managementClient(tenant);
+    legacy = new LegacyManagementClient({
+      domain: tenant.domain,
+      clientId: tenant.clientId,
+      clientSecret: tenant.clientSecret,
+      retry: { enabled: false },
+    });
+  },
 });
 
 beforeEach(async () => {
