@@ -4,10 +4,8 @@ import { type ConnectionRecord, connectionProfile } from './connections.ts';
 import { ApiError, badRequest, conflict, inexistentUser } from './errors.ts';
 import { databaseUserId, numericUserId } from './ids.ts';
 
-export interface UserRecord {
-  user_id: string;
-  email?: string;
-  email_verified: boolean;
+/** The profile a user (and a linked identity's `profileData`) carries besides its email. */
+export interface UserProfile {
   name?: string;
   nickname?: string;
   picture?: string;
@@ -16,6 +14,12 @@ export interface UserRecord {
   /** SMS (passwordless) users: E.164 number and whether a code sent to it was entered. */
   phone_number?: string;
   phone_verified?: boolean;
+}
+
+export interface UserRecord extends UserProfile {
+  user_id: string;
+  email?: string;
+  email_verified: boolean;
   identities: Identity[];
   app_metadata: Metadata;
   user_metadata: Metadata;
@@ -27,36 +31,23 @@ export interface UserRecord {
   logins_count: number;
 }
 
-export interface NewUser {
+export interface NewUser extends UserProfile {
   connection: string;
   /** Provider-local id (`abc`), or the full id (`auth0|abc`); generated when absent. */
   user_id?: string;
   email?: string;
   email_verified?: boolean;
   password_hash?: string;
-  name?: string;
-  nickname?: string;
-  picture?: string;
-  given_name?: string;
-  family_name?: string;
-  phone_number?: string;
-  phone_verified?: boolean;
   app_metadata?: Metadata;
   user_metadata?: Metadata;
   blocked?: boolean;
   created_at?: string;
 }
 
-export interface UserPatch {
+export interface UserPatch extends Omit<UserProfile, 'phone_number'> {
   email?: string;
   email_verified?: boolean;
-  name?: string;
-  nickname?: string;
-  picture?: string;
-  given_name?: string;
-  family_name?: string;
   blocked?: boolean;
-  phone_verified?: boolean;
   password_hash?: string;
   app_metadata?: Metadata | null;
   user_metadata?: Metadata | null;

@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import type { TenantContext, TenantEnv } from '../context.ts';
 import { badRequest } from '../errors.ts';
 import { requireScope } from './auth.ts';
-import { jsonBody, listPage, optionalString } from './http.ts';
+import { itemRoutes, listPage, optionalString } from './http.ts';
 
 /** `/client-grants`: checkpoint paging (`take`/`from`) as a0deploy uses it, page-based otherwise. */
 export function clientGrantRoutes(tenant: TenantContext): Hono<TenantEnv> {
@@ -18,42 +18,32 @@ export function clientGrantRoutes(tenant: TenantContext): Hono<TenantEnv> {
     return c.json(listPage('client_grants', grants, c) as object);
   });
 
-  app.get('/client-grants/:id', requireScope('read:client_grants'), (c) =>
-    c.json(store.requireClientGrant(c.req.param('id'))),
-  );
-
-  app.post('/client-grants', requireScope('create:client_grants'), async (c) => {
-    const body = await jsonBody(c);
-    const clientId = optionalString(body, 'client_id');
-    const audience = optionalString(body, 'audience');
-    if (!clientId || !audience || !Array.isArray(body.scope)) {
-      throw badRequest(
-        "Payload validation error: 'Missing required property: client_id, audience, scope'.",
-        'invalid_body',
-      );
-    }
-    const subjectType = optionalString(body, 'subject_type');
-    const grant = store.createClientGrant({
-      client_id: clientId,
-      audience,
-      scope: body.scope.map(String),
-      ...(subjectType ? { subject_type: subjectType } : {}),
-    });
-    return c.json(grant, 201);
-  });
-
-  app.patch('/client-grants/:id', requireScope('update:client_grants'), async (c) => {
-    const body = await jsonBody(c);
-    if (body.scope !== undefined && !Array.isArray(body.scope)) {
-      throw badRequest("Payload validation error: 'scope' must be an array.", 'invalid_body');
-    }
-    const scope = Array.isArray(body.scope) ? body.scope.map(String) : undefined;
-    return c.json(store.updateClientGrant(c.req.param('id'), scope ? { scope } : {}));
-  });
-
-  app.delete('/client-grants/:id', requireScope('delete:client_grants'), (c) => {
-    store.deleteClientGrant(c.req.param('id'));
-    return c.body(null, 204);
+  itemRoutes(app, '/client-grants', 'client_grants', {
+    get: (id) => store.requireClientGrant(id),
+    create(body) {
+      const clientId = optionalString(body, 'client_id');
+      const audience = optionalString(body, 'audience');
+      if (!clientId || !audience || !Array.isArray(body.scope)) {
+        throw badRequest(
+          "Payload validation error: 'Missing required property: client_id, audience, scope'.",
+          'invalid_body',
+        );
+      }
+      const subjectType = optionalString(body, 'subject_type');
+      return store.createClientGrant({
+        client_id: clientId,
+        audience,
+        scope: body.scope.map(String),
+        ...(subjectType ? { subject_type: subjectType } : {}),
+      });
+    },
+    update(id, body) {
+      if (body.scope !== undefined && !Array.isArray(body.scope)) {
+        throw badRequest("Payload validation error: 'scope' must be an array.", 'invalid_body');
+      }
+      return store.updateClientGrant(id, Array.isArray(body.scope) ? { scope: body.scope.map(String) } : {});
+    },
+    remove: (id) => store.deleteClientGrant(id),
   });
 
   return app;

@@ -3,7 +3,7 @@ import type { ConnectionRecord } from '../connections.ts';
 import type { TenantContext, TenantEnv } from '../context.ts';
 import { badRequest } from '../errors.ts';
 import { requireScope } from './auth.ts';
-import { checkpointList, jsonArrayBody, jsonBody, listPage, project } from './http.ts';
+import { checkpointList, itemRoutes, jsonArrayBody, listPage, project } from './http.ts';
 
 /** `/connections` and `/connections/{id}/clients` (how a0deploy enables clients on a connection). */
 export function connectionRoutes(tenant: TenantContext): Hono<TenantEnv> {
@@ -20,21 +20,11 @@ export function connectionRoutes(tenant: TenantContext): Hono<TenantEnv> {
     return c.json(listPage('connections', matching, c) as object);
   });
 
-  app.get('/connections/:id', requireScope('read:connections'), (c) =>
-    c.json(project(c, store.requireConnection(c.req.param('id')))),
-  );
-
-  app.post('/connections', requireScope('create:connections'), async (c) =>
-    c.json(store.createConnection(await jsonBody(c)), 201),
-  );
-
-  app.patch('/connections/:id', requireScope('update:connections'), async (c) =>
-    c.json(store.updateConnection(c.req.param('id'), await jsonBody(c))),
-  );
-
-  app.delete('/connections/:id', requireScope('delete:connections'), (c) => {
-    store.deleteConnection(c.req.param('id'));
-    return c.body(null, 204);
+  itemRoutes(app, '/connections', 'connections', {
+    get: (id) => store.requireConnection(id),
+    create: (body) => store.createConnection(body),
+    update: (id, body) => store.updateConnection(id, body),
+    remove: (id) => store.deleteConnection(id),
   });
 
   app.get('/connections/:id/clients', requireScope('read:connections'), (c) => {

@@ -1,6 +1,8 @@
-import type { Context } from 'hono';
+import type { Context, Hono } from 'hono';
+import type { TenantEnv } from '../context.ts';
 import { badRequest } from '../errors.ts';
 import { isRecord } from '../store.ts';
+import { requireScope } from './auth.ts';
 
 /** The JSON object body of a Management request, or Auth0's 400 for anything else. */
 export async function jsonBody(c: Context): Promise<Record<string, unknown>> {
@@ -135,4 +137,37 @@ export function integer(value: string | undefined, fallback: number, name: strin
       'invalid_query_string',
     );
   return n;
+}
+
+/** What one collection's item routes do with its store. */
+export interface ItemStore {
+  get(id: string): object;
+  create(body: Record<string, unknown>): object;
+  update(id: string, body: Record<string, unknown>): object;
+  remove(id: string): void;
+}
+
+/**
+ * `POST {path}` and `GET`/`PATCH`/`DELETE {path}/{id}` of one Management API collection, each behind its
+ * `<action>:<resource>` scope (`DELETE` answers 204, as Auth0's do).
+ */
+export function itemRoutes(
+  app: Hono<TenantEnv>,
+  path: string,
+  resource: 'connections' | 'resource_servers' | 'client_grants',
+  store: ItemStore,
+): void {
+  app.get(`${path}/:id`, requireScope(`read:${resource}` as const), (c) =>
+    c.json(project(c, store.get(c.req.param('id')))),
+  );
+  app.post(path, requireScope(`create:${resource}` as const), async (c) =>
+    c.json(store.create(await jsonBody(c)), 201),
+  );
+  app.patch(`${path}/:id`, requireScope(`update:${resource}` as const), async (c) =>
+    c.json(store.update(c.req.param('id'), await jsonBody(c))),
+  );
+  app.delete(`${path}/:id`, requireScope(`delete:${resource}` as const), (c) => {
+    store.remove(c.req.param('id'));
+    return c.body(null, 204);
+  });
 }

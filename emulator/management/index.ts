@@ -23,16 +23,20 @@ export function managementApi(tenant: TenantContext, exportJobs: UserExportJobs)
   app.use('*', rateLimit(tenant));
   app.use('*', requireBearer(tenant));
   app.use('*', logApiOperations(tenant));
-  app.route('/', userRoutes(tenant));
-  app.route('/', identityRoutes(tenant));
+  for (const routes of [
+    userRoutes,
+    identityRoutes,
+    clientRoutes,
+    clientGrantRoutes,
+    resourceServerRoutes,
+    connectionRoutes,
+    actionRoutes,
+    tenantSettingsRoutes,
+    logRoutes,
+  ]) {
+    app.route('/', routes(tenant));
+  }
   app.route('/', jobRoutes(exportJobs));
-  app.route('/', clientRoutes(tenant));
-  app.route('/', clientGrantRoutes(tenant));
-  app.route('/', resourceServerRoutes(tenant));
-  app.route('/', connectionRoutes(tenant));
-  app.route('/', actionRoutes(tenant));
-  app.route('/', tenantSettingsRoutes(tenant));
-  app.route('/', logRoutes(tenant));
   app.all('*', (c) => {
     throw new ApiError(404, `Not supported by the local tenant: ${c.req.method} ${c.req.path}`, 'not_found');
   });

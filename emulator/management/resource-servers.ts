@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import type { TenantContext, TenantEnv } from '../context.ts';
 import { requireScope } from './auth.ts';
-import { jsonBody, pagedList, pageQuery } from './http.ts';
+import { itemRoutes, pagedList, pageQuery } from './http.ts';
 
 export function resourceServerRoutes(tenant: TenantContext): Hono<TenantEnv> {
   const app = new Hono<TenantEnv>();
@@ -11,21 +11,11 @@ export function resourceServerRoutes(tenant: TenantContext): Hono<TenantEnv> {
     c.json(pagedList('resource_servers', store.listResourceServers(), pageQuery(c)) as object),
   );
 
-  app.get('/resource-servers/:id', requireScope('read:resource_servers'), (c) =>
-    c.json(store.requireResourceServer(c.req.param('id'))),
-  );
-
-  app.post('/resource-servers', requireScope('create:resource_servers'), async (c) =>
-    c.json(store.createResourceServer(await jsonBody(c)), 201),
-  );
-
-  app.patch('/resource-servers/:id', requireScope('update:resource_servers'), async (c) =>
-    c.json(store.updateResourceServer(c.req.param('id'), await jsonBody(c))),
-  );
-
-  app.delete('/resource-servers/:id', requireScope('delete:resource_servers'), (c) => {
-    store.deleteResourceServer(c.req.param('id'));
-    return c.body(null, 204);
+  itemRoutes(app, '/resource-servers', 'resource_servers', {
+    get: (id) => store.requireResourceServer(id),
+    create: (body) => store.createResourceServer(body),
+    update: (id, body) => store.updateResourceServer(id, body),
+    remove: (id) => store.deleteResourceServer(id),
   });
 
   return app;
