@@ -276,7 +276,7 @@ describe('post-login Actions on a refresh-token exchange', () => {
   const onRefresh = (body: string) =>
     deployPostLoginAction(
       site.api,
-      `exports.onExecutePostLogin = async (event, site.api) => {
+      `exports.onExecutePostLogin = async (event, api) => {
         if (event.transaction.protocol !== 'oauth2-refresh-token') return;
         ${body}
       };`,
@@ -288,7 +288,7 @@ describe('post-login Actions on a refresh-token exchange', () => {
     const app = await registerApp(site.api, CALLBACK);
     const { refresh_token = '', id_token = '' } = await login(app);
     await onRefresh(`
-      site.api.idToken.setCustomClaim('https://app.test/request', {
+      api.idToken.setCustomClaim('https://app.test/request', {
         body: event.request.body,
         logins: event.stats.logins_count,
         authenticated_at: event.authentication.methods[0].timestamp,
