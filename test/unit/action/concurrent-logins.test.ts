@@ -46,6 +46,14 @@ function googleLinkedInto(fake: InProcessTenant): void {
   });
 }
 
+/** The older account's login skips the link (after `links` link requests): the newer account's own login started. */
+async function expectLinkCalledOff(fake: InProcessTenant, links: number): Promise<void> {
+  const { decisions } = await olderLogsIn(fake);
+  expect(fake.callsTo('link')).toBe(links);
+  expect(fake.users.get('google-oauth2|1001')).toBeDefined();
+  expect(decisions.at(-1)).toMatchObject({ decision: 'skip', reason: 'secondary_login_in_flight' });
+}
+
 describe('an account whose own login may be under way is never linked into another login', () => {
   it('defers linking an account that logged in within the last minute, writing nothing', async () => {
     const fake = tenant(secondsAgo(5));
@@ -66,20 +74,14 @@ describe('an account whose own login may be under way is never linked into anoth
   it('calls the link off when the account starts a login while this one merges metadata', async () => {
     const fake = tenant(undefined);
     fake.afterNext('patch-user', () => googleStartsLogin(fake));
-    const { decisions } = await olderLogsIn(fake);
-    expect(fake.callsTo('link')).toBe(0);
-    expect(fake.users.get('google-oauth2|1001')).toBeDefined();
-    expect(decisions.at(-1)).toMatchObject({ decision: 'skip', reason: 'secondary_login_in_flight' });
+    await expectLinkCalledOff(fake, 0);
   });
 
   it('reads the account again before a retried link, seeing a login that started during the wait', async () => {
     const fake = tenant(undefined);
     fake.fail('link', { status: 429, retryAfter: 0 });
     fake.afterNext('link', () => googleStartsLogin(fake));
-    const { decisions } = await olderLogsIn(fake);
-    expect(fake.callsTo('link')).toBe(1);
-    expect(fake.users.get('google-oauth2|1001')).toBeDefined();
-    expect(decisions.at(-1)).toMatchObject({ decision: 'skip', reason: 'secondary_login_in_flight' });
+    await expectLinkCalledOff(fake, 1);
   });
 
   it('still links the account a consent round trip just proven, though that proof was a login', async () => {

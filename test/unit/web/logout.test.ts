@@ -37,13 +37,19 @@ const postLogout = (t: Instance, token: string) =>
     body: new URLSearchParams({ logout_token: token }).toString(),
   });
 
+/** A browser signed in on one instance, and a thief on another instance holding a copy of its cookies. */
+async function signedInAndCopied() {
+  const tenant = seeded();
+  const browser = instance(tenant);
+  const csrf = await signIn(browser);
+  const thief = instance(tenant);
+  copyCookies(browser, thief);
+  return { browser, csrf, thief };
+}
+
 describe('signing out ends the session on the server', () => {
   it('a session cookie copied before sign-out opens nothing afterwards, on another instance too', async () => {
-    const tenant = seeded();
-    const browser = instance(tenant);
-    const csrf = await signIn(browser);
-    const thief = instance(tenant);
-    copyCookies(browser, thief);
+    const { browser, csrf, thief } = await signedInAndCopied();
     expect((await thief.request('/account')).status).toBe(200);
 
     const out = await browser.post('/logout', { csrf });
@@ -55,11 +61,7 @@ describe('signing out ends the session on the server', () => {
   });
 
   it('refuses link and unlink requests made with a copied cookie and its CSRF token after sign-out', async () => {
-    const tenant = seeded();
-    const browser = instance(tenant);
-    const csrf = await signIn(browser);
-    const thief = instance(tenant);
-    copyCookies(browser, thief);
+    const { browser, csrf, thief } = await signedInAndCopied();
     await browser.post('/logout', { csrf });
 
     const link = await thief.post('/account/link', { csrf, connection: 'github' });
