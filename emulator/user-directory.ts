@@ -64,16 +64,11 @@ export interface UserDirectoryState {
   passwords: Record<string, string>;
 }
 
+/** The text fields of a user's profile that `POST`/`PATCH /users` take. */
+export const NAME_FIELDS = ['email', 'name', 'nickname', 'picture', 'given_name', 'family_name'] as const;
+
 /** Profile fields a linked identity keeps in `profileData` and gets back when unlinked. */
-const TEXT_PROFILE_FIELDS = [
-  'email',
-  'name',
-  'nickname',
-  'picture',
-  'given_name',
-  'family_name',
-  'phone_number',
-] as const;
+const TEXT_PROFILE_FIELDS = [...NAME_FIELDS, 'phone_number'] as const;
 const PROFILE_FIELDS = [...TEXT_PROFILE_FIELDS, 'email_verified', 'phone_verified'] as const;
 
 /**

@@ -4,7 +4,7 @@ import { connectionProfile } from '../connections.ts';
 import type { TenantContext, TenantEnv } from '../context.ts';
 import { badRequest, inexistentUser } from '../errors.ts';
 import { hashPassword } from '../passwords.ts';
-import type { UserPatch } from '../user-directory.ts';
+import { NAME_FIELDS, type UserPatch } from '../user-directory.ts';
 import { requireScope } from './auth.ts';
 import {
   jsonBody,
@@ -138,15 +138,7 @@ interface ProfileFields {
 
 function profileFields(body: Record<string, unknown>): ProfileFields {
   const out: ProfileFields = {};
-  for (const field of [
-    'email',
-    'name',
-    'nickname',
-    'picture',
-    'given_name',
-    'family_name',
-    'user_id',
-  ] as const) {
+  for (const field of [...NAME_FIELDS, 'user_id'] as const) {
     const value = optionalString(body, field);
     if (value !== undefined) out[field] = value;
   }
