@@ -38,6 +38,7 @@ const management: ManagementPort = {
   updateUser: unused,
   linkIdentity: unused,
   unlinkIdentity: unused,
+  enabledClientsOf: unused,
 };
 
 /** Open-loop load: requests leave on a fixed schedule and latency counts from the scheduled time. */

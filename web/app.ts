@@ -6,6 +6,7 @@ import { mountBackchannelLogout } from './backchannel-logout.ts';
 import type { WebConfig } from './config.ts';
 import { mountConsent } from './consent.ts';
 import { failurePage } from './consent-views.ts';
+import type { EmailCodePort } from './email-code.ts';
 import { mountHealth, type ReadinessCheck } from './health.ts';
 import type { PlanMetadataMerge } from './link-account.ts';
 import { createLogoutTokenVerifier } from './logout-token.ts';
@@ -20,6 +21,8 @@ import { securityHeaders, type WebEnv } from './security-headers.ts';
 export interface WebDeps {
   readonly oidc: OidcPort;
   readonly management: ManagementPort;
+  /** "Email me a code" as a proof of the other account; without it the pages never offer it. */
+  readonly emailCode?: EmailCodePort;
   /** The Action's metadata merge, so the account page and the Action merge the same way. */
   readonly planMerge: PlanMetadataMerge;
   readonly now?: () => Date;
@@ -63,7 +66,12 @@ export function createWebApp(config: WebConfig, deps: WebDeps): Hono<WebEnv> {
     now,
     log,
   });
-  mountConsent(app, config, { oidc: deps.oidc, now, log });
+  mountConsent(app, config, {
+    oidc: deps.oidc,
+    now,
+    log,
+    ...(deps.emailCode === undefined ? {} : { emailCode: deps.emailCode }),
+  });
   mountNotice(app, config, { now, log });
   mountAccount(app, config, {
     oidc: deps.oidc,

@@ -9,6 +9,8 @@ export interface ConsentView {
   readonly login: LinkRequestLogin;
   readonly candidates: readonly LinkCandidate[];
   readonly stripQuery: boolean;
+  /** Offer "Email me a code" beside Link (the tenant's email connection is enabled for re-authentication). */
+  readonly emailCode: boolean;
 }
 
 /**
@@ -40,10 +42,24 @@ ${csrfField(view.csrf)}
 <input type="hidden" name="candidate" value="${candidate.user_id}">
 <button class="primary" type="submit">Link${one ? '' : ' this account'}</button>
 </form>
+${
+  view.emailCode
+    ? html`<form method="post" action="${WEB_ROUTES.consent}">
+${csrfField(view.csrf)}
+<input type="hidden" name="decision" value="email-code">
+<input type="hidden" name="candidate" value="${candidate.user_id}">
+<button type="submit">Email me a code</button>
+</form>`
+    : ''
+}
 </li>`,
 )}
 </ul>
-<p class="muted">To link, you will sign in to the account found once more to prove it is yours.</p>
+<p class="muted">To link, you will sign in to the account found once more to prove it is yours${
+    view.emailCode
+      ? html`, or, if you cannot sign in to it any more, enter a code we email to its address`
+      : ''
+  }.</p>
 <div class="actions">
 <form method="post" action="${WEB_ROUTES.consent}">
 ${csrfField(view.csrf)}

@@ -3,6 +3,8 @@ import type { ConsentAnswer } from '../core/policy.ts';
 import type { WebConfig } from './config.ts';
 import { consentPage, continuePage, failurePage } from './consent-views.ts';
 import { csrfMatches, newCsrfToken } from './csrf.ts';
+import { EMAIL_CODE_RULES, type EmailCodePort, requireEmailProof } from './email-code.ts';
+import { type EmailCodeStatus, emailCodePage } from './email-code-views.ts';
 import { WebError, type WebErrorCode } from './errors.ts';
 import type { OidcPort } from './oidc.ts';
 import { randomOidcValues } from './oidc.ts';
@@ -22,6 +24,7 @@ export interface ConsentDeps {
   readonly oidc: OidcPort;
   readonly now: () => Date;
   readonly log: (event: string, fields: Record<string, string | number>) => void;
+  readonly emailCode?: EmailCodePort;
 }
 
 interface PendingReauth {
@@ -30,6 +33,15 @@ interface PendingReauth {
   readonly nonce: string;
   readonly codeVerifier: string;
   readonly startedAt: number;
+}
+
+/** A code emailed to a candidate's address, bound to this consent round trip (and so to this browser). */
+interface PendingEmailCode {
+  readonly candidateId: string;
+  /** The candidate's address from the Action's signed request: never one the browser sent. */
+  readonly email: string;
+  readonly sentAt: number;
+  readonly wrongAttempts: number;
 }
 
 interface ConsentState {
@@ -41,6 +53,7 @@ interface ConsentState {
   readonly csrf: string;
   readonly requestedAt: number;
   readonly reauth?: PendingReauth | undefined;
+  readonly emailCode?: PendingEmailCode | undefined;
 }
 
 /** Long enough to sign in to the other account; the tenant's pending /continue expires anyway. */
@@ -80,6 +93,7 @@ export function mountConsent(app: Hono<WebEnv>, config: WebConfig, deps: Consent
         login: consent.login,
         candidates: consent.candidates,
         stripQuery,
+        emailCode: (await deps.emailCode?.available()) === true,
       }),
     );
   }
@@ -157,7 +171,7 @@ export function mountConsent(app: Hono<WebEnv>, config: WebConfig, deps: Consent
     if (token === undefined && state === undefined) {
       const consent = await readState(c);
       if (consent === undefined) return fail(c, 'cookie_invalid', 400);
-      return showConsent(c, { ...consent, reauth: undefined }, false);
+      return showConsent(c, { ...consent, reauth: undefined, emailCode: undefined }, false);
     }
     if (!isOpaqueState(state) || token === undefined) return unlinkedWithoutProof(c, 'token_invalid', state);
     let request: Awaited<ReturnType<typeof verifyLinkRequest>>;
@@ -204,9 +218,13 @@ export function mountConsent(app: Hono<WebEnv>, config: WebConfig, deps: Consent
     if (!csrfMatches(consent.csrf, form.csrf)) return fail(c, 'csrf_invalid', 403);
     const decision = form.decision;
     if (decision === 'not-now' || decision === 'never') return returnToTenant(c, consent, decision);
-    if (decision !== 'link') return fail(c, 'csrf_invalid', 403, consent);
+    if (decision !== 'link' && decision !== 'email-code') return fail(c, 'csrf_invalid', 403, consent);
     const candidate = consent.candidates.find((entry) => entry.user_id === form.candidate);
     if (candidate === undefined) return fail(c, 'csrf_invalid', 403, consent);
+    if (decision === 'email-code') {
+      if ((await deps.emailCode?.available()) !== true) return fail(c, 'csrf_invalid', 403, consent);
+      return sendEmailCode(c, { ...consent, reauth: undefined }, candidate.user_id, candidate.email);
+    }
     const { state, nonce, codeVerifier } = randomOidcValues();
     let authorizationUrl: URL;
     try {
@@ -235,6 +253,75 @@ export function mountConsent(app: Hono<WebEnv>, config: WebConfig, deps: Consent
     };
     await cookie.write(c, { ...consent, reauth }, deps.now());
     return c.redirect(authorizationUrl.href, 303);
+  });
+
+  async function sendEmailCode(c: ConsentContext, consent: ConsentState, candidateId: string, email: string) {
+    const emailCode = deps.emailCode;
+    if (emailCode === undefined) return fail(c, 'csrf_invalid', 403, consent);
+    try {
+      await emailCode.send(email);
+    } catch (error) {
+      const code = error instanceof WebError ? error.code : 'tenant_unreachable';
+      return fail(c, code, code === 'tenant_unreachable' ? 502 : 400, consent);
+    }
+    const resent = consent.emailCode !== undefined;
+    const pending: PendingEmailCode = {
+      candidateId,
+      email,
+      sentAt: epochSeconds(deps.now()),
+      wrongAttempts: 0,
+    };
+    deps.log('consent_email_code_sent', { resent: resent ? 1 : 0 });
+    return showEmailCode(c, { ...consent, emailCode: pending }, resent ? 'resent' : 'sent');
+  }
+
+  async function showEmailCode(c: ConsentContext, consent: ConsentState, status: EmailCodeStatus) {
+    const pending = consent.emailCode;
+    if (pending === undefined) return fail(c, 'csrf_invalid', 403, consent);
+    await cookie.write(c, consent, deps.now());
+    return c.html(
+      emailCodePage({
+        nonce: c.get('nonce'),
+        csrf: consent.csrf,
+        email: pending.email,
+        status: status === 'wrong' && !codeUsable(pending, deps.now()) ? 'spent' : status,
+        action: WEB_ROUTES.consentCode,
+        back: WEB_ROUTES.consent,
+        minutes: EMAIL_CODE_RULES.lifetimeSeconds / 60,
+      }),
+      status === 'wrong' ? 400 : 200,
+    );
+  }
+
+  app.post(WEB_ROUTES.consentCode, async (c) => {
+    const consent = await readState(c);
+    const form = await c.req.parseBody();
+    if (consent === undefined) return fail(c, 'cookie_invalid', 400);
+    if (!csrfMatches(consent.csrf, form.csrf)) return fail(c, 'csrf_invalid', 403);
+    const pending = consent.emailCode;
+    const emailCode = deps.emailCode;
+    if (pending === undefined || emailCode === undefined) return fail(c, 'csrf_invalid', 403, consent);
+    if (form.action === 'resend') return sendEmailCode(c, consent, pending.candidateId, pending.email);
+    if (form.action !== 'verify') return fail(c, 'csrf_invalid', 403, consent);
+    const code = typeof form.code === 'string' ? form.code.trim() : '';
+    if (!codeUsable(pending, deps.now()) || !/^\d{4,12}$/.test(code)) {
+      return showEmailCode(c, consent, 'wrong');
+    }
+    const retryable = { ...consent, emailCode: undefined };
+    try {
+      const claims = await emailCode.verify(pending.email, code);
+      requireEmailProof(claims, pending.email);
+    } catch (error) {
+      const failure = error instanceof WebError ? error.code : 'tenant_unreachable';
+      if (failure === 'email_code_wrong') {
+        deps.log('consent_failed', { code: failure });
+        const counted = { ...pending, wrongAttempts: pending.wrongAttempts + 1 };
+        return showEmailCode(c, { ...consent, emailCode: counted }, 'wrong');
+      }
+      await cookie.write(c, retryable, deps.now());
+      return fail(c, failure, failure === 'tenant_unreachable' ? 502 : 400, retryable);
+    }
+    return returnToTenant(c, consent, 'link', pending.candidateId);
   });
 
   app.get(WEB_ROUTES.consentCallback, async (c) => {
@@ -298,11 +385,23 @@ const FAILURES: Partial<Record<WebErrorCode, { heading: string; message: string 
     heading: 'Sign-in did not complete',
     message: 'Signing in to the other account was cancelled or refused, so nothing was linked.',
   },
+  email_code_wrong_address: {
+    heading: 'That code was for another address',
+    message: 'The code did not prove the address of the account to link, so nothing was linked.',
+  },
   tenant_unreachable: {
     heading: 'The sign-in service is unavailable',
     message: 'We could not reach the sign-in service, so nothing was linked. Please try again in a moment.',
   },
 };
+
+/** Whether another try can still succeed: the tenant spends a code when it expires or after too many wrong tries. */
+function codeUsable(pending: PendingEmailCode, now: Date): boolean {
+  return (
+    pending.wrongAttempts < EMAIL_CODE_RULES.maxAttempts &&
+    epochSeconds(now) - pending.sentAt < EMAIL_CODE_RULES.lifetimeSeconds
+  );
+}
 
 export function describeFailure(code: WebErrorCode): { heading: string; message: string } {
   return (

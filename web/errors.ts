@@ -9,7 +9,9 @@ export type WebErrorCode =
   | 'reauth_wrong_account'
   | 'reauth_not_fresh'
   | 'oidc_rejected'
-  | 'tenant_unreachable';
+  | 'tenant_unreachable'
+  | 'email_code_wrong'
+  | 'email_code_wrong_address';
 
 export class WebError extends CodedError<WebErrorCode> {}
 

@@ -41,6 +41,8 @@ export interface ManagementPort {
   updateUser(userId: string, patch: MetadataPatch): Promise<void>;
   linkIdentity(primaryUserId: string, secondary: { provider: string; user_id: string }): Promise<void>;
   unlinkIdentity(primaryUserId: string, provider: string, identityUserId: string): Promise<void>;
+  /** The client ids a connection is enabled for (none when the tenant has no such connection). */
+  enabledClientsOf(connectionName: string): Promise<string[]>;
 }
 
 const MANAGEMENT_TIMEOUT_SECONDS = 10;
@@ -93,6 +95,17 @@ export function createManagementClient(
       await call('DELETE /users/{id}/identities/{provider}/{user_id}', 'update:users', () =>
         management.users.identities.delete(primaryUserId, provider as never, identityUserId),
       );
+    },
+    async enabledClientsOf(connectionName) {
+      const connections = await call('GET /connections', 'read:connections', () =>
+        management.connections.list({ name: connectionName }),
+      );
+      const id = connections.data.find((connection) => connection.name === connectionName)?.id;
+      if (id === undefined) return [];
+      const clients = await call('GET /connections/{id}/clients', 'read:connections', () =>
+        management.connections.clients.get(id),
+      );
+      return clients.data.map((client) => client.client_id);
     },
   };
 }

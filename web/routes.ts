@@ -2,6 +2,8 @@
 export const WEB_ROUTES = {
   consent: '/consent',
   consentCallback: '/consent/callback',
+  /** The emailed code's form ("Email me a code"), under the consent cookie's path. */
+  consentCode: '/consent/code',
   /** Beside the consent page: the Action finds it from CONSENT_URL (core/config.ts noticeUrlOf). */
   notice: '/notice',
   account: '/account',

@@ -4,6 +4,7 @@ import { TokenProvider } from 'auth0';
 import { planMetadataMerge } from '../core/merge.ts';
 import { createWebApp } from './app.ts';
 import { parseWebConfig, type WebConfig, type WebConfigDefaults } from './config.ts';
+import { createEmailCodeClient } from './email-code.ts';
 import type { ReadinessCheck } from './health.ts';
 import { createManagementClient } from './management.ts';
 import { createOidcClient } from './oidc.ts';
@@ -31,9 +32,11 @@ export async function startWebServer(
     clientId: config.webClient.clientId,
     clientSecret: config.webClient.clientSecret,
   });
+  const management = createManagementClient(config, { token: () => tokens.getAccessToken() });
   const app = createWebApp(config, {
     oidc: createOidcClient(config),
-    management: createManagementClient(config, { token: () => tokens.getAccessToken() }),
+    management,
+    emailCode: createEmailCodeClient(config, management),
     // The Action's own merge: primary wins, secondary-only user_metadata keys are copied, app_metadata never is.
     planMerge: (primary, secondary) => planMetadataMerge(primary, secondary, []),
     readiness: [

@@ -100,7 +100,7 @@ describe('keyword mapping', () => {
     expect(web?.oidc_logout).toMatchObject({ backchannel_logout_urls: expected });
   });
 
-  it('grants the Action and web clients exactly read:users update:users on the Management API', () => {
+  it('grants the Action exactly read:users update:users, and the web client read:connections too', () => {
     const desired = loadDesiredTenant(TENANT_FILE, keywordMappings(CONFIG, FACTS));
     expect(desired.clientGrants).toEqual([
       {
@@ -111,7 +111,7 @@ describe('keyword mapping', () => {
       {
         client_id: 'Account Linking Web',
         audience: 'https://tenant.eu.auth0.com/api/v2/',
-        scope: ['read:users', 'update:users'],
+        scope: ['read:users', 'update:users', 'read:connections'],
       },
     ]);
   });

@@ -11,6 +11,7 @@ import { sealLinkRequest } from '../../../core/link-request.ts';
 import { planMetadataMerge } from '../../../core/merge.ts';
 import { createWebApp, type WebDeps } from '../../../web/app.ts';
 import { parseWebConfig, type WebConfig } from '../../../web/config.ts';
+import type { EmailCodePort } from '../../../web/email-code.ts';
 import type { WebError } from '../../../web/errors.ts';
 import { createManagementClient } from '../../../web/management.ts';
 import type { AuthorizationRequest, CodeExchange, IdTokenClaims, OidcPort } from '../../../web/oidc.ts';
@@ -99,6 +100,7 @@ export interface TestAppOptions {
   readonly tenant?: InProcessTenant;
   /** The keys logout tokens are checked against (`TenantKeys.jwks`). */
   readonly jwks?: JWTVerifyGetKey;
+  readonly emailCode?: EmailCodePort;
 }
 
 export function makeTestApp(options: TestAppOptions = {}) {
@@ -114,6 +116,7 @@ export function makeTestApp(options: TestAppOptions = {}) {
     now: () => now(),
     log: (line) => logs.push(line),
     ...(options.jwks === undefined ? {} : { jwks: options.jwks }),
+    ...(options.emailCode === undefined ? {} : { emailCode: options.emailCode }),
   };
   const app = createWebApp(config, deps);
   const jar = new CookieJar();

@@ -1,0 +1,272 @@
+import { describe, expect, it } from 'vitest';
+import {
+  EMAIL_CODE_AVAILABILITY_SECONDS,
+  EMAIL_CODE_RULES,
+  type EmailCodePort,
+  emailCodeAvailability,
+} from '../../../web/email-code.ts';
+import { WebError } from '../../../web/errors.ts';
+import { createManagementClient } from '../../../web/management.ts';
+import type { IdTokenClaims } from '../../../web/oidc.ts';
+import {
+  CANDIDATE,
+  claimsOf,
+  consentUrl,
+  hiddenField,
+  linkRequestToken,
+  makeTestApp,
+  NOW,
+  tenantFor,
+  testConfig,
+  pageText as text,
+} from './support.ts';
+
+/**
+ * The tenant's passwordless email as the web app sees it: availability from the in-process tenant's connections
+ * (the real lookup), codes as Auth0 keeps them (only the newest code to an address works, once).
+ */
+class FakeEmailTenant {
+  readonly sent: string[] = [];
+  readonly verified: string[] = [];
+  readonly #codes = new Map<string, string>();
+  #next = 100_000;
+  /** What the ID token says for an accepted code; default the address the code went to, verified. */
+  claimsFor: (email: string) => IdTokenClaims = (email) => ({
+    sub: 'email|0123456789abcdef01234567',
+    email,
+    email_verified: true,
+  });
+
+  port(available: () => Promise<boolean>): EmailCodePort {
+    return {
+      available,
+      send: async (email) => {
+        this.sent.push(email);
+        this.#codes.set(email, String(this.#next++));
+      },
+      verify: async (email, code) => {
+        this.verified.push(code);
+        if (this.#codes.get(email) !== code) throw new WebError('email_code_wrong', 'wrong code');
+        this.#codes.delete(email);
+        return this.claimsFor(email);
+      },
+    };
+  }
+
+  codeFor(email: string): string {
+    const code = this.#codes.get(email);
+    if (code === undefined) throw new Error(`no code was sent to ${email}`);
+    return code;
+  }
+}
+
+function setup(enabledFor: readonly string[] | 'no connection' = ['reauth-client']) {
+  const config = testConfig();
+  const tenant = tenantFor(config);
+  if (enabledFor !== 'no connection') {
+    tenant.context.store.createConnection({
+      name: 'email',
+      strategy: 'email',
+      enabled_clients: [...enabledFor],
+    });
+  }
+  const email = new FakeEmailTenant();
+  let now = NOW;
+  const management = createManagementClient(config, { fetch: tenant.fetch });
+  const t = makeTestApp({
+    config,
+    tenant,
+    now: () => now,
+    emailCode: email.port(emailCodeAvailability(config, management, () => now)),
+  });
+  return {
+    t,
+    email,
+    later(seconds: number) {
+      now = new Date(now.getTime() + seconds * 1000);
+    },
+  };
+}
+
+async function openConsent(s: ReturnType<typeof setup>) {
+  const body = await (await s.t.request(consentUrl(await linkRequestToken()))).text();
+  return { body, csrf: hiddenField(body, 'csrf') ?? '' };
+}
+
+async function askForCode(s: ReturnType<typeof setup>) {
+  const { csrf } = await openConsent(s);
+  const response = await s.t.post('/consent', { csrf, decision: 'email-code', candidate: CANDIDATE.user_id });
+  return { csrf, response, body: await response.text() };
+}
+
+function enterCode(s: ReturnType<typeof setup>, csrf: string, code: string, useJar = true) {
+  return s.t.post('/consent/code', { csrf, action: 'verify', code }, useJar);
+}
+
+const connectionLookups = (s: ReturnType<typeof setup>) =>
+  s.t.tenant.calls.filter((call) => call.method === 'GET' && call.path.startsWith('/api/v2/connections?'));
+
+describe('consent page: Email me a code', () => {
+  it('offers Email me a code beside Link when the email connection is enabled for the re-authentication client', async () => {
+    const { body } = await openConsent(setup());
+    expect(body).toContain('>Email me a code</button>');
+    expect(text(body)).toContain(
+      'if you cannot sign in to it any more, enter a code we email to its address',
+    );
+  });
+
+  it.each([
+    ['enabled only for the web client', ['web-client']],
+    ['absent', 'no connection' as const],
+  ])(
+    'offers no code when the email connection is %s, and refuses a forged request for one',
+    async (_, enabled) => {
+      const s = setup(enabled);
+      const { body, csrf } = await openConsent(s);
+      expect(body).not.toContain('Email me a code');
+      const response = await s.t.post('/consent', {
+        csrf,
+        decision: 'email-code',
+        candidate: CANDIDATE.user_id,
+      });
+      expect(response.status).toBe(403);
+      expect(s.email.sent).toEqual([]);
+    },
+  );
+
+  it('looks the connection up once per minute, not on every page view', async () => {
+    const s = setup();
+    await openConsent(s);
+    await openConsent(s);
+    expect(connectionLookups(s)).toHaveLength(1);
+    s.later(EMAIL_CODE_AVAILABILITY_SECONDS);
+    await openConsent(s);
+    expect(connectionLookups(s)).toHaveLength(2);
+  });
+
+  it("sends the code to the signed candidate's address, never to one the form names", async () => {
+    const s = setup();
+    const { csrf } = await openConsent(s);
+    const response = await s.t.post('/consent', {
+      csrf,
+      decision: 'email-code',
+      candidate: CANDIDATE.user_id,
+      email: 'attacker@evil.example',
+    });
+    expect(response.status).toBe(200);
+    expect(s.email.sent).toEqual([CANDIDATE.email]);
+    const body = await response.text();
+    expect(text(body)).toContain('We emailed a code to a•••e@example.com. It is valid for 3 minutes.');
+    expect(body).not.toContain(CANDIDATE.email);
+  });
+
+  it('refuses a code for an account the signed request did not name (forged target)', async () => {
+    const s = setup();
+    const { csrf } = await openConsent(s);
+    const response = await s.t.post('/consent', {
+      csrf,
+      decision: 'email-code',
+      candidate: 'auth0|attacker',
+    });
+    expect(response.status).toBe(403);
+    expect(s.email.sent).toEqual([]);
+  });
+
+  it('returns the same signed link proof as a re-authentication when the code is right', async () => {
+    const s = setup();
+    const { csrf } = await askForCode(s);
+    const response = await enterCode(s, csrf, s.email.codeFor(CANDIDATE.email));
+    const claims = claimsOf(hiddenField(await response.text(), 'session_token') ?? '');
+    expect(claims).toMatchObject({
+      purpose: 'link-proof',
+      decision: 'link',
+      sub: 'google-oauth2|current',
+      linked_user_id: CANDIDATE.user_id,
+    });
+  });
+
+  it('says a wrong code is wrong and lets the person try again, then asks for a new code after three', async () => {
+    const s = setup();
+    const { csrf } = await askForCode(s);
+    const first = await enterCode(s, csrf, '000000');
+    expect(first.status).toBe(400);
+    const body = await first.text();
+    expect(text(body)).toContain('That code is not right.');
+    expect(body).toContain('name="code"');
+    await enterCode(s, csrf, '000001');
+    const third = await (await enterCode(s, csrf, '000002')).text();
+    expect(text(third)).toContain('That code can no longer be used');
+    expect(third).not.toContain('name="code"');
+    const right = s.email.codeFor(CANDIDATE.email);
+    const refused = await (await enterCode(s, csrf, right)).text();
+    expect(text(refused)).toContain('That code can no longer be used');
+    expect(s.email.verified).not.toContain(right);
+  });
+
+  it('offers a new code once the code has expired, and the new code links', async () => {
+    const s = setup();
+    const { csrf } = await askForCode(s);
+    const expired = s.email.codeFor(CANDIDATE.email);
+    s.later(EMAIL_CODE_RULES.lifetimeSeconds);
+    expect(text(await (await enterCode(s, csrf, expired)).text())).toContain('Send a new code');
+    const resent = await s.t.post('/consent/code', { csrf, action: 'resend' });
+    expect(text(await resent.text())).toContain('We emailed a new code to a•••e@example.com.');
+    expect(s.email.sent).toEqual([CANDIDATE.email, CANDIDATE.email]);
+    const body = await (await enterCode(s, csrf, s.email.codeFor(CANDIDATE.email))).text();
+    expect(claimsOf(hiddenField(body, 'session_token') ?? '').linked_user_id).toBe(CANDIDATE.user_id);
+  });
+
+  it.each([
+    ['another address', { email: 'someone-else@example.com', email_verified: true }],
+    ['an unverified address', { email: CANDIDATE.email, email_verified: false }],
+    ['no address', {}],
+  ])('links nothing when the tenant says the code proved %s', async (_, claims) => {
+    const s = setup();
+    s.email.claimsFor = () => ({ sub: 'email|other', ...claims });
+    const { csrf } = await askForCode(s);
+    const response = await enterCode(s, csrf, s.email.codeFor(CANDIDATE.email));
+    expect(response.status).toBe(400);
+    const body = await response.text();
+    expect(text(body)).toContain('That code was for another address');
+    expect(claimsOf(hiddenField(body, 'session_token') ?? '').decision).toBe('not-now');
+  });
+
+  it('accepts a code once: the same code sent again after the link finds no round trip', async () => {
+    const s = setup();
+    const { csrf } = await askForCode(s);
+    const code = s.email.codeFor(CANDIDATE.email);
+    await enterCode(s, csrf, code);
+    const replay = await enterCode(s, csrf, code);
+    expect(replay.status).toBe(400);
+    expect(text(await replay.text())).toContain('Your linking session has ended');
+    expect(s.email.verified).toEqual([code]);
+  });
+
+  it('refuses the code from another browser (no consent cookie) without trying it', async () => {
+    const s = setup();
+    const { csrf } = await askForCode(s);
+    const response = await enterCode(s, csrf, s.email.codeFor(CANDIDATE.email), false);
+    expect(response.status).toBe(400);
+    expect(s.email.verified).toEqual([]);
+  });
+
+  it('refuses a code form without the page CSRF token or from another site', async () => {
+    const s = setup();
+    const { csrf } = await askForCode(s);
+    const code = s.email.codeFor(CANDIDATE.email);
+    expect((await enterCode(s, 'forged', code)).status).toBe(403);
+    const crossSite = await s.t.post('/consent/code', { csrf, action: 'verify', code }, true, {
+      origin: 'https://evil.example',
+      'sec-fetch-site': 'cross-site',
+    });
+    expect(crossSite.status).toBe(403);
+    expect(s.email.verified).toEqual([]);
+  });
+
+  it('refuses a code form when no code was asked for in this round trip', async () => {
+    const s = setup();
+    const { csrf } = await openConsent(s);
+    expect((await enterCode(s, csrf, '123456')).status).toBe(403);
+    expect(s.email.verified).toEqual([]);
+  });
+});

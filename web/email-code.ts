@@ -1,0 +1,115 @@
+import { AuthApiError, AuthenticationClient } from 'auth0/legacy';
+import type { WebConfig } from './config.ts';
+import { WebError } from './errors.ts';
+import type { ManagementPort } from './management.ts';
+import type { IdTokenClaims } from './oidc.ts';
+
+/** Auth0's passwordless email connection, as Auth0 names it (tenant.yaml deploys it). */
+export const EMAIL_CONNECTION = 'email';
+
+/**
+ * How long a code lives and how many wrong tries spend it: Auth0's defaults (`options.totp.time_step` 180 s;
+ * https://auth0.com/docs/authenticate/passwordless/authentication-methods/email-otp). The tenant answers a wrong,
+ * expired or spent code alike, so the page counts both to know when to offer a new code instead of another try.
+ */
+export const EMAIL_CODE_RULES = { lifetimeSeconds: 180, maxAttempts: 3 } as const;
+
+/** The availability lookup is cached this long: the page is shown far more often than connections change. */
+export const EMAIL_CODE_AVAILABILITY_SECONDS = 60;
+
+/** The tenant's passwordless email, driven server-side with the re-authentication client's credentials. */
+export interface EmailCodePort {
+  /** Whether the tenant's `email` connection is enabled for the re-authentication client. */
+  available(): Promise<boolean>;
+  /** `POST /passwordless/start` with `send: code` to `email`. */
+  send(email: string): Promise<void>;
+  /** The passwordless OTP grant; the validated ID token's claims. A wrong code throws `email_code_wrong`. */
+  verify(email: string, code: string): Promise<IdTokenClaims>;
+}
+
+const TIMEOUT_MS = 10_000;
+
+export function createEmailCodeClient(
+  config: WebConfig,
+  management: Pick<ManagementPort, 'enabledClientsOf'>,
+  now: () => Date = () => new Date(),
+): EmailCodePort {
+  const auth = new AuthenticationClient({
+    domain: config.auth0Domain,
+    clientId: config.reauthClient.clientId,
+    clientSecret: config.reauthClient.clientSecret,
+    timeoutDuration: TIMEOUT_MS,
+  });
+  return {
+    available: emailCodeAvailability(config, management, now),
+    async send(email) {
+      try {
+        await auth.passwordless.sendEmail({ email, send: 'code' });
+      } catch (cause) {
+        throw toEmailCodeError(cause);
+      }
+    },
+    async verify(email, code) {
+      try {
+        const { data } = await auth.passwordless.loginWithEmail({ email, code, scope: 'openid email' });
+        const payload = data.id_token?.split('.')[1];
+        if (payload === undefined) throw new WebError('oidc_rejected', 'the tenant returned no ID token');
+        // The SDK has validated the ID token (signature, iss, aud, exp) before answering.
+        return JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as IdTokenClaims;
+      } catch (cause) {
+        throw toEmailCodeError(cause);
+      }
+    },
+  };
+}
+
+/** Whether the tenant's `email` connection is enabled for the re-authentication client, cached. */
+export function emailCodeAvailability(
+  config: WebConfig,
+  management: Pick<ManagementPort, 'enabledClientsOf'>,
+  now: () => Date,
+): () => Promise<boolean> {
+  return cachedAvailability(
+    async () => (await management.enabledClientsOf(EMAIL_CONNECTION)).includes(config.reauthClient.clientId),
+    now,
+  );
+}
+
+/** `lookup` answered at most once per EMAIL_CODE_AVAILABILITY_SECONDS; a failed lookup offers no code meanwhile. */
+export function cachedAvailability(lookup: () => Promise<boolean>, now: () => Date): () => Promise<boolean> {
+  let cached: { value: Promise<boolean>; until: number } | undefined;
+  return () => {
+    const at = now().getTime();
+    if (cached === undefined || at >= cached.until) {
+      cached = { value: lookup().catch(() => false), until: at + EMAIL_CODE_AVAILABILITY_SECONDS * 1000 };
+    }
+    return cached.value;
+  };
+}
+
+/**
+ * A code proves the address only when the tenant's ID token says so for exactly that address: `email` equal to the
+ * address the code was sent to (Auth0 stores passwordless emails lower-cased) and `email_verified` the boolean true.
+ */
+export function requireEmailProof(claims: IdTokenClaims, email: string): void {
+  if (
+    typeof claims.email !== 'string' ||
+    claims.email.toLowerCase() !== email.toLowerCase() ||
+    claims.email_verified !== true
+  ) {
+    throw new WebError('email_code_wrong_address', 'the code proved another address');
+  }
+}
+
+function toEmailCodeError(cause: unknown): WebError {
+  if (cause instanceof WebError) return cause;
+  if (cause instanceof AuthApiError) {
+    if (cause.statusCode === 403 && cause.error === 'invalid_grant') {
+      return new WebError('email_code_wrong', 'wrong, expired or spent code', { cause });
+    }
+    if (cause.statusCode < 500) {
+      return new WebError('oidc_rejected', `the tenant refused the email code (${cause.error})`, { cause });
+    }
+  }
+  return new WebError('tenant_unreachable', 'the tenant could not be reached', { cause });
+}
