@@ -160,12 +160,14 @@ describe('npm run deploy against the local tenant', () => {
       LINK_NOTICE: 'claim',
     });
     const store = tenant.context.store;
-    for (const client of [first.clients.action, first.clients.web]) {
-      expect(store.findClientGrant(client.client_id, `https://${tenant.domain}/api/v2/`)?.scope).toEqual([
-        'read:users',
-        'update:users',
-      ]);
-    }
+    const scopeOf = (clientId: string) =>
+      store.findClientGrant(clientId, `https://${tenant.domain}/api/v2/`)?.scope;
+    expect(scopeOf(first.clients.action.client_id)).toEqual(['read:users', 'update:users']);
+    expect(scopeOf(first.clients.web.client_id)).toEqual(['read:users', 'update:users', 'read:connections']);
+    expect(store.getClient(first.clients.reauth.client_id)?.grant_types).toEqual([
+      'authorization_code',
+      'http://auth0.com/oauth/grant-type/passwordless/otp',
+    ]);
     expect(store.getClient(first.clients.web.client_id)).toMatchObject({
       name: 'Account Linking Web',
       client_secret: first.clients.web.client_secret,
