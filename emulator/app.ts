@@ -32,7 +32,7 @@ export function createTenantApp(tenant: TenantContext): Hono<TenantEnv> {
     ['client_credentials', clientCredentialsGrant],
     ['authorization_code', authorizationCodeGrant(logins)],
     ['refresh_token', refreshTokenGrant(postLogin)],
-    [PASSWORDLESS_OTP_GRANT, passwordlessOtpGrant],
+    [PASSWORDLESS_OTP_GRANT, passwordlessOtpGrant(postLogin)],
   ]);
   app.route('/oauth', tokenRoutes(tenant, grants));
   app.route('/passwordless', passwordlessRoutes(tenant));

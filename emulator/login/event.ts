@@ -50,15 +50,16 @@ export function buildLoginEvent(
 }
 
 /**
- * The post-login `event` of a refresh-token exchange, which runs the post-login Actions as Auth0 does
- * (https://auth0.com/docs/customize/actions/explore-triggers/signup-and-login-triggers/login-trigger: "refresh token
- * exchange"): `transaction.protocol` is `oauth2-refresh-token`, `request` is the `/oauth/token` call, and
- * `authentication` is the login's, which nobody repeated. Undefined when the user no longer exists.
+ * The post-login `event` of a login or exchange at `/oauth/token`, where Auth0 runs the post-login Actions too
+ * (https://auth0.com/docs/customize/actions/explore-triggers/signup-and-login-triggers/login-trigger): a refresh-token
+ * exchange (`oauth2-refresh-token`, with the login's `authentication`, which nobody repeated) or the passwordless OTP
+ * grant (`oauth2-password`). `request` is the `/oauth/token` call. Undefined when the user no longer exists.
  */
-export function buildRefreshEvent(
+export function buildTokenEndpointEvent(
   tenant: TenantContext,
   grant: LoginGrant,
   request: IncomingRequest,
+  protocol: TokenEndpointProtocol,
 ): Event | undefined {
   const record = tenant.store.users.get(grant.userId);
   if (record === undefined) return undefined;
@@ -67,13 +68,15 @@ export function buildRefreshEvent(
       id: opaque(),
       acr_values: [],
       locale: 'en',
-      protocol: 'oauth2-refresh-token',
+      protocol,
       requested_scopes: grant.scope.split(' ').filter(Boolean),
       ui_locales: [],
     },
     authenticatedAt: grant.authTime * 1000,
   });
 }
+
+export type TokenEndpointProtocol = 'oauth2-refresh-token' | 'oauth2-password';
 
 function eventOf(
   tenant: TenantContext,

@@ -10,6 +10,15 @@ export interface TokenRequest {
   /** True when the client proved its secret (`client_secret_post` or `client_secret_basic`). */
   authenticated: boolean;
   http: Context<TenantEnv>;
+  /** What the handler learns that the exchange's log event shows; filled as the handler goes, read after it. */
+  facts: ExchangeLogFacts;
+}
+
+export interface ExchangeLogFacts {
+  userId?: string | undefined;
+  connection?: string | undefined;
+  /** The post-login Actions' transaction, whose executions the event names. */
+  transactionId?: string | undefined;
 }
 
 export type TokenResponse = Record<string, unknown> & {

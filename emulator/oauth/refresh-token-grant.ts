@@ -1,13 +1,13 @@
 import type { TenantContext } from '../context.ts';
 import { OAuthError } from '../errors.ts';
-import { buildRefreshEvent, incomingRequest } from '../login/event.ts';
-import { endingUser, saveMetadataChanges } from '../pipeline/apply-changes.ts';
-import type { PipelineChanges, PipelineResult, PostLoginPipeline } from '../pipeline/run-trigger.ts';
+import { saveMetadataChanges } from '../pipeline/apply-changes.ts';
+import type { PostLoginPipeline } from '../pipeline/run-trigger.ts';
 import type { ClientRecord } from '../store.ts';
 import { type GrantHandler, requireSecretOfConfidentialClient } from './grants.ts';
 import type { LoginGrant } from './login-grant.ts';
 import { signAccessToken, signIdToken } from './login-tokens.ts';
 import { refreshPolicyOf } from './refresh-tokens.ts';
+import { runTokenActions } from './token-actions.ts';
 
 const INVALID = 'Unknown or invalid refresh token.';
 
@@ -36,7 +36,7 @@ export function offlineRefreshToken(
  * `transaction.protocol` `oauth2-refresh-token`; what they refuse fails the exchange and leaves the token unused.
  */
 export function refreshTokenGrant(pipeline: PostLoginPipeline): GrantHandler {
-  return async ({ params, client, authenticated, http }, tenant) => {
+  return async ({ params, client, authenticated, http, facts }, tenant) => {
     if (!client.grant_types.includes('refresh_token')) {
       throw new OAuthError(
         403,
@@ -54,16 +54,21 @@ export function refreshTokenGrant(pipeline: PostLoginPipeline): GrantHandler {
     const asked = params.scope?.split(' ').filter(Boolean);
     if (asked?.some((scope) => !granted.includes(scope)))
       throw new OAuthError(403, 'invalid_scope', 'Scope must be a subset of the refresh token scopes.');
-    const event = buildRefreshEvent(tenant, stored, incomingRequest(http, withoutCredentials(params)));
-    const identity = event?.user.identities[0];
-    if (event === undefined || identity === undefined) {
+    facts.userId = stored.userId;
+    facts.connection = stored.connection;
+    const run = await runTokenActions(
+      pipeline,
+      tenant,
+      { grant: stored, http, params, facts },
+      'oauth2-refresh-token',
+    );
+    if (run === undefined) {
       // The user was deleted or linked into another account: its tokens open nothing any more.
       tenant.refreshTokens.revokeWhere((family) => family.userId === stored.userId);
       throw new OAuthError(403, 'invalid_grant', INVALID);
     }
-    const changes = changesOrRefusal(await pipeline.run({ event, phase: 'execute' }));
-    const subject = endingUser(tenant, stored.userId, identity, changes);
-    if (subject === undefined) throw new OAuthError(403, 'access_denied', 'Invalid primary user');
+    const { subject, changes } = run;
+    facts.userId = subject;
     const used = tenant.refreshTokens.use(params.refresh_token, client.client_id, policy);
     if (used === undefined) throw new OAuthError(403, 'invalid_grant', INVALID);
     saveMetadataChanges(tenant, stored.userId, subject, changes);
@@ -87,33 +92,4 @@ export function refreshTokenGrant(pipeline: PostLoginPipeline): GrantHandler {
       token_type: 'Bearer',
     };
   };
-}
-
-/**
- * The Actions' changes, or the refusal Auth0 answers at `/oauth/token`: `api.access.deny` 403 `access_denied` with
- * its reason; a redirect, impossible without a browser, 403 `interaction_required` (auth0/auth0-actions
- * RedirectAPIImpl.canRedirect: "clients [should] appropriately handle any interaction_required errors");
- * `api.multifactor.enable` 403 `mfa_required` (the error Auth0's SDKs meet on a refresh when an Action asks for
- * MFA, e.g. auth0/auth0-react#501; no `mfa_token`: the local tenant has no MFA API); a failing Action 500.
- */
-function changesOrRefusal(result: PipelineResult): PipelineChanges {
-  if (result.status === 'failed') {
-    const status = result.error === 'server_error' ? 500 : 403;
-    throw new OAuthError(status, result.error, result.description);
-  }
-  if (result.status === 'redirect')
-    throw new OAuthError(
-      403,
-      'interaction_required',
-      'Redirecting is not possible in a refresh token exchange.',
-    );
-  if (result.changes.multifactor !== undefined)
-    throw new OAuthError(403, 'mfa_required', 'Multifactor authentication required');
-  return result.changes;
-}
-
-/** The token request as `event.request.body` shows it, without the client secret and the refresh token. */
-function withoutCredentials(params: Record<string, string>): Record<string, string> {
-  const { client_secret: _secret, refresh_token: _token, client_assertion: _assertion, ...rest } = params;
-  return rest;
 }

@@ -5,7 +5,7 @@ import type { TenantContext, TenantEnv } from '../context.ts';
 import { OAuthError } from '../errors.ts';
 import type { ClientRecord } from '../store.ts';
 import { corsPreflight, exposeToWebOrigin } from './cors.ts';
-import { type GrantHandler, requireSecretOfConfidentialClient } from './grants.ts';
+import { type ExchangeLogFacts, type GrantHandler, requireSecretOfConfidentialClient } from './grants.ts';
 import { logExchange } from './token-log.ts';
 
 /** `POST /oauth/token`: parses the body, authenticates the client, then dispatches on `grant_type` to `grants`. */
@@ -26,12 +26,13 @@ export function tokenRoutes(
         throw new OAuthError(400, 'unsupported_grant_type', `Unsupported grant type: ${grantType}`);
       const { client, authenticated } = authenticateClient(tenant, params, c.req.header('authorization'));
       const logged = logExchange(tenant, c, grantType, client);
+      const facts: ExchangeLogFacts = {};
       try {
-        const tokens = await handler({ params, client, authenticated, http: c }, tenant);
-        logged.succeeded(tokens.scope);
+        const tokens = await handler({ params, client, authenticated, http: c, facts }, tenant);
+        logged.succeeded(tokens.scope, facts);
         return c.json(tokens);
       } catch (error) {
-        if (error instanceof OAuthError) logged.failed(error.message);
+        if (error instanceof OAuthError) logged.failed(error.message, facts);
         throw error;
       }
     }),

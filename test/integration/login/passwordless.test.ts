@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { PASSWORDLESS_OTP_GRANT } from '../../../emulator/passwordless/otp-grant.ts';
 import {
   decodeJwtPayload,
+  deployPostLoginAction,
   type LoginApp,
   LoginDriver,
   locationOf,
@@ -19,22 +20,26 @@ const PHONE = '+14155550123';
 
 let now = Date.now();
 
-const site = useLoginTenant({ now: () => now });
+// Built at once: the clock here stands still, and a deployed Action waits for it to pass its build time.
+const site = useLoginTenant({ now: () => now, actionBuildMs: 0 });
 
 /** A regular web app with the passwordless grant, and the `email` and `sms` connections enabled for it only. */
 async function passwordlessApp(
   grantTypes = ['authorization_code', PASSWORDLESS_OTP_GRANT],
 ): Promise<LoginApp> {
   const app = await registerApp(site.api, CALLBACK, { grant_types: grantTypes });
-  const management = new ManagementClient({
+  for (const strategy of ['email', 'sms'] as const) {
+    await management().connections.create({ name: strategy, strategy, enabled_clients: [app.client_id] });
+  }
+  return app;
+}
+
+function management(): ManagementClient {
+  return new ManagementClient({
     domain: site.tenant.domain,
     clientId: site.tenant.clientId,
     clientSecret: site.tenant.clientSecret,
   });
-  for (const strategy of ['email', 'sms'] as const) {
-    await management.connections.create({ name: strategy, strategy, enabled_clients: [app.client_id] });
-  }
-  return app;
 }
 
 function sdkFor(app: LoginApp): AuthenticationClient {
@@ -219,6 +224,90 @@ describe('passwordless connections through the auth0 SDK', () => {
     });
     expect(answer.status).toBe(401);
     expect(await site.tenant.control.outbox()).toEqual([]);
+  });
+});
+
+// Auth0 runs the post-login Actions on every login, the passwordless OTP grant's too
+// (https://auth0.com/docs/customize/actions/explore-triggers/signup-and-login-triggers/login-trigger).
+describe('post-login Actions on the passwordless OTP grant', () => {
+  /** Deploys `body` as the only post-login Action. */
+  const withAction = (body: string) =>
+    deployPostLoginAction(site.api, `exports.onExecutePostLogin = async (event, api) => { ${body} };`, {});
+
+  async function loginByEmail(sdk: AuthenticationClient) {
+    await sdk.passwordless.sendEmail({ email: ALICE, send: 'code' });
+    return sdk.passwordless.loginWithEmail({
+      email: ALICE,
+      code: await lastCode(ALICE),
+      scope: 'openid email',
+    });
+  }
+
+  it('runs them with protocol oauth2-password and the token request, issues their claims, saves their metadata, and logs the executions', async () => {
+    const app = await passwordlessApp();
+    await withAction(`
+      api.idToken.setCustomClaim('https://app.test/seen', {
+        protocol: event.transaction.protocol,
+        body: event.request.body,
+        strategy: event.connection.strategy,
+        method: event.authentication.methods[0].name,
+        logins: event.stats.logins_count,
+      });
+      api.user.setAppMetadata('otp', true);
+      console.log('otp login seen');`);
+    const { data } = await loginByEmail(sdkFor(app));
+    const claims = decodeJwtPayload(data.id_token ?? '');
+    expect(claims['https://app.test/seen']).toEqual({
+      protocol: 'oauth2-password',
+      body: {
+        grant_type: PASSWORDLESS_OTP_GRANT,
+        client_id: app.client_id,
+        username: ALICE,
+        realm: 'email',
+        scope: 'openid email',
+      },
+      strategy: 'email',
+      method: 'email',
+      logins: 1,
+    });
+    const [user] = await site.tenant.control.users();
+    expect(user?.app_metadata).toEqual({ otp: true });
+
+    const { data: logs } = await management().logs.list({ search: 'type:sepotpft' });
+    expect(logs).toEqual([
+      expect.objectContaining({ user_id: claims.sub, user_name: ALICE, connection: 'email' }),
+    ]);
+    const [execution] =
+      (logs[0]?.details as { actions?: { executions: string[] } } | undefined)?.actions?.executions ?? [];
+    const { results } = await management().actions.executions.get(execution ?? '');
+    expect(results?.[0]).toMatchObject({ error: null, logs: 'otp login seen\n' });
+  });
+
+  it('fails the login with 403 access_denied and the reason when an Action denies it, logged as fepotpft', async () => {
+    const sdk = sdkFor(await passwordlessApp());
+    await withAction("api.access.deny('No codes today.');");
+    const refused = await rejection(loginByEmail(sdk));
+    expect(refused.statusCode).toBe(403);
+    expect(JSON.parse(refused.body ?? '{}')).toEqual({
+      error: 'access_denied',
+      error_description: 'No codes today.',
+    });
+    const { data: logs } = await management().logs.list({ search: 'type:fepotpft' });
+    expect(logs).toEqual([
+      expect.objectContaining({ description: 'No codes today.', connection: 'email', user_name: ALICE }),
+    ]);
+    expect(logs[0]?.details).toMatchObject({ actions: { executions: [expect.any(String)] } });
+  });
+
+  it.each([
+    ['a redirect', "api.redirect.sendUserTo('https://consent.test/');", 'interaction_required'],
+    ['MFA', "api.multifactor.enable('any');", 'mfa_required'],
+  ])('fails the login with 403 when an Action asks for %s, which needs a browser', async (_, body, error) => {
+    const sdk = sdkFor(await passwordlessApp());
+    await withAction(body);
+    const refused = await rejection(loginByEmail(sdk));
+    expect(refused.statusCode).toBe(403);
+    expect(JSON.parse(refused.body ?? '{}').error).toBe(error);
   });
 });
 

@@ -301,6 +301,14 @@ describe('post-login Actions on a refresh-token exchange', () => {
       logins: 1,
       authenticated_at: new Date((atLogin.auth_time as number) * 1000).toISOString(),
     });
+    // The exchange's log event names the user and the Action executions, as a login's does.
+    const { body: logs } = await site.api<Array<Record<string, unknown>>>('GET', '/logs?q=type:sertft');
+    expect(logs).toEqual([
+      expect.objectContaining({
+        user_id: atLogin.sub,
+        details: { actions: { executions: [expect.any(String)] } },
+      }),
+    ]);
   });
 
   it('fails the exchange with 403 access_denied when an Action denies it, and leaves the token unused', async () => {
