@@ -1,7 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { runInNewContext } from 'node:vm';
-import { beforeEach } from 'vitest';
+import { beforeAll, beforeEach } from 'vitest';
 import type { RunningTenant, TenantOptions } from '../../emulator/index.ts';
+import { ACTION_BUNDLE, buildAction } from '../../scripts/build-action.ts';
 import { type TestTenant, useTestTenant } from './tenant.ts';
 
 const MAX_REDIRECTS = 20;
@@ -391,4 +393,16 @@ export async function deployWithManagementClient(
     AUTH0_CLIENT_SECRET: client.body.client_secret,
     ...extra,
   });
+}
+
+/**
+ * Builds the account-linking Action's bundle once for the file; the returned function deploys that bundle on the
+ * site's tenant as `deployWithManagementClient` does, with `secrets`.
+ */
+export function useBuiltAction(
+  site: Pick<LoginSite, 'tenant' | 'api'>,
+): (secrets?: Record<string, string>) => Promise<void> {
+  beforeAll(() => buildAction());
+  return async (secrets = {}) =>
+    deployWithManagementClient(site.tenant, site.api, await readFile(ACTION_BUNDLE, 'utf8'), secrets);
 }

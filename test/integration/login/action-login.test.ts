@@ -1,14 +1,12 @@
-import { readFile } from 'node:fs/promises';
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { signHs256 } from '../../../emulator/actions-runtime/redirect-token.ts';
-import { ACTION_BUNDLE, buildAction } from '../../../scripts/build-action.ts';
 import { verifyLinkRequest } from '../../../web/tokens.ts';
 import {
   decodeJwtPayload,
-  deployWithManagementClient,
   LoginDriver,
   locationOf,
   registerApp,
+  useBuiltAction,
   useLoginTenant,
 } from '../../support/login-driver.ts';
 import { tamperLastSegment } from '../../support/tamper.ts';
@@ -17,10 +15,6 @@ const CALLBACK = 'https://app.test/callback';
 const CONSENT_URL = 'https://consent.test/consent';
 const SESSION_TOKEN_SECRET = 'integration-session-token-secret-0123456789';
 const OLD = '2020-01-01T00:00:00.000Z';
-
-async function deployAction(secrets: Record<string, string>): Promise<void> {
-  await deployWithManagementClient(site.tenant, site.api, await readFile(ACTION_BUNDLE, 'utf8'), secrets);
-}
 
 /** Each login in a fresh browser profile, so no SSO session carries over between people. */
 async function loginWith(connection: string, email: string) {
@@ -116,8 +110,8 @@ function continueForm(
   });
 }
 
-beforeAll(() => buildAction());
 const site = useLoginTenant({ app: { callback: CALLBACK } });
+const deployAction = useBuiltAction(site);
 
 beforeEach(async () => {
   await site.tenant.control.seedUsers([

@@ -1,18 +1,7 @@
-import { readFile } from 'node:fs/promises';
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { LINKED_CLAIM } from '../../../core/link-notice.ts';
-import { ACTION_BUNDLE, buildAction } from '../../../scripts/build-action.ts';
 import { signNoticeAnswer, verifyLinkNotice } from '../../../web/tokens.ts';
-import {
-  deployWithManagementClient,
-  type LoginApp,
-  LoginDriver,
-  locationOf,
-  type ManagementCaller,
-  registerApp,
-  useLoginTenant,
-} from '../../support/login-driver.ts';
-import type { TestTenant } from '../../support/tenant.ts';
+import { LoginDriver, locationOf, useBuiltAction, useLoginTenant } from '../../support/login-driver.ts';
 
 const CALLBACK = 'https://app.test/callback';
 const CONSENT_URL = 'https://link.test/consent';
@@ -20,28 +9,23 @@ const NOTICE_URL = 'https://link.test/notice';
 const SESSION_TOKEN_SECRET = 'integration-session-token-secret-0123456789';
 const PAGE = { CONSENT_URL, SESSION_TOKEN_SECRET, AUTO_LINK_CONNECTIONS: '*', LINK_NOTICE: 'page' };
 
-let tenant: TestTenant;
-let api: ManagementCaller;
-let app: LoginApp;
-
-async function deployAction(secrets: Record<string, string>): Promise<void> {
-  await deployWithManagementClient(tenant, api, await readFile(ACTION_BUNDLE, 'utf8'), secrets);
-}
+const site = useLoginTenant({ app: { callback: CALLBACK } });
+const deployAction = useBuiltAction(site);
 
 /** A Google login in a fresh browser profile, ending where the tenant sends it: the app or the notice page. */
 async function googleLogin() {
-  const browser = new LoginDriver(tenant);
-  return { browser, ...(await browser.login(app, 'google-oauth2', 'alice@example.com')) };
+  const browser = new LoginDriver(site.tenant);
+  return { browser, ...(await browser.login(site.app, 'google-oauth2', 'alice@example.com')) };
 }
 
 /** The ID token's claims for a login that came back to the app. */
 async function idToken(location: URL, verifier: string): Promise<Record<string, unknown>> {
-  return (await new LoginDriver(tenant).exchange(app, location, verifier)).claims;
+  return (await new LoginDriver(site.tenant).exchange(site.app, location, verifier)).claims;
 }
 
 /** What the notice page does with the URL the Action sent the browser to: open it, then sign `decision`. */
 async function answer(notice: URL, decision: 'keep' | 'undo') {
-  const context = { secret: SESSION_TOKEN_SECRET, issuer: tenant.domain, now: new Date() };
+  const context = { secret: SESSION_TOKEN_SECRET, issuer: site.tenant.domain, now: new Date() };
   const opened = await verifyLinkNotice(notice.searchParams.get('session_token') ?? '', context);
   const state = notice.searchParams.get('state') ?? '';
   const token = await signNoticeAnswer(
@@ -63,7 +47,7 @@ function postContinue(browser: LoginDriver, form: URLSearchParams) {
 }
 
 async function usersByConnection() {
-  const users = await tenant.control.users();
+  const users = await site.tenant.control.users();
   const byConnection = (connection: string) =>
     users.find((user) => user.identities[0]?.connection === connection);
   return {
@@ -73,19 +57,8 @@ async function usersByConnection() {
   };
 }
 
-useLoginTenant({
-  started: ({ tenant: started, api: caller }) => {
-    tenant = started;
-    api = caller;
-  },
-});
-beforeAll(async () => {
-  await buildAction();
-});
-
 beforeEach(async () => {
-  app = await registerApp(api, CALLBACK);
-  await tenant.control.seedUsers([
+  await site.tenant.control.seedUsers([
     {
       connection: 'Username-Password-Authentication',
       email: 'alice@example.com',
@@ -131,7 +104,7 @@ describe('LINK_NOTICE=page through the local tenant', () => {
     expect(location.origin + location.pathname).toBe(NOTICE_URL);
     const { opened, form } = await answer(location, 'keep');
     expect(opened).toMatchObject({ linked: { connection: 'google-oauth2' }, email: 'alice@example.com' });
-    const claims = await idToken(locationOf(await postContinue(browser, form), tenant.url), verifier);
+    const claims = await idToken(locationOf(await postContinue(browser, form), site.tenant.url), verifier);
     const { users, password } = await usersByConnection();
     expect(users).toHaveLength(1);
     expect(password?.identities.map((identity) => identity.connection)).toEqual([
@@ -146,7 +119,7 @@ describe('LINK_NOTICE=page through the local tenant', () => {
     await deployAction(PAGE);
     const { browser, location, verifier } = await googleLogin();
     const { opened, form } = await answer(location, 'undo');
-    const claims = await idToken(locationOf(await postContinue(browser, form), tenant.url), verifier);
+    const claims = await idToken(locationOf(await postContinue(browser, form), site.tenant.url), verifier);
     const { users, password, google } = await usersByConnection();
     expect(users).toHaveLength(2);
     expect(claims.sub).toBe(opened.secondary);
@@ -161,20 +134,23 @@ describe('LINK_NOTICE=page through the local tenant', () => {
     const next = await googleLogin();
     expect(next.location.origin + next.location.pathname).toBe(CALLBACK);
     expect((await idToken(next.location, next.verifier)).sub).toBe(google?.user_id);
-    expect(await tenant.control.users()).toHaveLength(2);
+    expect(await site.tenant.control.users()).toHaveLength(2);
   });
 
   it('refuses an answer posted from another browser (a forwarded notice); the login still ends linked in its own', async () => {
     await deployAction(PAGE);
     const { browser, location, verifier } = await googleLogin();
     const { form } = await answer(location, 'undo');
-    const refused = await postContinue(new LoginDriver(tenant), form);
+    const refused = await postContinue(new LoginDriver(site.tenant), form);
     expect(refused.status).toBe(400);
     expect(await refused.text()).toContain('<code>invalid_request</code>');
-    expect(await tenant.control.users()).toHaveLength(1);
+    expect(await site.tenant.control.users()).toHaveLength(1);
     // Its own browser finishing without an answer (the notice page's failure page posts only the state).
     const stateOnly = new URLSearchParams({ state: form.get('state') ?? '' });
-    const claims = await idToken(locationOf(await postContinue(browser, stateOnly), tenant.url), verifier);
+    const claims = await idToken(
+      locationOf(await postContinue(browser, stateOnly), site.tenant.url),
+      verifier,
+    );
     const { users, password } = await usersByConnection();
     expect(users).toHaveLength(1);
     expect(claims.sub).toBe(password?.user_id);
@@ -184,8 +160,8 @@ describe('LINK_NOTICE=page through the local tenant', () => {
     await deployAction({ AUTO_LINK_CONNECTIONS: '' });
     const { browser } = await googleLogin();
     await deployAction(PAGE);
-    const { response, verifier } = await browser.authorize(app, { prompt: 'none' });
-    const location = locationOf(response, tenant.url);
+    const { response, verifier } = await browser.authorize(site.app, { prompt: 'none' });
+    const location = locationOf(response, site.tenant.url);
     expect(location.origin + location.pathname).toBe(CALLBACK);
     const claims = await idToken(location, verifier);
     const { users, password } = await usersByConnection();

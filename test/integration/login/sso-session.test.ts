@@ -1,12 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ACTION_BUNDLE, buildAction } from '../../../scripts/build-action.ts';
-import {
-  deployWithManagementClient,
-  LoginDriver,
-  locationOf,
-  useLoginTenant,
-} from '../../support/login-driver.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { LoginDriver, locationOf, useBuiltAction, useLoginTenant } from '../../support/login-driver.ts';
 
 const CALLBACK = 'https://app.test/callback';
 const LOGGED_OUT = 'https://app.test/';
@@ -15,7 +8,6 @@ const OLD = '2020-01-01T00:00:00.000Z';
 /** Added to the real clock: the tenant ages sessions by it while Action builds still finish in real time. */
 let skew = 0;
 
-beforeAll(() => buildAction());
 beforeEach(() => {
   skew = 0;
 });
@@ -23,6 +15,7 @@ const site = useLoginTenant({
   now: () => Date.now() + skew,
   app: { callback: CALLBACK, allowed_logout_urls: [LOGGED_OUT] },
 });
+const deployAction = useBuiltAction(site);
 
 /** One browser that has logged in once as alice on Google. */
 async function signedInBrowser(): Promise<{ browser: LoginDriver; first: Record<string, unknown> }> {
@@ -154,7 +147,7 @@ describe('the SSO session of the local tenant', () => {
         created_at: OLD,
       },
     ]);
-    await deployWithManagementClient(site.tenant, site.api, await readFile(ACTION_BUNDLE, 'utf8'), {
+    await deployAction({
       CONSENT_URL: 'https://consent.test/consent',
       SESSION_TOKEN_SECRET: 'sso-session-token-secret-0123456789abcdef',
     });

@@ -1,37 +1,21 @@
-import { readFile } from 'node:fs/promises';
 import type { ManagementClient } from 'auth0';
 import { ManagementClient as LegacyManagementClient } from 'auth0/legacy';
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ACTION_BUNDLE, buildAction } from '../../../scripts/build-action.ts';
-import {
-  deployWithManagementClient,
-  type LoginApp,
-  LoginDriver,
-  locationOf,
-  type ManagementCaller,
-  registerApp,
-  useLoginTenant,
-} from '../../support/login-driver.ts';
-import type { TestTenant } from '../../support/tenant.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { LoginDriver, locationOf, useBuiltAction, useLoginTenant } from '../../support/login-driver.ts';
 import { managementClient, rejectionOf, tokenWithScopes } from './helpers.ts';
 
 const CALLBACK = 'https://app.test/callback';
 const PASSWORD = 'correct horse battery staple';
 const DATABASE = 'Username-Password-Authentication';
 
-let tenant: TestTenant;
-let api: ManagementCaller;
 let management: ManagementClient;
 /** auth0 v4's client: the only one whose `logs.getAll` takes `q`, `from` and `take` as Auth0 names them. */
 let legacy: LegacyManagementClient;
-let app: LoginApp;
 let alice: string;
 
-beforeAll(() => buildAction());
-
-useLoginTenant({
-  started: ({ tenant: started, api: caller }) => {
-    [tenant, api] = [started, caller];
+const site = useLoginTenant({
+  app: { callback: CALLBACK },
+  started: ({ tenant }) => {
     management = managementClient(tenant);
     legacy = new LegacyManagementClient({
       domain: tenant.domain,
@@ -41,10 +25,10 @@ useLoginTenant({
     });
   },
 });
+const deployAction = useBuiltAction(site);
 
 beforeEach(async () => {
-  app = await registerApp(api, CALLBACK);
-  const [seeded] = await tenant.control.seedUsers([
+  const [seeded] = await site.tenant.control.seedUsers([
     { connection: DATABASE, email: 'alice@example.com', email_verified: true, password: PASSWORD },
   ]);
   alice = seeded?.user_id ?? '';
@@ -52,17 +36,17 @@ beforeEach(async () => {
 
 /** A login on the database connection, through the code exchange when it succeeds. */
 async function loginWithPassword(email: string, password: string): Promise<void> {
-  const browser = new LoginDriver(tenant);
-  const { response, verifier } = await browser.authorize(app);
+  const browser = new LoginDriver(site.tenant);
+  const { response, verifier } = await browser.authorize(site.app);
   const fields = { connection: DATABASE, email, password };
-  const answer = await browser.submitLoginPage(locationOf(response, tenant.url), fields);
+  const answer = await browser.submitLoginPage(locationOf(response, site.tenant.url), fields);
   const callback = answer.headers.get('location');
-  if (callback !== null) await browser.exchange(app, new URL(callback), verifier);
+  if (callback !== null) await browser.exchange(site.app, new URL(callback), verifier);
 }
 
 describe('tenant logs read with the auth0 SDK over HTTPS', () => {
   it('records a successful login with the execution of the Action it ran, console lines included', async () => {
-    await deployWithManagementClient(tenant, api, await readFile(ACTION_BUNDLE, 'utf8'), {});
+    await deployAction();
     await loginWithPassword('alice@example.com', PASSWORD);
 
     const { data: logins } = await management.logs.list({ search: 'type:s' });
@@ -72,7 +56,7 @@ describe('tenant logs read with the auth0 SDK over HTTPS', () => {
         date: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
         type: 's',
         description: 'Successful login',
-        client_id: app.client_id,
+        client_id: site.app.client_id,
         client_name: expect.stringMatching(/^App /),
         connection: DATABASE,
         connection_id: expect.stringMatching(/^con_/),
@@ -109,7 +93,9 @@ describe('tenant logs read with the auth0 SDK over HTTPS', () => {
       updated_at: expect.any(String),
     });
     expect(await management.logs.get(login.log_id ?? '')).toEqual(login);
-    const { data: exchanges } = await legacy.logs.getAll({ q: `type:seacft AND client_id:${app.client_id}` });
+    const { data: exchanges } = await legacy.logs.getAll({
+      q: `type:seacft AND client_id:${site.app.client_id}`,
+    });
     expect(exchanges).toHaveLength(1);
   });
 
@@ -135,8 +121,8 @@ describe('tenant logs read with the auth0 SDK over HTTPS', () => {
     const { data } = await legacy.logs.getAll({ q: 'type:(sapi OR fapi)', sort: 'date:1' });
     const written = data.filter((log) => log.details?.request?.path === '/api/v2/users');
     expect(written.map((log) => [log.type, log.description, log.client_id])).toEqual([
-      ['sapi', 'Create a user', tenant.clientId],
-      ['fapi', 'Create a user', tenant.clientId],
+      ['sapi', 'Create a user', site.tenant.clientId],
+      ['fapi', 'Create a user', site.tenant.clientId],
     ]);
     expect(written[1]?.details?.response).toMatchObject({ statusCode: 409, body: { statusCode: 409 } });
     expect(JSON.stringify(data)).not.toContain(PASSWORD);
@@ -158,8 +144,8 @@ describe('tenant logs read with the auth0 SDK over HTTPS', () => {
   });
 
   it('answers 403 insufficient_scope without read:logs', async () => {
-    const token = await tokenWithScopes(tenant, ['read:users']);
-    const answer = await fetch(`${tenant.url}/api/v2/logs`, {
+    const token = await tokenWithScopes(site.tenant, ['read:users']);
+    const answer = await fetch(`${site.tenant.url}/api/v2/logs`, {
       headers: { authorization: `Bearer ${token}` },
     });
     expect(answer.status).toBe(403);
