@@ -68,6 +68,8 @@ export function createWebApp(config: WebConfig, deps: WebDeps): Hono<WebEnv> {
   });
   mountConsent(app, config, {
     oidc: deps.oidc,
+    management: deps.management,
+    planMerge: deps.planMerge,
     now,
     log,
     ...(deps.emailCode === undefined ? {} : { emailCode: deps.emailCode }),

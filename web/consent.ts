@@ -6,6 +6,8 @@ import { csrfMatches, newCsrfToken } from './csrf.ts';
 import { EMAIL_CODE_RULES, type EmailCodePort, requireEmailProof } from './email-code.ts';
 import { type EmailCodeStatus, emailCodePage } from './email-code-views.ts';
 import { WebError, type WebErrorCode } from './errors.ts';
+import { linkAccount, type PlanMetadataMerge } from './link-account.ts';
+import type { ManagementPort } from './management.ts';
 import type { OidcPort } from './oidc.ts';
 import { randomOidcValues } from './oidc.ts';
 import { epochSeconds, requireFreshLogin, requireSubject } from './reauth.ts';
@@ -25,6 +27,9 @@ export interface ConsentDeps {
   readonly now: () => Date;
   readonly log: (event: string, fields: Record<string, string | number>) => void;
   readonly emailCode?: EmailCodePort;
+  /** Links the `email|` user an emailed code signs in (docs/consent-email-code.md). */
+  readonly management: ManagementPort;
+  readonly planMerge: PlanMetadataMerge;
 }
 
 interface PendingReauth {
@@ -308,9 +313,11 @@ export function mountConsent(app: Hono<WebEnv>, config: WebConfig, deps: Consent
       return showEmailCode(c, consent, 'wrong');
     }
     const retryable = { ...consent, emailCode: undefined };
+    let codeUser: string;
     try {
       const claims = await emailCode.verify(pending.email, code);
       requireEmailProof(claims, pending.email);
+      codeUser = claims.sub;
     } catch (error) {
       const failure = error instanceof WebError ? error.code : 'tenant_unreachable';
       if (failure === 'email_code_wrong') {
@@ -321,8 +328,30 @@ export function mountConsent(app: Hono<WebEnv>, config: WebConfig, deps: Consent
       await cookie.write(c, retryable, deps.now());
       return fail(c, failure, failure === 'tenant_unreachable' ? 502 : 400, retryable);
     }
+    await linkCodeUser(consent, pending.candidateId, codeUser);
     return returnToTenant(c, consent, 'link', pending.candidateId);
   });
+
+  /**
+   * The OTP grant signs in (creating it the first time) an `email|` user of the proved address. Left alone it would
+   * be one more duplicate the Action asks about at the next sign-in, so it joins the account that stays the main one
+   * (the candidate when it is the older, else the sign-in's own account) as a sign-in method of the same verified
+   * address. A failure here only leaves that duplicate: the proof stands and the link goes ahead.
+   */
+  async function linkCodeUser(consent: ConsentState, candidateId: string, codeUser: string) {
+    const candidate = consent.candidates.find((entry) => entry.user_id === candidateId);
+    const primary = candidate?.primary === true ? candidateId : consent.sub;
+    if (!codeUser.startsWith('email|') || codeUser === primary || codeUser === candidateId) return;
+    try {
+      await linkAccount(deps.management, deps.planMerge, primary, codeUser, deps.now(), {
+        via: 'consent',
+        reason: 'email_code',
+      });
+      deps.log('consent_email_user_linked', {});
+    } catch (error) {
+      deps.log('consent_email_user_not_linked', { code: (error as { code?: string }).code ?? 'unknown' });
+    }
+  }
 
   app.get(WEB_ROUTES.consentCallback, async (c) => {
     const consent = await readState(c);

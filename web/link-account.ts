@@ -1,5 +1,5 @@
 import { UnlinkError } from '../core/errors.ts';
-import { withLinkRecordPatch } from '../core/link-record.ts';
+import { type LinkVia, withLinkRecordPatch } from '../core/link-record.ts';
 import { type UnlinkPort, type UnlinkResult, unlinkAccount as unlinkRestoring } from '../core/unlink.ts';
 import { type ManagementUser, splitUserId } from '../core/users.ts';
 import type { AccountNotice } from './account-views.ts';
@@ -36,6 +36,7 @@ export async function linkAccount(
   primaryId: string,
   secondaryId: string,
   at: Date,
+  why: { readonly via: LinkVia; readonly reason: string } = { via: 'account_page', reason: 'user_choice' },
 ): Promise<void> {
   await guarded(async () => {
     if (primaryId === secondaryId) throw new AccountChangeError('already_linked');
@@ -45,7 +46,7 @@ export async function linkAccount(
     }
     const secondary = await management.getUser(secondaryId);
     if (secondary.identities.length !== 1) throw new AccountChangeError('linked_elsewhere');
-    const how = { at, via: 'account_page', reason: 'user_choice' } as const;
+    const how = { at, ...why };
     await management.updateUser(
       primaryId,
       withLinkRecordPatch(planMerge(primary, secondary), primary, secondary, how),

@@ -8,6 +8,7 @@ import {
 import { WebError } from '../../../web/errors.ts';
 import { createManagementClient } from '../../../web/management.ts';
 import type { IdTokenClaims } from '../../../web/oidc.ts';
+import { makeUser } from '../../support/users.ts';
 import {
   CANDIDATE,
   claimsOf,
@@ -183,6 +184,38 @@ describe('consent page: Email me a code', () => {
       sub: 'google-oauth2|current',
       linked_user_id: CANDIDATE.user_id,
     });
+  });
+
+  it.each([
+    ['the candidate when it stays the main account', true, CANDIDATE.user_id],
+    ["the sign-in's own account when that one stays the main account", false, 'google-oauth2|current'],
+  ])('links the email| user the code signed in into %s', async (_, candidateIsPrimary, primary) => {
+    const s = setup();
+    const codeUser = 'email|0123456789abcdef01234567';
+    s.t.tenant.seed(
+      makeUser(CANDIDATE.user_id, { connection: CANDIDATE.connection }),
+      makeUser('google-oauth2|current'),
+      makeUser(codeUser, { connection: 'email' }),
+    );
+    const token = await linkRequestToken({ candidates: [{ ...CANDIDATE, primary: candidateIsPrimary }] });
+    const csrf = hiddenField(await (await s.t.request(consentUrl(token))).text(), 'csrf') ?? '';
+    await s.t.post('/consent', { csrf, decision: 'email-code', candidate: CANDIDATE.user_id });
+    await enterCode(s, csrf, s.email.codeFor(CANDIDATE.email));
+    expect(s.t.links()).toEqual([{ primary, provider: 'email', user_id: '0123456789abcdef01234567' }]);
+    expect(s.t.tenant.users.get(primary)?.app_metadata).toMatchObject({
+      account_linking_links: [
+        { user_id: codeUser, connection: 'email', via: 'consent', reason: 'email_code' },
+      ],
+    });
+  });
+
+  it('still returns the proof when the email| user cannot be linked', async () => {
+    const s = setup();
+    const { csrf } = await askForCode(s);
+    const body = await (await enterCode(s, csrf, s.email.codeFor(CANDIDATE.email))).text();
+    expect(s.t.links()).toEqual([]);
+    expect(claimsOf(hiddenField(body, 'session_token') ?? '').linked_user_id).toBe(CANDIDATE.user_id);
+    expect(s.t.logs.some((line) => line.includes('consent_email_user_not_linked'))).toBe(true);
   });
 
   it('says a wrong code is wrong and lets the person try again, then asks for a new code after three', async () => {
