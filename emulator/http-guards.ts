@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { TenantContext, TenantEnv } from './context.ts';
 import { ApiError, reasonPhrase } from './errors.ts';
 
@@ -62,6 +62,24 @@ export function injectFaults(tenant: TenantContext): MiddlewareHandler<TenantEnv
   };
 }
 
+/**
+ * The `api_limit` event Auth0 writes when a request meets the rate limit
+ * (https://auth0.com/docs/deploy-monitor/logs/log-event-type-codes: "The maximum number of requests to the
+ * Authentication or Management APIs in given time has been reached"). The bucket is checked before the token, so the
+ * event names the request, not the client (inferred shape).
+ */
+function logRateLimited(tenant: TenantContext, c: Context<TenantEnv>): void {
+  const ip = c.env?.incoming?.socket.remoteAddress ?? '127.0.0.1';
+  const userAgent = c.req.header('user-agent');
+  tenant.logs.record({
+    type: 'api_limit',
+    description: `Global limit has been reached: ${c.req.method} ${c.req.path}`,
+    ip,
+    ...(userAgent === undefined ? {} : { user_agent: userAgent }),
+    details: { request: { method: c.req.method.toLowerCase(), path: c.req.path, channel: 'api' } },
+  });
+}
+
 /** Auth0's tenant-wide token bucket on `/api/v2`: `x-ratelimit-*` on every answer, 429 with `Retry-After` when empty. */
 export function rateLimit(tenant: TenantContext): MiddlewareHandler<TenantEnv> {
   return async (c, next) => {
@@ -73,6 +91,7 @@ export function rateLimit(tenant: TenantContext): MiddlewareHandler<TenantEnv> {
     };
     if (!decision.allowed) {
       const body = new ApiError(429, 'Global limit has been reached', 'too_many_requests').toBody();
+      logRateLimited(tenant, c);
       return c.json(body, 429, { ...headers, 'retry-after': String(decision.retryAfter ?? 1) });
     }
     await next();

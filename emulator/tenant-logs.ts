@@ -7,12 +7,15 @@ import { randomUUID } from 'node:crypto';
  * points to (https://auth0.com/docs/api/management/v2/actions/get-execution). Both are bounded: the oldest go first.
  */
 
-/** The codes this tenant writes: logins, Management API writes, token exchanges. */
+/** The codes this tenant writes: logins, codes sent, Management API writes and rate limits, token exchanges. */
 export type LogType =
   | 's'
   | 'f'
   | 'fp'
   | 'fu'
+  | 'cs'
+  | 'cls'
+  | 'api_limit'
   | 'sapi'
   | 'fapi'
   | 'seacft'

@@ -173,7 +173,7 @@ export function loginRoutes(
       try {
         const enabled = passwordlessConnection(tenant, connection, transaction.clientId);
         const recipient = recipientOf(enabled, record.strategy === 'email' ? form.email : form.phone_number);
-        sendCode(tenant, enabled, recipient, transaction.clientId);
+        sendCode(tenant, enabled, recipient, transaction.clientId, requestFacts(c));
         return c.html(codePage(transaction.id, enabled, recipient, outboxUrl));
       } catch (error) {
         if (error instanceof OAuthError) return retry(error.message);

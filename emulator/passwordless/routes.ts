@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import type { TenantContext, TenantEnv } from '../context.ts';
 import { OAuthError } from '../errors.ts';
+import { clientIp } from '../login/event.ts';
 import { corsPreflight } from '../oauth/cors.ts';
 import { requireSecretOfConfidentialClient } from '../oauth/grants.ts';
 import { authenticateClient, oauthEndpoint } from '../oauth/token.ts';
@@ -31,7 +32,10 @@ export function passwordlessRoutes(tenant: TenantContext): Hono<TenantEnv> {
         );
       }
       const field = connection.strategy === 'email' ? 'email' : 'phone_number';
-      sendCode(tenant, connection, recipientOf(connection, params[field]), client.client_id);
+      sendCode(tenant, connection, recipientOf(connection, params[field]), client.client_id, {
+        ip: clientIp(c),
+        userAgent: c.req.header('user-agent'),
+      });
       return c.json({});
     }),
   );

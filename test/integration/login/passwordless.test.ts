@@ -112,6 +112,31 @@ describe('passwordless connections through the auth0 SDK', () => {
     expect(claims).toMatchObject({ phone_number: PHONE, phone_verified: true });
   });
 
+  it('logs each code sent: cls for an email, cs for a text message, naming the connection and the address', async () => {
+    const app = await passwordlessApp();
+    const sdk = sdkFor(app);
+    await sdk.passwordless.sendEmail({ email: ALICE, send: 'code' });
+    await sdk.passwordless.sendSMS({ phone_number: PHONE });
+    const { data: sent } = await management().logs.list({ search: 'type:(cs OR cls)', sort: 'date:1' });
+    const common = { client_id: app.client_id, strategy_type: 'passwordless' };
+    expect(sent).toEqual([
+      expect.objectContaining({
+        ...common,
+        type: 'cls',
+        connection: 'email',
+        strategy: 'email',
+        user_name: ALICE,
+      }),
+      expect.objectContaining({
+        ...common,
+        type: 'cs',
+        connection: 'sms',
+        strategy: 'sms',
+        user_name: PHONE,
+      }),
+    ]);
+  });
+
   it('logs the same user in at the next code', async () => {
     const sdk = sdkFor(await passwordlessApp());
     const subjects = [];

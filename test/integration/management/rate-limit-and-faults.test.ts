@@ -73,6 +73,14 @@ describe('rate limit on /api/v2', () => {
     const users = await management.users.listUsersByEmail({ email: 'rl@example.com' });
     expect(users).toHaveLength(1);
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    // Each refused request is an api_limit event (auth0.com/docs/deploy-monitor/logs/log-event-type-codes).
+    await tenant.control.setRateLimit({ rps: 50, burst: 100 });
+    const { data: limits } = await management.logs.list({ search: 'type:api_limit' });
+    expect(limits.length).toBeGreaterThanOrEqual(1);
+    expect(limits[0]).toMatchObject({
+      type: 'api_limit',
+      details: { request: { method: 'get', path: '/api/v2/users-by-email' } },
+    });
   });
 });
 
