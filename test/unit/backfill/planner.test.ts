@@ -139,55 +139,58 @@ describe('DuplicatePlanner', () => {
       return { plans: [...planner.plan(policy)] };
     };
 
-    it('does not group two accounts whose emails differ in case when neither is the lower-cased form', () => {
-      const { plans } = plansOf([
-        variant('google-oauth2|1', 'Foo@example.com', 2020),
-        variant('samlp|acme|2', 'FOO@example.com', 2021, 'acme'),
-      ]);
-      expect(plans).toEqual([]);
-    });
-
-    it('links case variants into an account holding the lower-cased form', () => {
-      const { plans } = plansOf([
-        variant('auth0|lower', 'foo@example.com', 2020),
-        variant('google-oauth2|1', 'Foo@example.com', 2021),
-        variant('samlp|acme|2', 'FOO@example.com', 2022, 'acme'),
-      ]);
-      expect(plans).toEqual([
-        {
-          primary: 'auth0|lower',
-          secondaries: ['google-oauth2|1', 'samlp|acme|2'],
-          reason: 'silent_link',
-          skipped: [],
-        },
-      ]);
-    });
-
-    it('leaves a case variant that no login of it or of the primary would find', () => {
-      const { plans } = plansOf([
-        variant('google-oauth2|1', 'Foo@example.com', 2020),
-        variant('auth0|lower', 'foo@example.com', 2021),
-        variant('samlp|acme|2', 'FOO@example.com', 2022, 'acme'),
-      ]);
-      expect(plans).toEqual([
-        {
-          primary: 'google-oauth2|1',
-          secondaries: ['auth0|lower'],
-          reason: 'silent_link',
-          skipped: [{ user_id: 'samlp|acme|2', reason: 'email_case_differs' }],
-        },
-      ]);
-    });
-
-    it('groups the accounts of one exact mixed-case email when no account holds the lower-cased form', () => {
-      const { plans } = plansOf([
-        variant('google-oauth2|1', 'Foo@example.com', 2020),
-        variant('google-oauth2|2', 'FOO@example.com', 2021),
-        variant('samlp|acme|3', 'Foo@example.com', 2022, 'acme'),
-      ]);
-      expect(plans).toEqual([
-        expect.objectContaining({ primary: 'google-oauth2|1', secondaries: ['samlp|acme|3'], skipped: [] }),
-      ]);
+    it.each([
+      [
+        'does not group two accounts whose emails differ in case when neither is the lower-cased form',
+        [
+          variant('google-oauth2|1', 'Foo@example.com', 2020),
+          variant('samlp|acme|2', 'FOO@example.com', 2021, 'acme'),
+        ],
+        [],
+      ],
+      [
+        'links case variants into an account holding the lower-cased form',
+        [
+          variant('auth0|lower', 'foo@example.com', 2020),
+          variant('google-oauth2|1', 'Foo@example.com', 2021),
+          variant('samlp|acme|2', 'FOO@example.com', 2022, 'acme'),
+        ],
+        [
+          {
+            primary: 'auth0|lower',
+            secondaries: ['google-oauth2|1', 'samlp|acme|2'],
+            reason: 'silent_link',
+            skipped: [],
+          },
+        ],
+      ],
+      [
+        'leaves a case variant that no login of it or of the primary would find',
+        [
+          variant('google-oauth2|1', 'Foo@example.com', 2020),
+          variant('auth0|lower', 'foo@example.com', 2021),
+          variant('samlp|acme|2', 'FOO@example.com', 2022, 'acme'),
+        ],
+        [
+          {
+            primary: 'google-oauth2|1',
+            secondaries: ['auth0|lower'],
+            reason: 'silent_link',
+            skipped: [{ user_id: 'samlp|acme|2', reason: 'email_case_differs' }],
+          },
+        ],
+      ],
+      [
+        'groups the accounts of one exact mixed-case email when no account holds the lower-cased form',
+        [
+          variant('google-oauth2|1', 'Foo@example.com', 2020),
+          variant('google-oauth2|2', 'FOO@example.com', 2021),
+          variant('samlp|acme|3', 'Foo@example.com', 2022, 'acme'),
+        ],
+        [expect.objectContaining({ primary: 'google-oauth2|1', secondaries: ['samlp|acme|3'], skipped: [] })],
+      ],
+    ])('%s', (_behaviour, users, expected) => {
+      expect(plansOf(users).plans).toEqual(expected);
     });
   });
 
