@@ -5,7 +5,7 @@ import { createPostLoginApi } from '../../../emulator/actions-runtime/api.ts';
 import { ActionCache } from '../../../emulator/actions-runtime/cache.ts';
 import { signHs256 } from '../../../emulator/actions-runtime/redirect-token.ts';
 import { InProcessTenant } from '../../support/in-process-tenant.ts';
-import { makePostLoginEvent } from '../../support/post-login-event.ts';
+import { makePostLoginEvent, type PostLoginEventOverrides } from '../../support/post-login-event.ts';
 import { tamperLastSegment } from '../../support/tamper.ts';
 import { makeUser } from '../../support/users.ts';
 import {
@@ -152,23 +152,12 @@ describe('when not to look', () => {
     expect(outcome.primaryUserId).toBeUndefined();
   });
 
-  it('does nothing for clients in SKIP_CLIENT_IDS', async () => {
+  it.each<[string, PostLoginEventOverrides, Record<string, string>]>([
+    ['for a client in SKIP_CLIENT_IDS', { client: { client_id: 'reauth' } }, { SKIP_CLIENT_IDS: 'reauth' }],
+    ['on a repeat login in first-login mode', { stats: { logins_count: 7 } }, { CHECK_ON: 'first-login' }],
+  ])('makes no Management call %s', async (_, event, settings) => {
     const fake = tenantWithPasswordUser();
-    await login(fake, {
-      user: googleUser,
-      client: { client_id: 'reauth' },
-      secrets: secrets(fake, { SKIP_CLIENT_IDS: 'reauth' }),
-    });
-    expect(fake.calls).toEqual([]);
-  });
-
-  it('makes no Management call on a repeat login in first-login mode', async () => {
-    const fake = tenantWithPasswordUser();
-    await login(fake, {
-      user: googleUser,
-      stats: { logins_count: 7 },
-      secrets: secrets(fake, { CHECK_ON: 'first-login' }),
-    });
+    await login(fake, { ...event, user: googleUser, secrets: secrets(fake, settings) });
     expect(fake.calls).toEqual([]);
   });
 
