@@ -14,7 +14,13 @@ import { csrfMatches, newCsrfToken } from './csrf.ts';
 import { WebError } from './errors.ts';
 import { AccountChangeError, linkAccount, type PlanMetadataMerge, unlinkAccount } from './link-account.ts';
 import { type ManagedUser, type ManagementPort, managementFailure } from './management.ts';
-import { logoutUrl, type OidcPort, randomOidcValues } from './oidc.ts';
+import {
+  finishAuthorization,
+  logoutUrl,
+  type OidcPort,
+  type StartedAuthorization,
+  startAuthorization,
+} from './oidc.ts';
 import { epochSeconds, requireFreshLogin } from './reauth.ts';
 import { WEB_ROUTES } from './routes.ts';
 import { sealedCookie } from './sealed-cookie.ts';
@@ -85,9 +91,9 @@ export function mountAccount(app: Hono<WebEnv>, config: WebConfig, deps: Account
   });
 
   async function readSession(c: AccountContext): Promise<Session | undefined> {
-    const session = await sessions.read(c, deps.now()).catch(() => null);
+    const session = await sessions.readValid(c, deps.now());
     // A cookie from before sessions carried their tenant session cannot be ended by a logout: sign in again.
-    if (session === undefined || typeof session?.sid === 'string') return session ?? undefined;
+    if (session === undefined || typeof session.sid === 'string') return session;
     sessions.clear(c);
     return undefined;
   }
@@ -146,41 +152,28 @@ export function mountAccount(app: Hono<WebEnv>, config: WebConfig, deps: Account
 
   app.get(WEB_ROUTES.login, async (c) => {
     const fresh = c.req.query('fresh') === '1';
-    const { state, nonce, codeVerifier } = randomOidcValues();
-    let url: URL;
+    let authorization: StartedAuthorization;
     try {
-      url = await deps.oidc.authorizationUrl({
+      authorization = await startAuthorization(deps.oidc, {
         client: 'web',
         redirectUri: `${config.webUrl}${WEB_ROUTES.loginCallback}`,
-        state,
-        nonce,
-        codeVerifier,
         ...(fresh ? { params: { prompt: 'login', max_age: '0' } } : {}),
       });
     } catch {
       return unavailable(c);
     }
+    const { url, state, nonce, codeVerifier } = authorization;
     await logins.write(c, { state, nonce, codeVerifier, fresh }, deps.now());
     return c.redirect(url.href, 303);
   });
 
   app.get(WEB_ROUTES.loginCallback, async (c) => {
-    let pending: PendingLogin | undefined;
-    try {
-      pending = await logins.read(c, deps.now());
-    } catch {
-      pending = undefined;
-    }
+    const pending = await logins.readValid(c, deps.now());
     logins.clear(c);
     if (pending === undefined || !csrfMatches(pending.state, c.req.query('state'))) return refused(c);
     try {
-      const claims = await deps.oidc.exchangeCode({
-        client: 'web',
-        callbackUrl: callbackUrl(config, WEB_ROUTES.loginCallback, c.req.url),
-        expectedState: pending.state,
-        expectedNonce: pending.nonce,
-        codeVerifier: pending.codeVerifier,
-      });
+      const callback = { webUrl: config.webUrl, path: WEB_ROUTES.loginCallback, requestUrl: c.req.url };
+      const claims = await finishAuthorization(deps.oidc, 'web', callback, pending);
       const authTime = typeof claims.auth_time === 'number' ? claims.auth_time : 0;
       // Auth0 always sends sid; without one, a session of its own that only this app's logout can end.
       const sid = typeof claims.sid === 'string' ? claims.sid : newCsrfToken();
@@ -294,20 +287,17 @@ export function mountAccount(app: Hono<WebEnv>, config: WebConfig, deps: Account
     }
     if (!isFresh(session)) return c.redirect(`${WEB_ROUTES.login}?fresh=1`, 303);
     const { connection } = target;
-    const { state, nonce, codeVerifier } = randomOidcValues();
-    let url: URL;
+    let authorization: StartedAuthorization;
     try {
-      url = await deps.oidc.authorizationUrl({
+      authorization = await startAuthorization(deps.oidc, {
         client: 'reauth',
         redirectUri: `${config.webUrl}${WEB_ROUTES.accountLinkCallback}`,
-        state,
-        nonce,
-        codeVerifier,
         params: { ...target.params, connection, prompt: 'login', max_age: '0' },
       });
     } catch {
       return c.redirect(withNotice('tenant_unreachable'), 303);
     }
+    const { url, state, nonce, codeVerifier } = authorization;
     const pending: PendingLink = {
       sub: session.sub,
       state,
@@ -322,12 +312,7 @@ export function mountAccount(app: Hono<WebEnv>, config: WebConfig, deps: Account
 
   app.get(WEB_ROUTES.accountLinkCallback, async (c) => {
     const session = await readSession(c);
-    let pending: PendingLink | undefined;
-    try {
-      pending = await links.read(c, deps.now());
-    } catch {
-      pending = undefined;
-    }
+    const pending = await links.readValid(c, deps.now());
     links.clear(c);
     if (session === undefined) return c.redirect(WEB_ROUTES.login, 303);
     if (
@@ -341,13 +326,8 @@ export function mountAccount(app: Hono<WebEnv>, config: WebConfig, deps: Account
     if (live instanceof Response) return live;
     let otherSub: string;
     try {
-      const claims = await deps.oidc.exchangeCode({
-        client: 'reauth',
-        callbackUrl: callbackUrl(config, WEB_ROUTES.accountLinkCallback, c.req.url),
-        expectedState: pending.state,
-        expectedNonce: pending.nonce,
-        codeVerifier: pending.codeVerifier,
-      });
+      const callback = { webUrl: config.webUrl, path: WEB_ROUTES.accountLinkCallback, requestUrl: c.req.url };
+      const claims = await finishAuthorization(deps.oidc, 'reauth', callback, pending);
       requireFreshLogin(claims, pending.startedAt);
       if (pending.target !== undefined && claims.sub !== pending.target) {
         throw new WebError('reauth_wrong_account', 'the re-authentication signed in to another account');
@@ -443,10 +423,4 @@ export function mountAccount(app: Hono<WebEnv>, config: WebConfig, deps: Account
       502,
     );
   }
-}
-
-function callbackUrl(config: WebConfig, path: string, requestUrl: string): URL {
-  const url = new URL(`${config.webUrl}${path}`);
-  url.search = new URL(requestUrl).search;
-  return url;
 }

@@ -8,8 +8,7 @@ import { type EmailCodeStatus, emailCodePage } from './email-code-views.ts';
 import { WebError, type WebErrorCode } from './errors.ts';
 import { linkAccount, type PlanMetadataMerge } from './link-account.ts';
 import type { ManagementPort } from './management.ts';
-import type { OidcPort } from './oidc.ts';
-import { randomOidcValues } from './oidc.ts';
+import { finishAuthorization, type OidcPort, type StartedAuthorization, startAuthorization } from './oidc.ts';
 import { epochSeconds, requireFreshLogin, requireSubject } from './reauth.ts';
 import { WEB_ROUTES } from './routes.ts';
 import { type SealedCookie, sealedCookie } from './sealed-cookie.ts';
@@ -79,14 +78,7 @@ export function mountConsent(app: Hono<WebEnv>, config: WebConfig, deps: Consent
     now: deps.now(),
   });
 
-  async function readState(c: ConsentContext): Promise<ConsentState | undefined> {
-    try {
-      return await cookie.read(c, deps.now());
-    } catch {
-      cookie.clear(c);
-      return undefined;
-    }
-  }
+  const readState = (c: ConsentContext) => cookie.readValid(c, deps.now());
 
   /** Keeps `consent` in the round-trip cookie and shows it; `stripQuery` when the page came with the token. */
   async function showConsent(c: ConsentContext, consent: ConsentState, stripQuery: boolean) {
@@ -230,15 +222,11 @@ export function mountConsent(app: Hono<WebEnv>, config: WebConfig, deps: Consent
       if ((await deps.emailCode?.available()) !== true) return fail(c, 'csrf_invalid', 403, consent);
       return sendEmailCode(c, { ...consent, reauth: undefined }, candidate.user_id, candidate.email);
     }
-    const { state, nonce, codeVerifier } = randomOidcValues();
-    let authorizationUrl: URL;
+    let authorization: StartedAuthorization;
     try {
-      authorizationUrl = await deps.oidc.authorizationUrl({
+      authorization = await startAuthorization(deps.oidc, {
         client: 'reauth',
         redirectUri: `${config.webUrl}${WEB_ROUTES.consentCallback}`,
-        state,
-        nonce,
-        codeVerifier,
         params: {
           connection: candidate.connection,
           login_hint: candidate.email,
@@ -251,13 +239,13 @@ export function mountConsent(app: Hono<WebEnv>, config: WebConfig, deps: Consent
     }
     const reauth: PendingReauth = {
       candidateId: candidate.user_id,
-      oidcState: state,
-      nonce,
-      codeVerifier,
+      oidcState: authorization.state,
+      nonce: authorization.nonce,
+      codeVerifier: authorization.codeVerifier,
       startedAt: epochSeconds(deps.now()),
     };
     await cookie.write(c, { ...consent, reauth }, deps.now());
-    return c.redirect(authorizationUrl.href, 303);
+    return c.redirect(authorization.url.href, 303);
   });
 
   async function sendEmailCode(c: ConsentContext, consent: ConsentState, candidateId: string, email: string) {
@@ -362,15 +350,11 @@ export function mountConsent(app: Hono<WebEnv>, config: WebConfig, deps: Consent
     }
     const retryable = { ...consent, reauth: undefined };
     await cookie.write(c, retryable, deps.now());
-    const callbackUrl = new URL(`${config.webUrl}${WEB_ROUTES.consentCallback}`);
-    callbackUrl.search = new URL(c.req.url).search;
+    const callback = { webUrl: config.webUrl, path: WEB_ROUTES.consentCallback, requestUrl: c.req.url };
     try {
-      const claims = await deps.oidc.exchangeCode({
-        client: 'reauth',
-        callbackUrl,
-        expectedState: reauth.oidcState,
-        expectedNonce: reauth.nonce,
-        codeVerifier: reauth.codeVerifier,
+      const claims = await finishAuthorization(deps.oidc, 'reauth', callback, {
+        ...reauth,
+        state: reauth.oidcState,
       });
       requireSubject(claims, reauth.candidateId);
       requireFreshLogin(claims, reauth.startedAt);

@@ -66,14 +66,7 @@ export function mountNotice(app: Hono<WebEnv>, config: WebConfig, deps: NoticeDe
     );
   }
 
-  async function readState(c: Context<WebEnv>): Promise<NoticeState | undefined> {
-    try {
-      return await cookie.read(c, deps.now());
-    } catch {
-      cookie.clear(c);
-      return undefined;
-    }
-  }
+  const readState = (c: Context<WebEnv>) => cookie.readValid(c, deps.now());
 
   app.get(WEB_ROUTES.notice, async (c) => {
     const token = c.req.query('session_token');

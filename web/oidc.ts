@@ -105,6 +105,47 @@ export function logoutUrl(config: WebConfig, returnTo: string): URL {
   return url;
 }
 
+/** A started sign-in: where to send the browser, and what its callback checks. */
+export interface StartedAuthorization {
+  readonly url: URL;
+  readonly state: string;
+  readonly nonce: string;
+  readonly codeVerifier: string;
+}
+
+/**
+ * Starts a sign-in at the tenant: fresh `state`, `nonce` and PKCE verifier, which the caller keeps for the callback,
+ * and the authorization URL to send the browser to.
+ */
+export async function startAuthorization(
+  oidc: OidcPort,
+  request: Omit<AuthorizationRequest, 'state' | 'nonce' | 'codeVerifier'>,
+): Promise<StartedAuthorization> {
+  const values = randomOidcValues();
+  return { ...values, url: await oidc.authorizationUrl({ ...request, ...values }) };
+}
+
+/**
+ * Ends a sign-in `startAuthorization` began, at the callback the tenant sent the browser to: the registered
+ * `WEB_URL` + `path` with the request's query. Returns the validated ID token's claims.
+ */
+export function finishAuthorization(
+  oidc: OidcPort,
+  client: OidcClientName,
+  callback: { webUrl: string; path: string; requestUrl: string },
+  started: Pick<StartedAuthorization, 'state' | 'nonce' | 'codeVerifier'>,
+): Promise<IdTokenClaims> {
+  const callbackUrl = new URL(`${callback.webUrl}${callback.path}`);
+  callbackUrl.search = new URL(callback.requestUrl).search;
+  return oidc.exchangeCode({
+    client,
+    callbackUrl,
+    expectedState: started.state,
+    expectedNonce: started.nonce,
+    codeVerifier: started.codeVerifier,
+  });
+}
+
 export function randomOidcValues(): { state: string; nonce: string; codeVerifier: string } {
   return {
     state: client.randomState(),

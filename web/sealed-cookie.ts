@@ -8,6 +8,8 @@ export interface SealedCookie<T extends object> {
   readonly name: string;
   write(c: Context, value: T, now: Date): Promise<void>;
   read(c: Context, now: Date): Promise<T | undefined>;
+  /** As `read`, but an invalid or expired cookie is cleared and reads as none. */
+  readValid(c: Context, now: Date): Promise<T | undefined>;
   clear(c: Context): void;
 }
 
@@ -29,7 +31,7 @@ export function sealedCookie<T extends object>(options: SealedCookieOptions): Se
     sameSite: 'Lax',
     maxAge: options.maxAgeSeconds,
   } as const;
-  return {
+  const cookie: SealedCookie<T> = {
     name: options.name,
     async write(c, value, now) {
       const iat = Math.floor(now.getTime() / 1000);
@@ -56,8 +58,17 @@ export function sealedCookie<T extends object>(options: SealedCookieOptions): Se
         throw new WebError('cookie_invalid', `the ${options.name} cookie is invalid or expired`, { cause });
       }
     },
+    async readValid(c, now) {
+      try {
+        return await cookie.read(c, now);
+      } catch {
+        cookie.clear(c);
+        return undefined;
+      }
+    },
     clear(c) {
       deleteCookie(c, options.name, cookieOptions);
     },
   };
+  return cookie;
 }
