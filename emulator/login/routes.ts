@@ -7,6 +7,7 @@ import type { TenantContext, TenantEnv } from '../context.ts';
 import { OAuthError } from '../errors.ts';
 import { allowsWebOrigin } from '../oauth/cors.ts';
 import type { LoginGrant } from '../oauth/login-grant.ts';
+import { VERIFY_REDIRECT_PATH } from '../passwordless/magic-link.ts';
 import { passwordlessConnection, recipientOf, sendCode } from '../passwordless/start.ts';
 import { passwordlessUser } from '../passwordless/users.ts';
 import { hashPassword, verifyPassword } from '../passwords.ts';
@@ -75,38 +76,9 @@ export function loginRoutes(
 
   app.get('/authorize', (c) => {
     const q = c.req.query();
-    const client = q.client_id === undefined ? undefined : tenant.store.getClient(q.client_id);
-    if (client === undefined) return c.html(errorPage('Unknown client: check client_id.'), 400);
-    if (q.redirect_uri === undefined || !client.callbacks.includes(q.redirect_uri)) {
-      return c.html(
-        errorPage('Callback URL mismatch: redirect_uri is not an allowed callback of this client.'),
-        400,
-      );
-    }
-    const requested = readResponseRequest(q, client.grant_types);
-    if (requested.mode === 'web_message' && !allowsWebOrigin(client, new URL(q.redirect_uri).origin)) {
-      // The page could post the answer nowhere else: Auth0 refuses a web_message to an origin it does not allow.
-      return c.html(
-        errorPage(`The specified redirect_uri '${q.redirect_uri}' does not have a registered origin.`),
-        400,
-      );
-    }
-    const target = { redirectUri: q.redirect_uri, mode: requested.mode, state: q.state };
-    const back = (error: string, description: string) =>
-      respond(c, target, { error, error_description: description });
-    if (isRefusal(requested)) return back(requested.error, requested.description);
-    if (q.code_challenge !== undefined && q.code_challenge_method !== 'S256') {
-      return back('invalid_request', 'code_challenge_method must be S256');
-    }
-    if (
-      client.token_endpoint_auth_method === 'none' &&
-      q.code_challenge === undefined &&
-      requested.parts.includes('code')
-    ) {
-      return back('invalid_request', 'Public clients must use PKCE (code_challenge)');
-    }
-    if (q.audience !== undefined && tenant.store.resourceServerByIdentifier(q.audience) === undefined)
-      return back('access_denied', `Service not found: ${q.audience}`);
+    const checked = checkAuthorizeRequest(c, q);
+    if (checked instanceof Response) return checked;
+    const { back, begin } = checked;
     const prompt = (q.prompt ?? '').split(' ').filter(Boolean);
     const maxAge = parseMaxAge(q.max_age);
     if (maxAge === 'invalid') return back('invalid_request', 'max_age must be a non-negative integer');
@@ -122,22 +94,7 @@ export function loginRoutes(
         : undefined;
     if (holder === undefined && prompt.includes('none')) return back('login_required', 'Login required');
     if (holder?.user.blocked === true) return back('access_denied', 'user is blocked');
-    const transaction = state.begin({
-      browser: browserOf(c),
-      clientId: client.client_id,
-      redirectUri: q.redirect_uri,
-      state: q.state,
-      nonce: q.nonce,
-      codeChallenge: q.code_challenge,
-      scope: q.scope ?? 'openid',
-      audience: q.audience,
-      responseParts: requested.parts,
-      responseMode: requested.mode,
-      connection: q.connection,
-      loginHint: q.login_hint,
-      prompt,
-      query: q,
-    });
+    const transaction = begin(prompt);
     if (holder === undefined || session === undefined)
       return c.redirect(`/u/login?state=${encodeURIComponent(transaction.id)}`);
     const login: Login = {
@@ -234,6 +191,100 @@ export function loginRoutes(
       showLogin(c, transaction, 'This account is no longer available.'),
     );
   });
+
+  /**
+   * A magic link being followed (https://auth0.com/docs/authenticate/passwordless/implement-login/embedded-login/webapps:
+   * "the user will click the magic link and be redirected to the application's callback URL"): its authorization
+   * parameters pass /authorize's checks before its code is redeemed as the code page's is, then the login runs the
+   * post-login Actions and answers the callback. A spent, expired or wrong link answers the callback access_denied.
+   */
+  app.get(VERIFY_REDIRECT_PATH, (c) => {
+    const q = c.req.query();
+    const checked = checkAuthorizeRequest(c, q);
+    if (checked instanceof Response) return checked;
+    const { client, back, begin } = checked;
+    let enabled: ReturnType<typeof passwordlessConnection>;
+    let recipient: string;
+    try {
+      enabled = passwordlessConnection(tenant, q.connection, client.client_id);
+      recipient = recipientOf(enabled, q.email);
+    } catch (error) {
+      if (error instanceof OAuthError) return back('invalid_request', error.message);
+      throw error;
+    }
+    const code = q.verification_code ?? '';
+    if (tenant.passwordless.codes.redeem(enabled.name, recipient, client.client_id, code) !== 'accepted') {
+      const message = 'Wrong email or verification code.';
+      const facts = { clientId: client.client_id, connection: enabled.name, userName: recipient };
+      logLogin(tenant, 'f', { ...facts, ...requestFacts(c) }, message);
+      return back('access_denied', message);
+    }
+    const found = passwordlessUser(tenant, enabled, recipient);
+    return signIn(c, begin([]), found.identity, enabled.name, {}, () =>
+      back('access_denied', 'This account is no longer available.'),
+    );
+  });
+
+  /**
+   * The checks every authorization request passes, at `/authorize` and on a magic link: the client, its callback,
+   * the response type and mode, PKCE and the audience. A refusal is a response: an error page while the callback
+   * is not known to be the client's, then an answer to the callback in the requested mode. `begin` starts the
+   * transaction the checked request opens.
+   */
+  function checkAuthorizeRequest(c: Ctx, q: Record<string, string>) {
+    const client = q.client_id === undefined ? undefined : tenant.store.getClient(q.client_id);
+    if (client === undefined) return c.html(errorPage('Unknown client: check client_id.'), 400);
+    if (q.redirect_uri === undefined || !client.callbacks.includes(q.redirect_uri)) {
+      return c.html(
+        errorPage('Callback URL mismatch: redirect_uri is not an allowed callback of this client.'),
+        400,
+      );
+    }
+    const requested = readResponseRequest(q, client.grant_types);
+    if (requested.mode === 'web_message' && !allowsWebOrigin(client, new URL(q.redirect_uri).origin)) {
+      // The page could post the answer nowhere else: Auth0 refuses a web_message to an origin it does not allow.
+      return c.html(
+        errorPage(`The specified redirect_uri '${q.redirect_uri}' does not have a registered origin.`),
+        400,
+      );
+    }
+    const target = { redirectUri: q.redirect_uri, mode: requested.mode, state: q.state };
+    const back = (error: string, description: string) =>
+      respond(c, target, { error, error_description: description });
+    if (isRefusal(requested)) return back(requested.error, requested.description);
+    if (q.code_challenge !== undefined && q.code_challenge_method !== 'S256') {
+      return back('invalid_request', 'code_challenge_method must be S256');
+    }
+    if (
+      client.token_endpoint_auth_method === 'none' &&
+      q.code_challenge === undefined &&
+      requested.parts.includes('code')
+    ) {
+      return back('invalid_request', 'Public clients must use PKCE (code_challenge)');
+    }
+    if (q.audience !== undefined && tenant.store.resourceServerByIdentifier(q.audience) === undefined)
+      return back('access_denied', `Service not found: ${q.audience}`);
+    const { parts, mode } = requested;
+    const redirectUri = q.redirect_uri;
+    const begin = (prompt: string[]) =>
+      state.begin({
+        browser: browserOf(c),
+        clientId: client.client_id,
+        redirectUri,
+        state: q.state,
+        nonce: q.nonce,
+        codeChallenge: q.code_challenge,
+        scope: q.scope ?? 'openid',
+        audience: q.audience,
+        responseParts: parts,
+        responseMode: mode,
+        connection: q.connection,
+        loginHint: q.login_hint,
+        prompt,
+        query: q,
+      });
+    return { client, back, begin };
+  }
 
   /** The end of every login form: the identity, now proven, logs in and the post-login Actions run. */
   function signIn(

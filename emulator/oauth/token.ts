@@ -92,7 +92,12 @@ async function readParams(request: Request): Promise<Record<string, string>> {
     if (typeof parsed !== 'object' || parsed === null)
       throw new OAuthError(400, 'invalid_request', 'Invalid body');
     const out: Record<string, string> = {};
-    for (const [key, value] of Object.entries(parsed)) if (typeof value === 'string') out[key] = value;
+    for (const [key, value] of Object.entries(parsed)) {
+      if (typeof value === 'string') out[key] = value;
+      // An object (/passwordless/start's authParams) arrives as its JSON text, for the endpoint to read.
+      else if (typeof value === 'object' && value !== null && !Array.isArray(value))
+        out[key] = JSON.stringify(value);
+    }
     return out;
   }
   if (type.includes('application/x-www-form-urlencoded') || type === '') {

@@ -28,7 +28,11 @@ ${
         ) => html`<article><p class="meta">${message.channel === 'email' ? 'Email' : 'Text message'} to
 <strong>${message.to}</strong> at ${message.sent_at} (${message.connection} connection)</p>
 ${message.subject === undefined ? '' : html`<p><strong>${message.subject}</strong></p>`}<p>${message.text}</p>
-<p>Code: <span class="code" data-to="${message.to}">${message.code}</span></p></article>`,
+${
+  message.link === undefined
+    ? html`<p>Code: <span class="code" data-to="${message.to}">${message.code}</span></p>`
+    : html`<p><a class="link" data-to="${message.to}" href="${message.link}">Log in</a></p>`
+}</article>`,
       )
 }
 </body></html>`);

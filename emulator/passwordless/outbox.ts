@@ -1,4 +1,4 @@
-/** One message the local tenant would have sent: an email or a text message carrying a one-time code. */
+/** One message the local tenant would have sent: an email or a text message carrying a one-time code or a magic link. */
 export interface OutboxMessage {
   id: number;
   channel: 'email' | 'sms';
@@ -9,6 +9,8 @@ export interface OutboxMessage {
   subject?: string;
   text: string;
   code: string;
+  /** The magic link carrying `code`, when the message is one. */
+  link?: string;
   sent_at: string;
 }
 

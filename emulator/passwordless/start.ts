@@ -2,6 +2,7 @@ import { type ConnectionRecord, isPasswordless } from '../connections.ts';
 import type { TenantContext } from '../context.ts';
 import { OAuthError } from '../errors.ts';
 import { codeRules } from './codes.ts';
+import { magicLinkUrl } from './magic-link.ts';
 import type { OutboxMessage } from './outbox.ts';
 
 /** A passwordless connection enabled for the client, or Auth0's `bad.connection` (400). */
@@ -42,6 +43,7 @@ export function recipientOf(connection: ConnectionRecord, value: string | undefi
  * Issues a code for `recipient`, puts the message carrying it in the outbox, and writes the tenant log event Auth0
  * writes for it (https://auth0.com/docs/deploy-monitor/logs/log-event-type-codes): `cls` "Code/Link Sent" for an
  * email, `cs` "Code Sent" for a text message (which code each channel gets is inferred: SMS only ever sends a code).
+ * With `authParams` the message is a magic link carrying the code (same lifetime, spent at its first use).
  */
 export function sendCode(
   tenant: TenantContext,
@@ -49,6 +51,7 @@ export function sendCode(
   recipient: string,
   clientId: string,
   sender: { ip: string; userAgent: string | undefined },
+  authParams?: Record<string, string>,
 ): OutboxMessage {
   const rules = codeRules(connection);
   const code = tenant.passwordless.codes.issue(connection.name, recipient, clientId, rules);
@@ -69,14 +72,29 @@ export function sendCode(
     ...(sender.userAgent === undefined ? {} : { user_agent: sender.userAgent }),
   });
   const client = clientName ?? 'the application';
-  const text = `Your verification code for ${client} is ${code}. It expires in ${minutes} minutes.`;
+  const link =
+    authParams === undefined
+      ? undefined
+      : magicLinkUrl(tenant.issuer, {
+          connection: connection.name,
+          clientId,
+          email: recipient,
+          code,
+          authParams,
+        });
+  const text =
+    link === undefined
+      ? `Your verification code for ${client} is ${code}. It expires in ${minutes} minutes.`
+      : `Follow this link to log in to ${client}: ${link} It expires in ${minutes} minutes.`;
+  const subject = link === undefined ? `Your verification code: ${code}` : `Log in to ${client}`;
   return tenant.passwordless.outbox.send({
     channel: connection.strategy === 'email' ? 'email' : 'sms',
     connection: connection.name,
     client_id: clientId,
     to: recipient,
-    ...(connection.strategy === 'email' ? { subject: `Your verification code: ${code}` } : {}),
+    ...(connection.strategy === 'email' ? { subject } : {}),
     text,
     code,
+    ...(link === undefined ? {} : { link }),
   });
 }

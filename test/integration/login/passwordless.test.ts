@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { ManagementClient } from 'auth0';
 import { AuthenticationClient } from 'auth0/legacy';
 import { describe, expect, it } from 'vitest';
@@ -214,11 +215,12 @@ describe('passwordless connections through the auth0 SDK', () => {
     ],
     ['an address that is no email', 'app', { connection: 'email', email: 'alice' }, 'bad.email'],
     ['a number not in E.164', 'app', { connection: 'sms', phone_number: '555-0123' }, 'bad.phone_number'],
+    ['a magic link by sms', 'app', { connection: 'sms', phone_number: PHONE, send: 'link' }, 'bad.send'],
     [
-      'a magic link (not implemented)',
+      'authParams that are not strings',
       'app',
-      { connection: 'email', email: ALICE, send: 'link' },
-      'bad.send',
+      { connection: 'email', email: ALICE, send: 'link', authParams: { max_age: 0 } },
+      'bad.authParams',
     ],
   ] as const)('refuses to send a code to %s, sending nothing', async (_case, who, body, error) => {
     // Registered first: a new client is enabled on every existing connection.
@@ -411,5 +413,93 @@ describe('the Universal Login code page', () => {
     const login = await (await browser.fetch(locationOf(response, site.tenant.url))).text();
     expect(login).not.toContain('Email me a code');
     expect(login).not.toContain('Text me a code');
+  });
+});
+
+// Magic links: https://auth0.com/docs/api/authentication/passwordless/get-code-or-link (`send: link`, the default
+// for email, with `authParams`) and .../implement-login/embedded-login/webapps (the link ends at the callback).
+describe('magic links', () => {
+  const verifier = randomBytes(32).toString('base64url');
+  const authParams = {
+    redirect_uri: CALLBACK,
+    response_type: 'code',
+    scope: 'openid email',
+    state: 'link-state',
+    nonce: 'link-nonce',
+    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+    code_challenge_method: 'S256',
+  };
+
+  async function lastLink(to: string): Promise<URL> {
+    const link = (await site.tenant.control.outbox(to)).at(-1)?.link;
+    if (link === undefined) throw new Error(`no link was sent to ${to}`);
+    return new URL(link);
+  }
+
+  it('emails a link that logs in through the post-login Actions and ends at the callback with a code', async () => {
+    const app = await passwordlessApp();
+    await deployPostLoginAction(
+      site.api,
+      `exports.onExecutePostLogin = async (event, api) => {
+        api.idToken.setCustomClaim('https://app.test/login', [event.connection.strategy, event.transaction.redirect_uri]);
+      };`,
+      {},
+    );
+    await sdkFor(app).passwordless.sendEmail({ email: ALICE, send: 'link', authParams });
+    const link = await lastLink(ALICE);
+    expect(link.pathname).toBe('/passwordless/verify_redirect');
+    expect(Object.fromEntries(link.searchParams)).toMatchObject({
+      ...authParams,
+      connection: 'email',
+      client_id: app.client_id,
+      email: ALICE,
+    });
+    expect((await site.tenant.control.outbox(ALICE)).at(-1)?.text).toContain(link.href);
+
+    const browser = new LoginDriver(site.tenant);
+    const callback = locationOf(await browser.fetch(link), site.tenant.url);
+    expect(`${callback.origin}${callback.pathname}`).toBe(CALLBACK);
+    expect(callback.searchParams.get('state')).toBe('link-state');
+    const { claims } = await browser.exchange(app, callback, verifier);
+    expect(claims).toMatchObject({
+      email: ALICE,
+      email_verified: true,
+      nonce: 'link-nonce',
+      'https://app.test/login': ['email', CALLBACK],
+    });
+    expect(claims.sub).toMatch(/^email\|[0-9a-f]{24}$/);
+
+    // Single use: the same link again answers the callback with access_denied.
+    const again = locationOf(await new LoginDriver(site.tenant).fetch(link), site.tenant.url);
+    expect(Object.fromEntries(again.searchParams)).toEqual({
+      error: 'access_denied',
+      error_description: 'Wrong email or verification code.',
+      state: 'link-state',
+    });
+  });
+
+  it('sends a link when send is absent, and the link expires with the code', async () => {
+    const app = await passwordlessApp();
+    await sdkFor(app).passwordless.sendEmail({ email: ALICE, authParams });
+    const link = await lastLink(ALICE);
+    now += 180_000;
+    const expired = locationOf(await new LoginDriver(site.tenant).fetch(link), site.tenant.url);
+    expect(expired.searchParams.get('error')).toBe('access_denied');
+  });
+
+  it('refuses a link whose redirect_uri is not an allowed callback, and leaves the link usable', async () => {
+    const app = await passwordlessApp();
+    await sdkFor(app).passwordless.sendEmail({ email: ALICE, send: 'link', authParams });
+    const link = await lastLink(ALICE);
+    const tampered = new URL(link);
+    tampered.searchParams.set('redirect_uri', 'https://attacker.test/callback');
+    const refused = await new LoginDriver(site.tenant).fetch(tampered);
+    expect(refused.status).toBe(400);
+    expect(refused.headers.get('location')).toBeNull();
+    expect(await refused.text()).toContain('Callback URL mismatch');
+
+    const browser = new LoginDriver(site.tenant);
+    const callback = locationOf(await browser.fetch(link), site.tenant.url);
+    expect((await browser.exchange(app, callback, verifier)).claims).toMatchObject({ email: ALICE });
   });
 });
