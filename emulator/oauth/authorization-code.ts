@@ -4,11 +4,11 @@ import { OAuthError } from '../errors.ts';
 import type { LoginState } from '../login/transactions.ts';
 import type { GrantHandler } from './grants.ts';
 import { signAccessToken, signIdToken } from './login-tokens.ts';
-import { offlineRefreshToken } from './refresh-token-grant.ts';
+import { offlineRefreshToken, refreshClientOf } from './refresh-token-grant.ts';
 
 /** `grant_type=authorization_code`: a single-use code bound to the client, redirect_uri and PKCE challenge. */
 export function authorizationCodeGrant(state: LoginState): GrantHandler {
-  return async ({ params, client, authenticated }, tenant) => {
+  return async ({ params, client, authenticated, http }, tenant) => {
     const code = state.redeemCode(params.code);
     const invalid = (description: string) => new OAuthError(403, 'invalid_grant', description);
     if (code === undefined || code.expiresAt < tenant.now()) throw invalid('Invalid authorization code');
@@ -29,7 +29,7 @@ export function authorizationCodeGrant(state: LoginState): GrantHandler {
     const idToken = await signIdToken(tenant, code);
     if (idToken === undefined) throw invalid('The user no longer exists');
     const access = await signAccessToken(tenant, code);
-    const refreshToken = offlineRefreshToken(tenant, client, code);
+    const refreshToken = offlineRefreshToken(tenant, client, code, refreshClientOf(http));
     return {
       access_token: access.token,
       id_token: idToken,

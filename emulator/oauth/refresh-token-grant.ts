@@ -1,12 +1,14 @@
-import type { TenantContext } from '../context.ts';
+import type { Context } from 'hono';
+import type { TenantContext, TenantEnv } from '../context.ts';
 import { OAuthError } from '../errors.ts';
+import { clientIp } from '../login/event.ts';
 import { saveMetadataChanges } from '../pipeline/apply-changes.ts';
 import type { PostLoginPipeline } from '../pipeline/run-trigger.ts';
 import type { ClientRecord } from '../store.ts';
 import { type GrantHandler, requireSecretOfConfidentialClient } from './grants.ts';
 import type { LoginGrant } from './login-grant.ts';
 import { signAccessToken, signIdToken } from './login-tokens.ts';
-import { refreshPolicyOf } from './refresh-tokens.ts';
+import { type RefreshClient, refreshPolicyOf } from './refresh-tokens.ts';
 import { runTokenActions } from './token-actions.ts';
 
 const INVALID = 'Unknown or invalid refresh token.';
@@ -20,13 +22,19 @@ export function offlineRefreshToken(
   tenant: TenantContext,
   client: ClientRecord,
   grant: LoginGrant,
+  from: RefreshClient,
 ): string | undefined {
   if (!grant.scope.split(' ').includes('offline_access')) return undefined;
   if (!client.grant_types.includes('refresh_token')) return undefined;
   const api =
     grant.audience === undefined ? undefined : tenant.store.resourceServerByIdentifier(grant.audience);
   if (api !== undefined && api.allow_offline_access !== true) return undefined;
-  return tenant.refreshTokens.issue(grant, refreshPolicyOf(client));
+  return tenant.refreshTokens.issue(grant, refreshPolicyOf(client), from);
+}
+
+/** The address and browser a token request comes from (`event.refresh_token.device`). */
+export function refreshClientOf(http: Context<TenantEnv>): RefreshClient {
+  return { ip: clientIp(http), userAgent: http.req.header('user-agent') };
 }
 
 /**
@@ -48,8 +56,9 @@ export function refreshTokenGrant(pipeline: PostLoginPipeline): GrantHandler {
     if (!params.refresh_token)
       throw new OAuthError(400, 'invalid_request', 'Missing required parameter: refresh_token');
     const policy = refreshPolicyOf(client);
-    const stored = tenant.refreshTokens.peek(params.refresh_token, client.client_id, policy);
-    if (stored === undefined) throw new OAuthError(403, 'invalid_grant', INVALID);
+    const peeked = tenant.refreshTokens.peek(params.refresh_token, client.client_id, policy);
+    if (peeked === undefined) throw new OAuthError(403, 'invalid_grant', INVALID);
+    const { grant: stored, token } = peeked;
     const granted = stored.scope.split(' ');
     const asked = params.scope?.split(' ').filter(Boolean);
     if (asked?.some((scope) => !granted.includes(scope)))
@@ -59,7 +68,7 @@ export function refreshTokenGrant(pipeline: PostLoginPipeline): GrantHandler {
     const run = await runTokenActions(
       pipeline,
       tenant,
-      { grant: stored, http, params, facts },
+      { grant: stored, http, params, facts, refreshToken: token },
       'oauth2-refresh-token',
     );
     if (run === undefined) {
@@ -69,7 +78,12 @@ export function refreshTokenGrant(pipeline: PostLoginPipeline): GrantHandler {
     }
     const { subject, changes } = run;
     facts.userId = subject;
-    const used = tenant.refreshTokens.use(params.refresh_token, client.client_id, policy);
+    const used = tenant.refreshTokens.use(
+      params.refresh_token,
+      client.client_id,
+      policy,
+      refreshClientOf(http),
+    );
     if (used === undefined) throw new OAuthError(403, 'invalid_grant', INVALID);
     saveMetadataChanges(tenant, stored.userId, subject, changes);
     // A refreshed ID token names no nonce: none was sent for it (OIDC Core 12.2). Its custom claims are the ones

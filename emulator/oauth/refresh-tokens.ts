@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { RefreshToken } from '../../actions/types/post-login.ts';
 import type { ClientRecord } from '../store.ts';
 import type { LoginGrant } from './login-grant.ts';
 
@@ -40,9 +41,20 @@ export function refreshPolicyOf(client: ClientRecord): RefreshPolicy {
   };
 }
 
+/** Where a family's tokens were issued and last exchanged from (`event.refresh_token.device`). */
+export interface RefreshClient {
+  ip: string;
+  userAgent: string | undefined;
+}
+
 interface Family {
+  /** The id Auth0 shows for a refresh token (`event.refresh_token.id`): one per login, kept through rotation. */
+  id: string;
   grant: LoginGrant;
+  createdAt: number;
   expiresAt: number | undefined;
+  initial: RefreshClient;
+  last: RefreshClient;
   tokens: Set<string>;
 }
 
@@ -68,18 +80,27 @@ export class RefreshTokens {
     this.#now = now;
   }
 
-  issue(grant: LoginGrant, policy: RefreshPolicy): string {
-    const expiresAt =
-      policy.absoluteSeconds === undefined ? undefined : this.#now() + policy.absoluteSeconds * 1000;
-    return this.#add({ grant, expiresAt, tokens: new Set() }, policy);
+  issue(grant: LoginGrant, policy: RefreshPolicy, from: RefreshClient): string {
+    const now = this.#now();
+    const expiresAt = policy.absoluteSeconds === undefined ? undefined : now + policy.absoluteSeconds * 1000;
+    const id = randomBytes(16).toString('hex');
+    return this.#add(
+      { id, grant, createdAt: now, expiresAt, initial: from, last: from, tokens: new Set() },
+      policy,
+    );
   }
 
   /**
    * The grant of `value` if `clientId` may exchange it now, leaving it unused (the post-login Actions run before the
    * exchange, and may refuse it). A reused rotated token revokes its family here too.
    */
-  peek(value: string, clientId: string, policy: RefreshPolicy): LoginGrant | undefined {
-    return this.#usable(value, clientId, policy)?.family.grant;
+  peek(
+    value: string,
+    clientId: string,
+    policy: RefreshPolicy,
+  ): { grant: LoginGrant; token: RefreshToken } | undefined {
+    const token = this.#usable(value, clientId, policy);
+    return token === undefined ? undefined : { grant: token.family.grant, token: describe(token) };
   }
 
   /**
@@ -87,10 +108,11 @@ export class RefreshTokens {
    * Undefined when the token is unknown, another client's, expired, revoked, or a reused rotated one (which revokes
    * its whole family).
    */
-  use(value: string, clientId: string, policy: RefreshPolicy): RefreshUse | undefined {
+  use(value: string, clientId: string, policy: RefreshPolicy, from: RefreshClient): RefreshUse | undefined {
     const token = this.#usable(value, clientId, policy);
     if (token === undefined) return undefined;
     const { family } = token;
+    family.last = from;
     const now = this.#now();
     if (!policy.rotating) {
       token.idleExpiresAt = idleExpiry(now, policy);
@@ -137,6 +159,32 @@ export class RefreshTokens {
     for (const value of family.tokens) this.#tokens.delete(value);
     family.tokens.clear();
   }
+}
+
+/**
+ * The token as the post-login event shows it on a refresh exchange
+ * (https://auth0.com/docs/customize/actions/explore-triggers/signup-and-login-triggers/login-trigger/post-login-event-object:
+ * `event.refresh_token`): ids, dates and the first and last addresses that used it (no ASN here).
+ */
+function describe(token: StoredToken): RefreshToken {
+  const { family } = token;
+  const iso = (at: number | undefined) => (at === undefined ? undefined : new Date(at).toISOString());
+  const expires = iso(family.expiresAt);
+  const idle = iso(token.idleExpiresAt);
+  return {
+    id: family.id,
+    client_id: family.grant.clientId,
+    created_at: new Date(family.createdAt).toISOString(),
+    ...(expires === undefined ? {} : { expires_at: expires }),
+    ...(idle === undefined ? {} : { idle_expires_at: idle }),
+    session_id: family.grant.sid,
+    device: {
+      initial_ip: family.initial.ip,
+      last_ip: family.last.ip,
+      ...(family.initial.userAgent === undefined ? {} : { initial_user_agent: family.initial.userAgent }),
+      ...(family.last.userAgent === undefined ? {} : { last_user_agent: family.last.userAgent }),
+    },
+  };
 }
 
 function idleExpiry(now: number, policy: RefreshPolicy): number | undefined {

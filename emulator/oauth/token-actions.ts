@@ -1,4 +1,5 @@
 import type { Context } from 'hono';
+import type { RefreshToken } from '../../actions/types/post-login.ts';
 import type { TenantContext, TenantEnv } from '../context.ts';
 import { OAuthError } from '../errors.ts';
 import { buildTokenEndpointEvent, incomingRequest, type TokenEndpointProtocol } from '../login/event.ts';
@@ -26,12 +27,18 @@ export async function runTokenActions(
     http: Context<TenantEnv>;
     params: Record<string, string>;
     facts: ExchangeLogFacts;
+    /** The token a refresh exchange presents, as `event.refresh_token`. */
+    refreshToken?: RefreshToken;
   },
   protocol: TokenEndpointProtocol,
 ): Promise<TokenActionsRun | undefined> {
   const { grant, http, params, facts } = request;
   const incoming = incomingRequest(http, withoutCredentials(params));
-  const event = buildTokenEndpointEvent(tenant, grant, incoming, protocol);
+  const built = buildTokenEndpointEvent(tenant, grant, incoming, protocol);
+  const event =
+    built === undefined || request.refreshToken === undefined
+      ? built
+      : { ...built, refresh_token: request.refreshToken };
   const identity = event?.user.identities[0];
   if (event === undefined || identity === undefined) return undefined;
   facts.transactionId = event.transaction?.id;

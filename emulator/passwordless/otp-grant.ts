@@ -4,7 +4,7 @@ import type { GrantHandler } from '../oauth/grants.ts';
 import { requireSecretOfConfidentialClient } from '../oauth/grants.ts';
 import type { LoginGrant } from '../oauth/login-grant.ts';
 import { signAccessToken, signIdToken } from '../oauth/login-tokens.ts';
-import { offlineRefreshToken } from '../oauth/refresh-token-grant.ts';
+import { offlineRefreshToken, refreshClientOf } from '../oauth/refresh-token-grant.ts';
 import { runTokenActions } from '../oauth/token-actions.ts';
 import { saveMetadataChanges } from '../pipeline/apply-changes.ts';
 import type { PostLoginPipeline } from '../pipeline/run-trigger.ts';
@@ -89,7 +89,7 @@ export function passwordlessOtpGrant(pipeline: PostLoginPipeline): GrantHandler 
     const grant: LoginGrant = { ...login, userId: run.subject, idTokenClaims: run.changes.idTokenClaims };
     const access = await signAccessToken(tenant, grant);
     const idToken = grant.scope.split(' ').includes('openid') ? await signIdToken(tenant, grant) : undefined;
-    const refreshToken = offlineRefreshToken(tenant, client, grant);
+    const refreshToken = offlineRefreshToken(tenant, client, grant, refreshClientOf(http));
     return {
       access_token: access.token,
       ...(idToken === undefined ? {} : { id_token: idToken }),

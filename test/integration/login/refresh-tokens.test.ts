@@ -311,6 +311,35 @@ describe('post-login Actions on a refresh-token exchange', () => {
     ]);
   });
 
+  it('shows the token presented as event.refresh_token, one id for the whole rotated family', async () => {
+    const expiring = { ...ROTATING, infinite_token_lifetime: false, infinite_idle_token_lifetime: false };
+    const app = await registerApp(site.api, CALLBACK, { refresh_token: expiring });
+    const { refresh_token = '', id_token = '' } = await login(app);
+    await onRefresh("api.idToken.setCustomClaim('https://app.test/rt', event.refresh_token);");
+    const first = await refresh(app, refresh_token);
+    const second = await refresh(app, first.refresh_token ?? '');
+    const [seen, again] = [first, second].map(
+      (answer) => decodeJwtPayload(answer.id_token ?? '')['https://app.test/rt'] as Record<string, unknown>,
+    );
+    expect(seen).toEqual({
+      id: expect.stringMatching(/^[0-9a-f]{32}$/),
+      client_id: app.client_id,
+      created_at: expect.any(String),
+      expires_at: expect.any(String),
+      idle_expires_at: expect.any(String),
+      session_id: decodeJwtPayload(id_token).sid,
+      device: {
+        initial_ip: expect.any(String),
+        last_ip: expect.any(String),
+        initial_user_agent: expect.any(String),
+        last_user_agent: expect.any(String),
+      },
+    });
+    expect(again?.id).toBe(seen?.id);
+    expect(again?.created_at).toBe(seen?.created_at);
+    expect(Date.parse(String(seen?.expires_at))).toBeGreaterThan(Date.parse(String(seen?.created_at)));
+  });
+
   it('fails the exchange with 403 access_denied when an Action denies it, and leaves the token unused', async () => {
     const app = await registerApp(site.api, CALLBACK, { refresh_token: ROTATING });
     const { refresh_token = '' } = await login(app);
