@@ -65,19 +65,25 @@ export async function linkExisting(
   );
   try {
     return args.mode === 'plan'
-      ? await planCommand(args, config, io, port, options)
-      : await applyCommand(args, config, io, port, stats, signal);
+      ? await planCommand(args, { config, io, port, stats, options })
+      : await applyCommand(args, { config, io, port, stats, options });
   } finally {
     done.abort();
   }
 }
 
+/** What both modes of `link-existing` work with, once the arguments and environment are checked. */
+interface LinkRun {
+  readonly config: BackfillConfig;
+  readonly io: CommandIo;
+  readonly port: (maxRps: number) => BackfillPort;
+  readonly stats: RequestStats;
+  readonly options: CommandOptions;
+}
+
 async function planCommand(
   args: Extract<LinkArgs, { mode: 'plan' }>,
-  config: BackfillConfig,
-  io: CommandIo,
-  port: (maxRps: number) => BackfillPort,
-  options: CommandOptions,
+  { config, io, port, options }: LinkRun,
 ): Promise<PlanOutcome> {
   const { signal } = options;
   const progress = createPlanProgress(io.err);
@@ -110,12 +116,9 @@ async function planCommand(
 
 async function applyCommand(
   args: Extract<LinkArgs, { mode: 'apply' }>,
-  config: BackfillConfig,
-  io: CommandIo,
-  port: (maxRps: number) => BackfillPort,
-  stats: RequestStats,
-  signal: AbortSignal | undefined,
+  { config, io, port, stats, options }: LinkRun,
 ): Promise<ApplyOutcome> {
+  const { signal } = options;
   const plan = readPlan(args.planFile, config);
   const journalFile = args.journal ?? `${args.planFile}.journal`;
   const state = existsSync(journalFile) ? readJournal(journalFile, plan) : new Map();
