@@ -76,9 +76,7 @@ export class LoginState {
   }
 
   suspend(login: SuspendedLogin): string {
-    const state = opaque();
-    this.#suspended.set(state, login);
-    return state;
+    return issue(this.#suspended, login);
   }
 
   /**
@@ -93,9 +91,7 @@ export class LoginState {
 
   /** The link of the (simulated) verification email a database sign-up receives. */
   issueVerificationTicket(userId: string): string {
-    const ticket = opaque();
-    this.#verificationTickets.set(ticket, userId);
-    return ticket;
+    return issue(this.#verificationTickets, userId);
   }
 
   redeemVerificationTicket(ticket: string | undefined): string | undefined {
@@ -103,14 +99,19 @@ export class LoginState {
   }
 
   issueCode(code: IssuedCode): string {
-    const value = opaque();
-    this.#codes.set(value, code);
-    return value;
+    return issue(this.#codes, code);
   }
 
   redeemCode(value: string | undefined): IssuedCode | undefined {
     return take(this.#codes, value);
   }
+}
+
+/** Keeps `value` under a new opaque key, which it returns. */
+function issue<T>(map: Map<string, T>, value: T): string {
+  const key = opaque();
+  map.set(key, value);
+  return key;
 }
 
 function take<T>(map: Map<string, T>, key: string | undefined): T | undefined {
