@@ -7,6 +7,7 @@ import { makeUser } from '../../support/users.ts';
 import { signInAs } from './account-support.ts';
 import {
   consentUrl,
+  expectSealedCookie,
   formActions,
   hiddenField,
   linkRequestToken,
@@ -62,11 +63,7 @@ describe('account page sign-in', () => {
 
   it('keeps the session in an encrypted HttpOnly, Secure, SameSite=Lax cookie', async () => {
     const { response } = await signIn();
-    const cookie = response.headers.getSetCookie().find((line) => line.startsWith('session='));
-    expect(cookie).toContain('HttpOnly');
-    expect(cookie).toContain('Secure');
-    expect(cookie).toContain('SameSite=Lax');
-    expect(cookie?.split(';')[0]?.split('.')).toHaveLength(5);
+    expectSealedCookie(response, 'session');
   });
 
   it('refuses a login callback whose state it did not issue', async () => {

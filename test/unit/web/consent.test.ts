@@ -7,6 +7,7 @@ import {
   CANDIDATE,
   claimsOf,
   consentUrl,
+  expectSealedCookie,
   formActions,
   hiddenField,
   linkRequestToken,
@@ -88,13 +89,7 @@ describe('consent page', () => {
 
   it('sets a short-lived HttpOnly, Secure, SameSite=Lax round-trip cookie', async () => {
     const { response } = await openConsent();
-    const [cookie] = response.headers.getSetCookie();
-    expect(cookie).toMatch(/^consent=/);
-    expect(cookie).toContain('HttpOnly');
-    expect(cookie).toContain('Secure');
-    expect(cookie).toContain('SameSite=Lax');
-    expect(cookie).toContain('Max-Age=600');
-    expect(cookie).toContain('Path=/consent');
+    expectSealedCookie(response, 'consent', ['Max-Age=600', 'Path=/consent']);
   });
 
   it('keeps the round-trip state encrypted in the cookie', async () => {

@@ -7,6 +7,7 @@ import {
   type JWTVerifyGetKey,
   SignJWT,
 } from 'jose';
+import { expect } from 'vitest';
 import { sealLinkRequest } from '../../../core/link-request.ts';
 import { planMetadataMerge } from '../../../core/merge.ts';
 import { createWebApp, type WebDeps } from '../../../web/app.ts';
@@ -298,4 +299,19 @@ export function pageText(body: string): string {
     .replace(/<[^>]+>/g, ' ')
     .replace(/\s+/g, ' ')
     .replace(/ ([.,:?])/g, '$1');
+}
+
+/**
+ * Checks that `response` sets the cookie `name` sealed (a five-part JWE), HttpOnly, Secure and SameSite=Lax, with
+ * any other `attributes` (`Max-Age=600`, `Path=/consent`).
+ */
+export function expectSealedCookie(
+  response: Response,
+  name: string,
+  attributes: readonly string[] = [],
+): void {
+  const cookie = response.headers.getSetCookie().find((line) => line.startsWith(`${name}=`));
+  expect(cookie?.split(';')[0]?.split('.')).toHaveLength(5);
+  for (const attribute of ['HttpOnly', 'Secure', 'SameSite=Lax', ...attributes])
+    expect(cookie).toContain(attribute);
 }
