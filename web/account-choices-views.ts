@@ -7,16 +7,20 @@ import { WEB_ROUTES } from './routes.ts';
  * The suggestions (Link / Not mine), the declined accounts (Take back) and an active "Not now". `undefined`: they
  * could not be loaded, which the page says while the rest of it still works.
  */
-export function linkingChoicesSection(choices: LinkingChoices | undefined, csrf: string): SafeHtml {
+export function linkingChoicesSection(
+  choices: LinkingChoices | undefined,
+  csrf: string,
+  emailCode = false,
+): SafeHtml {
   if (choices === undefined) {
     return html`<p class="muted" role="status">Suggestions and declined accounts could not be loaded just now. Reload in a moment.</p>`;
   }
-  return html`${choices.suggestions.length > 0 ? suggestionList(choices.suggestions, csrf) : ''}
+  return html`${choices.suggestions.length > 0 ? suggestionList(choices.suggestions, csrf, emailCode) : ''}
 ${choices.declined.length > 0 ? declinedList(choices.declined, csrf) : ''}
 ${choices.snoozedUntil === undefined ? '' : snoozeNotice(choices.snoozedUntil, csrf)}`;
 }
 
-function suggestionList(suggestions: readonly OtherAccount[], csrf: string): SafeHtml {
+function suggestionList(suggestions: readonly OtherAccount[], csrf: string, emailCode: boolean): SafeHtml {
   return html`<h2 id="suggestions">Other accounts with your email</h2>
 <p class="muted">These accounts use your verified email address. Link one to sign in to it as part of this account: you will sign in to it first to prove it is yours.</p>
 <ul class="accounts" aria-labelledby="suggestions">
@@ -29,6 +33,15 @@ ${csrfField(csrf)}
 <input type="hidden" name="user_id" value="${account.userId}">
 <button class="primary" type="submit" aria-label="Link ${label(account)}">Link</button>
 </form>
+${
+  emailCode
+    ? html`<form method="post" action="${WEB_ROUTES.accountLinkEmailCode}">
+${csrfField(csrf)}
+<input type="hidden" name="user_id" value="${account.userId}">
+<button type="submit" aria-label="Email me a code: ${label(account)}">Email me a code</button>
+</form>`
+    : ''
+}
 <form method="post" action="${WEB_ROUTES.accountNotMine}">
 ${csrfField(csrf)}
 <input type="hidden" name="user_id" value="${account.userId}">

@@ -107,6 +107,8 @@ export interface AccountView {
   readonly notice?: AccountNotice;
   /** Undefined when they could not be loaded. */
   readonly choices?: LinkingChoices;
+  /** Offer "Email me a code" beside a suggestion's Link. */
+  readonly emailCode?: boolean;
 }
 
 /** Auth0's passwordless SMS connection: linked with its own button, "Link a phone number". */
@@ -140,7 +142,7 @@ ${metadataList(user)}
 <ul class="accounts" aria-labelledby="identities">
 ${user.identities.map((identity) => identityItem(view, identity))}
 </ul>
-${linkingChoicesSection(view.choices, view.csrf)}
+${linkingChoicesSection(view.choices, view.csrf, view.emailCode === true)}
 <h2 id="link">Link another account</h2>
 <form method="post" action="${WEB_ROUTES.accountLink}">
 ${csrfField(view.csrf)}

@@ -7,10 +7,12 @@ import {
   requireSuggestion,
   takeBackDecline,
 } from './account-choices.ts';
+import { mountAccountEmailCode } from './account-email-code.ts';
 import { accountPage, isAccountNotice, signedOutPage } from './account-views.ts';
 import type { WebConfig } from './config.ts';
 import { failurePage } from './consent-views.ts';
 import { csrfMatches, newCsrfToken } from './csrf.ts';
+import type { EmailCodePort } from './email-code.ts';
 import { WebError } from './errors.ts';
 import { AccountChangeError, linkAccount, type PlanMetadataMerge, unlinkAccount } from './link-account.ts';
 import { type ManagedUser, type ManagementPort, managementFailure } from './management.ts';
@@ -33,6 +35,8 @@ export interface AccountDeps {
   readonly planMerge: PlanMetadataMerge;
   readonly now: () => Date;
   readonly log: (event: string, fields: Record<string, string | number>) => void;
+  /** "Email me a code" on a suggestion (web/account-email-code.ts); without it the page never offers it. */
+  readonly emailCode?: EmailCodePort;
 }
 
 interface Session {
@@ -242,6 +246,7 @@ export function mountAccount(app: Hono<WebEnv>, config: WebConfig, deps: Account
         connections: config.linkConnections,
         ...(isAccountNotice(notice) ? { notice } : {}),
         ...(choices === undefined ? {} : { choices }),
+        emailCode: (await deps.emailCode?.available()) === true,
       }),
     );
   });
@@ -411,6 +416,20 @@ export function mountAccount(app: Hono<WebEnv>, config: WebConfig, deps: Account
     const notice = error instanceof AccountChangeError ? error.code : 'link_failed';
     deps.log(event, { code: notice });
     return c.redirect(withNotice(notice), 303);
+  }
+
+  if (deps.emailCode !== undefined) {
+    mountAccountEmailCode(app, {
+      ...deps,
+      emailCode: deps.emailCode,
+      cookieSecret: secret,
+      formWithSession: async (c) => {
+        const checked = await formWithSession(c);
+        return checked instanceof Response ? checked : { ...checked, fresh: isFresh(checked.session) };
+      },
+      refused,
+      changeRefused,
+    });
   }
 
   function unavailable(c: AccountContext): Response {

@@ -77,6 +77,7 @@ export function createWebApp(config: WebConfig, deps: WebDeps): Hono<WebEnv> {
   mountNotice(app, config, { now, log });
   mountAccount(app, config, {
     oidc: deps.oidc,
+    ...(deps.emailCode === undefined ? {} : { emailCode: deps.emailCode }),
     management: deps.management,
     planMerge: deps.planMerge,
     now,

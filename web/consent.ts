@@ -3,10 +3,17 @@ import type { ConsentAnswer } from '../core/policy.ts';
 import type { WebConfig } from './config.ts';
 import { consentPage, continuePage, failurePage } from './consent-views.ts';
 import { csrfMatches, newCsrfToken } from './csrf.ts';
-import { EMAIL_CODE_RULES, type EmailCodePort, requireEmailProof } from './email-code.ts';
+import {
+  EMAIL_CODE_RULES,
+  type EmailCodePort,
+  emailCodeUsable,
+  linkEmailCodeUser,
+  looksLikeCode,
+  requireEmailProof,
+} from './email-code.ts';
 import { type EmailCodeStatus, emailCodePage } from './email-code-views.ts';
 import { WebError, type WebErrorCode } from './errors.ts';
-import { linkAccount, type PlanMetadataMerge } from './link-account.ts';
+import type { PlanMetadataMerge } from './link-account.ts';
 import type { ManagementPort } from './management.ts';
 import { finishAuthorization, type OidcPort, type StartedAuthorization, startAuthorization } from './oidc.ts';
 import { epochSeconds, requireFreshLogin, requireSubject } from './reauth.ts';
@@ -277,7 +284,7 @@ export function mountConsent(app: Hono<WebEnv>, config: WebConfig, deps: Consent
         nonce: c.get('nonce'),
         csrf: consent.csrf,
         email: pending.email,
-        status: status === 'wrong' && !codeUsable(pending, deps.now()) ? 'spent' : status,
+        status: status === 'wrong' && !emailCodeUsable(pending, epochSeconds(deps.now())) ? 'spent' : status,
         action: WEB_ROUTES.consentCode,
         back: WEB_ROUTES.consent,
         minutes: EMAIL_CODE_RULES.lifetimeSeconds / 60,
@@ -297,7 +304,7 @@ export function mountConsent(app: Hono<WebEnv>, config: WebConfig, deps: Consent
     if (form.action === 'resend') return sendEmailCode(c, consent, pending.candidateId, pending.email);
     if (form.action !== 'verify') return fail(c, 'csrf_invalid', 403, consent);
     const code = typeof form.code === 'string' ? form.code.trim() : '';
-    if (!codeUsable(pending, deps.now()) || !/^\d{4,12}$/.test(code)) {
+    if (!emailCodeUsable(pending, epochSeconds(deps.now())) || !looksLikeCode(code)) {
       return showEmailCode(c, consent, 'wrong');
     }
     const retryable = { ...consent, emailCode: undefined };
@@ -316,30 +323,19 @@ export function mountConsent(app: Hono<WebEnv>, config: WebConfig, deps: Consent
       await cookie.write(c, retryable, deps.now());
       return fail(c, failure, failure === 'tenant_unreachable' ? 502 : 400, retryable);
     }
-    await linkCodeUser(consent, pending.candidateId, codeUser);
+    const candidate = consent.candidates.find((entry) => entry.user_id === pending.candidateId);
+    await linkEmailCodeUser(
+      deps,
+      {
+        primary: candidate?.primary === true ? pending.candidateId : consent.sub,
+        codeUser,
+        proved: pending.candidateId,
+        at: deps.now(),
+      },
+      'consent',
+    );
     return returnToTenant(c, consent, 'link', pending.candidateId);
   });
-
-  /**
-   * The OTP grant signs in (creating it the first time) an `email|` user of the proved address. Left alone it would
-   * be one more duplicate the Action asks about at the next sign-in, so it joins the account that stays the main one
-   * (the candidate when it is the older, else the sign-in's own account) as a sign-in method of the same verified
-   * address. A failure here only leaves that duplicate: the proof stands and the link goes ahead.
-   */
-  async function linkCodeUser(consent: ConsentState, candidateId: string, codeUser: string) {
-    const candidate = consent.candidates.find((entry) => entry.user_id === candidateId);
-    const primary = candidate?.primary === true ? candidateId : consent.sub;
-    if (!codeUser.startsWith('email|') || codeUser === primary || codeUser === candidateId) return;
-    try {
-      await linkAccount(deps.management, deps.planMerge, primary, codeUser, deps.now(), {
-        via: 'consent',
-        reason: 'email_code',
-      });
-      deps.log('consent_email_user_linked', {});
-    } catch (error) {
-      deps.log('consent_email_user_not_linked', { code: (error as { code?: string }).code ?? 'unknown' });
-    }
-  }
 
   app.get(WEB_ROUTES.consentCallback, async (c) => {
     const consent = await readState(c);
@@ -407,14 +403,6 @@ const FAILURES: Partial<Record<WebErrorCode, { heading: string; message: string 
     message: 'We could not reach the sign-in service, so nothing was linked. Please try again in a moment.',
   },
 };
-
-/** Whether another try can still succeed: the tenant spends a code when it expires or after too many wrong tries. */
-function codeUsable(pending: PendingEmailCode, now: Date): boolean {
-  return (
-    pending.wrongAttempts < EMAIL_CODE_RULES.maxAttempts &&
-    epochSeconds(now) - pending.sentAt < EMAIL_CODE_RULES.lifetimeSeconds
-  );
-}
 
 export function describeFailure(code: WebErrorCode): { heading: string; message: string } {
   return (

@@ -1,6 +1,8 @@
 import { AuthApiError, AuthenticationClient } from 'auth0/legacy';
+import type { LinkVia } from '../core/link-record.ts';
 import type { WebConfig } from './config.ts';
 import { WebError } from './errors.ts';
+import { linkAccount, type PlanMetadataMerge } from './link-account.ts';
 import type { ManagementPort } from './management.ts';
 import type { IdTokenClaims } from './oidc.ts';
 
@@ -112,4 +114,48 @@ function toEmailCodeError(cause: unknown): WebError {
     }
   }
   return new WebError('tenant_unreachable', 'the tenant could not be reached', { cause });
+}
+
+/** A code sent and not yet accepted: when, and how many wrong tries it has had. */
+export interface SentCode {
+  readonly sentAt: number;
+  readonly wrongAttempts: number;
+}
+
+/** Whether another try can still succeed: the tenant spends a code when it expires or after too many wrong tries. */
+export function emailCodeUsable(sent: SentCode, nowSeconds: number): boolean {
+  return (
+    sent.wrongAttempts < EMAIL_CODE_RULES.maxAttempts &&
+    nowSeconds - sent.sentAt < EMAIL_CODE_RULES.lifetimeSeconds
+  );
+}
+
+/** What a person may type as a code (Auth0's are digits; anything else is wrong without asking the tenant). */
+export function looksLikeCode(code: unknown): code is string {
+  return typeof code === 'string' && /^\d{4,12}$/.test(code);
+}
+
+/**
+ * The OTP grant signs in (creating it the first time) an `email|` user of the proved address. Left alone it would be
+ * one more duplicate the Action asks about at the next sign-in, so it joins `primary`, the account that stays the
+ * main one, as a sign-in method of the same verified address (docs/consent-email-code.md). A failure only leaves that
+ * duplicate: the caller's link goes ahead.
+ */
+export async function linkEmailCodeUser(
+  deps: {
+    readonly management: ManagementPort;
+    readonly planMerge: PlanMetadataMerge;
+    readonly log: (event: string, fields: Record<string, string | number>) => void;
+  },
+  link: { readonly primary: string; readonly codeUser: string; readonly proved: string; readonly at: Date },
+  via: LinkVia,
+): Promise<void> {
+  const { primary, codeUser, proved, at } = link;
+  if (!codeUser.startsWith('email|') || codeUser === primary || codeUser === proved) return;
+  try {
+    await linkAccount(deps.management, deps.planMerge, primary, codeUser, at, { via, reason: 'email_code' });
+    deps.log('email_code_user_linked', { via });
+  } catch (error) {
+    deps.log('email_code_user_not_linked', { via, code: (error as { code?: string }).code ?? 'unknown' });
+  }
 }

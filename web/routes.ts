@@ -14,6 +14,8 @@ export const WEB_ROUTES = {
   backchannelLogout: '/backchannel-logout',
   accountLink: '/account/link',
   accountLinkCallback: '/account/link/callback',
+  /** "Email me a code" on a suggestion: send, resend, verify (web/account-email-code.ts). */
+  accountLinkEmailCode: '/account/link/email-code',
   accountUnlink: '/account/unlink',
   /** "Not mine" on a suggestion: records a decline on the signed-in user. */
   accountNotMine: '/account/not-mine',

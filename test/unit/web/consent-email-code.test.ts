@@ -2,13 +2,11 @@ import { describe, expect, it } from 'vitest';
 import {
   EMAIL_CODE_AVAILABILITY_SECONDS,
   EMAIL_CODE_RULES,
-  type EmailCodePort,
   emailCodeAvailability,
 } from '../../../web/email-code.ts';
-import { WebError } from '../../../web/errors.ts';
 import { createManagementClient } from '../../../web/management.ts';
-import type { IdTokenClaims } from '../../../web/oidc.ts';
 import { makeUser } from '../../support/users.ts';
+import { FakeEmailTenant } from './email-code-support.ts';
 import {
   CANDIDATE,
   claimsOf,
@@ -21,45 +19,6 @@ import {
   testConfig,
   pageText as text,
 } from './support.ts';
-
-/**
- * The tenant's passwordless email as the web app sees it: availability from the in-process tenant's connections
- * (the real lookup), codes as Auth0 keeps them (only the newest code to an address works, once).
- */
-class FakeEmailTenant {
-  readonly sent: string[] = [];
-  readonly verified: string[] = [];
-  readonly #codes = new Map<string, string>();
-  #next = 100_000;
-  /** What the ID token says for an accepted code; default the address the code went to, verified. */
-  claimsFor: (email: string) => IdTokenClaims = (email) => ({
-    sub: 'email|0123456789abcdef01234567',
-    email,
-    email_verified: true,
-  });
-
-  port(available: () => Promise<boolean>): EmailCodePort {
-    return {
-      available,
-      send: async (email) => {
-        this.sent.push(email);
-        this.#codes.set(email, String(this.#next++));
-      },
-      verify: async (email, code) => {
-        this.verified.push(code);
-        if (this.#codes.get(email) !== code) throw new WebError('email_code_wrong', 'wrong code');
-        this.#codes.delete(email);
-        return this.claimsFor(email);
-      },
-    };
-  }
-
-  codeFor(email: string): string {
-    const code = this.#codes.get(email);
-    if (code === undefined) throw new Error(`no code was sent to ${email}`);
-    return code;
-  }
-}
 
 function setup(enabledFor: readonly string[] | 'no connection' = ['reauth-client']) {
   const config = testConfig();
@@ -215,7 +174,7 @@ describe('consent page: Email me a code', () => {
     const body = await (await enterCode(s, csrf, s.email.codeFor(CANDIDATE.email))).text();
     expect(s.t.links()).toEqual([]);
     expect(claimsOf(hiddenField(body, 'session_token') ?? '').linked_user_id).toBe(CANDIDATE.user_id);
-    expect(s.t.logs.some((line) => line.includes('consent_email_user_not_linked'))).toBe(true);
+    expect(s.t.logs.some((line) => line.includes('email_code_user_not_linked'))).toBe(true);
   });
 
   it('says a wrong code is wrong and lets the person try again, then asks for a new code after three', async () => {

@@ -1,0 +1,42 @@
+import type { EmailCodePort } from '../../../web/email-code.ts';
+import { WebError } from '../../../web/errors.ts';
+import type { IdTokenClaims } from '../../../web/oidc.ts';
+
+/**
+ * The tenant's passwordless email as the web app sees it: availability from the in-process tenant's connections
+ * (the real lookup), codes as Auth0 keeps them (only the newest code to an address works, once).
+ */
+export class FakeEmailTenant {
+  readonly sent: string[] = [];
+  readonly verified: string[] = [];
+  readonly #codes = new Map<string, string>();
+  #next = 100_000;
+  /** What the ID token says for an accepted code; default the address the code went to, verified. */
+  claimsFor: (email: string) => IdTokenClaims = (email) => ({
+    sub: 'email|0123456789abcdef01234567',
+    email,
+    email_verified: true,
+  });
+
+  port(available: () => Promise<boolean>): EmailCodePort {
+    return {
+      available,
+      send: async (email) => {
+        this.sent.push(email);
+        this.#codes.set(email, String(this.#next++));
+      },
+      verify: async (email, code) => {
+        this.verified.push(code);
+        if (this.#codes.get(email) !== code) throw new WebError('email_code_wrong', 'wrong code');
+        this.#codes.delete(email);
+        return this.claimsFor(email);
+      },
+    };
+  }
+
+  codeFor(email: string): string {
+    const code = this.#codes.get(email);
+    if (code === undefined) throw new Error(`no code was sent to ${email}`);
+    return code;
+  }
+}

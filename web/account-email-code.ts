@@ -1,0 +1,158 @@
+import type { Context, Hono } from 'hono';
+import { requireSuggestion } from './account-choices.ts';
+import {
+  EMAIL_CODE_RULES,
+  type EmailCodePort,
+  emailCodeUsable,
+  linkEmailCodeUser,
+  looksLikeCode,
+  requireEmailProof,
+} from './email-code.ts';
+import { type EmailCodeStatus, emailCodePage } from './email-code-views.ts';
+import { WebError } from './errors.ts';
+import { linkAccount, type PlanMetadataMerge } from './link-account.ts';
+import type { ManagedUser, ManagementPort } from './management.ts';
+import { epochSeconds } from './reauth.ts';
+import { WEB_ROUTES } from './routes.ts';
+import { type SealedCookie, sealedCookie } from './sealed-cookie.ts';
+import type { WebEnv } from './security-headers.ts';
+
+type AccountContext = Context<WebEnv>;
+
+/** A code emailed for a suggestion's Link, bound to the signed-in user and this browser (its own sealed cookie). */
+interface PendingAccountCode {
+  readonly sub: string;
+  /** The suggestion being proved; its address came from the tenant's search, never from the form. */
+  readonly target: string;
+  readonly email: string;
+  readonly sentAt: number;
+  readonly wrongAttempts: number;
+}
+
+export interface AccountEmailCodeDeps {
+  readonly emailCode: EmailCodePort;
+  readonly management: ManagementPort;
+  readonly planMerge: PlanMetadataMerge;
+  readonly now: () => Date;
+  readonly log: (event: string, fields: Record<string, string | number>) => void;
+  readonly cookieSecret: string;
+  /**
+   * The account page's checks of a form (signed in, CSRF token, live user; or the response refusing it), and whether
+   * the login is fresh enough to link.
+   */
+  readonly formWithSession: (c: AccountContext) => Promise<
+    | {
+        session: { readonly sub: string; readonly csrf: string };
+        fresh: boolean;
+        user: ManagedUser;
+        form: Record<string, unknown>;
+      }
+    | Response
+  >;
+  readonly refused: (c: AccountContext) => Response;
+  readonly changeRefused: (c: AccountContext, error: unknown, event?: string) => Response;
+}
+
+const PENDING_SECONDS = 600;
+
+/**
+ * "Email me a code" on a suggestion (POST `WEB_ROUTES.accountLinkEmailCode`): without `action` it sends a code to the
+ * suggestion's address; `action=verify` with `code` links it when the code proves that address; `action=resend`.
+ */
+export function mountAccountEmailCode(app: Hono<WebEnv>, deps: AccountEmailCodeDeps): void {
+  const codes: SealedCookie<PendingAccountCode> = sealedCookie<PendingAccountCode>({
+    name: 'account_email_code',
+    path: WEB_ROUTES.accountLinkEmailCode,
+    maxAgeSeconds: PENDING_SECONDS,
+    secret: deps.cookieSecret,
+  });
+  const linked = (notice: string) => `${WEB_ROUTES.account}?notice=${notice}`;
+
+  async function send(c: AccountContext, csrf: string, pending: PendingAccountCode, status: EmailCodeStatus) {
+    try {
+      await deps.emailCode.send(pending.email);
+    } catch (error) {
+      deps.log('account_failed', { code: error instanceof WebError ? error.code : 'tenant_unreachable' });
+      return c.redirect(linked('tenant_unreachable'), 303);
+    }
+    return show(c, csrf, { ...pending, sentAt: epochSeconds(deps.now()), wrongAttempts: 0 }, status);
+  }
+
+  async function show(c: AccountContext, csrf: string, pending: PendingAccountCode, status: EmailCodeStatus) {
+    await codes.write(c, pending, deps.now());
+    const usable = emailCodeUsable(pending, epochSeconds(deps.now()));
+    return c.html(
+      emailCodePage({
+        nonce: c.get('nonce'),
+        csrf,
+        email: pending.email,
+        status: status === 'wrong' && !usable ? 'spent' : status,
+        action: WEB_ROUTES.accountLinkEmailCode,
+        back: WEB_ROUTES.account,
+        minutes: EMAIL_CODE_RULES.lifetimeSeconds / 60,
+      }),
+      status === 'wrong' ? 400 : 200,
+    );
+  }
+
+  app.post(WEB_ROUTES.accountLinkEmailCode, async (c) => {
+    const checked = await deps.formWithSession(c);
+    if (checked instanceof Response) return checked;
+    const { session, fresh, user, form } = checked;
+    if (!fresh) return c.redirect(`${WEB_ROUTES.login}?fresh=1`, 303);
+    if (form.action === undefined) {
+      if (typeof form.user_id !== 'string' || !(await deps.emailCode.available())) return deps.refused(c);
+      let suggested: ManagedUser;
+      try {
+        suggested = await requireSuggestion(deps.management, user, form.user_id);
+      } catch (error) {
+        return deps.changeRefused(c, error);
+      }
+      if (suggested.email === undefined) return deps.refused(c);
+      const pending = { sub: session.sub, target: suggested.user_id, email: suggested.email };
+      return send(c, session.csrf, { ...pending, sentAt: 0, wrongAttempts: 0 }, 'sent');
+    }
+    const pending = await codes.read(c, deps.now()).catch(() => undefined);
+    if (pending === undefined || pending.sub !== session.sub) return deps.refused(c);
+    if (form.action === 'resend') return send(c, session.csrf, pending, 'resent');
+    if (form.action !== 'verify') return deps.refused(c);
+    const code = typeof form.code === 'string' ? form.code.trim() : '';
+    if (!emailCodeUsable(pending, epochSeconds(deps.now())) || !looksLikeCode(code)) {
+      return show(c, session.csrf, pending, 'wrong');
+    }
+    let codeUser: string;
+    try {
+      const claims = await deps.emailCode.verify(pending.email, code);
+      requireEmailProof(claims, pending.email);
+      codeUser = claims.sub;
+    } catch (error) {
+      const failure = error instanceof WebError ? error.code : 'tenant_unreachable';
+      deps.log('account_failed', { code: failure });
+      if (failure === 'email_code_wrong') {
+        return show(c, session.csrf, { ...pending, wrongAttempts: pending.wrongAttempts + 1 }, 'wrong');
+      }
+      codes.clear(c);
+      if (failure === 'tenant_unreachable') return c.redirect(linked('tenant_unreachable'), 303);
+      return c.redirect(
+        linked(failure === 'email_code_wrong_address' ? 'reauth_wrong_account' : 'reauth_failed'),
+        303,
+      );
+    }
+    codes.clear(c);
+    try {
+      // Linked only while it still is a suggestion (not blocked, declined or linked meanwhile).
+      await requireSuggestion(deps.management, user, pending.target);
+      await linkAccount(deps.management, deps.planMerge, session.sub, pending.target, deps.now());
+    } catch (error) {
+      return deps.changeRefused(c, error, 'account_link_refused');
+    }
+    const at = deps.now();
+    await linkEmailCodeUser(
+      deps,
+      { primary: session.sub, codeUser, proved: pending.target, at },
+      'account_page',
+    );
+    deps.log('account_linked', { primary: session.sub, secondary: pending.target });
+    return c.redirect(linked('linked'), 303);
+  });
+}
