@@ -47,21 +47,15 @@ export function diffTenant(desired: DesiredTenant, snapshot: TenantSnapshot, opt
 }
 
 function diffClients(desired: DesiredTenant, snapshot: TenantSnapshot): Change[] {
-  const changes: Change[] = [];
-  for (const client of desired.clients) {
-    const resource = `client "${client.name}"`;
-    const remote = snapshot.clients.find((c) => c.name === client.name);
-    if (!remote) {
-      changes.push({ action: 'create', resource, detail: 'missing' });
-      continue;
-    }
-    const fields = Object.keys(client).filter(
-      (f) => f !== 'name' && !isDeepStrictEqual(client[f], remote[f]),
-    );
-    if (fields.length > 0)
-      changes.push({ action: 'update', resource, detail: `${fields.join(', ')} differ` });
-  }
-  return changes;
+  return diffByName(desired.clients, snapshot.clients, 'client', {
+    created: () => 'missing',
+    difference: (client, remote) => {
+      const fields = Object.keys(client).filter(
+        (f) => f !== 'name' && !isDeepStrictEqual(client[f], remote[f]),
+      );
+      return fields.length > 0 ? `${fields.join(', ')} differ` : undefined;
+    },
+  });
 }
 
 function diffGrants(desired: DesiredTenant, snapshot: TenantSnapshot): Change[] {
@@ -84,27 +78,38 @@ function diffGrants(desired: DesiredTenant, snapshot: TenantSnapshot): Change[] 
 }
 
 function diffConnections(desired: DesiredTenant, snapshot: TenantSnapshot): Change[] {
+  return diffByName(desired.connections, snapshot.connections, 'connection', {
+    created: (connection) => `strategy ${connection.strategy}`,
+    difference: (connection, remote) => {
+      if (remote.strategy !== connection.strategy) {
+        return `strategy is ${remote.strategy}, should be ${connection.strategy}`;
+      }
+      const names = remote.enabled_clients.map(
+        (id) => snapshot.clients.find((c) => c.client_id === id)?.name ?? id,
+      );
+      const missing = connection.enabled_clients.filter((name) => !names.includes(name));
+      return missing.length > 0 ? `not enabled for ${missing.join(', ')}` : undefined;
+    },
+  });
+}
+
+/**
+ * Each desired resource matched with the tenant's of the same name: `create` (detail `created`) when the tenant has
+ * none, `update` when `difference` names what differs.
+ */
+function diffByName<D extends { name: string }, R extends { name: string }>(
+  desired: readonly D[],
+  remote: readonly R[],
+  kind: string,
+  describe: { created: (want: D) => string; difference: (want: D, have: R) => string | undefined },
+): Change[] {
   const changes: Change[] = [];
-  for (const connection of desired.connections) {
-    const resource = `connection "${connection.name}"`;
-    const remote = snapshot.connections.find((c) => c.name === connection.name);
-    if (!remote) {
-      changes.push({ action: 'create', resource, detail: `strategy ${connection.strategy}` });
-      continue;
-    }
-    const names = remote.enabled_clients.map(
-      (id) => snapshot.clients.find((c) => c.client_id === id)?.name ?? id,
-    );
-    const missing = connection.enabled_clients.filter((name) => !names.includes(name));
-    if (remote.strategy !== connection.strategy) {
-      changes.push({
-        action: 'update',
-        resource,
-        detail: `strategy is ${remote.strategy}, should be ${connection.strategy}`,
-      });
-    } else if (missing.length > 0) {
-      changes.push({ action: 'update', resource, detail: `not enabled for ${missing.join(', ')}` });
-    }
+  for (const want of desired) {
+    const resource = `${kind} "${want.name}"`;
+    const have = remote.find((r) => r.name === want.name);
+    const detail = have === undefined ? describe.created(want) : describe.difference(want, have);
+    if (detail !== undefined)
+      changes.push({ action: have === undefined ? 'create' : 'update', resource, detail });
   }
   return changes;
 }
