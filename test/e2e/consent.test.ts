@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   answerConsent,
-  type Demo,
-  openDemo,
+  demoForFile,
   reachConsent,
   seedPasswordUser,
   signedInUserId,
@@ -13,15 +12,7 @@ import {
   usersWithEmail,
 } from './stack.ts';
 
-let demo: Demo;
-
-beforeAll(async () => {
-  demo = await openDemo();
-});
-
-afterAll(async () => {
-  await demo?.close();
-});
+const demo = demoForFile();
 
 function googleUser(users: Awaited<ReturnType<typeof usersWithEmail>>) {
   const user = users.find((candidate) => candidate.user_id.startsWith('google-oauth2|'));
@@ -29,15 +20,23 @@ function googleUser(users: Awaited<ReturnType<typeof usersWithEmail>>) {
   return user;
 }
 
+/** The next Google login of `email` is not asked (the Action names `reason`) and links nothing. */
+async function expectNextLoginNotAsked(email: string, reason: string): Promise<void> {
+  const next = await signInWithGoogle(demo(), email);
+  expect(next.landedOn).toBe('account');
+  expect(next.decisions.join('\n')).toContain(`"reason":"${reason}"`);
+  expect(await usersWithEmail(demo(), email)).toHaveLength(2);
+}
+
 describe('the consent page in Chromium', () => {
   it('Not now: the login completes unlinked, and the next logins are not asked for NOT_NOW_DAYS (default 7)', async () => {
     const email = 'nico@example.com';
-    const password = await seedPasswordUser(demo, email);
-    const page = await answerConsent(demo, email, (consent) =>
+    const password = await seedPasswordUser(demo(), email);
+    const page = await answerConsent(demo(), email, (consent) =>
       consent.getByRole('button', { name: 'Not now' }).click(),
     );
 
-    const users = await usersWithEmail(demo, email);
+    const users = await usersWithEmail(demo(), email);
     expect(users.map((user) => user.user_id)).toContain(password.user_id);
     const google = googleUser(users);
     expect(await signedInUserId(page)).toBe(google.user_id);
@@ -46,39 +45,33 @@ describe('the consent page in Chromium', () => {
     expect(linking.declined).toBeUndefined();
     expect(users.every((user) => user.identities.length === 1)).toBe(true);
 
-    const next = await signInWithGoogle(demo, email);
-    expect(next.landedOn).toBe('account');
-    expect(next.decisions.join('\n')).toContain('"reason":"snoozed"');
-    expect(await usersWithEmail(demo, email)).toHaveLength(2);
+    await expectNextLoginNotAsked(email, 'snoozed');
   });
 
   it("Don't ask again: the login completes unlinked, the choice is recorded, and the next login is not asked", async () => {
     const email = 'olga@example.com';
-    const password = await seedPasswordUser(demo, email);
-    const page = await answerConsent(demo, email, (consent) =>
+    const password = await seedPasswordUser(demo(), email);
+    const page = await answerConsent(demo(), email, (consent) =>
       consent.getByRole('button', { name: "Don't ask again" }).click(),
     );
 
-    const google = googleUser(await usersWithEmail(demo, email));
+    const google = googleUser(await usersWithEmail(demo(), email));
     expect(google.identities).toHaveLength(1);
     expect(google.app_metadata?.account_linking).toEqual({ declined: [password.user_id] });
     expect(await signedInUserId(page)).toBe(google.user_id);
 
-    const next = await signInWithGoogle(demo, email);
-    expect(next.landedOn).toBe('account');
-    expect(next.decisions.join('\n')).toContain('"reason":"no_candidates"');
-    expect(await usersWithEmail(demo, email)).toHaveLength(2);
+    await expectNextLoginNotAsked(email, 'no_candidates');
   });
 
   it('refuses a re-authentication as another account with a clear page, and can continue unlinked', async () => {
     const email = 'pia@example.com';
     const other = 'mallory@example.com';
-    await seedPasswordUser(demo, email);
-    await seedPasswordUser(demo, other);
-    const page = await reachConsent(demo, email);
+    await seedPasswordUser(demo(), email);
+    await seedPasswordUser(demo(), other);
+    const page = await reachConsent(demo(), email);
     await page.getByRole('button', { name: /^Link/ }).click();
     await submitPassword(page, other);
-    await page.waitForURL(`${demo.webUrl}/consent/callback?*`);
+    await page.waitForURL(`${demo().webUrl}/consent/callback?*`);
     await expect(
       page.getByRole('heading', { name: 'That was a different account' }).isVisible(),
     ).resolves.toBe(true);
@@ -86,26 +79,26 @@ describe('the consent page in Chromium', () => {
     await snapshot(page, 'consent-wrong-account');
 
     await page.getByRole('button', { name: 'Continue without linking' }).click();
-    await page.waitForURL(`${demo.webUrl}/account`);
-    const users = await usersWithEmail(demo, email);
+    await page.waitForURL(`${demo().webUrl}/account`);
+    const users = await usersWithEmail(demo(), email);
     expect(users).toHaveLength(2);
     expect(await signedInUserId(page)).toBe(googleUser(users).user_id);
     expect(users.every((user) => user.identities.length === 1)).toBe(true);
-    const [mallory] = await usersWithEmail(demo, other);
+    const [mallory] = await usersWithEmail(demo(), other);
     expect(mallory?.identities).toHaveLength(1);
   });
 
   it('links with JavaScript off: every page works, and the return to the tenant is a button', async () => {
     const email = 'quinn@example.com';
-    const password = await seedPasswordUser(demo, email);
+    const password = await seedPasswordUser(demo(), email);
     const page = await answerConsent(
-      demo,
+      demo(),
       email,
       async (consent) => {
         await snapshot(consent, 'consent-no-js');
         await consent.getByRole('button', { name: /^Link/ }).click();
         await submitPassword(consent, email);
-        await consent.waitForURL(`${demo.webUrl}/consent/callback?*`);
+        await consent.waitForURL(`${demo().webUrl}/consent/callback?*`);
         // Without JavaScript nothing submits the return form: the page waits for the button.
         await expect(consent.getByRole('heading', { name: 'Account confirmed' }).isVisible()).resolves.toBe(
           true,
@@ -116,7 +109,7 @@ describe('the consent page in Chromium', () => {
       { javaScriptEnabled: false },
     );
 
-    const users = await usersWithEmail(demo, email);
+    const users = await usersWithEmail(demo(), email);
     expect(users).toHaveLength(1);
     expect(users[0]?.user_id).toBe(password.user_id);
     expect(users[0]?.identities.map((identity) => identity.provider)).toEqual(['auth0', 'google-oauth2']);
@@ -132,9 +125,9 @@ describe('a consent URL forwarded to someone else (security cases 33 and 34)', (
     ["the attacker's account is older", true],
   ])('links nothing when %s, and the victim sees the tenant refuse', async (_, attackerOlder) => {
     const email = attackerOlder ? 'rita@example.com' : 'sam@example.com';
-    const victim = await seedPasswordUser(demo, email);
+    const victim = await seedPasswordUser(demo(), email);
     if (attackerOlder) {
-      await demo.control.seedUsers([
+      await demo().control.seedUsers([
         {
           connection: ENTERPRISE,
           email,
@@ -144,14 +137,14 @@ describe('a consent URL forwarded to someone else (security cases 33 and 34)', (
       ]);
     }
     // The attacker signs in through a connection that asserts the victim's address, and copies the consent URL.
-    const attacker = await signInWith(demo, ENTERPRISE, email);
+    const attacker = await signInWith(demo(), ENTERPRISE, email);
     expect(attacker.landedOn, attacker.decisions.join(' | ')).toBe('consent');
     const forwarded = attacker.consentUrl ?? '';
     expect(forwarded).toContain('session_token=');
     for (const personal of [email, victim.user_id, '@example.com']) expect(forwarded).not.toContain(personal);
 
     // The victim opens it in their own browser: the page names the sign-in and who would stay main.
-    const page = await demo.newPage();
+    const page = await demo().newPage();
     await page.goto(forwarded);
     const text = (await page.locator('main').textContent()) ?? '';
     expect(text).toContain(`This request comes from a sign-in with ${ENTERPRISE}`);
@@ -169,7 +162,7 @@ describe('a consent URL forwarded to someone else (security cases 33 and 34)', (
     await page.getByRole('heading', { name: 'Oops!, something went wrong' }).waitFor();
     await expect(page.getByRole('alert').textContent()).resolves.toContain('invalid_request');
 
-    const users = await usersWithEmail(demo, email);
+    const users = await usersWithEmail(demo(), email);
     expect(users).toHaveLength(2);
     expect(users.every((user) => user.identities.length === 1)).toBe(true);
     const after = users.find((user) => user.user_id === victim.user_id);

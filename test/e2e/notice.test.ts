@@ -1,9 +1,8 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  type Demo,
+  demoForFile,
   deployActionSettings,
-  openDemo,
   seedPasswordUser,
   signedInUserId,
   signInWithGoogle,
@@ -11,11 +10,10 @@ import {
   usersWithEmail,
 } from './stack.ts';
 
-let demo: Demo;
+const demo = demoForFile();
 
 // Silent links between the password and Google connections, told on the notice page; restored for the other files.
 beforeAll(async () => {
-  demo = await openDemo();
   await deployActionSettings({
     AUTO_LINK_CONNECTIONS: 'Username-Password-Authentication,google-oauth2',
     LINK_NOTICE: 'page',
@@ -24,13 +22,12 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await deployActionSettings();
-  await demo?.close();
 });
 
 /** Signs in with Google where an older password account shares the email, and lands on the notice page. */
 async function reachNotice(email: string) {
-  const password = await seedPasswordUser(demo, email, { user_metadata: { theme: 'dark' } });
-  await demo.control.seedUsers([
+  const password = await seedPasswordUser(demo(), email, { user_metadata: { theme: 'dark' } });
+  await demo().control.seedUsers([
     {
       connection: 'google-oauth2',
       email,
@@ -39,7 +36,7 @@ async function reachNotice(email: string) {
       user_metadata: { plan: 'pro' },
     },
   ]);
-  const signedIn = await signInWithGoogle(demo, email);
+  const signedIn = await signInWithGoogle(demo(), email);
   if (signedIn.landedOn !== 'notice') {
     throw new Error(
       `the Action did not send the login to the notice page: ${signedIn.decisions.join(' | ')}`,
@@ -60,14 +57,14 @@ describe('the notice page in Chromium (LINK_NOTICE=page)', () => {
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe(
       'We linked your Google sign-in to your account',
     );
-    expect(page.url()).toBe(`${demo.webUrl}/notice`);
+    expect(page.url()).toBe(`${demo().webUrl}/notice`);
     expect(noticeUrl).not.toContain('petra.notice');
     expect(await page.textContent('body')).toContain('p•••e@example.com');
     await snapshot(page, 'notice');
 
-    await answer(page, 'OK', demo.webUrl);
+    await answer(page, 'OK', demo().webUrl);
     expect(await signedInUserId(page)).toBe(password.user_id);
-    const users = await usersWithEmail(demo, email);
+    const users = await usersWithEmail(demo(), email);
     expect(users).toHaveLength(1);
     expect(users[0]?.identities.map((identity) => identity.connection)).toEqual([
       'Username-Password-Authentication',
@@ -78,9 +75,9 @@ describe('the notice page in Chromium (LINK_NOTICE=page)', () => {
   it("This wasn't me: the link is undone and restored, the pair declined, and the sign-in ends as the Google user", async () => {
     const email = 'quinn.notice@example.com';
     const { page, password } = await reachNotice(email);
-    await answer(page, "This wasn't me", demo.webUrl);
+    await answer(page, "This wasn't me", demo().webUrl);
 
-    const users = await usersWithEmail(demo, email);
+    const users = await usersWithEmail(demo(), email);
     expect(users).toHaveLength(2);
     const google = users.find((user) => user.identities[0]?.connection === 'google-oauth2');
     const main = users.find((user) => user.user_id === password.user_id);
@@ -92,24 +89,24 @@ describe('the notice page in Chromium (LINK_NOTICE=page)', () => {
     expect(google?.app_metadata?.account_linking).toMatchObject({ declined: [password.user_id] });
 
     // The next Google sign-in goes straight to the account page, unlinked.
-    const next = await signInWithGoogle(demo, email);
+    const next = await signInWithGoogle(demo(), email);
     expect(next.landedOn).toBe('account');
-    expect(await usersWithEmail(demo, email)).toHaveLength(2);
+    expect(await usersWithEmail(demo(), email)).toHaveLength(2);
   });
 
   it("a notice URL forwarded to someone else undoes nothing, and the owner's sign-in still finishes linked", async () => {
     const email = 'rosa.notice@example.com';
     const { page, password, noticeUrl } = await reachNotice(email);
-    const stranger = await demo.newPage();
+    const stranger = await demo().newPage();
     await stranger.goto(noticeUrl ?? '');
     await stranger.getByRole('button', { name: "This wasn't me" }).click();
     await stranger.waitForURL((url) => url.pathname === '/continue');
     expect(await stranger.textContent('body')).toContain('invalid_request');
     await snapshot(stranger, 'notice-forwarded');
-    expect(await usersWithEmail(demo, email)).toHaveLength(1);
+    expect(await usersWithEmail(demo(), email)).toHaveLength(1);
 
-    await answer(page, 'OK', demo.webUrl);
+    await answer(page, 'OK', demo().webUrl);
     expect(await signedInUserId(page)).toBe(password.user_id);
-    expect(await usersWithEmail(demo, email)).toHaveLength(1);
+    expect(await usersWithEmail(demo(), email)).toHaveLength(1);
   });
 });
