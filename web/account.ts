@@ -13,7 +13,7 @@ import type { WebConfig } from './config.ts';
 import { failurePage } from './consent-views.ts';
 import { csrfMatches, newCsrfToken } from './csrf.ts';
 import type { EmailCodePort } from './email-code.ts';
-import { WebError } from './errors.ts';
+import { isTenantFailure, WebError } from './errors.ts';
 import { AccountChangeError, linkAccount, type PlanMetadataMerge, unlinkAccount } from './link-account.ts';
 import { type ManagedUser, type ManagementPort, managementFailure } from './management.ts';
 import {
@@ -189,7 +189,7 @@ export function mountAccount(app: Hono<WebEnv>, config: WebConfig, deps: Account
       );
       deps.log('account_login', { fresh: pending.fresh ? 1 : 0 });
     } catch (error) {
-      if (error instanceof WebError && error.code === 'tenant_unreachable') return unavailable(c);
+      if (error instanceof WebError && isTenantFailure(error.code)) return unavailable(c);
       return c.html(
         failurePage({
           nonce: c.get('nonce'),
@@ -341,7 +341,7 @@ export function mountAccount(app: Hono<WebEnv>, config: WebConfig, deps: Account
     } catch (error) {
       const code = error instanceof WebError ? error.code : 'oidc_rejected';
       deps.log('account_failed', { code });
-      if (code === 'tenant_unreachable') return c.redirect(withNotice('tenant_unreachable'), 303);
+      if (isTenantFailure(code)) return c.redirect(withNotice(code), 303);
       if (code === 'reauth_not_fresh' || code === 'reauth_wrong_account')
         return c.redirect(withNotice(code), 303);
       return c.redirect(withNotice('reauth_failed'), 303);

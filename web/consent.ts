@@ -12,7 +12,7 @@ import {
   requireEmailProof,
 } from './email-code.ts';
 import { type EmailCodeStatus, emailCodePage } from './email-code-views.ts';
-import { WebError, type WebErrorCode } from './errors.ts';
+import { isTenantFailure, WebError, type WebErrorCode } from './errors.ts';
 import type { PlanMetadataMerge } from './link-account.ts';
 import type { ManagementPort } from './management.ts';
 import { finishAuthorization, type OidcPort, type StartedAuthorization, startAuthorization } from './oidc.ts';
@@ -262,7 +262,7 @@ export function mountConsent(app: Hono<WebEnv>, config: WebConfig, deps: Consent
       await emailCode.send(email);
     } catch (error) {
       const code = error instanceof WebError ? error.code : 'tenant_unreachable';
-      return fail(c, code, code === 'tenant_unreachable' ? 502 : 400, consent);
+      return fail(c, code, isTenantFailure(code) ? 502 : 400, consent);
     }
     const resent = consent.emailCode !== undefined;
     const pending: PendingEmailCode = {
@@ -321,7 +321,7 @@ export function mountConsent(app: Hono<WebEnv>, config: WebConfig, deps: Consent
         return showEmailCode(c, { ...consent, emailCode: counted }, 'wrong');
       }
       await cookie.write(c, retryable, deps.now());
-      return fail(c, failure, failure === 'tenant_unreachable' ? 502 : 400, retryable);
+      return fail(c, failure, isTenantFailure(failure) ? 502 : 400, retryable);
     }
     const candidate = consent.candidates.find((entry) => entry.user_id === pending.candidateId);
     await linkEmailCodeUser(
@@ -356,7 +356,7 @@ export function mountConsent(app: Hono<WebEnv>, config: WebConfig, deps: Consent
       requireFreshLogin(claims, reauth.startedAt);
     } catch (error) {
       const code = error instanceof WebError ? error.code : 'oidc_rejected';
-      return fail(c, code, code === 'tenant_unreachable' ? 502 : 400, retryable);
+      return fail(c, code, isTenantFailure(code) ? 502 : 400, retryable);
     }
     return returnToTenant(c, consent, 'link', reauth.candidateId);
   });
@@ -401,6 +401,11 @@ const FAILURES: Partial<Record<WebErrorCode, { heading: string; message: string 
   tenant_unreachable: {
     heading: 'The sign-in service is unavailable',
     message: 'We could not reach the sign-in service, so nothing was linked. Please try again in a moment.',
+  },
+  tenant_error: {
+    heading: 'The sign-in service had a problem',
+    message:
+      'The sign-in service answered with an error, so nothing was linked. Please try again in a minute.',
   },
 };
 

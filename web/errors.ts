@@ -10,10 +10,16 @@ export type WebErrorCode =
   | 'reauth_not_fresh'
   | 'oidc_rejected'
   | 'tenant_unreachable'
+  | 'tenant_error'
   | 'email_code_wrong'
   | 'email_code_wrong_address';
 
 export class WebError extends CodedError<WebErrorCode> {}
+
+/** The tenant did not answer (`tenant_unreachable`) or answered with its own error (`tenant_error`): try again later. */
+export function isTenantFailure(code: WebErrorCode): code is 'tenant_unreachable' | 'tenant_error' {
+  return code === 'tenant_unreachable' || code === 'tenant_error';
+}
 
 export type TokenErrorCode = 'token_invalid' | 'token_expired';
 
@@ -23,7 +29,7 @@ export class SessionTokenError extends WebError {
   }
 }
 
-export type OidcErrorCode = 'oidc_rejected' | 'tenant_unreachable';
+export type OidcErrorCode = 'oidc_rejected' | 'tenant_unreachable' | 'tenant_error';
 
 export class OidcError extends WebError {
   constructor(code: OidcErrorCode, message: string, options?: { cause?: unknown }) {

@@ -131,7 +131,11 @@ export type ManagementFailure =
   | 'unreachable';
 
 export function managementFailure(error: unknown): ManagementFailure {
-  const status = error instanceof ManagementApiError ? error.status : undefined;
+  return failureOfStatus(error instanceof ManagementApiError ? error.status : undefined);
+}
+
+/** The same rule for any call to the tenant: `status` is the HTTP status it answered with, undefined if none came. */
+export function failureOfStatus(status: number | undefined): ManagementFailure {
   if (status === undefined) return 'unreachable';
   if (status === 404) return 'not_found';
   if (status === 409) return 'conflict';

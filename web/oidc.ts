@@ -1,6 +1,7 @@
 import * as client from 'openid-client';
 import type { ClientCredentials, WebConfig } from './config.ts';
 import { OidcError } from './errors.ts';
+import { failureOfStatus } from './management.ts';
 
 export type OidcClientName = 'web' | 'reauth';
 
@@ -160,13 +161,14 @@ export function toOidcError(cause: unknown): OidcError {
     return new OidcError('oidc_rejected', `the tenant refused the sign-in (${cause.error})`, { cause });
   }
   if (cause instanceof client.ResponseBodyError) {
-    if (cause.status >= 500)
-      return new OidcError('tenant_unreachable', 'the tenant failed to answer', { cause });
+    if (failureOfStatus(cause.status) === 'server_error') {
+      return new OidcError('tenant_error', `the tenant answered ${cause.status}`, { cause });
+    }
     return new OidcError('oidc_rejected', `the tenant refused the code exchange (${cause.error})`, { cause });
   }
   if (cause instanceof client.ClientError) {
     if (cause.code === 'OAUTH_RESPONSE_IS_NOT_CONFORM') {
-      return new OidcError('tenant_unreachable', 'the tenant answered with an unexpected status', { cause });
+      return new OidcError('tenant_error', 'the tenant answered with an unexpected status', { cause });
     }
     return new OidcError(
       'oidc_rejected',

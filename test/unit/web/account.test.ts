@@ -256,13 +256,16 @@ describe('linking another account from the account page', () => {
     );
   });
 
-  it('reports an unreachable tenant at re-authentication', async () => {
+  it.each([
+    ['an unreachable tenant', 'tenant_unreachable'],
+    ["the tenant's own error (a 5xx)", 'tenant_error'],
+  ] as const)('reports %s at re-authentication', async (_, code) => {
     const { t, csrf } = await signIn();
     await t.post('/account/link', { csrf, connection: 'github' });
     const { state } = t.oidc.lastAuthorization();
-    t.oidc.failure = new OidcError('tenant_unreachable', 'down');
+    t.oidc.failure = new OidcError(code, 'down');
     const response = await t.request(`/account/link/callback?code=c&state=${state}`);
-    expect(response.headers.get('location')).toBe('/account?notice=tenant_unreachable');
+    expect(response.headers.get('location')).toBe(`/account?notice=${code}`);
   });
 
   it('refuses a link callback whose state it did not issue', async () => {

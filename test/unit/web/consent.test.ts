@@ -325,13 +325,16 @@ describe('re-authentication for Link', () => {
     expect(await response.text()).toContain('Go back to the application and sign in again');
   });
 
-  it('shows an unreachable tenant as such and offers to continue unlinked', async () => {
+  it.each([
+    ['an unreachable tenant', 'tenant_unreachable', 'The sign-in service is unavailable'],
+    ["the tenant's own error (a 5xx)", 'tenant_error', 'The sign-in service had a problem'],
+  ] as const)('shows %s as such and offers to continue unlinked', async (_, code, heading) => {
     const { t, oidcState } = await startLink();
-    t.oidc.failure = new OidcError('tenant_unreachable', 'the tenant could not be reached');
+    t.oidc.failure = new OidcError(code, 'the tenant failed');
     const response = await t.request(`/consent/callback?code=abc&state=${oidcState}`);
     const body = await response.text();
     expect(response.status).toBe(502);
-    expect(body).toContain('The sign-in service is unavailable');
+    expect(body).toContain(heading);
     expect(hiddenField(body, 'state')).toBe('tenant-state-123');
   });
 

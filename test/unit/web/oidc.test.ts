@@ -25,8 +25,11 @@ describe('OIDC failures', () => {
     expect(toOidcError(bodyError(400)).code).toBe('oidc_rejected');
   });
 
-  it('treats a 5xx from the token endpoint as an unreachable tenant', () => {
-    expect(toOidcError(bodyError(503)).code).toBe('tenant_unreachable');
+  it("treats a 5xx from the token endpoint as the tenant's error: it answered", () => {
+    expect(toOidcError(bodyError(503))).toMatchObject({
+      code: 'tenant_error',
+      message: 'the tenant answered 503',
+    });
   });
 
   it('treats a network failure as an unreachable tenant', () => {
