@@ -2,30 +2,9 @@ import { type LinkVia, linkRecordOf } from '../core/link-record.ts';
 import type { LinkingChoices } from './account-choices.ts';
 import { linkingChoicesSection } from './account-choices-views.ts';
 import { csrfField, html, page, type SafeHtml } from './html.ts';
+import type { AccountNotice } from './link-account.ts';
 import type { ManagedUser, UserIdentity } from './management.ts';
 import { WEB_ROUTES } from './routes.ts';
-
-export type AccountNotice =
-  | 'linked'
-  | 'unlinked'
-  | 'fresh'
-  | 'already_linked'
-  | 'linked_elsewhere'
-  | 'not_found'
-  | 'rate_limited'
-  | 'tenant_unreachable'
-  | 'tenant_error'
-  | 'unlink_last'
-  | 'unlink_primary'
-  | 'reauth_failed'
-  | 'reauth_not_fresh'
-  | 'link_failed'
-  | 'reauth_wrong_account'
-  | 'not_suggested'
-  | 'not_declined'
-  | 'not_mine'
-  | 'decline_taken_back'
-  | 'snooze_cleared';
 
 const NOTICES: Record<AccountNotice, { kind: 'ok' | 'error'; text: string }> = {
   linked: { kind: 'ok', text: 'The account was linked. You can now sign in with either method.' },

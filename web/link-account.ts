@@ -2,7 +2,6 @@ import { UnlinkError } from '../core/errors.ts';
 import { type LinkVia, withLinkRecordPatch } from '../core/link-record.ts';
 import { type UnlinkPort, type UnlinkResult, unlinkAccount as unlinkRestoring } from '../core/unlink.ts';
 import { type ManagementUser, splitUserId } from '../core/users.ts';
-import type { AccountNotice } from './account-views.ts';
 import {
   type ManagedUser,
   type ManagementFailure,
@@ -11,6 +10,29 @@ import {
   managementFailure,
   type UserIdentity,
 } from './management.ts';
+
+/** What the account page tells the visitor after a change, or why it refused one. */
+export type AccountNotice =
+  | 'linked'
+  | 'unlinked'
+  | 'fresh'
+  | 'already_linked'
+  | 'linked_elsewhere'
+  | 'not_found'
+  | 'rate_limited'
+  | 'tenant_unreachable'
+  | 'tenant_error'
+  | 'unlink_last'
+  | 'unlink_primary'
+  | 'reauth_failed'
+  | 'reauth_not_fresh'
+  | 'link_failed'
+  | 'reauth_wrong_account'
+  | 'not_suggested'
+  | 'not_declined'
+  | 'not_mine'
+  | 'decline_taken_back'
+  | 'snooze_cleared';
 
 export class AccountChangeError extends Error {
   readonly code: AccountNotice;
