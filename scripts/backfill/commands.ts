@@ -161,33 +161,31 @@ export const EXIT_CODES = Object.freeze({
   failed: 2,
 });
 
-/** `link-existing` as the script runs it: the outcome or the failure printed, and the exit code. */
-export async function runLinkExisting(
+/** A command as its script runs it: the exit code, with any failure printed. */
+type ScriptCommand = (
   argv: readonly string[],
   env: Env,
   io: CommandIo,
-  options: CommandOptions = {},
-): Promise<number> {
-  try {
+  options?: CommandOptions,
+) => Promise<number>;
+
+export const runLinkExisting: ScriptCommand = (argv, env, io, options = {}) =>
+  exitCode('link-existing', io, async () => {
     const outcome = await linkExisting(argv, env, io, options);
     return outcome.kind === 'apply' && outcome.report.remaining > 0 ? EXIT_CODES.stopped : EXIT_CODES.done;
-  } catch (error) {
-    return reportFailure('link-existing', error, io);
-  }
-}
+  });
 
-/** `unlink` as the script runs it: the failure printed, and the exit code. */
-export async function runUnlink(
-  argv: readonly string[],
-  env: Env,
-  io: CommandIo,
-  options: CommandOptions = {},
-): Promise<number> {
-  try {
+export const runUnlink: ScriptCommand = (argv, env, io, options = {}) =>
+  exitCode('unlink', io, async () => {
     await unlink(argv, env, io, options);
     return EXIT_CODES.done;
+  });
+
+async function exitCode(command: string, io: CommandIo, run: () => Promise<number>): Promise<number> {
+  try {
+    return await run();
   } catch (error) {
-    return reportFailure('unlink', error, io);
+    return reportFailure(command, error, io);
   }
 }
 
