@@ -2,6 +2,7 @@ import { hkdfSync } from 'node:crypto';
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { EncryptJWT, jwtDecrypt } from 'jose';
+import { aesGcmKey } from './crypto-keys.ts';
 import { WebError } from './errors.ts';
 
 export interface SealedCookie<T extends object> {
@@ -23,7 +24,10 @@ export interface SealedCookieOptions {
 // Each cookie gets its own key (HKDF info = cookie name), so a value sealed for one
 // purpose (e.g. the pending re-authentication) can never be replayed as another (the session).
 export function sealedCookie<T extends object>(options: SealedCookieOptions): SealedCookie<T> {
-  const key = new Uint8Array(hkdfSync('sha256', options.secret, 'auth0-account-linking', options.name, 32));
+  const key = aesGcmKey(
+    `cookie:${options.name}:${options.secret}`,
+    new Uint8Array(hkdfSync('sha256', options.secret, 'auth0-account-linking', options.name, 32)),
+  );
   const cookieOptions = {
     path: options.path,
     httpOnly: true,
@@ -39,14 +43,14 @@ export function sealedCookie<T extends object>(options: SealedCookieOptions): Se
         .setProtectedHeader({ alg: 'dir', enc: 'A256GCM' })
         .setIssuedAt(iat)
         .setExpirationTime(iat + options.maxAgeSeconds)
-        .encrypt(key);
+        .encrypt(await key);
       setCookie(c, options.name, sealed, cookieOptions);
     },
     async read(c, now) {
       const sealed = getCookie(c, options.name);
       if (sealed === undefined || sealed === '') return undefined;
       try {
-        const { payload } = await jwtDecrypt(sealed, key, {
+        const { payload } = await jwtDecrypt(sealed, await key, {
           keyManagementAlgorithms: ['dir'],
           contentEncryptionAlgorithms: ['A256GCM'],
           currentDate: now,

@@ -2,6 +2,7 @@ import { compactDecrypt, errors, jwtVerify, SignJWT } from 'jose';
 import { NOTICE_PURPOSES, type NoticeAnswer } from '../core/link-notice.ts';
 import { deriveKey, LINK_REQUEST_JWE_HEADER } from '../core/link-request.ts';
 import type { ConsentAnswer } from '../core/policy.ts';
+import { aesGcmKey, hmacSha256Key } from './crypto-keys.ts';
 import { SessionTokenError } from './errors.ts';
 
 export interface LinkCandidate {
@@ -135,7 +136,7 @@ export function signNoticeAnswer(answer: NoticeAnswerToken, context: TokenContex
 }
 
 /** What goes back to /continue: HS256, the Action's `sub` and the transaction's `state`, short-lived. */
-function signReturnToken(
+async function signReturnToken(
   sub: string,
   claims: Record<string, string>,
   context: TokenContext,
@@ -147,7 +148,7 @@ function signReturnToken(
     .setIssuer(context.issuer)
     .setIssuedAt(iat)
     .setExpirationTime(iat + TOKEN_LIMITS.proofLifetimeSeconds)
-    .sign(secretKey(context.secret));
+    .sign(await hmacSha256Key(context.secret));
 }
 
 async function verifySealed(
@@ -158,7 +159,7 @@ async function verifySealed(
   const signed = await openLinkRequest(token, context.secret);
   let payload: Record<string, unknown>;
   try {
-    ({ payload } = await jwtVerify(signed, secretKey(context.secret), {
+    ({ payload } = await jwtVerify(signed, await hmacSha256Key(context.secret), {
       algorithms: ['HS256'],
       issuer: context.issuer,
       requiredClaims: ['exp', 'sub', 'iat'],
@@ -186,7 +187,7 @@ async function openLinkRequest(token: string, secret: string): Promise<string> {
   try {
     const { plaintext, protectedHeader } = await compactDecrypt(
       token,
-      deriveKey(secret, 'link-request-encryption'),
+      await aesGcmKey(`link-request:${secret}`, deriveKey(secret, 'link-request-encryption')),
       {
         keyManagementAlgorithms: [LINK_REQUEST_JWE_HEADER.alg],
         contentEncryptionAlgorithms: [LINK_REQUEST_JWE_HEADER.enc],
@@ -197,10 +198,6 @@ async function openLinkRequest(token: string, secret: string): Promise<string> {
   } catch (cause) {
     throw new SessionTokenError('token_invalid', 'the link request could not be decrypted', { cause });
   }
-}
-
-function secretKey(secret: string): Uint8Array {
-  return new TextEncoder().encode(secret);
 }
 
 function describeJoseFailure(cause: unknown): string {
