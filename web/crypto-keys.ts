@@ -20,10 +20,10 @@ export function hmacSha256Key(secret: string): Promise<CryptoKey> {
   );
 }
 
-/** An AES-256-GCM key for JWE `dir`; `id` names the derivation (secret and use) the bytes came from. */
-export function aesGcmKey(id: string, bytes: Uint8Array): Promise<CryptoKey> {
+/** An AES-256-GCM key for JWE `dir`; `id` names the derivation (secret and use), run only on the first call. */
+export function aesGcmKey(id: string, derive: () => Uint8Array): Promise<CryptoKey> {
   return once(`aes:${id}`, () =>
-    webcrypto.subtle.importKey('raw', bytes, 'AES-GCM', false, ['encrypt', 'decrypt']),
+    webcrypto.subtle.importKey('raw', derive(), 'AES-GCM', false, ['encrypt', 'decrypt']),
   );
 }
 

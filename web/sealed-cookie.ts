@@ -26,7 +26,7 @@ export interface SealedCookieOptions {
 export function sealedCookie<T extends object>(options: SealedCookieOptions): SealedCookie<T> {
   const key = aesGcmKey(
     `cookie:${options.name}:${options.secret}`,
-    new Uint8Array(hkdfSync('sha256', options.secret, 'auth0-account-linking', options.name, 32)),
+    () => new Uint8Array(hkdfSync('sha256', options.secret, 'auth0-account-linking', options.name, 32)),
   );
   const cookieOptions = {
     path: options.path,

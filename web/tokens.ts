@@ -187,7 +187,7 @@ async function openLinkRequest(token: string, secret: string): Promise<string> {
   try {
     const { plaintext, protectedHeader } = await compactDecrypt(
       token,
-      await aesGcmKey(`link-request:${secret}`, deriveKey(secret, 'link-request-encryption')),
+      await aesGcmKey(`link-request:${secret}`, () => deriveKey(secret, 'link-request-encryption')),
       {
         keyManagementAlgorithms: [LINK_REQUEST_JWE_HEADER.alg],
         contentEncryptionAlgorithms: [LINK_REQUEST_JWE_HEADER.enc],
