@@ -9,7 +9,7 @@ import {
   requireEmailProof,
 } from './email-code.ts';
 import { type EmailCodeStatus, emailCodePage } from './email-code-views.ts';
-import { WebError } from './errors.ts';
+import { isTenantFailure, WebError } from './errors.ts';
 import { linkAccount, type PlanMetadataMerge } from './link-account.ts';
 import type { ManagedUser, ManagementPort } from './management.ts';
 import { epochSeconds } from './reauth.ts';
@@ -72,8 +72,9 @@ export function mountAccountEmailCode(app: Hono<WebEnv>, deps: AccountEmailCodeD
     try {
       await deps.emailCode.send(pending.email);
     } catch (error) {
-      deps.log('account_failed', { code: error instanceof WebError ? error.code : 'tenant_unreachable' });
-      return c.redirect(linked('tenant_unreachable'), 303);
+      const failure = error instanceof WebError ? error.code : 'tenant_unreachable';
+      deps.log('account_failed', { code: failure });
+      return c.redirect(linked(isTenantFailure(failure) ? failure : 'reauth_failed'), 303);
     }
     return show(c, csrf, { ...pending, sentAt: epochSeconds(deps.now()), wrongAttempts: 0 }, status);
   }
@@ -132,7 +133,7 @@ export function mountAccountEmailCode(app: Hono<WebEnv>, deps: AccountEmailCodeD
         return show(c, session.csrf, { ...pending, wrongAttempts: pending.wrongAttempts + 1 }, 'wrong');
       }
       codes.clear(c);
-      if (failure === 'tenant_unreachable') return c.redirect(linked('tenant_unreachable'), 303);
+      if (isTenantFailure(failure)) return c.redirect(linked(failure), 303);
       return c.redirect(
         linked(failure === 'email_code_wrong_address' ? 'reauth_wrong_account' : 'reauth_failed'),
         303,

@@ -112,6 +112,7 @@ function toEmailCodeError(cause: unknown): WebError {
     if (cause.statusCode < 500) {
       return new WebError('oidc_rejected', `the tenant refused the email code (${cause.error})`, { cause });
     }
+    return new WebError('tenant_error', `the tenant answered ${cause.statusCode}`, { cause });
   }
   return new WebError('tenant_unreachable', 'the tenant could not be reached', { cause });
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EMAIL_CODE_RULES, emailCodeAvailability } from '../../../web/email-code.ts';
+import { WebError } from '../../../web/errors.ts';
 import { createManagementClient } from '../../../web/management.ts';
 import { makeUser } from '../../support/users.ts';
 import { signInAs } from './account-support.ts';
@@ -69,6 +70,18 @@ describe('account page: Email me a code on a suggestion', () => {
     const response = await t.post(ROUTE, { csrf, user_id: 'github|stranger' });
     expect(response.headers.get('location')).toBe('/account?notice=not_suggested');
     expect(email.sent).toEqual([]);
+  });
+
+  it.each([
+    ['tenant_unreachable', 'tenant_unreachable'],
+    ['tenant_error', 'tenant_error'],
+    ['oidc_rejected', 'reauth_failed'],
+  ] as const)('reports a code that could not be sent (%s) as %s', async (failure, notice) => {
+    const { t, csrf, email } = await signedIn();
+    email.sendFailure = new WebError(failure, 'the tenant failed');
+    const response = await t.post(ROUTE, { csrf, user_id: SUGGESTED });
+    expect(response.headers.get('location')).toBe(`/account?notice=${notice}`);
+    expect(t.links()).toEqual([]);
   });
 
   it('says a wrong code is wrong, then asks for a new code after three, and links nothing', async () => {

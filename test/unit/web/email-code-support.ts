@@ -11,6 +11,8 @@ export class FakeEmailTenant {
   readonly verified: string[] = [];
   readonly #codes = new Map<string, string>();
   #next = 100_000;
+  /** What sending a code fails with (the web port's error), when set. */
+  sendFailure: WebError | undefined;
   /** What the ID token says for an accepted code; default the address the code went to, verified. */
   claimsFor: (email: string) => IdTokenClaims = (email) => ({
     sub: 'email|0123456789abcdef01234567',
@@ -22,6 +24,7 @@ export class FakeEmailTenant {
     return {
       available,
       send: async (email) => {
+        if (this.sendFailure !== undefined) throw this.sendFailure;
         this.sent.push(email);
         this.#codes.set(email, String(this.#next++));
       },
