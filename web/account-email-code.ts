@@ -3,6 +3,7 @@ import { requireSuggestion } from './account-choices.ts';
 import {
   EMAIL_CODE_RULES,
   type EmailCodePort,
+  emailCodeStatus,
   emailCodeUsable,
   linkEmailCodeUser,
   looksLikeCode,
@@ -81,13 +82,12 @@ export function mountAccountEmailCode(app: Hono<WebEnv>, deps: AccountEmailCodeD
 
   async function show(c: AccountContext, csrf: string, pending: PendingAccountCode, status: EmailCodeStatus) {
     await codes.write(c, pending, deps.now());
-    const usable = emailCodeUsable(pending, epochSeconds(deps.now()));
     return c.html(
       emailCodePage({
         nonce: c.get('nonce'),
         csrf,
         email: pending.email,
-        status: status === 'wrong' && !usable ? 'spent' : status,
+        status: emailCodeStatus(pending, status, epochSeconds(deps.now())),
         action: WEB_ROUTES.accountLinkEmailCode,
         back: WEB_ROUTES.account,
         minutes: EMAIL_CODE_RULES.lifetimeSeconds / 60,

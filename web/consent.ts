@@ -6,6 +6,7 @@ import { csrfMatches, newCsrfToken } from './csrf.ts';
 import {
   EMAIL_CODE_RULES,
   type EmailCodePort,
+  emailCodeStatus,
   emailCodeUsable,
   linkEmailCodeUser,
   looksLikeCode,
@@ -284,7 +285,7 @@ export function mountConsent(app: Hono<WebEnv>, config: WebConfig, deps: Consent
         nonce: c.get('nonce'),
         csrf: consent.csrf,
         email: pending.email,
-        status: status === 'wrong' && !emailCodeUsable(pending, epochSeconds(deps.now())) ? 'spent' : status,
+        status: emailCodeStatus(pending, status, epochSeconds(deps.now())),
         action: WEB_ROUTES.consentCode,
         back: WEB_ROUTES.consent,
         minutes: EMAIL_CODE_RULES.lifetimeSeconds / 60,

@@ -1,6 +1,7 @@
 import { AuthApiError, AuthenticationClient } from 'auth0/legacy';
 import type { LinkVia } from '../core/link-record.ts';
 import type { WebConfig } from './config.ts';
+import type { EmailCodeStatus } from './email-code-views.ts';
 import { WebError } from './errors.ts';
 import { linkAccount, type PlanMetadataMerge } from './link-account.ts';
 import type { ManagementPort } from './management.ts';
@@ -121,6 +122,15 @@ function toEmailCodeError(cause: unknown): WebError {
 export interface SentCode {
   readonly sentAt: number;
   readonly wrongAttempts: number;
+}
+
+/** What the code page says after `status`: a wrong code once no try can succeed offers only a new code. */
+export function emailCodeStatus(
+  sent: SentCode,
+  status: EmailCodeStatus,
+  nowSeconds: number,
+): EmailCodeStatus {
+  return status === 'wrong' && !emailCodeUsable(sent, nowSeconds) ? 'spent' : status;
 }
 
 /** Whether another try can still succeed: the tenant spends a code when it expires or after too many wrong tries. */
