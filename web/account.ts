@@ -13,7 +13,7 @@ import type { WebConfig } from './config.ts';
 import { failurePage } from './consent-views.ts';
 import { csrfMatches, newCsrfToken } from './csrf.ts';
 import type { EmailCodePort } from './email-code.ts';
-import { isTenantFailure, WebError } from './errors.ts';
+import { isTenantFailure, type TenantFailure, WebError } from './errors.ts';
 import { AccountChangeError, linkAccount, type PlanMetadataMerge, unlinkAccount } from './link-account.ts';
 import { type ManagedUser, type ManagementPort, managementFailure } from './management.ts';
 import {
@@ -163,8 +163,8 @@ export function mountAccount(app: Hono<WebEnv>, config: WebConfig, deps: Account
         redirectUri: `${config.webUrl}${WEB_ROUTES.loginCallback}`,
         ...(fresh ? { params: { prompt: 'login', max_age: '0' } } : {}),
       });
-    } catch {
-      return unavailable(c);
+    } catch (error) {
+      return unavailable(c, tenantFailureOf(error));
     }
     const { url, state, nonce, codeVerifier } = authorization;
     await logins.write(c, { state, nonce, codeVerifier, fresh }, deps.now());
@@ -189,7 +189,7 @@ export function mountAccount(app: Hono<WebEnv>, config: WebConfig, deps: Account
       );
       deps.log('account_login', { fresh: pending.fresh ? 1 : 0 });
     } catch (error) {
-      if (error instanceof WebError && isTenantFailure(error.code)) return unavailable(c);
+      if (error instanceof WebError && isTenantFailure(error.code)) return unavailable(c, error.code);
       return c.html(
         failurePage({
           nonce: c.get('nonce'),
@@ -299,8 +299,8 @@ export function mountAccount(app: Hono<WebEnv>, config: WebConfig, deps: Account
         redirectUri: `${config.webUrl}${WEB_ROUTES.accountLinkCallback}`,
         params: { ...target.params, connection, prompt: 'login', max_age: '0' },
       });
-    } catch {
-      return c.redirect(withNotice('tenant_unreachable'), 303);
+    } catch (error) {
+      return c.redirect(withNotice(tenantFailureOf(error)), 303);
     }
     const { url, state, nonce, codeVerifier } = authorization;
     const pending: PendingLink = {
@@ -432,14 +432,24 @@ export function mountAccount(app: Hono<WebEnv>, config: WebConfig, deps: Account
     });
   }
 
-  function unavailable(c: AccountContext): Response {
-    return c.html(
-      failurePage({
-        nonce: c.get('nonce'),
-        heading: 'The sign-in service is unavailable',
-        message: 'We could not reach the sign-in service. Please try again in a moment.',
-      }),
-      502,
-    );
+  function unavailable(c: AccountContext, failure: TenantFailure): Response {
+    return c.html(failurePage({ nonce: c.get('nonce'), ...SIGN_IN_UNAVAILABLE[failure] }), 502);
   }
+}
+
+/** A sign-in the tenant could not start or finish: it did not answer, or answered with its own error (a 5xx). */
+const SIGN_IN_UNAVAILABLE: Readonly<Record<TenantFailure, { heading: string; message: string }>> = {
+  tenant_unreachable: {
+    heading: 'The sign-in service is unavailable',
+    message: 'We could not reach the sign-in service. Please try again in a moment.',
+  },
+  tenant_error: {
+    heading: 'The sign-in service had a problem',
+    message: 'The sign-in service answered with an error. Please try again in a minute.',
+  },
+};
+
+/** Starting a sign-in fails only at the tenant's discovery: its own error, or else it could not be reached. */
+function tenantFailureOf(error: unknown): TenantFailure {
+  return error instanceof WebError && isTenantFailure(error.code) ? error.code : 'tenant_unreachable';
 }

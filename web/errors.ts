@@ -17,7 +17,9 @@ export type WebErrorCode =
 export class WebError extends CodedError<WebErrorCode> {}
 
 /** The tenant did not answer (`tenant_unreachable`) or answered with its own error (`tenant_error`): try again later. */
-export function isTenantFailure(code: WebErrorCode): code is 'tenant_unreachable' | 'tenant_error' {
+export type TenantFailure = 'tenant_unreachable' | 'tenant_error';
+
+export function isTenantFailure(code: WebErrorCode): code is TenantFailure {
   return code === 'tenant_unreachable' || code === 'tenant_error';
 }
 

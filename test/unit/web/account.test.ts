@@ -14,6 +14,7 @@ import {
   makeTestApp,
   NOW,
   NOW_SECONDS,
+  pageText as text,
 } from './support.ts';
 
 const PRIMARY = 'auth0|primary';
@@ -60,6 +61,45 @@ describe('account page sign-in', () => {
       redirectUri: 'https://link.example.com/callback',
     });
   });
+
+  const SIGN_IN_FAILURES = [
+    [
+      'an unreachable tenant',
+      'tenant_unreachable',
+      'The sign-in service is unavailable',
+      'We could not reach',
+    ],
+    [
+      "the tenant's own error (a 5xx)",
+      'tenant_error',
+      'The sign-in service had a problem',
+      'The sign-in service answered with an error',
+    ],
+  ] as const;
+
+  it.each(SIGN_IN_FAILURES)('says the login callback met %s, with 502', async (_, code, heading, message) => {
+    const t = seededApp();
+    await t.request('/login');
+    const { state } = t.oidc.lastAuthorization();
+    t.oidc.failure = new OidcError(code, 'down');
+    const response = await t.request(`/callback?code=login-code&state=${state}`);
+    expect(response.status).toBe(502);
+    const page = text(await response.text());
+    expect(page).toContain(`${heading} ${message}`);
+    expect(page.includes('could not reach')).toBe(code === 'tenant_unreachable');
+    expect(t.jar.cookies.has('session')).toBe(false);
+  });
+
+  it.each(SIGN_IN_FAILURES)(
+    'says the login could not start at %s, with 502',
+    async (_, code, heading, message) => {
+      const t = seededApp();
+      t.oidc.failure = new OidcError(code, 'down');
+      const response = await t.request('/login');
+      expect(response.status).toBe(502);
+      expect(text(await response.text())).toContain(`${heading} ${message}`);
+    },
+  );
 
   it('keeps the session in an encrypted HttpOnly, Secure, SameSite=Lax cookie', async () => {
     const { response } = await signIn();
@@ -266,6 +306,17 @@ describe('linking another account from the account page', () => {
     t.oidc.failure = new OidcError(code, 'down');
     const response = await t.request(`/account/link/callback?code=c&state=${state}`);
     expect(response.headers.get('location')).toBe(`/account?notice=${code}`);
+  });
+
+  it.each([
+    ['an unreachable tenant', 'tenant_unreachable'],
+    ["the tenant's own error (a 5xx)", 'tenant_error'],
+  ] as const)('reports %s when the re-authentication cannot start', async (_, code) => {
+    const { t, csrf } = await signIn();
+    t.oidc.failure = new OidcError(code, 'down');
+    const response = await t.post('/account/link', { csrf, connection: 'github' });
+    expect(response.headers.get('location')).toBe(`/account?notice=${code}`);
+    expect(t.jar.cookies.has('account_link')).toBe(false);
   });
 
   it('refuses a link callback whose state it did not issue', async () => {
