@@ -44,8 +44,7 @@ export function tokenRoutes(
   app.post(
     '/revoke',
     oauthEndpoint(tenant, async (c, params) => {
-      const { client, authenticated } = authenticateClient(tenant, params, c.req.header('authorization'));
-      requireSecretOfConfidentialClient(client, authenticated);
+      const client = authenticateCaller(tenant, params, c.req.header('authorization'));
       if (!params.token) throw new OAuthError(400, 'invalid_request', 'Missing required parameter: token');
       tenant.refreshTokens.revoke(params.token, client.client_id);
       return c.body(null, 200);
@@ -120,6 +119,20 @@ export function authenticateClient(
   if (!constantTimeEqual(secret, client.client_secret))
     throw new OAuthError(401, 'access_denied', 'Unauthorized');
   return { client, authenticated: true };
+}
+
+/**
+ * The calling client of an endpoint that is not a grant (`/oauth/revoke`, `/passwordless/start`): a confidential
+ * client must prove its secret, a public one (`none`) names itself by `client_id`.
+ */
+export function authenticateCaller(
+  tenant: TenantContext,
+  params: Record<string, string>,
+  authorization: string | undefined,
+): ClientRecord {
+  const { client, authenticated } = authenticateClient(tenant, params, authorization);
+  requireSecretOfConfidentialClient(client, authenticated);
+  return client;
 }
 
 /** The client id and secret a request claims, from the Basic header or the body; nothing is checked yet. */

@@ -3,8 +3,7 @@ import type { TenantContext, TenantEnv } from '../context.ts';
 import { OAuthError } from '../errors.ts';
 import { clientIp } from '../login/event.ts';
 import { corsPreflight } from '../oauth/cors.ts';
-import { requireSecretOfConfidentialClient } from '../oauth/grants.ts';
-import { authenticateClient, oauthEndpoint } from '../oauth/token.ts';
+import { authenticateCaller, oauthEndpoint } from '../oauth/token.ts';
 import { readAuthParams } from './magic-link.ts';
 import { passwordlessConnection, recipientOf, sendCode } from './start.ts';
 
@@ -21,8 +20,7 @@ export function passwordlessRoutes(tenant: TenantContext): Hono<TenantEnv> {
   app.post(
     '/start',
     oauthEndpoint(tenant, async (c, params) => {
-      const { client, authenticated } = authenticateClient(tenant, params, c.req.header('authorization'));
-      requireSecretOfConfidentialClient(client, authenticated);
+      const client = authenticateCaller(tenant, params, c.req.header('authorization'));
       const connection = passwordlessConnection(tenant, params.connection, client.client_id);
       // Auth0 emails a magic link when `send` is absent.
       const send = params.send ?? (connection.strategy === 'email' ? 'link' : 'code');
