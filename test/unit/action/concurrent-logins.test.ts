@@ -2,10 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { LOGIN_IN_FLIGHT_MS } from '../../../core/policy.ts';
 import { InProcessTenant } from '../../support/in-process-tenant.ts';
 import { makeUser } from '../../support/users.ts';
-import { linkProof, login, resume, secrets } from './harness.ts';
+import { continueWith, linkProof, login, NEW, OLD, secrets } from './harness.ts';
 
-const OLD = '2020-01-01T00:00:00.000Z';
-const NEW = '2025-06-01T00:00:00.000Z';
 const older = { user_id: 'auth0|old', email: 'alice@example.com', email_verified: true, created_at: OLD };
 const newer = {
   user_id: 'google-oauth2|1001',
@@ -86,16 +84,10 @@ describe('an account whose own login may be under way is never linked into anoth
 
   it('still links the account a consent round trip just proven, though that proof was a login', async () => {
     const fake = tenant(secondsAgo(1));
-    const proof = linkProof({
-      sub: older.user_id,
-      state: 'resume-state',
-      decision: 'link',
-      linked_user_id: 'google-oauth2|1001',
-    });
-    const { decisions } = await resume(fake, {
+    const proof = linkProof({ sub: older.user_id, decision: 'link', linked_user_id: 'google-oauth2|1001' });
+    const { decisions } = await continueWith(fake, proof, {
       user: older,
-      request: { body: { state: 'resume-state', session_token: proof } },
-      secrets: secrets(fake, { AUTO_LINK_CONNECTIONS: '' }),
+      settings: { AUTO_LINK_CONNECTIONS: '' },
     });
     expect(fake.users.get('auth0|old')?.identities).toHaveLength(2);
     expect(decisions.at(-1)).toMatchObject({ decision: 'linked', via: 'consent' });

@@ -89,18 +89,61 @@ export function resume(fake: InProcessTenant, overrides: PostLoginEventOverrides
   return run(onContinuePostLogin, fake, overrides, cache, 'continue');
 }
 
+/** The state of the login `continueWith` resumes, and that `linkProof` answers by default. */
+const RESUME_STATE = 'resume-state';
+
+/** Alice's Google login on `tenantWithPasswordUser()`, with `settings` on top of the default secrets. */
+export async function googleLogin(
+  settings: Record<string, string> = {},
+  overrides: PostLoginEventOverrides = {},
+) {
+  const fake = tenantWithPasswordUser();
+  const result = await login(fake, { user: googleUser, ...overrides, secrets: secrets(fake, settings) });
+  return { fake, ...result };
+}
+
+export interface ContinueOptions {
+  /** Action settings on top of the default secrets. */
+  settings?: Record<string, string>;
+  state?: string;
+  user?: PostLoginEventOverrides['user'];
+  /** Where the answer came from: the login's own browser unless an IP or user agent is given. */
+  browser?: { ip?: string; user_agent?: string };
+}
+
+/** The Google login coming back to /continue with `sessionToken` in the body (none: no session_token). */
+export function continueWith(
+  fake: InProcessTenant,
+  sessionToken: string | undefined,
+  { settings = {}, state = RESUME_STATE, user = googleUser, browser = {} }: ContinueOptions = {},
+) {
+  return resume(fake, {
+    user,
+    request: {
+      body: { state, ...(sessionToken === undefined ? {} : { session_token: sessionToken }) },
+      ...browser,
+    },
+    secrets: secrets(fake, settings),
+  });
+}
+
 /** The binding of the browser the default event's login came from (its user agent and IP). */
 export function defaultBrowserBinding(secret = SESSION_TOKEN_SECRET): string {
   const { request } = makePostLoginEvent();
   return browserBinding(secret, { userAgent: request.user_agent, ip: request.ip });
 }
 
-/** The return token the consent page signs, as the web app does, answered in the login's own browser. */
+/**
+ * The return token the consent page signs, as the web app does, answered in the login's own browser for the Google
+ * login `continueWith` resumes (its `sub` and `state`) unless `claims` say otherwise.
+ */
 export function linkProof(claims: Record<string, unknown>, secret = SESSION_TOKEN_SECRET): string {
   const iat = Math.floor(Date.now() / 1000);
   return signHs256(
     {
       iss: 'acme.eu.auth0.com',
+      sub: googleUser.user_id,
+      state: RESUME_STATE,
       iat,
       exp: iat + 120,
       purpose: 'link-proof',

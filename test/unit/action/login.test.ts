@@ -10,14 +10,16 @@ import { tamperLastSegment } from '../../support/tamper.ts';
 import { makeUser } from '../../support/users.ts';
 import {
   CONSENT_URL,
+  type ContinueOptions,
+  continueWith,
   defaultBrowserBinding,
+  googleLogin,
   googleUser,
   linkProof,
   linkRequestClaims,
   login,
   NEW,
   OLD,
-  resume,
   SESSION_TOKEN_SECRET,
   secrets,
   tenantWithPasswordUser,
@@ -25,13 +27,7 @@ import {
 
 /** The consent page's proof that the Google user owns the older password account. */
 const validProof = (extra: Record<string, unknown> = {}) =>
-  linkProof({
-    sub: googleUser.user_id,
-    state: 'resume-state',
-    decision: 'link',
-    linked_user_id: 'auth0|old',
-    ...extra,
-  });
+  linkProof({ decision: 'link', linked_user_id: 'auth0|old', ...extra });
 
 describe('silent linking', () => {
   it('links a trusted login into the older account and switches the primary', async () => {
@@ -117,20 +113,12 @@ describe('silent linking', () => {
   });
 
   it('finds a database account when the login email has capitals', async () => {
-    const fake = tenantWithPasswordUser();
-    const { outcome } = await login(fake, {
-      user: { ...googleUser, email: 'Alice@Example.com' },
-      secrets: secrets(fake),
-    });
+    const { outcome } = await googleLogin({}, { user: { ...googleUser, email: 'Alice@Example.com' } });
     expect(outcome.primaryUserId).toBe('auth0|old');
   });
 
   it('decides and logs but writes nothing in dry-run mode', async () => {
-    const fake = tenantWithPasswordUser();
-    const { outcome, decisions } = await login(fake, {
-      user: googleUser,
-      secrets: secrets(fake, { DRY_RUN: 'true' }),
-    });
+    const { fake, outcome, decisions } = await googleLogin({ DRY_RUN: 'true' });
     expect(outcome.primaryUserId).toBeUndefined();
     expect(fake.users.get('google-oauth2|1001')).toBeDefined();
     expect(decisions.at(-1)).toMatchObject({ decision: 'would-link' });
@@ -143,11 +131,7 @@ describe('when not to look', () => {
     ['an unverified email', { email_verified: false }],
     ['no email', { email: undefined }],
   ])('makes no Management call for %s', async (_, user) => {
-    const fake = tenantWithPasswordUser();
-    const { outcome } = await login(fake, {
-      user: { ...googleUser, ...user } as never,
-      secrets: secrets(fake),
-    });
+    const { fake, outcome } = await googleLogin({}, { user: { ...googleUser, ...user } as never });
     expect(fake.calls).toEqual([]);
     expect(outcome.primaryUserId).toBeUndefined();
   });
@@ -156,17 +140,12 @@ describe('when not to look', () => {
     ['for a client in SKIP_CLIENT_IDS', { client: { client_id: 'reauth' } }, { SKIP_CLIENT_IDS: 'reauth' }],
     ['on a repeat login in first-login mode', { stats: { logins_count: 7 } }, { CHECK_ON: 'first-login' }],
   ])('makes no Management call %s', async (_, event, settings) => {
-    const fake = tenantWithPasswordUser();
-    await login(fake, { ...event, user: googleUser, secrets: secrets(fake, settings) });
+    const { fake } = await googleLogin(settings, event);
     expect(fake.calls).toEqual([]);
   });
 
   it('lets the login through unlinked and names the secret when the config is invalid', async () => {
-    const fake = tenantWithPasswordUser();
-    const { outcome, decisions } = await login(fake, {
-      user: googleUser,
-      secrets: secrets(fake, { SESSION_TOKEN_SECRET: 'short' }),
-    });
+    const { outcome, decisions } = await googleLogin({ SESSION_TOKEN_SECRET: 'short' });
     expect(outcome.denied).toBeUndefined();
     expect(decisions).toEqual([
       expect.objectContaining({ reason: 'config_error', setting: 'SESSION_TOKEN_SECRET' }),
@@ -248,8 +227,7 @@ describe('consent round trip', () => {
   const untrusted = { AUTO_LINK_CONNECTIONS: 'Username-Password-Authentication' };
 
   it('redirects an untrusted login to the consent page with a signed link request', async () => {
-    const fake = tenantWithPasswordUser();
-    const { outcome } = await login(fake, { user: googleUser, secrets: secrets(fake, untrusted) });
+    const { fake, outcome } = await googleLogin(untrusted);
     const url = new URL(outcome.redirect?.url ?? 'https://missing.invalid');
     expect(url.origin + url.pathname).toBe(CONSENT_URL);
     const claims = await linkRequestClaims(url.href);
@@ -277,8 +255,7 @@ describe('consent round trip', () => {
   });
 
   it('puts no email, user id, creation date or IP address in the consent URL, readable or base64url-encoded', async () => {
-    const fake = tenantWithPasswordUser();
-    const { outcome, event } = await login(fake, { user: googleUser, secrets: secrets(fake, untrusted) });
+    const { outcome, event } = await googleLogin(untrusted);
     const url = outcome.redirect?.url ?? '';
     const token = new URL(url).searchParams.get('session_token') ?? '';
     const readable = [
@@ -302,34 +279,18 @@ describe('consent round trip', () => {
     ['a refresh-token exchange', { transaction: { protocol: 'oauth2-refresh-token' } }],
     ['prompt=none', { transaction: { prompt: ['none'] } }],
   ])('logs in unlinked without redirecting for %s', async (_, overrides) => {
-    const fake = tenantWithPasswordUser();
-    const { outcome, decisions } = await login(fake, {
-      user: googleUser,
-      ...overrides,
-      secrets: secrets(fake, untrusted),
-    } as never);
+    const { outcome, decisions } = await googleLogin(untrusted, overrides as never);
     expect(outcome.redirect).toBeUndefined();
     expect(outcome.interactionRequired).toBeUndefined();
     expect(outcome.primaryUserId).toBeUndefined();
     expect(decisions).toEqual([{ decision: 'skip', reason: 'not_interactive', user: googleUser.user_id }]);
   });
 
-  function continueWith(
+  const continueUntrusted = (
     fake: InProcessTenant,
     sessionToken: string | undefined,
-    state = 'resume-state',
-    user: typeof googleUser = googleUser,
-    browser: { ip?: string; user_agent?: string } = {},
-  ) {
-    return resume(fake, {
-      user,
-      request: {
-        body: { state, ...(sessionToken === undefined ? {} : { session_token: sessionToken }) },
-        ...browser,
-      },
-      secrets: secrets(fake, untrusted),
-    });
-  }
+    options: ContinueOptions = {},
+  ) => continueWith(fake, sessionToken, { settings: untrusted, ...options });
 
   it.each([
     ['another IP address', { ip: '198.51.100.99' }, validProof()],
@@ -338,7 +299,7 @@ describe('consent round trip', () => {
     ['a proof bound with another secret', {}, validProof({ browser: defaultBrowserBinding('x'.repeat(40)) })],
   ])('links nothing and logs browser_changed for %s at /continue', async (_, browser, proof) => {
     const fake = tenantWithPasswordUser();
-    const { outcome, decisions } = await continueWith(fake, proof, 'resume-state', googleUser, browser);
+    const { outcome, decisions } = await continueUntrusted(fake, proof, { browser });
     expect(decisions).toEqual([{ decision: 'reject', reason: 'browser_changed', user: googleUser.user_id }]);
     expect(outcome.primaryUserId).toBeUndefined();
     expect(outcome.denied).toBeUndefined();
@@ -348,17 +309,15 @@ describe('consent round trip', () => {
 
   it('records no "don\'t ask again" answered in another browser', async () => {
     const fake = tenantWithPasswordUser();
-    const proof = linkProof({ sub: googleUser.user_id, state: 'resume-state', decision: 'never' });
-    const { outcome, decisions } = await continueWith(fake, proof, 'resume-state', googleUser, {
-      ip: '198.51.100.99',
-    });
+    const proof = linkProof({ decision: 'never' });
+    const { outcome, decisions } = await continueUntrusted(fake, proof, { browser: { ip: '198.51.100.99' } });
     expect(decisions.map((line) => line.reason)).toEqual(['browser_changed']);
     expect(outcome.appMetadata).toEqual({});
   });
 
   it('links after a valid proof for the chosen candidate', async () => {
     const fake = tenantWithPasswordUser();
-    const { outcome } = await continueWith(fake, validProof());
+    const { outcome } = await continueUntrusted(fake, validProof());
     expect(outcome.primaryUserId).toBe('auth0|old');
     expect(fake.users.get('google-oauth2|1001')).toBeUndefined();
     // The linked claim tells of silent links only.
@@ -370,10 +329,7 @@ describe('consent round trip', () => {
     [
       'a token signed with another secret',
       () =>
-        linkProof(
-          { sub: googleUser.user_id, state: 'resume-state', decision: 'link', linked_user_id: 'auth0|old' },
-          'another-secret-that-is-32-chars-long!',
-        ),
+        linkProof({ decision: 'link', linked_user_id: 'auth0|old' }, 'another-secret-that-is-32-chars-long!'),
     ],
     [
       'an expired token',
@@ -394,23 +350,11 @@ describe('consent round trip', () => {
     ],
     [
       'a token for another state',
-      () =>
-        linkProof({
-          sub: googleUser.user_id,
-          state: 'other-state',
-          decision: 'link',
-          linked_user_id: 'auth0|old',
-        }),
+      () => linkProof({ state: 'other-state', decision: 'link', linked_user_id: 'auth0|old' }),
     ],
     [
       'a token for another user',
-      () =>
-        linkProof({
-          sub: 'auth0|mallory',
-          state: 'resume-state',
-          decision: 'link',
-          linked_user_id: 'auth0|old',
-        }),
+      () => linkProof({ sub: 'auth0|mallory', decision: 'link', linked_user_id: 'auth0|old' }),
     ],
     [
       'an alg:none token',
@@ -418,31 +362,17 @@ describe('consent round trip', () => {
     ],
     [
       'a link request replayed as proof',
-      () =>
-        linkProof({
-          sub: googleUser.user_id,
-          state: 'resume-state',
-          purpose: 'link-request',
-          decision: 'link',
-          linked_user_id: 'auth0|old',
-        }),
+      () => linkProof({ purpose: 'link-request', decision: 'link', linked_user_id: 'auth0|old' }),
     ],
     [
       'a token issued for another tenant',
-      () =>
-        linkProof({
-          iss: 'other-tenant.eu.auth0.com',
-          sub: googleUser.user_id,
-          state: 'resume-state',
-          decision: 'link',
-          linked_user_id: 'auth0|old',
-        }),
+      () => linkProof({ iss: 'other-tenant.eu.auth0.com', decision: 'link', linked_user_id: 'auth0|old' }),
     ],
     ['a continue without a session_token', () => undefined],
   ])('links nothing and completes the login for %s', async (_, make) => {
     const fake = tenantWithPasswordUser();
     const valid = validProof();
-    const { outcome } = await continueWith(fake, make(valid));
+    const { outcome } = await continueUntrusted(fake, make(valid));
     expect(outcome.primaryUserId).toBeUndefined();
     expect(outcome.denied).toBeUndefined();
     expect(fake.calls).toEqual([]);
@@ -479,7 +409,7 @@ describe('consent round trip', () => {
         created_at: '2019-01-01T00:00:00.000Z',
       }),
     );
-    const { outcome } = await continueWith(
+    const { outcome } = await continueUntrusted(
       fake,
       validProof({ primary: 'auth0|mallory', app_metadata: { roles: ['admin'] } }),
     );
@@ -497,7 +427,7 @@ describe('consent round trip', () => {
   ])('re-checks the candidate at /continue and links nothing when it %s', async (_, change) => {
     const fake = tenantWithPasswordUser();
     fake.users.update('auth0|old', change);
-    const { outcome } = await continueWith(fake, validProof());
+    const { outcome } = await continueUntrusted(fake, validProof());
     expect(outcome.primaryUserId).toBeUndefined();
     expect(fake.callsTo('link')).toBe(0);
   });
@@ -511,10 +441,7 @@ describe('consent round trip', () => {
       makeUser('auth0|old', { created_at: OLD }),
       makeUser('google-oauth2|1001', { created_at: NEW, identities }),
     );
-    const { outcome } = await continueWith(fake, validProof(), 'resume-state', {
-      ...googleUser,
-      identities,
-    } as typeof googleUser);
+    const { outcome } = await continueUntrusted(fake, validProof(), { user: { ...googleUser, identities } });
     expect(outcome.primaryUserId).toBeUndefined();
     expect(fake.callsTo('link')).toBe(0);
     expect(fake.users.get('google-oauth2|1001')?.identities).toHaveLength(2);
@@ -524,14 +451,9 @@ describe('consent round trip', () => {
     const fake = tenantWithPasswordUser().seed(
       makeUser('auth0|bob', { email: 'bob@example.com', created_at: OLD }),
     );
-    const { outcome } = await continueWith(
+    const { outcome } = await continueUntrusted(
       fake,
-      linkProof({
-        sub: googleUser.user_id,
-        state: 'resume-state',
-        decision: 'link',
-        linked_user_id: 'auth0|bob',
-      }),
+      linkProof({ decision: 'link', linked_user_id: 'auth0|bob' }),
     );
     expect(outcome.primaryUserId).toBeUndefined();
     expect(fake.users.get('auth0|bob')).toBeDefined();
@@ -539,10 +461,7 @@ describe('consent round trip', () => {
 
   it('records "don\'t ask again" in app_metadata', async () => {
     const fake = tenantWithPasswordUser();
-    const { outcome } = await continueWith(
-      fake,
-      linkProof({ sub: googleUser.user_id, state: 'resume-state', decision: 'never' }),
-    );
+    const { outcome } = await continueUntrusted(fake, linkProof({ decision: 'never' }));
     expect(outcome.appMetadata).toEqual({ account_linking: { declined: ['auth0|old'] } });
     expect(outcome.userMetadata).toEqual({});
   });
@@ -550,10 +469,7 @@ describe('consent round trip', () => {
   it('remembers "not now" for NOT_NOW_DAYS without a Management call, and asks nothing until then', async () => {
     const fake = tenantWithPasswordUser();
     const before = Date.now();
-    const { outcome } = await continueWith(
-      fake,
-      linkProof({ sub: googleUser.user_id, state: 'resume-state', decision: 'not-now' }),
-    );
+    const { outcome } = await continueUntrusted(fake, linkProof({ decision: 'not-now' }));
     expect(fake.calls).toEqual([]);
     const until = Date.parse(
       (outcome.appMetadata.account_linking as { snoozed_until: string }).snoozed_until,
@@ -577,15 +493,8 @@ describe('consent round trip', () => {
       secrets: secrets(fake, untrusted),
     });
     expect(asked.outcome.redirect?.url).toContain(CONSENT_URL);
-    const { outcome } = await resume(fake, {
-      user: googleUser,
-      request: {
-        body: {
-          state: 'resume-state',
-          session_token: linkProof({ sub: googleUser.user_id, state: 'resume-state', decision: 'not-now' }),
-        },
-      },
-      secrets: secrets(fake, { ...untrusted, NOT_NOW_DAYS: '0' }),
+    const { outcome } = await continueUntrusted(fake, linkProof({ decision: 'not-now' }), {
+      settings: { ...untrusted, NOT_NOW_DAYS: '0' },
     });
     expect(outcome.appMetadata).toEqual({});
   });
@@ -595,12 +504,6 @@ describe('logs', () => {
   it('never contain a secret, an access token, a session token or an email address', async () => {
     const untrusted = { AUTO_LINK_CONNECTIONS: 'Username-Password-Authentication' };
     const proof = validProof();
-    const continueWith = (fake: InProcessTenant, sessionToken: string) =>
-      resume(fake, {
-        user: googleUser,
-        request: { body: { state: 'resume-state', session_token: sessionToken } },
-        secrets: secrets(fake, untrusted),
-      });
     const failing = (route: 'token' | 'users-by-email' | 'patch-user' | 'link') => () => {
       const fake = tenantWithPasswordUser({ plan: 'pro' });
       fake.fail(route, { status: 503 }, { status: 503 }, { status: 503 });
@@ -613,8 +516,8 @@ describe('logs', () => {
           user: googleUser,
           secrets: secrets(new InProcessTenant(), untrusted),
         }),
-      () => continueWith(tenantWithPasswordUser(), proof),
-      () => continueWith(tenantWithPasswordUser(), tamperLastSegment(proof)),
+      () => continueWith(tenantWithPasswordUser(), proof, { settings: untrusted }),
+      () => continueWith(tenantWithPasswordUser(), tamperLastSegment(proof), { settings: untrusted }),
       failing('token'),
       failing('users-by-email'),
       failing('patch-user'),
@@ -659,11 +562,7 @@ describe('link records written by the Action', () => {
 
   it('records a link made after the consent page as "consent"', async () => {
     const fake = tenantWithPasswordUser();
-    await resume(fake, {
-      user: googleUser,
-      request: { body: { state: 'resume-state', session_token: validProof() } },
-      secrets: secrets(fake, { AUTO_LINK_CONNECTIONS: '' }),
-    });
+    await continueWith(fake, validProof(), { settings: { AUTO_LINK_CONNECTIONS: '' } });
     expect(recordsOf(fake, 'auth0|old')?.map(({ user_id, via }) => ({ user_id, via }))).toEqual([
       { user_id: 'google-oauth2|1001', via: 'consent' },
     ]);

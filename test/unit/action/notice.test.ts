@@ -4,15 +4,17 @@ import { LINKED_CLAIM } from '../../../core/link-notice.ts';
 import { linkRecordOf } from '../../../core/link-record.ts';
 import { declinedUserIds } from '../../../core/policy.ts';
 import { signHs256 } from '../../../emulator/actions-runtime/redirect-token.ts';
+import type { InProcessTenant } from '../../support/in-process-tenant.ts';
 import { tamperLastSegment } from '../../support/tamper.ts';
 import {
+  continueWith,
   defaultBrowserBinding,
+  googleLogin,
   googleUser,
   linkProof,
   linkRequestClaims,
   login,
   OLD,
-  resume,
   SESSION_TOKEN_SECRET,
   secrets,
   tenantWithPasswordUser,
@@ -23,13 +25,7 @@ const pair = { primary: 'auth0|old', secondary: googleUser.user_id };
 
 /** The notice page's signed answer, as the web app signs it, from the login's own browser. */
 const noticeAnswer = (claims: Record<string, unknown>) =>
-  linkProof({
-    purpose: 'link-notice-answer',
-    sub: googleUser.user_id,
-    state: 'resume-state',
-    ...pair,
-    ...claims,
-  });
+  linkProof({ purpose: 'link-notice-answer', ...pair, ...claims });
 
 /** A Google login linked silently into the older password account with LINK_NOTICE=page, waiting at the page. */
 async function linkedAwaitingNotice(metadata: Record<string, unknown> = { plan: 'pro' }) {
@@ -41,26 +37,17 @@ async function linkedAwaitingNotice(metadata: Record<string, unknown> = { plan: 
   return { fake, run };
 }
 
-function continueWith(
-  fake: ReturnType<typeof tenantWithPasswordUser>,
+/** The notice page's answer coming back to /continue. */
+const answerNotice = (
+  fake: InProcessTenant,
   sessionToken: string | undefined,
-  request: { ip?: string } = {},
-) {
-  return resume(fake, {
-    user: googleUser,
-    request: {
-      body: { state: 'resume-state', ...(sessionToken === undefined ? {} : { session_token: sessionToken }) },
-      ...request,
-    },
-    secrets: secrets(fake, { LINK_NOTICE: 'page' }),
-  });
-}
+  browser: { ip?: string } = {},
+) => continueWith(fake, sessionToken, { settings: { LINK_NOTICE: 'page' }, browser });
 
 describe('the linked claim', () => {
   it('describes a silent link in the ID token: the sign-in added, when, how, the main account and why', async () => {
-    const fake = tenantWithPasswordUser();
     const before = Date.now();
-    const { outcome } = await login(fake, { user: googleUser, secrets: secrets(fake) });
+    const { outcome } = await googleLogin();
     const claim = outcome.idTokenClaims[LINKED_CLAIM] as Record<string, unknown>;
     expect(claim).toEqual({
       via: 'silent',
@@ -96,14 +83,12 @@ describe('the linked claim', () => {
     ['a dry run', { DRY_RUN: 'true' }],
     ['a login without a trusted connection (consent asked instead)', { AUTO_LINK_CONNECTIONS: '' }],
   ])('is not added on %s', async (_, extra) => {
-    const fake = tenantWithPasswordUser();
-    const { outcome } = await login(fake, { user: googleUser, secrets: secrets(fake, extra) });
+    const { outcome } = await googleLogin(extra);
     expect(outcome.idTokenClaims).toEqual({});
   });
 
   it('is added only on the login where the link happened, not on the next one', async () => {
-    const fake = tenantWithPasswordUser();
-    await login(fake, { user: googleUser, secrets: secrets(fake) });
+    const { fake } = await googleLogin();
     const next = await login(fake, {
       user: { user_id: 'auth0|old', email: 'alice@example.com', email_verified: true, created_at: OLD },
       secrets: secrets(fake),
@@ -136,12 +121,7 @@ describe('LINK_NOTICE=page', () => {
     ['prompt=none', { transaction: { prompt: ['none'] } }],
     ['a refresh-token exchange', { transaction: { protocol: 'oauth2-refresh-token' as const } }],
   ])('does not redirect %s: it switches to the primary at once', async (_, overrides) => {
-    const fake = tenantWithPasswordUser();
-    const { outcome } = await login(fake, {
-      user: googleUser,
-      secrets: secrets(fake, { LINK_NOTICE: 'page' }),
-      ...overrides,
-    });
+    const { outcome } = await googleLogin({ LINK_NOTICE: 'page' }, overrides);
     expect(outcome.redirect).toBeUndefined();
     expect(outcome.interactionRequired).toBeUndefined();
     expect(outcome.primaryUserId).toBe('auth0|old');
@@ -149,15 +129,14 @@ describe('LINK_NOTICE=page', () => {
   });
 
   it('does not redirect by default (LINK_NOTICE=claim)', async () => {
-    const fake = tenantWithPasswordUser();
-    const { outcome } = await login(fake, { user: googleUser, secrets: secrets(fake) });
+    const { outcome } = await googleLogin();
     expect(outcome.redirect).toBeUndefined();
     expect(outcome.primaryUserId).toBe('auth0|old');
   });
 
   it('OK: the login ends as the main account and the link stays', async () => {
     const { fake } = await linkedAwaitingNotice();
-    const { outcome, decisions } = await continueWith(fake, noticeAnswer({ decision: 'keep' }));
+    const { outcome, decisions } = await answerNotice(fake, noticeAnswer({ decision: 'keep' }));
     expect(outcome.primaryUserId).toBe('auth0|old');
     expect(outcome.idTokenClaims).toEqual({});
     expect(fake.users.get(googleUser.user_id)).toBeUndefined();
@@ -166,7 +145,7 @@ describe('LINK_NOTICE=page', () => {
 
   it("This wasn't me: unlinks and restores with the account page's unlink, declines the pair, ends as the login's own user", async () => {
     const { fake } = await linkedAwaitingNotice({ plan: 'pro' });
-    const { outcome, decisions } = await continueWith(fake, noticeAnswer({ decision: 'undo' }));
+    const { outcome, decisions } = await answerNotice(fake, noticeAnswer({ decision: 'undo' }));
     expect(outcome.primaryUserId).toBeUndefined();
     expect(outcome.idTokenClaims).toEqual({ [LINKED_CLAIM]: null });
     const primary = fake.users.get('auth0|old');
@@ -205,7 +184,7 @@ describe('LINK_NOTICE=page', () => {
     ],
     [
       "replaying the consent page's proof as an answer",
-      () => linkProof({ sub: googleUser.user_id, state: 'resume-state', decision: 'undo', ...pair }),
+      () => linkProof({ decision: 'undo', ...pair }),
       {},
       'unexpected_claims',
     ],
@@ -219,7 +198,7 @@ describe('LINK_NOTICE=page', () => {
     'undoes nothing for an answer %s, and the login ends as the main account',
     async (_, token, request, reason) => {
       const { fake } = await linkedAwaitingNotice();
-      const { outcome, decisions } = await continueWith(fake, token(), request);
+      const { outcome, decisions } = await answerNotice(fake, token(), request);
       expect(decisions[0]).toMatchObject({ decision: 'reject', reason });
       expect(fake.users.get(googleUser.user_id)).toBeUndefined();
       expect(fake.callsTo('unlink')).toBe(0);
@@ -238,7 +217,7 @@ describe('LINK_NOTICE=page', () => {
     ['no answer', () => undefined],
   ])('undoes nothing for %s, and the login ends as the main account', async (_, token) => {
     const { fake } = await linkedAwaitingNotice();
-    const { outcome, decisions } = await continueWith(fake, token());
+    const { outcome, decisions } = await answerNotice(fake, token());
     expect(decisions[0]).toMatchObject({ decision: 'reject', reason: 'invalid_token' });
     expect(fake.callsTo('unlink')).toBe(0);
     expect(outcome.primaryUserId).toBe('auth0|old');
@@ -254,8 +233,7 @@ describe('LINK_NOTICE=page', () => {
   ])(
     'is a configuration error naming LINK_NOTICE for %s: the login goes through unlinked',
     async (_, extra, message) => {
-      const fake = tenantWithPasswordUser();
-      const { outcome, decisions } = await login(fake, { user: googleUser, secrets: secrets(fake, extra) });
+      const { fake, outcome, decisions } = await googleLogin(extra);
       expect(decisions).toEqual([
         expect.objectContaining({
           reason: 'config_error',
