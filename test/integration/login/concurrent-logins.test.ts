@@ -1,15 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runLoad } from '../../support/login-load.ts';
-import { startTestTenant, type TestTenant } from '../../support/tenant.ts';
+import { type TestTenant, useTestTenant } from '../../support/tenant.ts';
 
 let tenant: TestTenant;
 
-beforeAll(async () => {
-  tenant = await startTestTenant();
-});
-
-afterAll(async () => {
-  await tenant.close();
+useTestTenant((started) => {
+  tenant = started;
 });
 
 // Issue 15: figures (unlinked share, p99, the Actions' longest run) are printed by `npm run bench`, not asserted.

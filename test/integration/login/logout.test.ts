@@ -2,10 +2,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { BACKCHANNEL_LOGOUT_EVENT } from '../../../emulator/login/backchannel-logout.ts';
 import { LoginDriver, locationOf } from '../../support/login-driver.ts';
-import { startTestTenant, type TestTenant } from '../../support/tenant.ts';
+import { type TestTenant, useTestTenant } from '../../support/tenant.ts';
 import { managementClient } from '../management/helpers.ts';
 
 const CALLBACK = 'https://app.test/callback';
@@ -42,18 +42,19 @@ async function startReceiver(status = 200): Promise<Receiver> {
 let tenant: TestTenant;
 let receiver: Receiver;
 
-beforeAll(async () => {
-  tenant = await startTestTenant();
-  receiver = await startReceiver();
-});
+useTestTenant(
+  async (started) => {
+    tenant = started;
+    receiver = await startReceiver();
+  },
+  { reset: { all: true } },
+);
 
 afterAll(async () => {
   await receiver?.close();
-  await tenant?.close();
 });
 
-beforeEach(async () => {
-  await tenant.control.reset({ all: true });
+beforeEach(() => {
   receiver.received.length = 0;
 });
 

@@ -3,18 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManagementClient } from 'auth0';
 import { AuthenticationClient } from 'auth0/legacy';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startTenant } from '../../../emulator/index.ts';
-import { startTestTenant, type TestTenant } from '../../support/tenant.ts';
+import { type TestTenant, useTestTenant } from '../../support/tenant.ts';
 
 let tenant: TestTenant;
 
-beforeAll(async () => {
-  tenant = await startTestTenant();
-});
-
-afterAll(async () => {
-  await tenant.close();
+useTestTenant((started) => {
+  tenant = started;
 });
 
 function token(body: string | URLSearchParams, headers: Record<string, string>) {

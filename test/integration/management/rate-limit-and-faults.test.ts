@@ -1,12 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startTestTenant, type TestTenant } from '../../support/tenant.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { type TestTenant, useTestTenant } from '../../support/tenant.ts';
 import { managementClient, rejectionOf } from './helpers.ts';
 
 let tenant: TestTenant;
 let token: string;
 
-beforeAll(async () => {
-  tenant = await startTestTenant();
+useTestTenant(async (started) => {
+  tenant = started;
   const response = await fetch(`${tenant.url}/oauth/token`, {
     method: 'POST',
     headers: {
@@ -20,12 +20,7 @@ beforeAll(async () => {
   token = ((await response.json()) as { access_token: string }).access_token;
 });
 
-afterAll(async () => {
-  await tenant.close();
-});
-
 beforeEach(async () => {
-  await tenant.control.reset();
   await tenant.control.seedUsers([{ connection: 'github', email: 'rl@example.com', email_verified: true }]);
 });
 

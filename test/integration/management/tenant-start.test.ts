@@ -1,14 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestTenant, type TestTenant } from '../../support/tenant.ts';
+import { describe, expect, it } from 'vitest';
+import { type TestTenant, useTestTenant } from '../../support/tenant.ts';
 
 let tenant: TestTenant;
 
-beforeAll(async () => {
-  tenant = await startTestTenant();
-});
-
-afterAll(async () => {
-  await tenant.close();
+useTestTenant((started) => {
+  tenant = started;
 });
 
 describe('local tenant start', () => {

@@ -1,15 +1,15 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ManagementApiError } from '../../../core/management-client.ts';
 import { parseWebConfig } from '../../../web/config.ts';
 import { createManagementClient, type ManagementPort, managementFailure } from '../../../web/management.ts';
-import { startTestTenant, type TestTenant } from '../../support/tenant.ts';
+import { type TestTenant, useTestTenant } from '../../support/tenant.ts';
 import { rejectionBy } from '../../support/thrown.ts';
 
 let tenant: TestTenant;
 let management: ManagementPort;
 
-beforeAll(async () => {
-  tenant = await startTestTenant();
+useTestTenant((started) => {
+  tenant = started;
   const config = parseWebConfig({
     AUTH0_DOMAIN: tenant.domain,
     WEB_URL: 'http://localhost:3000',
@@ -21,14 +21,6 @@ beforeAll(async () => {
     COOKIE_SECRET: 'cookie-secret-0123456789-abcdefghijklmnop',
   });
   management = createManagementClient(config);
-});
-
-afterAll(async () => {
-  await tenant.close();
-});
-
-beforeEach(async () => {
-  await tenant.control.reset();
 });
 
 async function seedPair() {

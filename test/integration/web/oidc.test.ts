@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseWebConfig, type WebConfig } from '../../../web/config.ts';
 import { OidcError } from '../../../web/errors.ts';
 import { createOidcClient, type OidcPort, randomOidcValues } from '../../../web/oidc.ts';
 import { bootstrapAccessToken, LoginDriver, locationOf } from '../../support/login-driver.ts';
-import { startTestTenant, type TestTenant } from '../../support/tenant.ts';
+import { type TestTenant, useTestTenant } from '../../support/tenant.ts';
 
 const WEB_URL = 'https://link.test';
 const CALLBACK = `${WEB_URL}/consent/callback`;
@@ -12,41 +12,40 @@ let tenant: TestTenant;
 let config: WebConfig;
 let oidc: OidcPort;
 
-beforeAll(async () => {
-  tenant = await startTestTenant();
-  const created = await fetch(`${tenant.url}/api/v2/clients`, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${await bootstrapAccessToken(tenant)}`,
-      'content-type': 'application/json',
-    },
-    body: JSON.stringify({ name: 'Re-authentication', app_type: 'regular_web', callbacks: [CALLBACK] }),
-  });
-  const reauth = (await created.json()) as { client_id: string; client_secret: string };
-  config = parseWebConfig({
-    AUTH0_DOMAIN: tenant.domain,
-    WEB_URL,
-    WEB_CLIENT_ID: 'web-client-not-used-here',
-    WEB_CLIENT_SECRET: 'unused',
-    REAUTH_CLIENT_ID: reauth.client_id,
-    REAUTH_CLIENT_SECRET: reauth.client_secret,
-    SESSION_TOKEN_SECRET: 'session-token-secret-0123456789-abcdef',
-    COOKIE_SECRET: 'cookie-secret-0123456789-abcdefghijklmnop',
-  });
-  oidc = createOidcClient(config);
-  await tenant.control.seedUsers([
-    {
-      connection: 'github',
-      email: 'alice@example.com',
-      email_verified: true,
-      created_at: '2020-01-01T00:00:00.000Z',
-    },
-  ]);
-});
-
-afterAll(async () => {
-  await tenant.close();
-});
+useTestTenant(
+  async (started) => {
+    tenant = started;
+    const created = await fetch(`${tenant.url}/api/v2/clients`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${await bootstrapAccessToken(tenant)}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ name: 'Re-authentication', app_type: 'regular_web', callbacks: [CALLBACK] }),
+    });
+    const reauth = (await created.json()) as { client_id: string; client_secret: string };
+    config = parseWebConfig({
+      AUTH0_DOMAIN: tenant.domain,
+      WEB_URL,
+      WEB_CLIENT_ID: 'web-client-not-used-here',
+      WEB_CLIENT_SECRET: 'unused',
+      REAUTH_CLIENT_ID: reauth.client_id,
+      REAUTH_CLIENT_SECRET: reauth.client_secret,
+      SESSION_TOKEN_SECRET: 'session-token-secret-0123456789-abcdef',
+      COOKIE_SECRET: 'cookie-secret-0123456789-abcdefghijklmnop',
+    });
+    oidc = createOidcClient(config);
+    await tenant.control.seedUsers([
+      {
+        connection: 'github',
+        email: 'alice@example.com',
+        email_verified: true,
+        created_at: '2020-01-01T00:00:00.000Z',
+      },
+    ]);
+  },
+  { reset: false },
+);
 
 /** Follows /authorize to the tenant's login page and submits it like a browser with JavaScript off. */
 async function signInAtTenant(authorizationUrl: URL, connection: string, email: string): Promise<URL> {
