@@ -35,10 +35,18 @@ export interface LinkRecord {
   reason: string;
   user_metadata?: Metadata;
   app_metadata?: Metadata;
+  /** The keys the merge copied from the secondary onto the primary, so an unlink can take them back. */
+  merged?: MergedKeys;
   /** The metadata was larger than `maxRecordBytes` and was not kept. */
   too_large?: true;
   /** Set with the decline before an unlink: a rerun may restore the metadata though no longer linked. */
   unlinking?: true;
+}
+
+/** Names of first-level metadata keys, per metadata object. */
+export interface MergedKeys {
+  user_metadata?: string[];
+  app_metadata?: string[];
 }
 
 /** How a link came about, as the record keeps it. */
@@ -65,6 +73,7 @@ export function withLinkRecord(
   primary: Pick<ManagementUser, 'app_metadata'>,
   secondary: LinkedSecondary,
   how: LinkHow,
+  merge?: MetadataPatch,
 ): LinkRecord[] {
   const base: LinkRecord = {
     user_id: secondary.user_id,
@@ -77,6 +86,8 @@ export function withLinkRecord(
   const full: LinkRecord = { ...base };
   if (nonEmpty(secondary.user_metadata)) full.user_metadata = secondary.user_metadata;
   if (nonEmpty(secondary.app_metadata)) full.app_metadata = secondary.app_metadata;
+  const merged = mergedKeys(merge);
+  if (merged !== undefined) full.merged = merged;
   const bounded: LinkRecord =
     new TextEncoder().encode(JSON.stringify(full)).length > LINK_RECORD_LIMITS.maxRecordBytes
       ? { ...base, too_large: true }
@@ -96,7 +107,10 @@ export function withLinkRecordPatch(
 ): MetadataPatch & { app_metadata: Metadata } {
   return {
     ...patch,
-    app_metadata: { ...patch?.app_metadata, [LINK_RECORDS_KEY]: withLinkRecord(primary, secondary, how) },
+    app_metadata: {
+      ...patch?.app_metadata,
+      [LINK_RECORDS_KEY]: withLinkRecord(primary, secondary, how, patch),
+    },
   };
 }
 
@@ -117,6 +131,20 @@ export function withoutLinkRecord(
 ): LinkRecords {
   const rest = linkRecords(primary).filter((record) => record.user_id !== secondaryId);
   return rest.length > 0 ? rest : null;
+}
+
+/** `user_metadata.lang`-style names, for logs and command output. */
+export function mergedKeyPaths(keys: MergedKeys): string[] {
+  return (['user_metadata', 'app_metadata'] as const).flatMap((scope) =>
+    (keys[scope] ?? []).map((key) => `${scope}.${key}`),
+  );
+}
+
+function mergedKeys(merge: MetadataPatch | undefined): MergedKeys | undefined {
+  const keys: MergedKeys = {};
+  if (nonEmpty(merge?.user_metadata)) keys.user_metadata = Object.keys(merge.user_metadata);
+  if (nonEmpty(merge?.app_metadata)) keys.app_metadata = Object.keys(merge.app_metadata);
+  return Object.keys(keys).length > 0 ? keys : undefined;
 }
 
 /** The records as stored; anything that is not a record with a `user_id` (an edit by hand) is left out. */

@@ -1,5 +1,14 @@
+import { isDeepStrictEqual } from 'node:util';
 import { UnlinkError } from './errors.ts';
-import { LINK_RECORDS_KEY, linkRecordOf, nonEmpty, withoutLinkRecord, withUnlinking } from './link-record.ts';
+import {
+  LINK_RECORDS_KEY,
+  type LinkRecord,
+  linkRecordOf,
+  type MergedKeys,
+  nonEmpty,
+  withoutLinkRecord,
+  withUnlinking,
+} from './link-record.ts';
 import type { MetadataPatch } from './merge.ts';
 import { ACCOUNT_LINKING_KEY, declinedUserIds, withDeclined } from './policy.ts';
 import { holdsIdentityRef, type ManagementUser, type Metadata, splitUserId } from './users.ts';
@@ -19,6 +28,8 @@ export interface UnlinkResult {
   restored: Array<'user_metadata' | 'app_metadata'>;
   /** Why nothing was restored, when nothing was. */
   notRestored?: 'no_record' | 'record_too_large' | 'none_at_link_time';
+  /** Keys the link had copied onto the primary and the unlink took back (those still holding the copied value). */
+  withdrawn: MergedKeys;
 }
 
 /** Whether `primary` holds `secondaryId` as a linked identity (index 0 is its own). */
@@ -31,7 +42,9 @@ export function holdsIdentity(primary: ManagementUser, secondaryId: string): boo
  * every interruption is finished by running it again: (1) in one PATCH, record the decline on the primary (the
  * Action's "don't ask again" list, so no login relinks it silently) and mark the link record `unlinking`;
  * (2) unlink; (3) give the secondary back the metadata recorded at link time (Auth0 restores none) with the
- * primary on its own decline list, in one PATCH; (4) drop the record.
+ * primary on its own decline list, in one PATCH; (4) in one PATCH, drop the record and take off the primary the
+ * keys the link's merge copied onto it, where they still hold the copied value (one the user changed since is
+ * theirs now).
  *
  * Metadata is given back only while the primary holds the identity or the record says an unlink is under way: a
  * record beside an unlinked, live secondary otherwise is not ours to act on (it would overwrite what the account
@@ -73,7 +86,7 @@ export async function unlinkAccount(
     primary = { ...primary, app_metadata: { ...primary.app_metadata, ...appMetadata } };
   }
   if (linked) await port.unlink(primaryId, secondaryId);
-  const result: UnlinkResult = { unlinked: linked, restored: [] };
+  const result: UnlinkResult = { unlinked: linked, restored: [], withdrawn: {} };
   const restore: MetadataPatch = {};
   if (record === undefined) result.notRestored = 'no_record';
   else if (record.too_large === true) result.notRestored = 'record_too_large';
@@ -96,9 +109,34 @@ export async function unlinkAccount(
     });
   }
   if (record !== undefined) {
+    // Read again: a key the user changed between the first read and now must not be taken.
+    if (record.merged !== undefined) primary = (await port.getUser(primaryId)) ?? primary;
+    const withdraw = withdrawal(primary, record);
     await port.patchUser(primaryId, {
-      app_metadata: { [LINK_RECORDS_KEY]: withoutLinkRecord(primary, secondaryId) },
+      ...(withdraw.user_metadata !== undefined && { user_metadata: withdraw.user_metadata }),
+      app_metadata: { ...withdraw.app_metadata, [LINK_RECORDS_KEY]: withoutLinkRecord(primary, secondaryId) },
     });
+    result.withdrawn = withdraw.keys;
   }
   return result;
+}
+
+/** The PATCH values (`null` deletes a first-level key) that take back what the link's merge copied. */
+function withdrawal(
+  primary: ManagementUser,
+  record: LinkRecord,
+): { user_metadata?: Metadata; app_metadata?: Metadata; keys: MergedKeys } {
+  const out: { user_metadata?: Metadata; app_metadata?: Metadata; keys: MergedKeys } = { keys: {} };
+  for (const scope of ['user_metadata', 'app_metadata'] as const) {
+    const copied = record[scope];
+    const now = primary[scope];
+    const keys = (record.merged?.[scope] ?? []).filter(
+      (key) =>
+        copied !== undefined && now !== undefined && key in now && isDeepStrictEqual(now[key], copied[key]),
+    );
+    if (keys.length === 0) continue;
+    out[scope] = Object.fromEntries(keys.map((key) => [key, null]));
+    out.keys[scope] = keys;
+  }
+  return out;
 }

@@ -5,6 +5,7 @@ import {
   NOTICE_PURPOSES,
   type NoticeDecision,
 } from '../../core/link-notice.ts';
+import { mergedKeyPaths } from '../../core/link-record.ts';
 import {
   type BrowserTraits,
   browserBinding,
@@ -81,5 +82,6 @@ export async function answerNotice(
     reason: 'not_me',
     ...pair,
     restored: result.restored.join(',') || (result.notRestored ?? ''),
+    withdrawn: mergedKeyPaths(result.withdrawn).join(','),
   });
 }

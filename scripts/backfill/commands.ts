@@ -2,6 +2,7 @@ import { accessSync, constants, existsSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { primaryPolicyText } from '../../core/config.ts';
 import { UnlinkError } from '../../core/errors.ts';
+import { type MergedKeys, mergedKeyPaths } from '../../core/link-record.ts';
 import { ManagementApiError } from '../../core/management-client.ts';
 import { type UnlinkResult, unlinkAccount } from '../../core/unlink.ts';
 import { type ApplyReport, applyPlan, formatReport } from './apply.ts';
@@ -233,9 +234,15 @@ export async function unlink(
       (result.restored.length > 0
         ? `restored its ${result.restored.join(' and ')}`
         : `metadata not restored (${result.notRestored ?? 'no_record'})`) +
+      withdrawnText(result.withdrawn) +
       '; recorded as declined so the Action does not relink it',
   );
   return result;
+}
+
+function withdrawnText(keys: MergedKeys): string {
+  const paths = mergedKeyPaths(keys);
+  return paths.length > 0 ? `; took ${paths.join(', ')} back off the primary` : '';
 }
 
 function defaultPort(options: CommandOptions) {

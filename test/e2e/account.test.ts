@@ -81,8 +81,10 @@ describe.sequential('the account page in Chromium (JavaScript off)', () => {
     // Each side records the other as declined, so the Action never silently relinks them.
     expect(primary?.app_metadata?.account_linking).toEqual({ declined: [secondaryId] });
     expect(secondary?.app_metadata?.account_linking).toEqual({ declined: [primaryId] });
-    // The undo gives the account back the profile data it had when it was linked, and drops the link record.
+    // The undo gives the account back the profile data it had when it was linked, takes the copied key back off
+    // the primary, and drops the link record.
     expect(secondary?.user_metadata).toEqual({ language: 'fr', theme: 'dark' });
+    expect(primary?.user_metadata).toEqual({ language: 'en' });
     expect(primary?.app_metadata?.account_linking_links).toBeUndefined();
     expect(await signedInUserId(page)).toBe(primaryId);
     // The page lists the unlinked account as declined, with a take-back, and says it declined this one too.

@@ -84,7 +84,8 @@ describe('the notice page in Chromium (LINK_NOTICE=page)', () => {
     expect(await signedInUserId(page)).toBe(google?.user_id);
     expect(google?.user_metadata).toEqual({ plan: 'pro' });
     expect(main?.identities).toHaveLength(1);
-    expect(main?.user_metadata).toMatchObject({ theme: 'dark' });
+    // The other account's metadata, copied onto this one at link time, is gone again.
+    expect(main?.user_metadata).toEqual({ theme: 'dark' });
     expect(main?.app_metadata?.account_linking).toMatchObject({ declined: [google?.user_id] });
     expect(google?.app_metadata?.account_linking).toMatchObject({ declined: [password.user_id] });
 

@@ -153,12 +153,15 @@ describe('LINK_NOTICE=page', () => {
     expect(primary?.identities?.map((identity) => identity.provider)).toEqual(['auth0']);
     expect(linkRecordOf(primary ?? {}, googleUser.user_id)).toBeUndefined();
     expect(restored?.user_metadata).toEqual({ plan: 'pro' });
+    // The other account's metadata, merged in at link time, is off the primary again.
+    expect(primary?.user_metadata ?? {}).not.toHaveProperty('plan');
     expect(declinedUserIds(primary ?? {})).toEqual([googleUser.user_id]);
     expect(declinedUserIds(restored ?? {})).toEqual(['auth0|old']);
     expect(decisions.at(-1)).toMatchObject({
       decision: 'unlinked',
       reason: 'not_me',
       restored: 'user_metadata',
+      withdrawn: 'user_metadata.plan',
     });
     // The next login with Google neither links silently nor asks about the declined account.
     const next = await login(fake, {

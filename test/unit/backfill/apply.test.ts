@@ -278,6 +278,29 @@ describe('unlink', () => {
     expect(backfillRecords('auth0|p0')).toBeUndefined();
   });
 
+  it('takes back the keys the link copied onto the primary, but not one the user changed since', async () => {
+    tenant.users.get('google-oauth2|s0')!.user_metadata = { lang: 'l0', theme: 'dark' };
+    await apply();
+    const primary = tenant.users.get('auth0|p0')!;
+    expect(primary.user_metadata).toEqual({ lang: 'l0', theme: 'dark' });
+    primary.user_metadata = { ...primary.user_metadata, theme: 'light', own: 1 };
+
+    const result = await unlinkS0();
+    expect(result.withdrawn).toEqual({ user_metadata: ['lang'] });
+    expect(tenant.users.get('auth0|p0')?.user_metadata).toEqual({ theme: 'light', own: 1 });
+    expect(tenant.users.get('google-oauth2|s0')?.user_metadata).toEqual({ lang: 'l0', theme: 'dark' });
+  });
+
+  it('takes nothing off the primary when the record was too large to keep the copied values', async () => {
+    tenant.users.get('google-oauth2|s0')!.user_metadata = { lang: 'l0', blob: 'x'.repeat(5000) };
+    await apply();
+    expect(backfillRecords('auth0|p0')).toEqual([expect.objectContaining({ too_large: true })]);
+
+    const result = await unlinkS0();
+    expect(result).toMatchObject({ notRestored: 'record_too_large', withdrawn: {} });
+    expect(tenant.users.get('auth0|p0')?.user_metadata).toEqual({ lang: 'l0', blob: 'x'.repeat(5000) });
+  });
+
   it('keeps a decline written to the primary between its first read and its own write', async () => {
     await apply();
     let reads = 0;

@@ -6,6 +6,7 @@ import {
   type LinkRecords,
   linkRecordOf,
   withLinkRecord,
+  withLinkRecordPatch,
   withoutLinkRecord,
   withUnlinking,
 } from '../../../core/link-record.ts';
@@ -44,6 +45,18 @@ describe('link records', () => {
       linkRecordOf(holding(primary, withUnlinking(linked, 'samlp|acme|jdoe')), 'samlp|acme|jdoe'),
     ).toEqual(expect.objectContaining({ unlinking: true }));
     expect(withoutLinkRecord(linked, 'samlp|acme|jdoe')).toBeNull();
+  });
+
+  it('names the keys the merge copied onto the primary, in the same PATCH as the merge', () => {
+    const merge = { user_metadata: { lang: 'de' }, app_metadata: { plan: 'pro' } };
+    const patch = withLinkRecordPatch(merge, primary, secondary, how(at));
+    expect(patch).toMatchObject(merge);
+    expect(linkRecordOf(patch, 'samlp|acme|jdoe')?.merged).toEqual({
+      user_metadata: ['lang'],
+      app_metadata: ['plan'],
+    });
+    const nothingMerged = withLinkRecordPatch(undefined, primary, secondary, how(at));
+    expect(linkRecordOf(nothingMerged, 'samlp|acme|jdoe')).not.toHaveProperty('merged');
   });
 
   it('stays bounded: large metadata is not kept, and only the newest records are', () => {

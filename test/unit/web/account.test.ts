@@ -212,6 +212,7 @@ describe('linking another account from the account page', () => {
                 via: 'account_page',
                 reason: 'user_choice',
                 user_metadata: { theme: 'light', city: 'Oslo' },
+                merged: { user_metadata: ['city'] },
               },
             ],
           },
