@@ -1,15 +1,13 @@
 import type { Context, Hono } from 'hono';
 import { requireSuggestion } from './account-choices.ts';
 import {
-  EMAIL_CODE_RULES,
+  type CodeCheck,
+  checkEmailCode,
   type EmailCodePort,
-  emailCodeStatus,
-  emailCodeUsable,
+  emailCodePages,
   linkEmailCodeUser,
-  looksLikeCode,
-  requireEmailProof,
 } from './email-code.ts';
-import { type EmailCodeStatus, emailCodePage } from './email-code-views.ts';
+import type { EmailCodeStatus } from './email-code-views.ts';
 import { isTenantFailure, WebError } from './errors.ts';
 import { linkAccount, type PlanMetadataMerge } from './link-account.ts';
 import type { ManagedUser, ManagementPort } from './management.ts';
@@ -68,6 +66,10 @@ export function mountAccountEmailCode(app: Hono<WebEnv>, deps: AccountEmailCodeD
     secret: deps.cookieSecret,
   });
   const linked = (notice: string) => `${WEB_ROUTES.account}?notice=${notice}`;
+  const codePage = emailCodePages(
+    { action: WEB_ROUTES.accountLinkEmailCode, back: WEB_ROUTES.account },
+    deps.now,
+  );
 
   async function send(c: AccountContext, csrf: string, pending: PendingAccountCode, status: EmailCodeStatus) {
     try {
@@ -82,18 +84,7 @@ export function mountAccountEmailCode(app: Hono<WebEnv>, deps: AccountEmailCodeD
 
   async function show(c: AccountContext, csrf: string, pending: PendingAccountCode, status: EmailCodeStatus) {
     await codes.write(c, pending, deps.now());
-    return c.html(
-      emailCodePage({
-        nonce: c.get('nonce'),
-        csrf,
-        email: pending.email,
-        status: emailCodeStatus(pending, status, epochSeconds(deps.now())),
-        action: WEB_ROUTES.accountLinkEmailCode,
-        back: WEB_ROUTES.account,
-        minutes: EMAIL_CODE_RULES.lifetimeSeconds / 60,
-      }),
-      status === 'wrong' ? 400 : 200,
-    );
+    return codePage(c, csrf, pending, status);
   }
 
   app.post(WEB_ROUTES.accountLinkEmailCode, async (c) => {
@@ -117,21 +108,12 @@ export function mountAccountEmailCode(app: Hono<WebEnv>, deps: AccountEmailCodeD
     if (pending === undefined || pending.sub !== session.sub) return deps.refused(c);
     if (form.action === 'resend') return send(c, session.csrf, pending, 'resent');
     if (form.action !== 'verify') return deps.refused(c);
-    const code = typeof form.code === 'string' ? form.code.trim() : '';
-    if (!emailCodeUsable(pending, epochSeconds(deps.now())) || !looksLikeCode(code)) {
-      return show(c, session.csrf, pending, 'wrong');
-    }
-    let codeUser: string;
+    let tried: CodeCheck<PendingAccountCode>;
     try {
-      const claims = await deps.emailCode.verify(pending.email, code);
-      requireEmailProof(claims, pending.email);
-      codeUser = claims.sub;
+      tried = await checkEmailCode(deps.emailCode, pending, form.code, deps.now());
     } catch (error) {
       const failure = error instanceof WebError ? error.code : 'tenant_unreachable';
       deps.log('account_failed', { code: failure });
-      if (failure === 'email_code_wrong') {
-        return show(c, session.csrf, { ...pending, wrongAttempts: pending.wrongAttempts + 1 }, 'wrong');
-      }
       codes.clear(c);
       if (isTenantFailure(failure)) return c.redirect(linked(failure), 303);
       return c.redirect(
@@ -139,6 +121,11 @@ export function mountAccountEmailCode(app: Hono<WebEnv>, deps: AccountEmailCodeD
         303,
       );
     }
+    if (tried.kind === 'wrong') {
+      if (tried.counted) deps.log('account_failed', { code: 'email_code_wrong' });
+      return show(c, session.csrf, tried.sent, 'wrong');
+    }
+    const { codeUser } = tried;
     codes.clear(c);
     try {
       // Linked only while it still is a suggestion (not blocked, declined or linked meanwhile).

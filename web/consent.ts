@@ -4,15 +4,13 @@ import type { WebConfig } from './config.ts';
 import { consentPage, continuePage, failurePage } from './consent-views.ts';
 import { csrfMatches, newCsrfToken } from './csrf.ts';
 import {
-  EMAIL_CODE_RULES,
+  type CodeCheck,
+  checkEmailCode,
   type EmailCodePort,
-  emailCodeStatus,
-  emailCodeUsable,
+  emailCodePages,
   linkEmailCodeUser,
-  looksLikeCode,
-  requireEmailProof,
 } from './email-code.ts';
-import { type EmailCodeStatus, emailCodePage } from './email-code-views.ts';
+import type { EmailCodeStatus } from './email-code-views.ts';
 import { isTenantFailure, WebError, type WebErrorCode } from './errors.ts';
 import type { PlanMetadataMerge } from './link-account.ts';
 import type { ManagementPort } from './management.ts';
@@ -87,6 +85,7 @@ export function mountConsent(app: Hono<WebEnv>, config: WebConfig, deps: Consent
   });
 
   const readState = (c: ConsentContext) => cookie.readValid(c, deps.now());
+  const codePage = emailCodePages({ action: WEB_ROUTES.consentCode, back: WEB_ROUTES.consent }, deps.now);
 
   /** Keeps `consent` in the round-trip cookie and shows it; `stripQuery` when the page came with the token. */
   async function showConsent(c: ConsentContext, consent: ConsentState, stripQuery: boolean) {
@@ -216,11 +215,21 @@ export function mountConsent(app: Hono<WebEnv>, config: WebConfig, deps: Consent
     );
   }
 
-  app.post(WEB_ROUTES.consent, async (c) => {
+  /** A form posted from the consent page: its round-trip state and fields once the cookie and CSRF token check out. */
+  async function postedForm(
+    c: ConsentContext,
+  ): Promise<{ consent: ConsentState; form: Record<string, unknown> } | Response> {
     const consent = await readState(c);
     const form = await c.req.parseBody();
     if (consent === undefined) return fail(c, 'cookie_invalid', 400);
     if (!csrfMatches(consent.csrf, form.csrf)) return fail(c, 'csrf_invalid', 403);
+    return { consent, form };
+  }
+
+  app.post(WEB_ROUTES.consent, async (c) => {
+    const posted = await postedForm(c);
+    if (posted instanceof Response) return posted;
+    const { consent, form } = posted;
     const decision = form.decision;
     if (decision === 'not-now' || decision === 'never') return returnToTenant(c, consent, decision);
     if (decision !== 'link' && decision !== 'email-code') return fail(c, 'csrf_invalid', 403, consent);
@@ -280,50 +289,32 @@ export function mountConsent(app: Hono<WebEnv>, config: WebConfig, deps: Consent
     const pending = consent.emailCode;
     if (pending === undefined) return fail(c, 'csrf_invalid', 403, consent);
     await cookie.write(c, consent, deps.now());
-    return c.html(
-      emailCodePage({
-        nonce: c.get('nonce'),
-        csrf: consent.csrf,
-        email: pending.email,
-        status: emailCodeStatus(pending, status, epochSeconds(deps.now())),
-        action: WEB_ROUTES.consentCode,
-        back: WEB_ROUTES.consent,
-        minutes: EMAIL_CODE_RULES.lifetimeSeconds / 60,
-      }),
-      status === 'wrong' ? 400 : 200,
-    );
+    return codePage(c, consent.csrf, pending, status);
   }
 
   app.post(WEB_ROUTES.consentCode, async (c) => {
-    const consent = await readState(c);
-    const form = await c.req.parseBody();
-    if (consent === undefined) return fail(c, 'cookie_invalid', 400);
-    if (!csrfMatches(consent.csrf, form.csrf)) return fail(c, 'csrf_invalid', 403);
+    const posted = await postedForm(c);
+    if (posted instanceof Response) return posted;
+    const { consent, form } = posted;
     const pending = consent.emailCode;
     const emailCode = deps.emailCode;
     if (pending === undefined || emailCode === undefined) return fail(c, 'csrf_invalid', 403, consent);
     if (form.action === 'resend') return sendEmailCode(c, consent, pending.candidateId, pending.email);
     if (form.action !== 'verify') return fail(c, 'csrf_invalid', 403, consent);
-    const code = typeof form.code === 'string' ? form.code.trim() : '';
-    if (!emailCodeUsable(pending, epochSeconds(deps.now())) || !looksLikeCode(code)) {
-      return showEmailCode(c, consent, 'wrong');
-    }
     const retryable = { ...consent, emailCode: undefined };
-    let codeUser: string;
+    let tried: CodeCheck<PendingEmailCode>;
     try {
-      const claims = await emailCode.verify(pending.email, code);
-      requireEmailProof(claims, pending.email);
-      codeUser = claims.sub;
+      tried = await checkEmailCode(emailCode, pending, form.code, deps.now());
     } catch (error) {
       const failure = error instanceof WebError ? error.code : 'tenant_unreachable';
-      if (failure === 'email_code_wrong') {
-        deps.log('consent_failed', { code: failure });
-        const counted = { ...pending, wrongAttempts: pending.wrongAttempts + 1 };
-        return showEmailCode(c, { ...consent, emailCode: counted }, 'wrong');
-      }
       await cookie.write(c, retryable, deps.now());
       return fail(c, failure, isTenantFailure(failure) ? 502 : 400, retryable);
     }
+    if (tried.kind === 'wrong') {
+      if (tried.counted) deps.log('consent_failed', { code: 'email_code_wrong' });
+      return showEmailCode(c, { ...consent, emailCode: tried.sent }, 'wrong');
+    }
+    const { codeUser } = tried;
     const candidate = consent.candidates.find((entry) => entry.user_id === pending.candidateId);
     await linkEmailCodeUser(
       deps,

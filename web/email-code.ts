@@ -1,11 +1,14 @@
 import { AuthApiError, AuthenticationClient } from 'auth0/legacy';
+import type { Context } from 'hono';
 import type { LinkVia } from '../core/link-record.ts';
 import type { WebConfig } from './config.ts';
-import type { EmailCodeStatus } from './email-code-views.ts';
+import { type EmailCodeStatus, emailCodePage } from './email-code-views.ts';
 import { WebError } from './errors.ts';
 import { linkAccount, type PlanMetadataMerge } from './link-account.ts';
 import type { ManagementPort } from './management.ts';
 import type { IdTokenClaims } from './oidc.ts';
+import { epochSeconds } from './reauth.ts';
+import type { WebEnv } from './security-headers.ts';
 
 /** Auth0's passwordless email connection, as Auth0 names it (tenant.yaml deploys it). */
 export const EMAIL_CONNECTION = 'email';
@@ -90,20 +93,6 @@ export function cachedAvailability(lookup: () => Promise<boolean>, now: () => Da
   };
 }
 
-/**
- * A code proves the address only when the tenant's ID token says so for exactly that address: `email` equal to the
- * address the code was sent to (Auth0 stores passwordless emails lower-cased) and `email_verified` the boolean true.
- */
-export function requireEmailProof(claims: IdTokenClaims, email: string): void {
-  if (
-    typeof claims.email !== 'string' ||
-    claims.email.toLowerCase() !== email.toLowerCase() ||
-    claims.email_verified !== true
-  ) {
-    throw new WebError('email_code_wrong_address', 'the code proved another address');
-  }
-}
-
 function toEmailCodeError(cause: unknown): WebError {
   if (cause instanceof WebError) return cause;
   if (cause instanceof AuthApiError) {
@@ -118,23 +107,80 @@ function toEmailCodeError(cause: unknown): WebError {
   return new WebError('tenant_unreachable', 'the tenant could not be reached', { cause });
 }
 
-/** A code sent and not yet accepted: when, and how many wrong tries it has had. */
+/** A code sent to `email` and not yet accepted: when, and how many wrong tries it has had. */
 export interface SentCode {
+  readonly email: string;
   readonly sentAt: number;
   readonly wrongAttempts: number;
 }
 
+/** What a typed code came to: the `email|` user it signed in, or a wrong code (`counted` when the tenant refused it). */
+export type CodeCheck<T extends SentCode> =
+  | { readonly kind: 'proved'; readonly codeUser: string }
+  | { readonly kind: 'wrong'; readonly sent: T; readonly counted: boolean };
+
+/**
+ * Checks `typed` against the code in `sent`. A code no try can succeed with any more, or that does not look like one,
+ * is wrong without asking the tenant; one the tenant refuses spends a try. Other failures throw the port's WebError.
+ */
+export async function checkEmailCode<T extends SentCode>(
+  port: EmailCodePort,
+  sent: T,
+  typed: unknown,
+  now: Date,
+): Promise<CodeCheck<T>> {
+  const code = typeof typed === 'string' ? typed.trim() : '';
+  if (!emailCodeUsable(sent, epochSeconds(now)) || !looksLikeCode(code)) {
+    return { kind: 'wrong', sent, counted: false };
+  }
+  try {
+    const claims = await port.verify(sent.email, code);
+    requireEmailProof(claims, sent.email);
+    return { kind: 'proved', codeUser: claims.sub };
+  } catch (error) {
+    if (!(error instanceof WebError && error.code === 'email_code_wrong')) throw error;
+    return { kind: 'wrong', sent: { ...sent, wrongAttempts: sent.wrongAttempts + 1 }, counted: true };
+  }
+}
+
+/**
+ * A code proves the address only when the tenant's ID token says so for exactly that address: `email` equal to the
+ * address the code was sent to (Auth0 stores passwordless emails lower-cased) and `email_verified` the boolean true.
+ */
+function requireEmailProof(claims: IdTokenClaims, email: string): void {
+  if (
+    typeof claims.email !== 'string' ||
+    claims.email.toLowerCase() !== email.toLowerCase() ||
+    claims.email_verified !== true
+  ) {
+    throw new WebError('email_code_wrong_address', 'the code proved another address');
+  }
+}
+
+/** The code page of one flow (where its form posts, where Back goes), answering 400 after a wrong code. */
+export function emailCodePages(routes: { readonly action: string; readonly back: string }, now: () => Date) {
+  return (c: Context<WebEnv>, csrf: string, sent: SentCode, status: EmailCodeStatus): Response => {
+    return c.html(
+      emailCodePage({
+        nonce: c.get('nonce'),
+        csrf,
+        email: sent.email,
+        status: emailCodeStatus(sent, status, epochSeconds(now())),
+        ...routes,
+        minutes: EMAIL_CODE_RULES.lifetimeSeconds / 60,
+      }),
+      status === 'wrong' ? 400 : 200,
+    );
+  };
+}
+
 /** What the code page says after `status`: a wrong code once no try can succeed offers only a new code. */
-export function emailCodeStatus(
-  sent: SentCode,
-  status: EmailCodeStatus,
-  nowSeconds: number,
-): EmailCodeStatus {
+function emailCodeStatus(sent: SentCode, status: EmailCodeStatus, nowSeconds: number): EmailCodeStatus {
   return status === 'wrong' && !emailCodeUsable(sent, nowSeconds) ? 'spent' : status;
 }
 
 /** Whether another try can still succeed: the tenant spends a code when it expires or after too many wrong tries. */
-export function emailCodeUsable(sent: SentCode, nowSeconds: number): boolean {
+function emailCodeUsable(sent: SentCode, nowSeconds: number): boolean {
   return (
     sent.wrongAttempts < EMAIL_CODE_RULES.maxAttempts &&
     nowSeconds - sent.sentAt < EMAIL_CODE_RULES.lifetimeSeconds
@@ -142,8 +188,8 @@ export function emailCodeUsable(sent: SentCode, nowSeconds: number): boolean {
 }
 
 /** What a person may type as a code (Auth0's are digits; anything else is wrong without asking the tenant). */
-export function looksLikeCode(code: unknown): code is string {
-  return typeof code === 'string' && /^\d{4,12}$/.test(code);
+function looksLikeCode(code: string): boolean {
+  return /^\d{4,12}$/.test(code);
 }
 
 /**
