@@ -37,6 +37,23 @@ function sha256Half(value: string): string {
   return createHash('sha256').update(value).digest().subarray(0, 16).toString('base64url');
 }
 
+/**
+ * Where `/authorize` put its answer for the application: a form_post page's fields, a web_message page's response,
+ * or the callback's query and fragment.
+ */
+async function answerOf(response: Response): Promise<Record<string, Record<string, string>>> {
+  if (!response.headers.has('location')) {
+    const html = await response.text();
+    if (html.includes('<form method="post"')) return { form_post: formPostFields(html).fields };
+    return { web_message: (webMessageOf(html).message as { response: Record<string, string> }).response };
+  }
+  const location = locationOf(response, site.tenant.url);
+  return {
+    query: Object.fromEntries(location.searchParams),
+    fragment: Object.fromEntries(new URLSearchParams(location.hash.slice(1))),
+  };
+}
+
 describe('discovery', () => {
   it('publishes the response types and modes Auth0 publishes', async () => {
     const document = (await (
@@ -72,38 +89,6 @@ describe('response_mode=form_post', () => {
       expectedNonce: 'app-nonce',
     });
     expect(tokens.claims()?.email).toBe('alice@example.com');
-  });
-
-  it('delivers a refusal in the same mode, keeping state', async () => {
-    const { response } = await new LoginDriver(site.tenant).authorize(site.app, {
-      response_mode: 'form_post',
-      response_type: 'code bogus',
-    });
-    expect(formPostFields(await response.text()).fields).toEqual({
-      error: 'unsupported_response_type',
-      error_description: 'Unsupported response type: code bogus',
-      state: 'app-state',
-    });
-  });
-
-  it('delivers login_required for prompt=none without a session in the same mode', async () => {
-    const { response } = await new LoginDriver(site.tenant).authorize(site.app, {
-      response_mode: 'form_post',
-      prompt: 'none',
-    });
-    expect(formPostFields(await response.text()).fields).toMatchObject({ error: 'login_required' });
-  });
-
-  it('escapes what the application put in state', async () => {
-    const state = '"/><input name="code" value="forged';
-    const { response } = await new LoginDriver(site.tenant).authorize(site.app, {
-      response_mode: 'form_post',
-      prompt: 'none',
-      state,
-    });
-    const { fields } = formPostFields(await response.text());
-    expect(fields.state).toBe(state);
-    expect(fields.code).toBeUndefined();
   });
 });
 
@@ -161,38 +146,6 @@ describe('hybrid flows', () => {
       nonce: 'app-nonce',
     });
   });
-
-  it('refuses a hybrid flow in the requested mode when the client does not allow the implicit grant', async () => {
-    const codeOnly = await registerApp(site.api, CALLBACK, { grant_types: ['authorization_code'] });
-    const { response } = await new LoginDriver(site.tenant).authorize(codeOnly, {
-      response_type: 'code id_token',
-      response_mode: 'form_post',
-    });
-    expect(formPostFields(await response.text()).fields).toEqual({
-      error: 'unauthorized_client',
-      error_description: "Grant type 'implicit' not allowed for the client.",
-      state: 'app-state',
-    });
-  });
-
-  it('refuses an ID token from /authorize without a nonce, in the fragment', async () => {
-    const { response } = await new LoginDriver(site.tenant).authorize(site.app, {
-      response_type: 'code id_token',
-      nonce: '',
-    });
-    const fragment = new URLSearchParams(locationOf(response, site.tenant.url).hash.slice(1));
-    expect(fragment.get('error')).toBe('invalid_request');
-  });
-
-  it('never puts tokens in a query string: response_mode=query with a token is refused in the fragment', async () => {
-    const { response } = await new LoginDriver(site.tenant).authorize(site.app, {
-      response_type: 'code token',
-      response_mode: 'query',
-    });
-    const location = locationOf(response, site.tenant.url);
-    expect(location.search).toBe('');
-    expect(new URLSearchParams(location.hash.slice(1)).get('error')).toBe('invalid_request');
-  });
 });
 
 describe('response_mode=web_message', () => {
@@ -223,17 +176,6 @@ describe('response_mode=web_message', () => {
     expect(claims.email).toBe('alice@example.com');
   });
 
-  it('keeps a hostile state inside the message', async () => {
-    const state = '</script><script>parent.postMessage("forged", "*")</script>';
-    const { response } = await new LoginDriver(site.tenant).authorize(site.app, {
-      response_mode: 'web_message',
-      prompt: 'none',
-      state,
-    });
-    const { message } = webMessageOf(await response.text());
-    expect((message as { response: { state: string } }).response.state).toBe(state);
-  });
-
   it('refuses with a page, posting nothing, when the callback origin is not an Allowed Web Origin', async () => {
     const noOrigins = await registerApp(site.api, CALLBACK);
     const { response } = await new LoginDriver(site.tenant).authorize(noOrigins, {
@@ -256,14 +198,100 @@ describe('response_mode=query', () => {
     expect(location.searchParams.get('tenant')).toBe('a');
     expect(location.searchParams.get('code')).not.toBeNull();
   });
+});
 
-  it('refuses an audience no API on the tenant has', async () => {
+describe('refusals', () => {
+  // Each goes back in the requested response_mode when the response_type allows it, else in the type's default.
+  it.each([
+    {
+      refused: 'an unknown response_type, in the requested form_post',
+      params: { response_mode: 'form_post', response_type: 'code bogus' },
+      answer: {
+        form_post: {
+          error: 'unsupported_response_type',
+          error_description: 'Unsupported response type: code bogus',
+          state: 'app-state',
+        },
+      },
+    },
+    {
+      refused: 'prompt=none without a session, in the requested form_post',
+      params: { response_mode: 'form_post', prompt: 'none' },
+      answer: {
+        form_post: { error: 'login_required', error_description: 'Login required', state: 'app-state' },
+      },
+    },
+    {
+      refused: 'a hybrid flow to a client without the implicit grant, in the requested form_post',
+      grantTypes: ['authorization_code'],
+      params: { response_mode: 'form_post', response_type: 'code id_token' },
+      answer: {
+        form_post: {
+          error: 'unauthorized_client',
+          error_description: "Grant type 'implicit' not allowed for the client.",
+          state: 'app-state',
+        },
+      },
+    },
+    {
+      refused: 'an ID token without a nonce, in the fragment',
+      params: { response_type: 'code id_token', nonce: '' },
+      answer: {
+        query: {},
+        fragment: {
+          error: 'invalid_request',
+          error_description: 'Nonce is required when response_type includes id_token',
+          state: 'app-state',
+        },
+      },
+    },
+    {
+      refused:
+        'response_mode=query for a type with a token, in the fragment: tokens never travel in a query string',
+      params: { response_type: 'code token', response_mode: 'query' },
+      answer: {
+        query: {},
+        fragment: {
+          error: 'invalid_request',
+          error_description: 'response_mode=query is not allowed for response_type=code token',
+          state: 'app-state',
+        },
+      },
+    },
+    {
+      refused: 'an audience no API on the tenant has, in the query',
+      params: { audience: 'https://nowhere.test/' },
+      answer: {
+        query: {
+          error: 'access_denied',
+          error_description: 'Service not found: https://nowhere.test/',
+          state: 'app-state',
+        },
+        fragment: {},
+      },
+    },
+  ])('refuses $refused', async ({ grantTypes, params, answer }) => {
+    const client =
+      grantTypes === undefined
+        ? site.app
+        : await registerApp(site.api, CALLBACK, { grant_types: grantTypes });
+    const { response } = await new LoginDriver(site.tenant).authorize(client, params);
+    expect(await answerOf(response)).toEqual(answer);
+  });
+});
+
+describe('state the application chose', () => {
+  it.each([
+    { mode: 'form_post', state: '"/><input name="code" value="forged' },
+    { mode: 'web_message', state: '</script><script>parent.postMessage("forged", "*")</script>' },
+  ])('stays inside the $mode page, whatever it holds', async ({ mode, state }) => {
     const { response } = await new LoginDriver(site.tenant).authorize(site.app, {
-      audience: 'https://nowhere.test/',
+      response_mode: mode,
+      prompt: 'none',
+      state,
     });
-    expect(Object.fromEntries(locationOf(response, site.tenant.url).searchParams)).toMatchObject({
-      error: 'access_denied',
-      error_description: 'Service not found: https://nowhere.test/',
+    expect(await answerOf(response)).toEqual({
+      [mode]: { error: 'login_required', error_description: 'Login required', state },
     });
   });
 });
