@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, inject, it } from 'vitest';
 import {
   answerConsent,
+  codeOnOutboxPage,
   demoForFile,
+  enterCodeAfterAWrongOne,
   seedPasswordUser,
   signedInUserId,
   snapshot,
@@ -22,16 +24,8 @@ describe('Email me a code on the consent page', () => {
 
       const outbox = await consent.context().newPage();
       await outbox.goto(`${inject('e2eStack').tenantUrl}/__outbox`);
-      const code = ((await outbox.locator(`.code[data-to="${email}"]`).first().textContent()) ?? '').trim();
-      expect(code).toMatch(/^\d{6}$/);
-      await outbox.close();
-
-      await consent.locator('input[name="code"]').fill(code === '000000' ? '111111' : '000000');
-      await consent.getByRole('button', { name: 'Confirm' }).click();
-      await expect(consent.getByRole('alert').textContent()).resolves.toContain('That code is not right.');
-
-      await consent.locator('input[name="code"]').fill(code);
-      await consent.getByRole('button', { name: 'Confirm' }).click();
+      const code = await codeOnOutboxPage(outbox, email);
+      expect(await enterCodeAfterAWrongOne(consent, code, 'Confirm')).toContain('That code is not right.');
     });
 
     // The password account is the older one: it stays the main account and signs the person in.

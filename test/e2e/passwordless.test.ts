@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { demoForFile, retryWhenFailedOpen, seedPasswordUser, snapshot } from './stack.ts';
+import {
+  codeOnOutboxPage,
+  demoForFile,
+  enterCodeAfterAWrongOne,
+  retryWhenFailedOpen,
+  seedPasswordUser,
+  snapshot,
+} from './stack.ts';
 
 const demo = demoForFile();
 
@@ -24,16 +31,8 @@ describe('the Universal Login code page (passwordless email)', () => {
         page.getByRole('link', { name: 'outbox' }).click(),
       ]);
       await outbox.waitForLoadState();
-      const code = ((await outbox.locator(`.code[data-to="${email}"]`).first().textContent()) ?? '').trim();
-      expect(code).toMatch(/^\d{6}$/);
-      await outbox.close();
-
-      await page.locator('input[name="code"]').fill(code === '000000' ? '111111' : '000000');
-      await page.getByRole('button', { name: 'Continue' }).click();
-      await expect(page.getByRole('alert').textContent()).resolves.toBe('Wrong email or verification code.');
-
-      await page.locator('input[name="code"]').fill(code);
-      await page.getByRole('button', { name: 'Continue' }).click();
+      const code = await codeOnOutboxPage(outbox, email);
+      expect(await enterCodeAfterAWrongOne(page, code, 'Continue')).toBe('Wrong email or verification code.');
       await page.waitForURL((url) => url.pathname === '/consent' || url.pathname === '/account');
       return { page };
     });

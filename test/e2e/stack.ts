@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
-import { beforeAll, inject } from 'vitest';
+import { beforeAll, expect, inject } from 'vitest';
 import { deploy } from '../../scripts/deploy.ts';
 import { launchChromium } from '../support/chromium.ts';
 import { type ControlClient, type ControlUser, controlClient } from '../support/tenant.ts';
@@ -239,20 +239,22 @@ export async function reachConsent(
 }
 
 /**
- * Signs in with Google, makes a choice on the consent page (`choose` ends once the browser is on its way back to the
- * tenant) and waits for the login to complete on the account page. Repeated when the Action's `/continue` side
- * failed open (the choice was then not applied, exactly as if the user had never answered).
+ * Signs in with Google, makes a choice on the consent page (`choose`: the name of the button that answers, or steps
+ * that end once the browser is on its way back to the tenant) and waits for the login to complete on the account
+ * page. Repeated when the Action's `/continue` side failed open (the choice was then not applied, exactly as if the
+ * user had never answered).
  */
 export async function answerConsent(
   demo: Demo,
   email: string,
-  choose: (page: Page) => Promise<void>,
+  choose: string | ((page: Page) => Promise<void>),
   options: BrowserContextOptions = {},
 ): Promise<Page> {
   const { page } = await retryWhenFailedOpen(demo, async () => {
     const page = await reachConsent(demo, email, options);
     const watchedFrom = await lastEventId(demo);
-    await choose(page);
+    if (typeof choose === 'string') await page.getByRole('button', { name: choose }).click();
+    else await choose(page);
     await page.waitForURL(`${demo.webUrl}/account`);
     return { page, watchedFrom };
   });
@@ -263,4 +265,24 @@ export async function answerConsent(
 export async function signedInUserId(page: Page): Promise<string> {
   const userId = page.locator('dt', { hasText: 'User id' }).locator('xpath=following-sibling::dd[1]');
   return ((await userId.textContent()) ?? '').trim();
+}
+
+/** The code the tenant's outbox page shows for `email` (as a person running the demo reads it); closes the page. */
+export async function codeOnOutboxPage(outbox: Page, email: string): Promise<string> {
+  const code = ((await outbox.locator(`.code[data-to="${email}"]`).first().textContent()) ?? '').trim();
+  expect(code).toMatch(/^\d{6}$/);
+  await outbox.close();
+  return code;
+}
+
+/** Submits a wrong code and then `code` with the form's `button`; returns the alert the wrong code showed. */
+export async function enterCodeAfterAWrongOne(page: Page, code: string, button: string): Promise<string> {
+  const submit = async (value: string) => {
+    await page.locator('input[name="code"]').fill(value);
+    await page.getByRole('button', { name: button }).click();
+  };
+  await submit(code === '000000' ? '111111' : '000000');
+  const refusal = (await page.getByRole('alert').textContent()) ?? '';
+  await submit(code);
+  return refusal;
 }
