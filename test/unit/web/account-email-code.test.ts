@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { EMAIL_CODE_RULES, emailCodeAvailability } from '../../../web/email-code.ts';
+import { EMAIL_CODE_RULES } from '../../../web/email-code.ts';
 import { WebError } from '../../../web/errors.ts';
-import { createManagementClient } from '../../../web/management.ts';
 import { makeUser } from '../../support/users.ts';
 import { signInAs } from './account-support.ts';
-import { FakeEmailTenant } from './email-code-support.ts';
-import { formActions, makeTestApp, NOW, tenantFor, testConfig, pageText as text } from './support.ts';
+import { emailCodeApp } from './email-code-support.ts';
+import { formActions, pageText as text } from './support.ts';
 
 const ME = 'auth0|me';
 const SUGGESTED = 'google-oauth2|31';
@@ -14,25 +13,12 @@ const CODE_USER = 'email|0123456789abcdef01234567';
 
 /** The signed-in user and a suggestion with the same verified email; the email connection enabled for `enabledFor`. */
 async function signedIn(enabledFor: readonly string[] = ['reauth-client']) {
-  const config = testConfig();
-  const tenant = tenantFor(config);
-  tenant.context.store.createConnection({
-    name: 'email',
-    strategy: 'email',
-    enabled_clients: [...enabledFor],
-  });
-  tenant.seed(
+  const { t, email } = emailCodeApp(enabledFor);
+  t.tenant.seed(
     makeUser(ME),
     makeUser(SUGGESTED, { created_at: '2025-01-01T00:00:00.000Z' }),
     makeUser(CODE_USER, { connection: 'email' }),
   );
-  const email = new FakeEmailTenant();
-  const management = createManagementClient(config, { fetch: tenant.fetch });
-  const t = makeTestApp({
-    config,
-    tenant,
-    emailCode: email.port(emailCodeAvailability(config, management, () => NOW)),
-  });
   return { ...(await signInAs(t, ME)), email };
 }
 

@@ -6,14 +6,13 @@ import { tamperLastSegment } from '../../support/tamper.ts';
 import { makeUser } from '../../support/users.ts';
 import { signInAs } from './account-support.ts';
 import {
-  consentUrl,
   expectSealedCookie,
   formActions,
   hiddenField,
-  linkRequestToken,
   makeTestApp,
   NOW,
   NOW_SECONDS,
+  openConsent,
   pageText as text,
 } from './support.ts';
 
@@ -123,7 +122,7 @@ describe('account page sign-in', () => {
 
   it('refuses a sealed cookie written for another purpose as the session', async () => {
     const t = seededApp();
-    await t.request(consentUrl(await linkRequestToken()));
+    await openConsent(t);
     t.jar.cookies.set('session', t.jar.cookies.get('consent') ?? '');
     expect((await t.request('/account')).headers.get('location')).toBe('/login');
   });

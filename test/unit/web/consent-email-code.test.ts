@@ -1,74 +1,38 @@
 import { describe, expect, it } from 'vitest';
-import {
-  EMAIL_CODE_AVAILABILITY_SECONDS,
-  EMAIL_CODE_RULES,
-  emailCodeAvailability,
-} from '../../../web/email-code.ts';
-import { createManagementClient } from '../../../web/management.ts';
+import { EMAIL_CODE_AVAILABILITY_SECONDS, EMAIL_CODE_RULES } from '../../../web/email-code.ts';
 import { makeUser } from '../../support/users.ts';
-import { FakeEmailTenant } from './email-code-support.ts';
+import { type EmailCodeApp, emailCodeApp } from './email-code-support.ts';
 import {
   CANDIDATE,
   claimsOf,
-  consentUrl,
   hiddenField,
   linkRequestToken,
-  makeTestApp,
-  NOW,
-  tenantFor,
-  testConfig,
+  openConsent,
   pageText as text,
 } from './support.ts';
 
-function setup(enabledFor: readonly string[] | 'no connection' = ['reauth-client']) {
-  const config = testConfig();
-  const tenant = tenantFor(config);
-  if (enabledFor !== 'no connection') {
-    tenant.context.store.createConnection({
-      name: 'email',
-      strategy: 'email',
-      enabled_clients: [...enabledFor],
-    });
-  }
-  const email = new FakeEmailTenant();
-  let now = NOW;
-  const management = createManagementClient(config, { fetch: tenant.fetch });
-  const t = makeTestApp({
-    config,
-    tenant,
-    now: () => now,
-    emailCode: email.port(emailCodeAvailability(config, management, () => now)),
+/** Opens the consent page (for `token`) and asks for a code for the candidate; `fields` add to or replace the form's. */
+async function askForCode(s: EmailCodeApp, fields: Record<string, string> = {}, token?: string) {
+  const { csrf, body: page } = await openConsent(s.t, token);
+  const response = await s.t.post('/consent', {
+    csrf,
+    decision: 'email-code',
+    candidate: CANDIDATE.user_id,
+    ...fields,
   });
-  return {
-    t,
-    email,
-    later(seconds: number) {
-      now = new Date(now.getTime() + seconds * 1000);
-    },
-  };
+  return { csrf, page, response, body: await response.text() };
 }
 
-async function openConsent(s: ReturnType<typeof setup>) {
-  const body = await (await s.t.request(consentUrl(await linkRequestToken()))).text();
-  return { body, csrf: hiddenField(body, 'csrf') ?? '' };
-}
-
-async function askForCode(s: ReturnType<typeof setup>) {
-  const { csrf } = await openConsent(s);
-  const response = await s.t.post('/consent', { csrf, decision: 'email-code', candidate: CANDIDATE.user_id });
-  return { csrf, response, body: await response.text() };
-}
-
-function enterCode(s: ReturnType<typeof setup>, csrf: string, code: string, useJar = true) {
+function enterCode(s: EmailCodeApp, csrf: string, code: string, useJar = true) {
   return s.t.post('/consent/code', { csrf, action: 'verify', code }, useJar);
 }
 
-const connectionLookups = (s: ReturnType<typeof setup>) =>
+const connectionLookups = (s: EmailCodeApp) =>
   s.t.tenant.calls.filter((call) => call.method === 'GET' && call.path.startsWith('/api/v2/connections?'));
 
 describe('consent page: Email me a code', () => {
   it('offers Email me a code beside Link when the email connection is enabled for the re-authentication client', async () => {
-    const { body } = await openConsent(setup());
+    const { body } = await openConsent(emailCodeApp().t);
     expect(body).toContain('>Email me a code</button>');
     expect(text(body)).toContain(
       'if you cannot sign in to it any more, enter a code we email to its address',
@@ -81,59 +45,42 @@ describe('consent page: Email me a code', () => {
   ])(
     'offers no code when the email connection is %s, and refuses a forged request for one',
     async (_, enabled) => {
-      const s = setup(enabled);
-      const { body, csrf } = await openConsent(s);
-      expect(body).not.toContain('Email me a code');
-      const response = await s.t.post('/consent', {
-        csrf,
-        decision: 'email-code',
-        candidate: CANDIDATE.user_id,
-      });
+      const s = emailCodeApp(enabled);
+      const { page, response } = await askForCode(s);
+      expect(page).not.toContain('Email me a code');
       expect(response.status).toBe(403);
       expect(s.email.sent).toEqual([]);
     },
   );
 
   it('looks the connection up once per minute, not on every page view', async () => {
-    const s = setup();
-    await openConsent(s);
-    await openConsent(s);
+    const s = emailCodeApp();
+    await openConsent(s.t);
+    await openConsent(s.t);
     expect(connectionLookups(s)).toHaveLength(1);
     s.later(EMAIL_CODE_AVAILABILITY_SECONDS);
-    await openConsent(s);
+    await openConsent(s.t);
     expect(connectionLookups(s)).toHaveLength(2);
   });
 
   it("sends the code to the signed candidate's address, never to one the form names", async () => {
-    const s = setup();
-    const { csrf } = await openConsent(s);
-    const response = await s.t.post('/consent', {
-      csrf,
-      decision: 'email-code',
-      candidate: CANDIDATE.user_id,
-      email: 'attacker@evil.example',
-    });
+    const s = emailCodeApp();
+    const { response, body } = await askForCode(s, { email: 'attacker@evil.example' });
     expect(response.status).toBe(200);
     expect(s.email.sent).toEqual([CANDIDATE.email]);
-    const body = await response.text();
     expect(text(body)).toContain('We emailed a code to a•••e@example.com. It is valid for 3 minutes.');
     expect(body).not.toContain(CANDIDATE.email);
   });
 
   it('refuses a code for an account the signed request did not name (forged target)', async () => {
-    const s = setup();
-    const { csrf } = await openConsent(s);
-    const response = await s.t.post('/consent', {
-      csrf,
-      decision: 'email-code',
-      candidate: 'auth0|attacker',
-    });
+    const s = emailCodeApp();
+    const { response } = await askForCode(s, { candidate: 'auth0|attacker' });
     expect(response.status).toBe(403);
     expect(s.email.sent).toEqual([]);
   });
 
   it('returns the same signed link proof as a re-authentication when the code is right', async () => {
-    const s = setup();
+    const s = emailCodeApp();
     const { csrf } = await askForCode(s);
     const response = await enterCode(s, csrf, s.email.codeFor(CANDIDATE.email));
     const claims = claimsOf(hiddenField(await response.text(), 'session_token') ?? '');
@@ -149,7 +96,7 @@ describe('consent page: Email me a code', () => {
     ['the candidate when it stays the main account', true, CANDIDATE.user_id],
     ["the sign-in's own account when that one stays the main account", false, 'google-oauth2|current'],
   ])('links the email| user the code signed in into %s', async (_, candidateIsPrimary, primary) => {
-    const s = setup();
+    const s = emailCodeApp();
     const codeUser = 'email|0123456789abcdef01234567';
     s.t.tenant.seed(
       makeUser(CANDIDATE.user_id, { connection: CANDIDATE.connection }),
@@ -157,8 +104,7 @@ describe('consent page: Email me a code', () => {
       makeUser(codeUser, { connection: 'email' }),
     );
     const token = await linkRequestToken({ candidates: [{ ...CANDIDATE, primary: candidateIsPrimary }] });
-    const csrf = hiddenField(await (await s.t.request(consentUrl(token))).text(), 'csrf') ?? '';
-    await s.t.post('/consent', { csrf, decision: 'email-code', candidate: CANDIDATE.user_id });
+    const { csrf } = await askForCode(s, {}, token);
     await enterCode(s, csrf, s.email.codeFor(CANDIDATE.email));
     expect(s.t.links()).toEqual([{ primary, provider: 'email', user_id: '0123456789abcdef01234567' }]);
     expect(s.t.tenant.users.get(primary)?.app_metadata).toMatchObject({
@@ -169,7 +115,7 @@ describe('consent page: Email me a code', () => {
   });
 
   it('still returns the proof when the email| user cannot be linked', async () => {
-    const s = setup();
+    const s = emailCodeApp();
     const { csrf } = await askForCode(s);
     const body = await (await enterCode(s, csrf, s.email.codeFor(CANDIDATE.email))).text();
     expect(s.t.links()).toEqual([]);
@@ -178,7 +124,7 @@ describe('consent page: Email me a code', () => {
   });
 
   it('says a wrong code is wrong and lets the person try again, then asks for a new code after three', async () => {
-    const s = setup();
+    const s = emailCodeApp();
     const { csrf } = await askForCode(s);
     const first = await enterCode(s, csrf, '000000');
     expect(first.status).toBe(400);
@@ -196,7 +142,7 @@ describe('consent page: Email me a code', () => {
   });
 
   it('offers a new code once the code has expired, and the new code links', async () => {
-    const s = setup();
+    const s = emailCodeApp();
     const { csrf } = await askForCode(s);
     const expired = s.email.codeFor(CANDIDATE.email);
     s.later(EMAIL_CODE_RULES.lifetimeSeconds);
@@ -213,7 +159,7 @@ describe('consent page: Email me a code', () => {
     ['an unverified address', { email: CANDIDATE.email, email_verified: false }],
     ['no address', {}],
   ])('links nothing when the tenant says the code proved %s', async (_, claims) => {
-    const s = setup();
+    const s = emailCodeApp();
     s.email.claimsFor = () => ({ sub: 'email|other', ...claims });
     const { csrf } = await askForCode(s);
     const response = await enterCode(s, csrf, s.email.codeFor(CANDIDATE.email));
@@ -224,7 +170,7 @@ describe('consent page: Email me a code', () => {
   });
 
   it('accepts a code once: the same code sent again after the link finds no round trip', async () => {
-    const s = setup();
+    const s = emailCodeApp();
     const { csrf } = await askForCode(s);
     const code = s.email.codeFor(CANDIDATE.email);
     await enterCode(s, csrf, code);
@@ -235,7 +181,7 @@ describe('consent page: Email me a code', () => {
   });
 
   it('refuses the code from another browser (no consent cookie) without trying it', async () => {
-    const s = setup();
+    const s = emailCodeApp();
     const { csrf } = await askForCode(s);
     const response = await enterCode(s, csrf, s.email.codeFor(CANDIDATE.email), false);
     expect(response.status).toBe(400);
@@ -243,7 +189,7 @@ describe('consent page: Email me a code', () => {
   });
 
   it('refuses a code form without the page CSRF token or from another site', async () => {
-    const s = setup();
+    const s = emailCodeApp();
     const { csrf } = await askForCode(s);
     const code = s.email.codeFor(CANDIDATE.email);
     expect((await enterCode(s, 'forged', code)).status).toBe(403);
@@ -256,8 +202,8 @@ describe('consent page: Email me a code', () => {
   });
 
   it('refuses a code form when no code was asked for in this round trip', async () => {
-    const s = setup();
-    const { csrf } = await openConsent(s);
+    const s = emailCodeApp();
+    const { csrf } = await openConsent(s.t);
     expect((await enterCode(s, csrf, '123456')).status).toBe(403);
     expect(s.email.verified).toEqual([]);
   });

@@ -14,14 +14,9 @@ import {
   makeTestApp,
   NOW,
   NOW_SECONDS,
+  openConsent,
   pageText as text,
 } from './support.ts';
-
-async function openConsent(t = makeTestApp(), state = 'tenant-state-123') {
-  const response = await t.request(consentUrl(await linkRequestToken(), state));
-  const body = await response.text();
-  return { t, response, body, csrf: hiddenField(body, 'csrf') ?? '' };
-}
 
 async function startLink(t = makeTestApp()) {
   const { csrf } = await openConsent(t);
@@ -55,7 +50,7 @@ describe('consent page', () => {
 
   it("says plainly when the sign-in's own account would become the main account", async () => {
     const token = await linkRequestToken({ candidates: [{ ...CANDIDATE, primary: false }] });
-    const body = await (await makeTestApp().request(consentUrl(token))).text();
+    const { body } = await openConsent(makeTestApp(), token);
     expect(text(body)).toContain(
       'If you link, the account of the Google sign-in becomes the main account, because it is older (created 2025-05-31). This account is added to it: signing in with email and password then opens that account instead of this one.',
     );
@@ -71,19 +66,17 @@ describe('consent page', () => {
   });
 
   it('escapes candidate fields taken from the token', async () => {
-    const t = makeTestApp();
     const token = await linkRequestToken({
       candidates: [{ ...CANDIDATE, connection: '<img src=x onerror=alert(1)>' }],
     });
-    const body = await (await t.request(consentUrl(token))).text();
+    const { body } = await openConsent(makeTestApp(), token);
     expect(body).not.toContain('<img');
     expect(body).toContain('&lt;img src=x onerror=alert(1)&gt;');
   });
 
   it('never renders the session token into the page', async () => {
     const token = await linkRequestToken();
-    const t = makeTestApp();
-    const body = await (await t.request(consentUrl(token))).text();
+    const { body } = await openConsent(makeTestApp(), token);
     expect(body).not.toContain(token);
   });
 
@@ -100,10 +93,7 @@ describe('consent page', () => {
   });
 
   it('answers a tampered link with a page offering to continue unlinked with the state only', async () => {
-    const t = makeTestApp();
-    const token = tamperLastSegment(await linkRequestToken());
-    const response = await t.request(consentUrl(token));
-    const body = await response.text();
+    const { response, body } = await openConsent(makeTestApp(), tamperLastSegment(await linkRequestToken()));
     expect(response.status).toBe(400);
     expect(body).toContain('This link is not valid');
     expect(formActions(body)).toEqual(['https://tenant.example.com/continue']);
@@ -112,9 +102,8 @@ describe('consent page', () => {
   });
 
   it('answers an expired link with a page that says it expired', async () => {
-    const t = makeTestApp();
-    const response = await t.request(consentUrl(await linkRequestToken({ iat: NOW_SECONDS - 900 })));
-    expect(await response.text()).toContain('This link has expired');
+    const { body } = await openConsent(makeTestApp(), await linkRequestToken({ iat: NOW_SECONDS - 900 }));
+    expect(body).toContain('This link has expired');
   });
 
   it('does not offer to continue when the state is not an opaque token', async () => {

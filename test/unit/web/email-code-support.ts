@@ -1,6 +1,8 @@
-import type { EmailCodePort } from '../../../web/email-code.ts';
+import { type EmailCodePort, emailCodeAvailability } from '../../../web/email-code.ts';
 import { WebError } from '../../../web/errors.ts';
+import { createManagementClient } from '../../../web/management.ts';
 import type { IdTokenClaims } from '../../../web/oidc.ts';
+import { makeTestApp, NOW, tenantFor, testConfig } from './support.ts';
 
 /**
  * The tenant's passwordless email as the web app sees it: availability from the in-process tenant's connections
@@ -42,4 +44,38 @@ export class FakeEmailTenant {
     if (code === undefined) throw new Error(`no code was sent to ${email}`);
     return code;
   }
+}
+
+export type EmailCodeApp = ReturnType<typeof emailCodeApp>;
+
+/**
+ * The web app with "Email me a code": its tenant has the passwordless `email` connection enabled for `enabledFor` (or
+ * none), availability is the real lookup, codes are the fake's; `later` moves the clock of both.
+ */
+export function emailCodeApp(enabledFor: readonly string[] | 'no connection' = ['reauth-client']) {
+  const config = testConfig();
+  const tenant = tenantFor(config);
+  if (enabledFor !== 'no connection') {
+    tenant.context.store.createConnection({
+      name: 'email',
+      strategy: 'email',
+      enabled_clients: [...enabledFor],
+    });
+  }
+  const email = new FakeEmailTenant();
+  let now = NOW;
+  const management = createManagementClient(config, { fetch: tenant.fetch });
+  const t = makeTestApp({
+    config,
+    tenant,
+    now: () => now,
+    emailCode: email.port(emailCodeAvailability(config, management, () => now)),
+  });
+  return {
+    t,
+    email,
+    later(seconds: number) {
+      now = new Date(now.getTime() + seconds * 1000);
+    },
+  };
 }

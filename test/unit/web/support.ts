@@ -244,6 +244,13 @@ export function consentUrl(token: string, state = 'tenant-state-123'): string {
   return `/consent?${new URLSearchParams({ session_token: token, state })}`;
 }
 
+/** Opens the consent page as the Action's redirect does: a sealed link request (`token`) and the tenant's state. */
+export async function openConsent(t = makeTestApp(), token?: string) {
+  const response = await t.request(consentUrl(token ?? (await linkRequestToken())));
+  const body = await response.text();
+  return { t, response, body, csrf: hiddenField(body, 'csrf') ?? '' };
+}
+
 export function hiddenField(body: string, name: string): string | undefined {
   const match = new RegExp(`name="${name}" value="([^"]*)"`).exec(body);
   return match?.[1];
