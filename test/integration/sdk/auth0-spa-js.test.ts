@@ -8,8 +8,11 @@ import { launchChromium } from '../../support/chromium.ts';
 // (web_message), the PKCE code exchange and refresh-token rotation from the browser (CORS), /userinfo.
 // auth0.com/docs/libraries/auth0-single-page-app-sdk
 
-/** The page's globals: the SDK bundle as the app loads it. */
-type InPage = { auth0: typeof import('@auth0/auth0-spa-js') };
+/** The page's globals: the SDK bundle as the app loads it, and the app's client once it handled the login. */
+type InPage = {
+  auth0: typeof import('@auth0/auth0-spa-js');
+  client: import('@auth0/auth0-spa-js').Auth0Client;
+};
 
 // Over HTTPS on localhost like the tenant: https://localhost:<a> and https://localhost:<b> are one site (ports do
 // not count), so the iframe's tenant cookie is first-party to the page, as an app and its tenant on one registrable
@@ -72,8 +75,12 @@ function sdkOptions(useRefreshTokens: boolean) {
   };
 }
 
-/** loginWithRedirect and the tenant's login page (a simulated GitHub login), back to the page with a code. */
-async function logIn(page: Page, useRefreshTokens = true): Promise<void> {
+/**
+ * A page that logged in: loginWithRedirect, the tenant's login page (a simulated GitHub login), and back on the page
+ * handleRedirectCallback, after which the page's `client` holds the tokens.
+ */
+async function signedInPage(useRefreshTokens: boolean): Promise<Page> {
+  const page = await spaPage();
   await Promise.all([
     page.waitForURL((url) => url.pathname === '/u/login'),
     page.evaluate(
@@ -87,6 +94,12 @@ async function logIn(page: Page, useRefreshTokens = true): Promise<void> {
     page.waitForURL((url) => url.origin === local.url && url.searchParams.has('code')),
     github.getByRole('button').click(),
   ]);
+  await page.evaluate(async (options) => {
+    const inPage = globalThis as unknown as InPage;
+    inPage.client = new inPage.auth0.Auth0Client(options);
+    await inPage.client.handleRedirectCallback();
+  }, sdkOptions(useRefreshTokens));
+  return page;
 }
 
 describe('@auth0/auth0-spa-js against the local tenant', () => {
@@ -104,22 +117,13 @@ describe('@auth0/auth0-spa-js against the local tenant', () => {
   });
 
   it('logs in with a redirect, exchanges the code from the browser and reads the user', async () => {
-    const page = await spaPage();
-    await logIn(page);
-    const user = await page.evaluate(async (options) => {
-      const client = new (globalThis as unknown as InPage).auth0.Auth0Client(options);
-      await client.handleRedirectCallback();
-      return client.getUser();
-    }, sdkOptions(true));
+    const page = await signedInPage(true);
+    const user = await page.evaluate(() => (globalThis as unknown as InPage).client.getUser());
     expect(user?.email).toBe('alice@example.com');
   });
 
   it('renews silently in an iframe with the tenant session after a reload (memory cache, no refresh token)', async () => {
-    const page = await spaPage();
-    await logIn(page, false);
-    await page.evaluate(async (options) => {
-      await new (globalThis as unknown as InPage).auth0.Auth0Client(options).handleRedirectCallback();
-    }, sdkOptions(false));
+    const page = await signedInPage(false);
     await page.goto(`${local.url}/`);
     const answer = await page.evaluate(async (options) => {
       const client = new (globalThis as unknown as InPage).auth0.Auth0Client({
@@ -138,19 +142,17 @@ describe('@auth0/auth0-spa-js against the local tenant', () => {
   });
 
   it('renews the access token with a rotating refresh token, and calls /userinfo with it', async () => {
-    const page = await spaPage();
-    await logIn(page);
-    const answer = await page.evaluate(async (options) => {
-      const client = new (globalThis as unknown as InPage).auth0.Auth0Client(options);
-      await client.handleRedirectCallback();
+    const page = await signedInPage(true);
+    const answer = await page.evaluate(async (domain) => {
+      const { client } = globalThis as unknown as InPage;
       const tokens = [await client.getTokenSilently()];
       tokens.push(await client.getTokenSilently({ cacheMode: 'off' }));
       tokens.push(await client.getTokenSilently({ cacheMode: 'off' }));
-      const me = await fetch(`https://${options.domain}/userinfo`, {
+      const me = await fetch(`https://${domain}/userinfo`, {
         headers: { authorization: `Bearer ${tokens[2]}` },
       });
       return { renewed: tokens.length, email: ((await me.json()) as { email: string }).email };
-    }, sdkOptions(true));
+    }, local.tenant.domain);
     expect(answer).toEqual({ renewed: 3, email: 'alice@example.com' });
   });
 });
