@@ -2,11 +2,33 @@ import { describe, expect, it } from 'vitest';
 import { browserBinding, sealLinkRequest } from '../../../core/link-request.ts';
 import { decideContinue } from '../../../core/policy.ts';
 import { encodeSessionToken, verifySessionToken } from '../../../emulator/actions-runtime/redirect-token.ts';
-import { signLinkProof, verifyLinkRequest } from '../../../web/tokens.ts';
+import { type LinkProof, signLinkProof, verifyLinkRequest } from '../../../web/tokens.ts';
 import { BROWSER, CANDIDATE, LOGIN, NOW, TEST_ENV } from './support.ts';
 
 const secret = TEST_ENV.SESSION_TOKEN_SECRET;
 const tenantHost = TEST_ENV.AUTH0_DOMAIN;
+
+/** The proof the consent page returns after Link, for the tenant's `state`. */
+const LINK_PROOF: LinkProof = {
+  sub: 'google-oauth2|current',
+  state: 'tenant-state-123',
+  browser: BROWSER,
+  decision: 'link',
+  linkedUserId: CANDIDATE.user_id,
+};
+
+/** Signs `proof` as the consent page does, then checks it as api.redirect.validateToken does at /continue. */
+async function validatedAtContinue(proof: LinkProof, expectedState: string, atMs: number) {
+  const token = await signLinkProof(proof, { secret, issuer: tenantHost, now: NOW });
+  return verifySessionToken({
+    token,
+    secret,
+    issuer: tenantHost,
+    expectedState,
+    expectedSub: proof.sub,
+    now: atMs,
+  });
+}
 
 describe('consent round trip against the simulated Actions runtime', () => {
   it('opens a link request made by api.redirect.encodeToken and sealed, and returns its browser binding in the proof', async () => {
@@ -27,60 +49,24 @@ describe('consent round trip against the simulated Actions runtime', () => {
       candidates: [CANDIDATE],
       browser,
     });
-    const proof = await signLinkProof(
+    const checked = await validatedAtContinue(
       { sub: request.sub, state: 'tenant-state-123', browser: request.browser, decision: 'not-now' },
-      { secret, issuer: tenantHost, now: NOW },
+      'tenant-state-123',
+      NOW.getTime(),
     );
-    const checked = verifySessionToken({
-      token: proof,
-      secret,
-      issuer: tenantHost,
-      expectedState: 'tenant-state-123',
-      expectedSub: 'google-oauth2|current',
-      now: NOW.getTime(),
-    });
     if (!checked.valid) throw new Error(checked.reason);
     expect(decideContinue(checked.payload, { issuer: tenantHost, browser })).toEqual({ kind: 'not-now' });
   });
 
-  it('signs a proof that api.redirect.validateToken accepts for the same user and state', async () => {
-    const token = await signLinkProof(
-      {
-        sub: 'google-oauth2|current',
-        state: 'tenant-state-123',
-        browser: BROWSER,
-        decision: 'link',
-        linkedUserId: CANDIDATE.user_id,
-      },
-      { secret, issuer: tenantHost, now: NOW },
-    );
-    const result = verifySessionToken({
-      token,
-      secret,
-      issuer: tenantHost,
-      expectedState: 'tenant-state-123',
-      expectedSub: 'google-oauth2|current',
-      now: NOW.getTime() + 60_000,
-    });
-    expect(result).toMatchObject({
-      valid: true,
-      payload: { purpose: 'link-proof', linked_user_id: CANDIDATE.user_id },
-    });
-  });
-
-  it('signs a proof that validateToken refuses for another /continue state', async () => {
-    const token = await signLinkProof(
-      { sub: 'google-oauth2|current', state: 'tenant-state-123', browser: BROWSER, decision: 'not-now' },
-      { secret, issuer: tenantHost, now: NOW },
-    );
-    const result = verifySessionToken({
-      token,
-      secret,
-      issuer: tenantHost,
-      expectedState: 'other-state',
-      expectedSub: 'google-oauth2|current',
-      now: NOW.getTime(),
-    });
-    expect(result.valid).toBe(false);
+  it.each([
+    [
+      'accepts for the same user and state, a minute later',
+      'tenant-state-123',
+      NOW.getTime() + 60_000,
+      { valid: true, payload: { purpose: 'link-proof', linked_user_id: CANDIDATE.user_id } },
+    ],
+    ['refuses for another /continue state', 'other-state', NOW.getTime(), { valid: false }],
+  ])('signs a proof that api.redirect.validateToken %s', async (_, expectedState, atMs, expected) => {
+    expect(await validatedAtContinue(LINK_PROOF, expectedState, atMs)).toMatchObject(expected);
   });
 });
