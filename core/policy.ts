@@ -117,12 +117,29 @@ function accountLinking(user: Pick<ManagementUser, 'app_metadata'>): Record<stri
   return typeof current === 'object' && current !== null ? (current as Record<string, unknown>) : {};
 }
 
-/** The `account_linking` record with `userIds` added to `declined`, keeping its other keys. */
+/**
+ * The most declines one user keeps: twice the candidates one email may have. Every login carries `app_metadata`,
+ * and Auth0 limits a user profile to 10 KB serialized ("Migrate oversized user profiles"); 20 ids stay near 1 KB.
+ */
+export const MAX_DECLINED = 2 * MAX_LINK_CANDIDATES;
+
+/**
+ * The `account_linking` record with `userIds` added to `declined`, keeping its other keys and its order. Past
+ * `MAX_DECLINED`, the oldest declines other than `userIds` are dropped, and logins treat those accounts as never
+ * declined (an unlink declines on both accounts, so its pair stays declined while either list holds it).
+ */
 export function withDeclined(
   user: Pick<ManagementUser, 'app_metadata'>,
   userIds: readonly string[],
 ): Record<string, unknown> {
-  return { ...accountLinking(user), declined: [...new Set([...declinedUserIds(user), ...userIds])] };
+  const declined = [...new Set([...declinedUserIds(user), ...userIds])];
+  const dropped = declined
+    .filter((id) => !userIds.includes(id))
+    .slice(0, Math.max(0, declined.length - MAX_DECLINED));
+  return {
+    ...accountLinking(user),
+    declined: declined.filter((id) => !dropped.includes(id)).slice(-MAX_DECLINED),
+  };
 }
 
 /** Why this login is not looked at, or undefined when it is. Pure: no Management call is needed to say. */

@@ -10,8 +10,10 @@ import {
   isVerifiedEmailUser,
   type LoginFacts,
   linkSuggestions,
+  MAX_DECLINED,
   sameEmail,
   snoozedUntil,
+  withDeclined,
   withoutSnooze,
 } from '../../../core/policy.ts';
 import { makeUser, withLinkedIdentity } from '../../support/users.ts';
@@ -391,5 +393,41 @@ describe('a "Not now" snooze', () => {
 
   it('is cleared keeping the declines', () => {
     expect(withoutSnooze(snoozed)).toEqual({ declined: ['a'] });
+  });
+});
+
+describe('the "don\'t ask again" list', () => {
+  const ids = (count: number, prefix = 'github|') => Array.from({ length: count }, (_, i) => `${prefix}${i}`);
+  const declining = (declined: string[]) => ({
+    app_metadata: { account_linking: { snoozed_until: '2025-06-08T00:00:00.000Z', declined } },
+  });
+
+  it('adds a decline after the others, keeping the other keys', () => {
+    expect(withDeclined(declining(['a']), ['b'])).toEqual({
+      snoozed_until: '2025-06-08T00:00:00.000Z',
+      declined: ['a', 'b'],
+    });
+  });
+
+  it('is unchanged, order and all, when the account is declined again', () => {
+    expect(withDeclined(declining(['a', 'b', 'c']), ['a'])).toEqual(
+      declining(['a', 'b', 'c']).app_metadata.account_linking,
+    );
+  });
+
+  it(`keeps the newest ${MAX_DECLINED}: a decline past them drops the oldest`, () => {
+    const full = ids(MAX_DECLINED);
+    expect(withDeclined(declining(full), ['auth0|new']).declined).toEqual([...full.slice(1), 'auth0|new']);
+  });
+
+  it('trims a longer list written before the bound, keeping the account declined now wherever it stood', () => {
+    const long = ids(MAX_DECLINED + 5);
+    const declined = withDeclined(declining(long), ['github|0']).declined;
+    expect(declined).toEqual(['github|0', ...long.slice(-(MAX_DECLINED - 1))]);
+  });
+
+  it(`keeps the last ${MAX_DECLINED} of a larger batch declined at once`, () => {
+    const batch = ids(MAX_DECLINED + 1, 'auth0|');
+    expect(withDeclined(declining(ids(3)), batch).declined).toEqual(batch.slice(1));
   });
 });
