@@ -10,6 +10,7 @@ import {
   deploy,
   planDeploy,
 } from '../../../scripts/deploy.ts';
+import { DEFAULT_OPTIONAL_SECRETS } from '../../support/action-secrets.ts';
 import { bootstrapAccessToken } from '../../support/login-driver.ts';
 import type { FaultRule } from '../../support/tenant.ts';
 import { startTestTenant, type TestTenant } from '../../support/tenant.ts';
@@ -152,12 +153,7 @@ describe('npm run deploy against the local tenant', () => {
       SESSION_TOKEN_SECRET,
       AUTO_LINK_CONNECTIONS: 'google-oauth2',
       SKIP_CLIENT_IDS: first.clients.reauth.client_id,
-      CHECK_ON: 'every-login',
-      MERGE_APP_METADATA_KEYS: '',
-      DRY_RUN: 'false',
-      PRIMARY_POLICY: 'oldest',
-      NOT_NOW_DAYS: '7',
-      LINK_NOTICE: 'claim',
+      ...DEFAULT_OPTIONAL_SECRETS,
     });
     const store = tenant.context.store;
     const scopeOf = (clientId: string) =>

@@ -12,6 +12,7 @@ import {
 } from '../../../scripts/deploy/keywords.ts';
 import { loadDesiredTenant } from '../../../scripts/deploy/tenant-file.ts';
 import { clientCallbackUrls } from '../../../web/routes.ts';
+import { DEFAULT_OPTIONAL_SECRETS } from '../../support/action-secrets.ts';
 
 const TENANT_FILE = path.resolve('tenant.yaml');
 const SESSION_SECRET = `it's "quoted" \\ and $& long enough ${'x'.repeat(20)}`;
@@ -48,12 +49,7 @@ describe('keyword mapping', () => {
       SESSION_TOKEN_SECRET: SESSION_SECRET,
       AUTO_LINK_CONNECTIONS: 'google-oauth2',
       SKIP_CLIENT_IDS: 'reauth-client-id',
-      CHECK_ON: 'every-login',
-      MERGE_APP_METADATA_KEYS: '',
-      DRY_RUN: 'false',
-      PRIMARY_POLICY: 'oldest',
-      NOT_NOW_DAYS: '7',
-      LINK_NOTICE: 'claim',
+      ...DEFAULT_OPTIONAL_SECRETS,
     });
     expect(desired.action).toMatchObject({
       name: 'account-linking',
