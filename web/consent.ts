@@ -23,6 +23,7 @@ import {
   isOpaqueState,
   type LinkCandidate,
   type LinkRequestLogin,
+  openRoundTrip,
   signLinkProof,
   verifyLinkRequest,
 } from './tokens.ts';
@@ -170,20 +171,14 @@ export function mountConsent(app: Hono<WebEnv>, config: WebConfig, deps: Consent
   }
 
   app.get(WEB_ROUTES.consent, async (c) => {
-    const token = c.req.query('session_token');
-    const state = c.req.query('state');
-    if (token === undefined && state === undefined) {
+    const opening = await openRoundTrip(c.req, (token) => verifyLinkRequest(token, tokenContext()));
+    if (opening.kind === 'reload') {
       const consent = await readState(c);
       if (consent === undefined) return fail(c, 'cookie_invalid', 400);
       return showConsent(c, { ...consent, reauth: undefined, emailCode: undefined }, false);
     }
-    if (!isOpaqueState(state) || token === undefined) return unlinkedWithoutProof(c, 'token_invalid', state);
-    let request: Awaited<ReturnType<typeof verifyLinkRequest>>;
-    try {
-      request = await verifyLinkRequest(token, tokenContext());
-    } catch (error) {
-      return unlinkedWithoutProof(c, error instanceof WebError ? error.code : 'token_invalid', state);
-    }
+    if (opening.kind === 'refused') return unlinkedWithoutProof(c, opening.code, opening.state);
+    const { request, state } = opening;
     const consent: ConsentState = {
       sub: request.sub,
       state,

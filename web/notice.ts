@@ -3,12 +3,17 @@ import { isNoticeAnswer } from '../core/link-notice.ts';
 import type { WebConfig } from './config.ts';
 import { continuePage } from './consent-views.ts';
 import { csrfMatches, newCsrfToken } from './csrf.ts';
-import { WebError } from './errors.ts';
 import { noticeFailurePage, noticePage } from './notice-views.ts';
 import { WEB_ROUTES } from './routes.ts';
 import { sealedCookie } from './sealed-cookie.ts';
 import type { WebEnv } from './security-headers.ts';
-import { isOpaqueState, type LinkNotice, signNoticeAnswer, verifyLinkNotice } from './tokens.ts';
+import {
+  isOpaqueState,
+  type LinkNotice,
+  openRoundTrip,
+  signNoticeAnswer,
+  verifyLinkNotice,
+} from './tokens.ts';
 
 export interface NoticeDeps {
   readonly now: () => Date;
@@ -69,27 +74,16 @@ export function mountNotice(app: Hono<WebEnv>, config: WebConfig, deps: NoticeDe
   const readState = (c: Context<WebEnv>) => cookie.readValid(c, deps.now());
 
   app.get(WEB_ROUTES.notice, async (c) => {
-    const token = c.req.query('session_token');
-    const state = c.req.query('state');
-    if (token === undefined && state === undefined) {
+    const opening = await openRoundTrip(c.req, (token) => verifyLinkNotice(token, tokenContext()));
+    if (opening.kind === 'reload') {
       const saved = await readState(c);
       if (saved === undefined) return fail(c, 'cookie_invalid', 400);
       return c.html(
         noticePage({ nonce: c.get('nonce'), csrf: saved.csrf, notice: saved.notice, stripQuery: false }),
       );
     }
-    if (!isOpaqueState(state) || token === undefined) return fail(c, 'token_invalid', 400, state);
-    let notice: LinkNotice;
-    try {
-      notice = await verifyLinkNotice(token, tokenContext());
-    } catch (error) {
-      return fail(
-        c,
-        error instanceof WebError && error.code === 'token_expired' ? 'token_expired' : 'token_invalid',
-        400,
-        state,
-      );
-    }
+    if (opening.kind === 'refused') return fail(c, opening.code, 400, opening.state);
+    const { request: notice, state } = opening;
     const saved: NoticeState = { notice, state, csrf: newCsrfToken() };
     await cookie.write(c, saved, deps.now());
     return c.html(noticePage({ nonce: c.get('nonce'), csrf: saved.csrf, notice, stripQuery: true }));

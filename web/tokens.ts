@@ -3,7 +3,7 @@ import { NOTICE_PURPOSES, type NoticeAnswer } from '../core/link-notice.ts';
 import { deriveKey, LINK_REQUEST_JWE_HEADER } from '../core/link-request.ts';
 import type { ConsentAnswer } from '../core/policy.ts';
 import { aesGcmKey, hmacSha256Key } from './crypto-keys.ts';
-import { SessionTokenError } from './errors.ts';
+import { SessionTokenError, type TokenErrorCode } from './errors.ts';
 
 export interface LinkCandidate {
   readonly user_id: string;
@@ -77,6 +77,34 @@ const STATE_CHARSET = /^[A-Za-z0-9._~-]{1,2048}$/;
 
 export function isOpaqueState(value: string | undefined): value is string {
   return value !== undefined && STATE_CHARSET.test(value);
+}
+
+/** How a page the Action redirects to (`/consent`, `/notice`) was opened. */
+export type RoundTripOpening<T> =
+  /** Neither token nor state: the page itself reloaded once the query was stripped; its cookie holds the rest. */
+  | { readonly kind: 'reload' }
+  | { readonly kind: 'opened'; readonly request: T; readonly state: string }
+  /** `state` is the tenant's only when it is an opaque token: then the page may still post it back to /continue. */
+  | { readonly kind: 'refused'; readonly code: TokenErrorCode; readonly state: string | undefined };
+
+/** Reads the Action's sealed `session_token` and the tenant's `state` from the query, and opens the token. */
+export async function openRoundTrip<T>(
+  request: { query(name: string): string | undefined },
+  open: (token: string) => Promise<T>,
+): Promise<RoundTripOpening<T>> {
+  const token = request.query('session_token');
+  const state = request.query('state');
+  if (token === undefined && state === undefined) return { kind: 'reload' };
+  if (!isOpaqueState(state) || token === undefined) return { kind: 'refused', code: 'token_invalid', state };
+  try {
+    return { kind: 'opened', request: await open(token), state };
+  } catch (error) {
+    const code =
+      error instanceof SessionTokenError && error.code === 'token_expired'
+        ? 'token_expired'
+        : 'token_invalid';
+    return { kind: 'refused', code, state };
+  }
 }
 
 /** Opens the Action's sealed link request (core/link-request.ts), then verifies the signed token inside. */
