@@ -15,6 +15,7 @@ import { planHeader } from '../../../scripts/backfill/plan-file.ts';
 import { DuplicatePlanner } from '../../../scripts/backfill/planner.ts';
 import { newRequestStats, type RequestStats } from '../../../scripts/backfill/rate.ts';
 import { type Fault, InProcessTenant } from '../../support/in-process-tenant.ts';
+import { rejectionBy } from '../../support/thrown.ts';
 import { makeUser } from '../../support/users.ts';
 import { BACKFILL_ENV as env, silentIo as io } from './support.ts';
 
@@ -161,11 +162,10 @@ describe('link-existing --apply, a link the tenant refuses', () => {
   it('stops, naming the status and the last message, once 5 links in a row are refused with the same status', async () => {
     await seed(8);
     tenant.fail('link', { status: 400, count: Infinity });
-    const error = await apply().catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(LinkRefusalsError);
+    const error = await rejectionBy(LinkRefusalsError, apply());
     expect(error).toMatchObject({ code: 'link_refusals', status: 400, refusals: 5 });
-    expect((error as Error).message).toContain('refused with 400');
-    expect((error as Error).message).toContain('Bad Request');
+    expect(error.message).toContain('refused with 400');
+    expect(error.message).toContain('Bad Request');
     // Four are skipped; the fifth stays merged (a rerun links it once the cause is fixed); the rest are untouched.
     const steps = (i: number) => stepsOf(`google-oauth2|s${i}`);
     expect([0, 1, 2, 3].map(steps)).toEqual(Array(4).fill(['merged', 'skipped:link_refused_400']));

@@ -14,6 +14,7 @@ import {
 import { BackfillError } from '../../../scripts/backfill/errors.ts';
 import type { BackfillPort } from '../../../scripts/backfill/management.ts';
 import { writeGeneratedExport } from '../../support/generated-export.ts';
+import { rejectionBy } from '../../support/thrown.ts';
 import { makeUser } from '../../support/users.ts';
 import { BACKFILL_ENV as env, silentIo as io } from './support.ts';
 
@@ -31,12 +32,6 @@ beforeEach(() => {
 afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
-
-async function failure(promise: Promise<unknown>): Promise<BackfillError> {
-  const error = await promise.catch((e: unknown) => e);
-  if (error instanceof BackfillError) return error;
-  throw new Error(`expected a BackfillError, got ${String(error)}`);
-}
 
 describe('link-existing', () => {
   it('plans from an export file on disk without a tenant', async () => {
@@ -65,7 +60,8 @@ describe('link-existing', () => {
   it('names the export line that is not JSON', async () => {
     const file = path.join(dir, 'users.json');
     writeFileSync(file, `${JSON.stringify(makeUser('auth0|a'))}\n{oops\n`);
-    const error = await failure(
+    const error = await rejectionBy(
+      BackfillError,
       linkExisting(['--plan', '--from-export', file, '--out', path.join(dir, 'p')], env, io, noTenant),
     );
     expect(error.code).toBe('invalid_export');
@@ -79,11 +75,16 @@ describe('link-existing', () => {
     [['--apply', 'plan.jsonl', '--concurrency', '1.5']],
     [['--plan', '--bogus']],
   ])('refuses the arguments %j before any request', async (argv) => {
-    expect((await failure(linkExisting(argv, env, io, noTenant))).code).toBe('invalid_arguments');
+    expect((await rejectionBy(BackfillError, linkExisting(argv, env, io, noTenant))).code).toBe(
+      'invalid_arguments',
+    );
   });
 
   it('names the missing variable before reading anything', async () => {
-    const error = await failure(linkExisting(['--plan'], { ...env, AUTH0_CLIENT_SECRET: '' }, io, noTenant));
+    const error = await rejectionBy(
+      BackfillError,
+      linkExisting(['--plan'], { ...env, AUTH0_CLIENT_SECRET: '' }, io, noTenant),
+    );
     expect(error).toMatchObject({ code: 'invalid_config', variable: 'AUTH0_CLIENT_SECRET' });
   });
 });
@@ -92,7 +93,9 @@ describe('unlink', () => {
   it.each([[['auth0|a']], [['auth0|a', 'nobar']], [['auth0|a', 'github|1', 'extra']]])(
     'refuses the arguments %j before any request',
     async (argv) => {
-      expect((await failure(unlink(argv, env, io, noTenant))).code).toBe('invalid_arguments');
+      expect((await rejectionBy(BackfillError, unlink(argv, env, io, noTenant))).code).toBe(
+        'invalid_arguments',
+      );
     },
   );
 });

@@ -311,14 +311,8 @@ describe('parseBackfillEnv', () => {
     ['AUTH0_CLIENT_SECRET', { AUTH0_CLIENT_SECRET: undefined }],
     ['PRIMARY_POLICY', { PRIMARY_POLICY: 'newest' }],
   ])('names %s when it is missing or invalid', (variable, change) => {
-    let error: unknown;
-    try {
-      parseBackfillEnv({ ...env, ...change });
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(BackfillConfigError);
+    const error = thrownBy(BackfillConfigError, () => parseBackfillEnv({ ...env, ...change }));
     expect(error).toMatchObject({ code: 'invalid_config', variable });
-    expect((error as Error).message).toContain(variable);
+    expect(error.message).toContain(variable);
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ManagementApiError } from '../../../core/management-client.ts';
 import { createBackfillPort } from '../../../scripts/backfill/management.ts';
 import { newRequestStats } from '../../../scripts/backfill/rate.ts';
+import { rejectionBy } from '../../support/thrown.ts';
 
 /** The real port over a stubbed network: a token for anyone, and `usersPage` for `GET /api/v2/users`. */
 function portAnswering(usersPage: unknown) {
@@ -38,11 +39,8 @@ describe('the Management port, GET /users', () => {
     ['a string', { users: [], start: 0, limit: 100, length: 0, total: '7' }],
     ['null', { users: [], start: 0, limit: 100, length: 0, total: null }],
   ])('refuses an answer whose total is %s, with a typed error', async (_, body) => {
-    const error = await portAnswering(body)
-      .listUsers(0, 100, ['user_id'])
-      .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ManagementApiError);
-    expect(error).toMatchObject({ code: 'management_error' });
-    expect((error as Error).message).toContain('"total"');
+    const error = await rejectionBy(ManagementApiError, portAnswering(body).listUsers(0, 100, ['user_id']));
+    expect(error.code).toBe('management_error');
+    expect(error.message).toContain('"total"');
   });
 });

@@ -4,6 +4,7 @@ import type { ManagementUser } from '../../../core/users.ts';
 import { BackfillError } from '../../../scripts/backfill/errors.ts';
 import type { BackfillPort } from '../../../scripts/backfill/management.ts';
 import { LISTING_CAP, readNdjson, readTenantUsers } from '../../../scripts/backfill/user-source.ts';
+import { rejectionBy } from '../../support/thrown.ts';
 import { makeUser } from '../../support/users.ts';
 
 /** A tenant without the export job, listing `total` users a page at a time. */
@@ -36,17 +37,19 @@ describe('reading users by paged listing', () => {
   it('stops after the first page, delivering no user, when the tenant holds more users than paging can reach', async () => {
     const port = listingOnly(LISTING_CAP + 1);
     const delivered: unknown[] = [];
-    const error = await readTenantUsers(port, (user) => delivered.push(user)).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(BackfillError);
-    expect(error).toMatchObject({ code: 'export_failed' });
+    const error = await rejectionBy(
+      BackfillError,
+      readTenantUsers(port, (user) => delivered.push(user)),
+    );
+    expect(error.code).toBe('export_failed');
     expect(port.pagesRead).toEqual([0]);
     expect(delivered).toEqual([]);
   });
 
   it('points to --from-export, not to a scope: listing is reached only when the tenant has no export job', async () => {
-    const error = await readAll(listingOnly(LISTING_CAP + 1)).catch((e: unknown) => e);
-    expect((error as BackfillError).message).toContain('--from-export');
-    expect((error as BackfillError).message).not.toContain('grant read:users');
+    const { message } = await rejectionBy(BackfillError, readAll(listingOnly(LISTING_CAP + 1)));
+    expect(message).toContain('--from-export');
+    expect(message).not.toContain('grant read:users');
   });
 });
 

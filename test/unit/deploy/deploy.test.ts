@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { DeployConfigError, DeployError, deploy, planDeploy } from '../../../scripts/deploy.ts';
+import { rejectionBy } from '../../support/thrown.ts';
 
 const VALID = {
   AUTH0_DOMAIN: 'tenant.eu.auth0.com',
@@ -46,11 +47,11 @@ describe('deploy before any request', () => {
     async (variable, patch) => {
       const fakes = boundaries();
       const lines: string[] = [];
-      const error = await deploy({ ...VALID, ...patch }, { ...fakes, log: (l) => lines.push(l) }).catch(
-        (e) => e,
+      const error = await rejectionBy(
+        DeployConfigError,
+        deploy({ ...VALID, ...patch }, { ...fakes, log: (l) => lines.push(l) }),
       );
-      expect(error).toBeInstanceOf(DeployConfigError);
-      expect((error as DeployConfigError).problems[0]?.variable).toBe(variable);
+      expect(error.problems[0]?.variable).toBe(variable);
       expect(fakes.createManagement).not.toHaveBeenCalled();
       expect(fakes.buildAction).not.toHaveBeenCalled();
       expect(fakes.runImport).not.toHaveBeenCalled();
@@ -59,25 +60,22 @@ describe('deploy before any request', () => {
 
   it('refuses a missing bundle before any request', async () => {
     const fakes = boundaries();
-    const error = await planDeploy(VALID, {
-      ...fakes,
-      tenantFile: tenantWithBundle(undefined),
-      log: () => {},
-    }).catch((e) => e);
-    expect(error).toBeInstanceOf(DeployError);
-    expect((error as DeployError).code).toBe('bundle_missing');
+    const error = await rejectionBy(
+      DeployError,
+      planDeploy(VALID, { ...fakes, tenantFile: tenantWithBundle(undefined), log: () => {} }),
+    );
+    expect(error.code).toBe('bundle_missing');
     expect(fakes.createManagement).not.toHaveBeenCalled();
   });
 
   it('refuses a bundle of 100 kB or more before any request', async () => {
     const fakes = boundaries();
-    const error = await deploy(VALID, {
-      ...fakes,
-      tenantFile: tenantWithBundle(100 * 1024),
-      log: () => {},
-    }).catch((e) => e);
-    expect((error as DeployError).code).toBe('bundle_too_large');
-    expect((error as DeployError).message).toContain('102400 bytes');
+    const error = await rejectionBy(
+      DeployError,
+      deploy(VALID, { ...fakes, tenantFile: tenantWithBundle(100 * 1024), log: () => {} }),
+    );
+    expect(error.code).toBe('bundle_too_large');
+    expect(error.message).toContain('102400 bytes');
     expect(fakes.buildAction).toHaveBeenCalledOnce();
     expect(fakes.createManagement).not.toHaveBeenCalled();
   });

@@ -3,6 +3,7 @@ import { ApiError } from '../../../emulator/errors.ts';
 import { parseLogQuery, parseSearch, searchLogs } from '../../../emulator/management/log-search.ts';
 import { operationName } from '../../../emulator/management/logs.ts';
 import { MAX_LOG_EVENTS, TenantLogs } from '../../../emulator/tenant-logs.ts';
+import { thrownBy } from '../../support/thrown.ts';
 
 function tenantLogs(start = Date.parse('2026-01-02T03:04:05.678Z')) {
   let clock = start;
@@ -14,16 +15,6 @@ function searchQuery(query: Record<string, string>) {
   const parsed = parseLogQuery(query);
   if (parsed.kind !== 'search') throw new Error('expected a search query');
   return parsed;
-}
-
-function refusal(run: () => unknown): ApiError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ApiError) return error;
-    throw error;
-  }
-  throw new Error('expected a refusal');
 }
 
 describe('tenant log store', () => {
@@ -81,7 +72,7 @@ describe('log search criteria', () => {
     'user_name:*@example.com',
     'type:[a TO b]',
   ])('refuses %j with 400 invalid_query_string, naming the term', (q) => {
-    const error = refusal(() => parseSearch(q));
+    const error = thrownBy(ApiError, () => parseSearch(q));
     expect(error.toBody()).toMatchObject({ statusCode: 400, errorCode: 'invalid_query_string' });
     expect(error.message).toContain(q.split(' AND ')[0]?.trim());
   });
@@ -92,7 +83,7 @@ describe('log search criteria', () => {
     [{ sort: 'user_id:1' }, "'date:1' or 'date:-1'"],
     [{ take: '0' }, "'take' must be between 1 and 100"],
   ])('refuses %j', (query, message) => {
-    expect(refusal(() => parseLogQuery(query)).message).toContain(message);
+    expect(thrownBy(ApiError, () => parseLogQuery(query)).message).toContain(message);
   });
 
   it('reads by checkpoint whenever from or take is given, ignoring the search criteria', () => {
