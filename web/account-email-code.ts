@@ -9,8 +9,8 @@ import {
 } from './email-code.ts';
 import type { EmailCodeStatus } from './email-code-views.ts';
 import { isTenantFailure, WebError } from './errors.ts';
-import { linkAccount, type PlanMetadataMerge } from './link-account.ts';
-import type { ManagedUser, ManagementPort } from './management.ts';
+import { type LinkingDeps, linkAccount } from './link-account.ts';
+import type { ManagedUser } from './management.ts';
 import { epochSeconds } from './reauth.ts';
 import { WEB_ROUTES } from './routes.ts';
 import { type SealedCookie, sealedCookie } from './sealed-cookie.ts';
@@ -28,12 +28,8 @@ interface PendingAccountCode {
   readonly wrongAttempts: number;
 }
 
-export interface AccountEmailCodeDeps {
+export interface AccountEmailCodeDeps extends LinkingDeps {
   readonly emailCode: EmailCodePort;
-  readonly management: ManagementPort;
-  readonly planMerge: PlanMetadataMerge;
-  readonly now: () => Date;
-  readonly log: (event: string, fields: Record<string, string | number>) => void;
   readonly cookieSecret: string;
   /**
    * The account page's checks of a form (signed in, CSRF token, live user; or the response refusing it), and whether

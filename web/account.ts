@@ -14,8 +14,8 @@ import { failurePage } from './consent-views.ts';
 import { csrfMatches, newCsrfToken } from './csrf.ts';
 import type { EmailCodePort } from './email-code.ts';
 import { isTenantFailure, type TenantFailure, WebError } from './errors.ts';
-import { AccountChangeError, linkAccount, type PlanMetadataMerge, unlinkAccount } from './link-account.ts';
-import { type ManagedUser, type ManagementPort, managementFailure } from './management.ts';
+import { AccountChangeError, type LinkingDeps, linkAccount, unlinkAccount } from './link-account.ts';
+import { type ManagedUser, managementFailure } from './management.ts';
 import {
   finishAuthorization,
   logoutUrl,
@@ -29,12 +29,8 @@ import { sealedCookie } from './sealed-cookie.ts';
 import type { WebEnv } from './security-headers.ts';
 import { isRevoked, revocationPatch } from './session-revocation.ts';
 
-export interface AccountDeps {
+export interface AccountDeps extends LinkingDeps {
   readonly oidc: OidcPort;
-  readonly management: ManagementPort;
-  readonly planMerge: PlanMetadataMerge;
-  readonly now: () => Date;
-  readonly log: (event: string, fields: Record<string, string | number>) => void;
   /** "Email me a code" on a suggestion (web/account-email-code.ts); without it the page never offers it. */
   readonly emailCode?: EmailCodePort;
 }

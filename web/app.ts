@@ -66,23 +66,17 @@ export function createWebApp(config: WebConfig, deps: WebDeps): Hono<WebEnv> {
     now,
     log,
   });
-  mountConsent(app, config, {
+  const linking = {
     oidc: deps.oidc,
     management: deps.management,
     planMerge: deps.planMerge,
     now,
     log,
     ...(deps.emailCode === undefined ? {} : { emailCode: deps.emailCode }),
-  });
+  };
+  mountConsent(app, config, linking);
   mountNotice(app, config, { now, log });
-  mountAccount(app, config, {
-    oidc: deps.oidc,
-    ...(deps.emailCode === undefined ? {} : { emailCode: deps.emailCode }),
-    management: deps.management,
-    planMerge: deps.planMerge,
-    now,
-    log,
-  });
+  mountAccount(app, config, linking);
   app.notFound((c) =>
     c.html(
       failurePage({ nonce: c.get('nonce'), heading: 'Page not found', message: 'There is nothing here.' }),

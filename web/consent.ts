@@ -12,8 +12,7 @@ import {
 } from './email-code.ts';
 import type { EmailCodeStatus } from './email-code-views.ts';
 import { isTenantFailure, WebError, type WebErrorCode } from './errors.ts';
-import type { PlanMetadataMerge } from './link-account.ts';
-import type { ManagementPort } from './management.ts';
+import type { LinkingDeps } from './link-account.ts';
 import { finishAuthorization, type OidcPort, type StartedAuthorization, startAuthorization } from './oidc.ts';
 import { epochSeconds, requireFreshLogin, requireSubject } from './reauth.ts';
 import { WEB_ROUTES } from './routes.ts';
@@ -28,14 +27,10 @@ import {
   verifyLinkRequest,
 } from './tokens.ts';
 
-export interface ConsentDeps {
+/** `management` links the `email|` user an emailed code signs in (docs/consent-email-code.md). */
+export interface ConsentDeps extends LinkingDeps {
   readonly oidc: OidcPort;
-  readonly now: () => Date;
-  readonly log: (event: string, fields: Record<string, string | number>) => void;
   readonly emailCode?: EmailCodePort;
-  /** Links the `email|` user an emailed code signs in (docs/consent-email-code.md). */
-  readonly management: ManagementPort;
-  readonly planMerge: PlanMetadataMerge;
 }
 
 interface PendingReauth {

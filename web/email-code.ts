@@ -4,7 +4,7 @@ import type { LinkVia } from '../core/link-record.ts';
 import type { WebConfig } from './config.ts';
 import { type EmailCodeStatus, emailCodePage } from './email-code-views.ts';
 import { WebError } from './errors.ts';
-import { linkAccount, type PlanMetadataMerge } from './link-account.ts';
+import { type LinkingDeps, linkAccount } from './link-account.ts';
 import type { ManagementPort } from './management.ts';
 import type { IdTokenClaims } from './oidc.ts';
 import { epochSeconds } from './reauth.ts';
@@ -199,11 +199,7 @@ function looksLikeCode(code: string): boolean {
  * duplicate: the caller's link goes ahead.
  */
 export async function linkEmailCodeUser(
-  deps: {
-    readonly management: ManagementPort;
-    readonly planMerge: PlanMetadataMerge;
-    readonly log: (event: string, fields: Record<string, string | number>) => void;
-  },
+  deps: Omit<LinkingDeps, 'now'>,
   link: { readonly primary: string; readonly codeUser: string; readonly proved: string; readonly at: Date },
   via: LinkVia,
 ): Promise<void> {

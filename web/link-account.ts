@@ -47,6 +47,15 @@ export class AccountChangeError extends Error {
 /** The metadata changes linking `secondary` into `primary` needs, or undefined when none. */
 export type PlanMetadataMerge = (primary: ManagedUser, secondary: ManagedUser) => MetadataPatch | undefined;
 
+/** What a page that links accounts works with: the tenant's Management API, the Action's merge, a clock, the log. */
+export interface LinkingDeps {
+  readonly management: ManagementPort;
+  readonly planMerge: PlanMetadataMerge;
+  readonly now: () => Date;
+  /** One event with its fields, which never hold tokens, secrets or full emails. */
+  readonly log: (event: string, fields: Record<string, string | number>) => void;
+}
+
 /**
  * Links `secondaryId` under `primaryId` in the order that never loses data: the secondary's metadata is merged
  * first, with the link record an unlink restores it from, because Auth0 drops a secondary's metadata when it is
