@@ -113,7 +113,7 @@ export class TenantStore {
       picture_url: '',
       support_email: '',
       support_url: '',
-      flags: {},
+      flags: { enable_client_connections: true },
       enabled_locales: ['en'],
       session_lifetime: 168,
       idle_session_lifetime: 72,
@@ -188,7 +188,13 @@ export class TenantStore {
       client_secret: typeof input.client_secret === 'string' ? input.client_secret : randomSecret(),
     };
     this.#clients.set(clientId, client);
-    for (const connection of this.#connections.values()) connection.enabled_clients.push(clientId);
+    // The tenant setting Enable Application Connections (`flags.enable_client_connections`, on by default) enables a
+    // new application on every connection; a tenant that turned it off enables none
+    // (auth0.com/docs/get-started/tenant-settings, "Recommended settings").
+    const flags = this.#settings.flags;
+    if (!isRecord(flags) || flags.enable_client_connections !== false) {
+      for (const connection of this.#connections.values()) connection.enabled_clients.push(clientId);
+    }
     this.#emitChange();
     return client;
   }

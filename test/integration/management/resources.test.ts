@@ -65,6 +65,18 @@ describe('connections', () => {
     const enabled = await management.connections.clients.get(db.id!);
     expect(enabled.data.map((c) => c.client_id)).not.toContain(client.client_id);
   });
+
+  it('enables a new client on every connection until the tenant turns Enable Application Connections off', async () => {
+    const email = await management.connections.create({ name: 'email', strategy: 'email' });
+    expect((await management.tenants.settings.get()).flags).toMatchObject({
+      enable_client_connections: true,
+    });
+    const before = await management.clients.create({ name: 'Before', app_type: 'regular_web' });
+    await management.tenants.settings.update({ flags: { enable_client_connections: false } });
+    await management.clients.create({ name: 'After', app_type: 'regular_web' });
+    const enabled = await management.connections.clients.get(email.id!);
+    expect(enabled.data.map((c) => c.client_id)).toEqual([before.client_id]);
+  });
 });
 
 describe('validation', () => {
