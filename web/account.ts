@@ -23,7 +23,7 @@ import {
   type StartedAuthorization,
   startAuthorization,
 } from './oidc.ts';
-import { epochSeconds, requireFreshLogin } from './reauth.ts';
+import { epochSeconds, finishReauthentication, startReauthentication } from './reauth.ts';
 import { WEB_ROUTES } from './routes.ts';
 import { sealedCookie } from './sealed-cookie.ts';
 import type { WebEnv } from './security-headers.ts';
@@ -269,7 +269,7 @@ export function mountAccount(app: Hono<WebEnv>, config: WebConfig, deps: Account
     const checked = await formWithSession(c);
     if (checked instanceof Response) return checked;
     const { session, user, form } = checked;
-    let target: { connection: string; params: Record<string, string>; userId?: string };
+    let target: { connection: string; loginHint?: string | undefined; userId?: string };
     if (typeof form.user_id === 'string') {
       // A suggestion: its sign-in method and email come from the search made now, never from the form.
       let suggested: ManagedUser;
@@ -279,22 +279,20 @@ export function mountAccount(app: Hono<WebEnv>, config: WebConfig, deps: Account
         return changeRefused(c, error);
       }
       const connection = suggested.identities[0]?.connection ?? '';
-      const hint = suggested.email === undefined ? {} : { login_hint: suggested.email };
-      target = { connection, params: hint, userId: suggested.user_id };
+      target = { connection, loginHint: suggested.email, userId: suggested.user_id };
     } else if (typeof form.connection === 'string' && config.linkConnections.includes(form.connection)) {
-      target = { connection: form.connection, params: {} };
+      target = { connection: form.connection };
     } else {
       return refused(c);
     }
     if (!isFresh(session)) return c.redirect(`${WEB_ROUTES.login}?fresh=1`, 303);
-    const { connection } = target;
     let authorization: StartedAuthorization;
     try {
-      authorization = await startAuthorization(deps.oidc, {
-        client: 'reauth',
-        redirectUri: `${config.webUrl}${WEB_ROUTES.accountLinkCallback}`,
-        params: { ...target.params, connection, prompt: 'login', max_age: '0' },
-      });
+      authorization = await startReauthentication(
+        deps.oidc,
+        `${config.webUrl}${WEB_ROUTES.accountLinkCallback}`,
+        target,
+      );
     } catch (error) {
       return c.redirect(withNotice(tenantFailureOf(error)), 303);
     }
@@ -328,12 +326,7 @@ export function mountAccount(app: Hono<WebEnv>, config: WebConfig, deps: Account
     let otherSub: string;
     try {
       const callback = { webUrl: config.webUrl, path: WEB_ROUTES.accountLinkCallback, requestUrl: c.req.url };
-      const claims = await finishAuthorization(deps.oidc, 'reauth', callback, pending);
-      requireFreshLogin(claims, pending.startedAt);
-      if (pending.target !== undefined && claims.sub !== pending.target) {
-        throw new WebError('reauth_wrong_account', 'the re-authentication signed in to another account');
-      }
-      otherSub = claims.sub;
+      ({ sub: otherSub } = await finishReauthentication(deps.oidc, callback, pending, pending.target));
     } catch (error) {
       const code = error instanceof WebError ? error.code : 'oidc_rejected';
       deps.log('account_failed', { code });

@@ -13,8 +13,8 @@ import {
 import type { EmailCodeStatus } from './email-code-views.ts';
 import { isTenantFailure, WebError, type WebErrorCode } from './errors.ts';
 import type { LinkingDeps } from './link-account.ts';
-import { finishAuthorization, type OidcPort, type StartedAuthorization, startAuthorization } from './oidc.ts';
-import { epochSeconds, requireFreshLogin, requireSubject } from './reauth.ts';
+import type { OidcPort, StartedAuthorization } from './oidc.ts';
+import { epochSeconds, finishReauthentication, startReauthentication } from './reauth.ts';
 import { WEB_ROUTES } from './routes.ts';
 import { type SealedCookie, sealedCookie } from './sealed-cookie.ts';
 import type { WebEnv } from './security-headers.ts';
@@ -231,16 +231,14 @@ export function mountConsent(app: Hono<WebEnv>, config: WebConfig, deps: Consent
     }
     let authorization: StartedAuthorization;
     try {
-      authorization = await startAuthorization(deps.oidc, {
-        client: 'reauth',
-        redirectUri: `${config.webUrl}${WEB_ROUTES.consentCallback}`,
-        params: {
+      authorization = await startReauthentication(
+        deps.oidc,
+        `${config.webUrl}${WEB_ROUTES.consentCallback}`,
+        {
           connection: candidate.connection,
-          login_hint: candidate.email,
-          prompt: 'login',
-          max_age: '0',
+          loginHint: candidate.email,
         },
-      });
+      );
     } catch (error) {
       return fail(c, error instanceof WebError ? error.code : 'tenant_unreachable', 502, consent);
     }
@@ -330,12 +328,12 @@ export function mountConsent(app: Hono<WebEnv>, config: WebConfig, deps: Consent
     await cookie.write(c, retryable, deps.now());
     const callback = { webUrl: config.webUrl, path: WEB_ROUTES.consentCallback, requestUrl: c.req.url };
     try {
-      const claims = await finishAuthorization(deps.oidc, 'reauth', callback, {
-        ...reauth,
-        state: reauth.oidcState,
-      });
-      requireSubject(claims, reauth.candidateId);
-      requireFreshLogin(claims, reauth.startedAt);
+      await finishReauthentication(
+        deps.oidc,
+        callback,
+        { ...reauth, state: reauth.oidcState },
+        reauth.candidateId,
+      );
     } catch (error) {
       const code = error instanceof WebError ? error.code : 'oidc_rejected';
       return fail(c, code, isTenantFailure(code) ? 502 : 400, retryable);
