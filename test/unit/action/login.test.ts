@@ -3,7 +3,6 @@ import { onContinuePostLogin } from '../../../actions/account-linking/index.ts';
 import { LINK_RECORDS_KEY, type LinkRecord } from '../../../core/link-record.ts';
 import { createPostLoginApi } from '../../../emulator/actions-runtime/api.ts';
 import { ActionCache } from '../../../emulator/actions-runtime/cache.ts';
-import { signHs256 } from '../../../emulator/actions-runtime/redirect-token.ts';
 import { InProcessTenant } from '../../support/in-process-tenant.ts';
 import { makePostLoginEvent, type PostLoginEventOverrides } from '../../support/post-login-event.ts';
 import { tamperLastSegment } from '../../support/tamper.ts';
@@ -325,54 +324,49 @@ describe('consent round trip', () => {
   });
 
   it.each([
-    ['a tampered token', tamperLastSegment],
+    ['a tampered token', tamperLastSegment, 'invalid_token'],
     [
       'a token signed with another secret',
       () =>
         linkProof({ decision: 'link', linked_user_id: 'auth0|old' }, 'another-secret-that-is-32-chars-long!'),
+      'invalid_token',
     ],
     [
       'an expired token',
-      () =>
-        signHs256(
-          {
-            iss: 'acme.eu.auth0.com',
-            sub: googleUser.user_id,
-            state: 'resume-state',
-            iat: 1,
-            exp: 2,
-            purpose: 'link-proof',
-            decision: 'link',
-            linked_user_id: 'auth0|old',
-          },
-          SESSION_TOKEN_SECRET,
-        ),
+      () => linkProof({ iat: 1, exp: 2, decision: 'link', linked_user_id: 'auth0|old' }),
+      'invalid_token',
     ],
     [
       'a token for another state',
       () => linkProof({ state: 'other-state', decision: 'link', linked_user_id: 'auth0|old' }),
+      'invalid_token',
     ],
     [
       'a token for another user',
       () => linkProof({ sub: 'auth0|mallory', decision: 'link', linked_user_id: 'auth0|old' }),
+      'invalid_token',
     ],
     [
       'an alg:none token',
       (t: string) => `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${t.split('.')[1]}.`,
+      'invalid_token',
     ],
     [
       'a link request replayed as proof',
       () => linkProof({ purpose: 'link-request', decision: 'link', linked_user_id: 'auth0|old' }),
+      'unexpected_claims',
     ],
     [
       'a token issued for another tenant',
       () => linkProof({ iss: 'other-tenant.eu.auth0.com', decision: 'link', linked_user_id: 'auth0|old' }),
+      'invalid_token',
     ],
-    ['a continue without a session_token', () => undefined],
-  ])('links nothing and completes the login for %s', async (_, make) => {
+    ['a continue without a session_token', () => undefined, 'invalid_token'],
+  ])('links nothing and completes the login for %s', async (_, make, reason) => {
     const fake = tenantWithPasswordUser();
     const valid = validProof();
-    const { outcome } = await continueUntrusted(fake, make(valid));
+    const { outcome, decisions } = await continueUntrusted(fake, make(valid));
+    expect(decisions.map((line) => `${line.decision}:${line.reason}`)).toEqual([`reject:${reason}`]);
     expect(outcome.primaryUserId).toBeUndefined();
     expect(outcome.denied).toBeUndefined();
     expect(fake.calls).toEqual([]);

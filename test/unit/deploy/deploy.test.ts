@@ -52,6 +52,7 @@ describe('deploy before any request', () => {
         deploy({ ...VALID, ...patch }, { ...fakes, log: (l) => lines.push(l) }),
       );
       expect(error.problems[0]?.variable).toBe(variable);
+      expect(lines).toEqual([]);
       expect(fakes.createManagement).not.toHaveBeenCalled();
       expect(fakes.buildAction).not.toHaveBeenCalled();
       expect(fakes.runImport).not.toHaveBeenCalled();
