@@ -406,8 +406,17 @@ export class TenantStore {
     return this.#settings;
   }
 
+  /**
+   * Top-level fields replace; `flags` merge key by key, so a PATCH naming one flag leaves the others as they were.
+   * The Management API reference does not say so; Auth0's own CLI relies on it, sending only the flags it changes
+   * ("only the selected flags will be changed": auth0/auth0-cli `internal/cli/tenant_settings.go`,
+   * https://auth0.github.io/auth0-cli/auth0_tenant-settings_update_set.html).
+   */
   updateSettings(patch: Record<string, unknown>): Record<string, unknown> {
-    this.#settings = { ...this.#settings, ...patch };
+    const { flags } = this.#settings;
+    const merged =
+      isRecord(patch.flags) && isRecord(flags) ? { ...patch, flags: { ...flags, ...patch.flags } } : patch;
+    this.#settings = { ...this.#settings, ...merged };
     this.#emitChange();
     return this.#settings;
   }

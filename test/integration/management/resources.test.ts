@@ -79,6 +79,18 @@ describe('connections', () => {
   });
 });
 
+describe('tenant settings', () => {
+  it('merges flags key by key: a PATCH naming one flag keeps the others', async () => {
+    await management.tenants.settings.update({ flags: { enable_apis_section: true } });
+    const updated = await management.tenants.settings.update({ flags: { enable_client_connections: false } });
+    expect(updated.flags).toMatchObject({ enable_apis_section: true, enable_client_connections: false });
+    expect((await management.tenants.settings.get()).flags).toMatchObject({
+      enable_apis_section: true,
+      enable_client_connections: false,
+    });
+  });
+});
+
 describe('validation', () => {
   it('refuses unknown PATCH fields and a users-by-email call without email with 400', async () => {
     const [user] = await tenant.control.seedUsers([{ connection: 'github', email: 'v@example.com' }]);
