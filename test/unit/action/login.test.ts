@@ -324,51 +324,46 @@ describe('consent round trip', () => {
   });
 
   it.each([
-    ['a tampered token', tamperLastSegment, 'invalid_token'],
+    ['a tampered token', tamperLastSegment],
     [
       'a token signed with another secret',
       () =>
         linkProof({ decision: 'link', linked_user_id: 'auth0|old' }, 'another-secret-that-is-32-chars-long!'),
-      'invalid_token',
     ],
-    [
-      'an expired token',
-      () => linkProof({ iat: 1, exp: 2, decision: 'link', linked_user_id: 'auth0|old' }),
-      'invalid_token',
-    ],
+    ['an expired token', () => linkProof({ iat: 1, exp: 2, decision: 'link', linked_user_id: 'auth0|old' })],
     [
       'a token for another state',
       () => linkProof({ state: 'other-state', decision: 'link', linked_user_id: 'auth0|old' }),
-      'invalid_token',
     ],
     [
       'a token for another user',
       () => linkProof({ sub: 'auth0|mallory', decision: 'link', linked_user_id: 'auth0|old' }),
-      'invalid_token',
     ],
     [
       'an alg:none token',
       (t: string) => `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${t.split('.')[1]}.`,
-      'invalid_token',
-    ],
-    [
-      'a link request replayed as proof',
-      () => linkProof({ purpose: 'link-request', decision: 'link', linked_user_id: 'auth0|old' }),
-      'unexpected_claims',
     ],
     [
       'a token issued for another tenant',
       () => linkProof({ iss: 'other-tenant.eu.auth0.com', decision: 'link', linked_user_id: 'auth0|old' }),
-      'invalid_token',
     ],
-    ['a continue without a session_token', () => undefined, 'invalid_token'],
-  ])('links nothing and completes the login for %s', async (_, make, reason) => {
+    ['a continue without a session_token', () => undefined],
+  ])('links nothing and completes the login for %s', async (_, make) => {
     const fake = tenantWithPasswordUser();
     const valid = validProof();
     const { outcome, decisions } = await continueUntrusted(fake, make(valid));
-    expect(decisions.map((line) => `${line.decision}:${line.reason}`)).toEqual([`reject:${reason}`]);
+    expect(decisions.map((line) => `${line.decision}:${line.reason}`)).toEqual(['reject:invalid_token']);
     expect(outcome.primaryUserId).toBeUndefined();
     expect(outcome.denied).toBeUndefined();
+    expect(fake.calls).toEqual([]);
+  });
+
+  it('links nothing and completes the login for a link request replayed as proof', async () => {
+    const fake = tenantWithPasswordUser();
+    const replayed = linkProof({ purpose: 'link-request', decision: 'link', linked_user_id: 'auth0|old' });
+    const { outcome, decisions } = await continueUntrusted(fake, replayed);
+    expect(decisions.map((line) => `${line.decision}:${line.reason}`)).toEqual(['reject:unexpected_claims']);
+    expect(outcome.primaryUserId).toBeUndefined();
     expect(fake.calls).toEqual([]);
   });
 
