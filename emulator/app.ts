@@ -26,7 +26,7 @@ export function createTenantApp(tenant: TenantContext): Hono<TenantEnv> {
   if (tenant.controlKey !== undefined) app.route('/__control', controlRoutes(tenant, tenant.controlKey));
   if (tenant.outboxPage === true) app.route('/__outbox', outboxPageRoutes(tenant));
   app.use('*', injectFaults(tenant));
-  const logins = new LoginState();
+  const logins = new LoginState(tenant.now);
   const postLogin = tenantPostLoginPipeline(tenant);
   const grants = new Map<string, GrantHandler>([
     ['client_credentials', clientCredentialsGrant],

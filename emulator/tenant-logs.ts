@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { dropOldest } from './bounded-maps.ts';
 
 /**
  * The tenant's log events, in the shape `GET /api/v2/logs` returns them
@@ -152,14 +153,6 @@ export class TenantLogs {
     this.#events = [];
     this.#executions.clear();
     this.#pending.clear();
-  }
-}
-
-/** Maps iterate in insertion order: the first key is the oldest. */
-function dropOldest(map: Map<string, unknown>, max: number): void {
-  for (const key of map.keys()) {
-    if (map.size <= max) return;
-    map.delete(key);
   }
 }
 

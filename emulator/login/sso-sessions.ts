@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { ExpiringMap } from '../bounded-maps.ts';
 
 /** Auth0's session cookie is `auth0` (with `auth0_compat` for old browsers); the local tenant sets only the first. */
 export const SSO_COOKIE = 'auth0';
@@ -34,26 +35,27 @@ export interface SsoRequest {
  * into another account, the next silent login finds the primary that now holds it, as Auth0 does.
  */
 export class SsoSessions {
-  readonly #sessions = new Map<string, SsoSession>();
+  readonly #sessions: ExpiringMap<SsoSession>;
   readonly #now: () => number;
 
   constructor(now: () => number) {
     this.#now = now;
+    this.#sessions = new ExpiringMap(now);
   }
 
   /**
    * Records a login in the browser's session: a new login of the same identity keeps the session (and its `sid`,
-   * so every application in it is logged out together); a login as someone else replaces it.
+   * so every application in it is logged out together); a login as someone else replaces it. Browsers that never
+   * come back leave sessions behind: each login drops the expired ones.
    */
   start(previous: string | undefined, login: SsoLogin): string {
     const expiresAt = this.#now() + SSO_IDLE_SECONDS * 1000;
     const current = this.get(previous);
     if (previous !== undefined && current !== undefined && sameIdentity(current, login)) {
-      Object.assign(current, login, { expiresAt });
+      this.#sessions.set(previous, Object.assign(current, login, { expiresAt }));
       return previous;
     }
     if (previous !== undefined) this.#sessions.delete(previous);
-    this.#sweep();
     const id = randomBytes(24).toString('base64url');
     this.#sessions.set(id, {
       ...login,
@@ -73,35 +75,17 @@ export class SsoSessions {
   }
 
   get(id: string | undefined): SsoSession | undefined {
-    const session = id === undefined ? undefined : this.#sessions.get(id);
-    if (session === undefined || id === undefined) return undefined;
-    if (session.expiresAt <= this.#now()) {
-      this.#sessions.delete(id);
-      return undefined;
-    }
-    return session;
+    return this.#sessions.get(id);
   }
 
-  /** Sessions held in memory, expired ones included until the next sweep. */
+  /** Sessions held in memory, expired ones included until the next login drops them. */
   get size(): number {
     return this.#sessions.size;
   }
 
   /** Ends the session; returns it (for back-channel logout) when it was still live. */
   end(id: string | undefined): SsoSession | undefined {
-    const session = this.get(id);
-    if (id !== undefined) this.#sessions.delete(id);
-    return session;
-  }
-
-  /** Browsers that never come back leave sessions behind; a long-running tenant drops them as they expire. */
-  #sweep(): void {
-    const now = this.#now();
-    // Every session lives the same time from its start, so insertion order is expiry order.
-    for (const [id, session] of this.#sessions) {
-      if (session.expiresAt > now) return;
-      this.#sessions.delete(id);
-    }
+    return this.#sessions.take(id);
   }
 }
 

@@ -11,7 +11,7 @@ export function authorizationCodeGrant(state: LoginState): GrantHandler {
   return async ({ params, client, authenticated, http }, tenant) => {
     const code = state.redeemCode(params.code);
     const invalid = (description: string) => new OAuthError(403, 'invalid_grant', description);
-    if (code === undefined || code.expiresAt < tenant.now()) throw invalid('Invalid authorization code');
+    if (code === undefined) throw invalid('Invalid authorization code');
     if (code.clientId !== client.client_id) throw invalid('Invalid authorization code');
     if (code.redirectUri !== params.redirect_uri)
       throw invalid('Redirect URI does not match the authorization request');

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { RefreshToken } from '../../actions/types/post-login.ts';
+import { dropOldest } from '../bounded-maps.ts';
 import type { ClientRecord } from '../store.ts';
 import type { LoginGrant } from './login-grant.ts';
 
@@ -16,6 +17,12 @@ export interface RefreshPolicy {
 
 const DEFAULT_ABSOLUTE_SECONDS = 2_592_000;
 const DEFAULT_IDLE_SECONDS = 1_296_000;
+/**
+ * Auth0 keeps at most 200 active refresh tokens per user and application: a new one revokes the oldest, and expired
+ * or revoked tokens do not count (https://auth0.com/docs/secure/tokens/refresh-tokens, "Limitations"). A family
+ * has one active token, so the local tenant counts families.
+ */
+export const MAX_ACTIVE_PER_USER_AND_CLIENT = 200;
 
 /**
  * The client's rotation and expiry (auth0.com/docs/secure/tokens/refresh-tokens/configure-refresh-token-rotation and
@@ -74,20 +81,35 @@ export type RefreshUse = { grant: LoginGrant; next: string | undefined };
  */
 export class RefreshTokens {
   readonly #tokens = new Map<string, StoredToken>();
+  /** Each user's families in each application, oldest first. */
+  readonly #families = new Map<string, Map<string, Family>>();
   readonly #now: () => number;
 
   constructor(now: () => number) {
     this.#now = now;
   }
 
+  /** A new family for the login; the user's expired families in the application go, and those past the limit. */
   issue(grant: LoginGrant, policy: RefreshPolicy, from: RefreshClient): string {
     const now = this.#now();
     const expiresAt = policy.absoluteSeconds === undefined ? undefined : now + policy.absoluteSeconds * 1000;
     const id = randomBytes(16).toString('hex');
-    return this.#add(
-      { id, grant, createdAt: now, expiresAt, initial: from, last: from, tokens: new Set() },
-      policy,
-    );
+    const family = {
+      id,
+      grant,
+      createdAt: now,
+      expiresAt,
+      initial: from,
+      last: from,
+      tokens: new Set<string>(),
+    };
+    for (const earlier of this.#families.get(ownerOf(grant))?.values() ?? []) {
+      if (this.#expired(earlier, now)) this.#drop(earlier);
+    }
+    const owned = this.#families.get(ownerOf(grant)) ?? new Map<string, Family>();
+    this.#families.set(ownerOf(grant), owned.set(id, family));
+    for (const oldest of dropOldest(owned, MAX_ACTIVE_PER_USER_AND_CLIENT)) this.#drop(oldest);
+    return this.#add(family, policy);
   }
 
   /**
@@ -155,10 +177,26 @@ export class RefreshTokens {
     return value;
   }
 
+  /** Past the family's lifetime, or every token of it unused past its idle lifetime. */
+  #expired(family: Family, now: number): boolean {
+    if (family.expiresAt !== undefined && family.expiresAt <= now) return true;
+    return [...family.tokens].every((value) => {
+      const idleExpiresAt = this.#tokens.get(value)?.idleExpiresAt;
+      return idleExpiresAt !== undefined && idleExpiresAt <= now;
+    });
+  }
+
   #drop(family: Family): void {
     for (const value of family.tokens) this.#tokens.delete(value);
     family.tokens.clear();
+    const owned = this.#families.get(ownerOf(family.grant));
+    owned?.delete(family.id);
+    if (owned?.size === 0) this.#families.delete(ownerOf(family.grant));
   }
+}
+
+function ownerOf(grant: LoginGrant): string {
+  return `${grant.userId}\n${grant.clientId}`;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { constantTimeEqual } from '../../core/constant-time.ts';
+import { ExpiringMap } from '../bounded-maps.ts';
 import type { ConnectionRecord } from '../connections.ts';
 
 /**
@@ -36,13 +37,17 @@ interface PendingCode {
 
 export type Redemption = 'accepted' | 'wrong';
 
-/** The pending code of each (connection, recipient), in memory: a restart spends every code, as a lost email would. */
+/**
+ * The pending code of each (connection, recipient), in memory: a restart spends every code, as a lost email would.
+ * Sending a code drops the expired ones, so addresses that never enter theirs do not pile up.
+ */
 export class OneTimeCodes {
-  readonly #pending = new Map<string, PendingCode>();
+  readonly #pending: ExpiringMap<PendingCode>;
   readonly #now: () => number;
 
   constructor(now: () => number) {
     this.#now = now;
+    this.#pending = new ExpiringMap(now);
   }
 
   /** A new code for `recipient`, replacing any earlier one. */
@@ -66,10 +71,6 @@ export class OneTimeCodes {
     const id = key(connection, recipient);
     const pending = this.#pending.get(id);
     if (pending === undefined) return 'wrong';
-    if (pending.expiresAt <= this.#now()) {
-      this.#pending.delete(id);
-      return 'wrong';
-    }
     if (pending.clientId === clientId && constantTimeEqual(otp, pending.code)) {
       this.#pending.delete(id);
       return 'accepted';
@@ -81,6 +82,11 @@ export class OneTimeCodes {
 
   clear(): void {
     this.#pending.clear();
+  }
+
+  /** Codes held in memory, expired ones included until the next code sent drops them. */
+  get size(): number {
+    return this.#pending.size;
   }
 }
 

@@ -39,6 +39,8 @@ export interface InProcessTenantOptions {
   /** The bootstrap client, granted every Management scope. */
   clientId?: string;
   clientSecret?: string;
+  /** The tenant's clock (default `Date.now`): tests pin it to step past a lifetime. */
+  now?: () => number;
 }
 
 /**
@@ -70,6 +72,7 @@ export class InProcessTenant {
       bootstrapClient: { client_id: this.clientId, client_secret: this.clientSecret },
       // Tests exercise the rate limit with explicit faults, not by the pace they happen to run at.
       rateLimit: { rps: 100_000, burst: 100_000 },
+      ...(options.now === undefined ? {} : { now: options.now }),
     });
     this.context = context;
     this.users = context.store.users;

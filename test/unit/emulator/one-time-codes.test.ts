@@ -53,4 +53,24 @@ describe('passwordless one-time codes', () => {
     clock.now += 180_000;
     expect(store.redeem('email', 'a@x.test', 'app', code)).toBe('wrong');
   });
+
+  it('drops the codes nobody entered once they expire, at the next code sent', () => {
+    const { clock, codes: store } = codes();
+    for (let i = 0; i < 50; i++) store.issue('email', `abandoned-${i}@x.test`, 'app', RULES);
+    clock.now += 180_000;
+    store.issue('email', 'a@x.test', 'app', RULES);
+    expect(store.size).toBe(1);
+  });
+
+  it('keeps a resent code for its full lifetime, not its predecessor’s', () => {
+    const { clock, codes: store } = codes();
+    store.issue('email', 'a@x.test', 'app', RULES);
+    store.issue('email', 'b@x.test', 'app', RULES);
+    clock.now += 90_000;
+    const resent = store.issue('email', 'a@x.test', 'app', RULES);
+    clock.now += 90_000;
+    store.issue('email', 'c@x.test', 'app', RULES);
+    expect(store.size).toBe(2);
+    expect(store.redeem('email', 'a@x.test', 'app', resent)).toBe('accepted');
+  });
 });

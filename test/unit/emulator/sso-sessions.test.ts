@@ -26,6 +26,20 @@ describe('SSO sessions', () => {
     expect(sessions.get(first)).toBeUndefined();
   });
 
+  it('drops an expired session at the next login even behind a session renewed since', () => {
+    const clock = { now: 0 };
+    const sessions = new SsoSessions(() => clock.now);
+    const renewed = sessions.start(undefined, alice);
+    const abandoned = sessions.start(undefined, { ...alice, providerUserId: '2' });
+    clock.now += (SSO_IDLE_SECONDS * 1000) / 2;
+    sessions.start(renewed, alice);
+    clock.now += (SSO_IDLE_SECONDS * 1000) / 2;
+    sessions.start(undefined, { ...alice, providerUserId: '3' });
+    expect(sessions.size).toBe(2);
+    expect(sessions.get(renewed)).toBeDefined();
+    expect(sessions.get(abandoned)).toBeUndefined();
+  });
+
   it('replaces the browser’s previous session when someone else logs in', () => {
     const sessions = new SsoSessions(() => 0);
     const first = sessions.start(undefined, alice);
