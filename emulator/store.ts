@@ -2,6 +2,7 @@ import { ActionsRegistry, type ActionsState } from './actions-registry.ts';
 import { type ConnectionRecord, SEEDED_CONNECTIONS } from './connections.ts';
 import { badRequest, conflict, found, notFound } from './errors.ts';
 import { prefixedId, randomAlphanumeric, randomSecret } from './ids.ts';
+import { DEFAULT_SESSION_HOURS } from './login/sso-sessions.ts';
 import { MANAGEMENT_SCOPES } from './management/scopes.ts';
 import { UserDirectory, type UserDirectoryState } from './user-directory.ts';
 
@@ -115,8 +116,7 @@ export class TenantStore {
       support_url: '',
       flags: { enable_client_connections: true },
       enabled_locales: ['en'],
-      session_lifetime: 168,
-      idle_session_lifetime: 72,
+      ...DEFAULT_SESSION_HOURS,
     };
     this.createClient({ name: 'All Applications', is_global: true, app_type: 'regular_web', callbacks: [] });
     const bootstrap = this.createClient({

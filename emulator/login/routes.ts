@@ -32,7 +32,7 @@ import {
   loginPage,
   verifyEmailPage,
 } from './page.ts';
-import { parseMaxAge, SSO_COOKIE, SSO_IDLE_SECONDS, SsoSessions, sessionSatisfies } from './sso-sessions.ts';
+import { parseMaxAge, SSO_COOKIE, SsoSessions, sessionLifetimes, sessionSatisfies } from './sso-sessions.ts';
 import {
   type AuthorizeTransaction,
   BROWSER_COOKIE,
@@ -56,7 +56,7 @@ export function loginRoutes(
   pipeline: PostLoginPipeline,
 ): Hono<TenantEnv> {
   const app = new Hono<TenantEnv>();
-  const sessions = new SsoSessions(tenant.now);
+  const sessions = new SsoSessions(tenant.now, () => sessionLifetimes(tenant.store.settings()));
   const socialConnections = () =>
     tenant.store
       .listConnections()
@@ -428,7 +428,7 @@ export function loginRoutes(
       httpOnly: true,
       secure: true,
       sameSite: 'None',
-      maxAge: SSO_IDLE_SECONDS,
+      maxAge: sessions.cookieSeconds(id),
     });
     return id;
   }

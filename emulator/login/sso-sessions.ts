@@ -3,8 +3,31 @@ import { ExpiringMap } from '../bounded-maps.ts';
 
 /** Auth0's session cookie is `auth0` (with `auth0_compat` for old browsers); the local tenant sets only the first. */
 export const SSO_COOKIE = 'auth0';
-/** Auth0's default inactivity timeout for a tenant session: 3 days. */
-export const SSO_IDLE_SECONDS = 3 * 24 * 3600;
+/**
+ * How long a tenant session lives, from the tenant settings in hours (`idle_session_lifetime`, default 72;
+ * `session_lifetime`, default 168): each login through the session (SSO, silent authentication, `/authorize`) resets
+ * the idle timer, and the absolute one runs from the session's first login whatever the activity
+ * (https://auth0.com/docs/manage-users/sessions/session-lifecycle,
+ * https://auth0.com/docs/manage-users/sessions/configure-session-lifetime-settings).
+ */
+export interface SessionLifetimes {
+  idleSeconds: number;
+  absoluteSeconds: number;
+}
+
+export const DEFAULT_SESSION_HOURS = Object.freeze({ idle_session_lifetime: 72, session_lifetime: 168 });
+
+/** The lifetimes a tenant's settings give; a missing or non-positive value keeps Auth0's default. */
+export function sessionLifetimes(settings: Readonly<Record<string, unknown>>): SessionLifetimes {
+  const hours = (name: keyof typeof DEFAULT_SESSION_HOURS): number => {
+    const value = settings[name];
+    return typeof value === 'number' && value > 0 ? value : DEFAULT_SESSION_HOURS[name];
+  };
+  return {
+    idleSeconds: hours('idle_session_lifetime') * 3600,
+    absoluteSeconds: hours('session_lifetime') * 3600,
+  };
+}
 
 /** Who a browser's tenant session belongs to: the identity that authenticated, and when. */
 export interface SsoSession {
@@ -15,6 +38,8 @@ export interface SsoSession {
   connection: string;
   /** Seconds since the epoch of the last real authentication (the ID token's `auth_time`). */
   authTime: number;
+  /** Milliseconds, tenant time: the session's first login, from which its absolute lifetime runs. */
+  startedAt: number;
   expiresAt: number;
   /** Applications that received tokens in this session, each with the `sub` it was given (back-channel logout). */
   clients: Map<string, string>;
@@ -22,7 +47,7 @@ export interface SsoSession {
   logoutConfirmation?: string;
 }
 
-export type SsoLogin = Omit<SsoSession, 'sid' | 'expiresAt' | 'clients' | 'logoutConfirmation'>;
+export type SsoLogin = Omit<SsoSession, 'sid' | 'startedAt' | 'expiresAt' | 'clients' | 'logoutConfirmation'>;
 
 export interface SsoRequest {
   prompt: readonly string[];
@@ -37,9 +62,12 @@ export interface SsoRequest {
 export class SsoSessions {
   readonly #sessions: ExpiringMap<SsoSession>;
   readonly #now: () => number;
+  readonly #lifetimes: () => SessionLifetimes;
 
-  constructor(now: () => number) {
+  /** `lifetimes` is read at each login, so a change of the tenant settings applies to the next one. */
+  constructor(now: () => number, lifetimes: () => SessionLifetimes) {
     this.#now = now;
+    this.#lifetimes = lifetimes;
     this.#sessions = new ExpiringMap(now);
   }
 
@@ -49,21 +77,36 @@ export class SsoSessions {
    * come back leave sessions behind: each login drops the expired ones.
    */
   start(previous: string | undefined, login: SsoLogin): string {
-    const expiresAt = this.#now() + SSO_IDLE_SECONDS * 1000;
     const current = this.get(previous);
     if (previous !== undefined && current !== undefined && sameIdentity(current, login)) {
-      this.#sessions.set(previous, Object.assign(current, login, { expiresAt }));
+      this.#sessions.set(
+        previous,
+        Object.assign(current, login, { expiresAt: this.#expiry(current.startedAt) }),
+      );
       return previous;
     }
     if (previous !== undefined) this.#sessions.delete(previous);
     const id = randomBytes(24).toString('base64url');
+    const startedAt = this.#now();
     this.#sessions.set(id, {
       ...login,
       sid: randomBytes(16).toString('base64url'),
-      expiresAt,
+      startedAt,
+      expiresAt: this.#expiry(startedAt),
       clients: new Map(),
     });
     return id;
+  }
+
+  /** Seconds the browser should keep the cookie of session `id`: until the session can no longer be used. */
+  cookieSeconds(id: string): number {
+    const session = this.#sessions.get(id);
+    return session === undefined ? 0 : Math.max(0, Math.ceil((session.expiresAt - this.#now()) / 1000));
+  }
+
+  #expiry(startedAt: number): number {
+    const { idleSeconds, absoluteSeconds } = this.#lifetimes();
+    return Math.min(this.#now() + idleSeconds * 1000, startedAt + absoluteSeconds * 1000);
   }
 
   /** Notes that `clientId` received tokens for `sub` in the session; returns the session's `sid`. */

@@ -1,11 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import {
   parseMaxAge,
-  SSO_IDLE_SECONDS,
   type SsoSession,
   SsoSessions,
+  sessionLifetimes,
   sessionSatisfies,
 } from '../../../emulator/login/sso-sessions.ts';
+
+/** Auth0's defaults: 72 hours idle, 168 hours at most. */
+const DEFAULTS = sessionLifetimes({});
+const IDLE_MS = DEFAULTS.idleSeconds * 1000;
+const newSessions = (now: () => number, settings: Record<string, unknown> = {}) =>
+  new SsoSessions(now, () => sessionLifetimes(settings));
 
 const alice = {
   provider: 'google-oauth2',
@@ -17,9 +23,9 @@ const alice = {
 describe('SSO sessions', () => {
   it('expires a session after the idle timeout and drops it from memory at the next login', () => {
     const clock = { now: 0 };
-    const sessions = new SsoSessions(() => clock.now);
+    const sessions = newSessions(() => clock.now);
     const first = sessions.start(undefined, alice);
-    clock.now += SSO_IDLE_SECONDS * 1000;
+    clock.now += IDLE_MS;
     expect(sessions.size).toBe(1);
     sessions.start(undefined, alice);
     expect(sessions.size).toBe(1);
@@ -28,20 +34,41 @@ describe('SSO sessions', () => {
 
   it('drops an expired session at the next login even behind a session renewed since', () => {
     const clock = { now: 0 };
-    const sessions = new SsoSessions(() => clock.now);
+    const sessions = newSessions(() => clock.now);
     const renewed = sessions.start(undefined, alice);
     const abandoned = sessions.start(undefined, { ...alice, providerUserId: '2' });
-    clock.now += (SSO_IDLE_SECONDS * 1000) / 2;
+    clock.now += IDLE_MS / 2;
     sessions.start(renewed, alice);
-    clock.now += (SSO_IDLE_SECONDS * 1000) / 2;
+    clock.now += IDLE_MS / 2;
     sessions.start(undefined, { ...alice, providerUserId: '3' });
     expect(sessions.size).toBe(2);
     expect(sessions.get(renewed)).toBeDefined();
     expect(sessions.get(abandoned)).toBeUndefined();
   });
 
+  it('ends a session at its absolute lifetime however often it is used, and applies changed settings', () => {
+    expect(DEFAULTS).toEqual({ idleSeconds: 72 * 3600, absoluteSeconds: 168 * 3600 });
+    const clock = { now: 0 };
+    const settings: Record<string, unknown> = {};
+    const sessions = newSessions(() => clock.now, settings);
+    const id = sessions.start(undefined, alice);
+    for (let day = 1; day <= 6; day++) {
+      clock.now = day * 24 * 3600 * 1000;
+      expect(sessions.start(id, alice)).toBe(id);
+    }
+    expect(sessions.cookieSeconds(id)).toBe(24 * 3600);
+    clock.now = DEFAULTS.absoluteSeconds * 1000;
+    expect(sessions.get(id)).toBeUndefined();
+
+    settings.idle_session_lifetime = 1;
+    const short = sessions.start(undefined, alice);
+    expect(sessions.cookieSeconds(short)).toBe(3600);
+    clock.now += 3600 * 1000;
+    expect(sessions.get(short)).toBeUndefined();
+  });
+
   it('replaces the browser’s previous session when someone else logs in', () => {
-    const sessions = new SsoSessions(() => 0);
+    const sessions = newSessions(() => 0);
     const first = sessions.start(undefined, alice);
     const firstSid = sessions.get(first)?.sid;
     const second = sessions.start(first, { ...alice, providerUserId: '2' });
@@ -51,7 +78,7 @@ describe('SSO sessions', () => {
   });
 
   it('keeps the session, its sid and its applications when the same identity logs in again', () => {
-    const sessions = new SsoSessions(() => 0);
+    const sessions = newSessions(() => 0);
     const first = sessions.start(undefined, alice);
     const sid = sessions.addClient(first, 'app-1', 'google-oauth2|1');
     const again = sessions.start(first, { ...alice, authTime: 2_000 });
@@ -62,13 +89,13 @@ describe('SSO sessions', () => {
   });
 
   it('gives the sid, never the cookie value, to the ID tokens', () => {
-    const sessions = new SsoSessions(() => 0);
+    const sessions = newSessions(() => 0);
     const id = sessions.start(undefined, alice);
     expect(sessions.addClient(id, 'app-1', 'google-oauth2|1')).not.toBe(id);
   });
 
   it('returns the ended session once, for back-channel logout', () => {
-    const sessions = new SsoSessions(() => 0);
+    const sessions = newSessions(() => 0);
     const id = sessions.start(undefined, alice);
     sessions.addClient(id, 'app-1', 'google-oauth2|1');
     expect(sessions.end(id)?.clients.get('app-1')).toBe('google-oauth2|1');
@@ -81,6 +108,7 @@ describe('whether a session spares the login page', () => {
     ...alice,
     sid: 'sid-1',
     clients: new Map(),
+    startedAt: 0,
     expiresAt: Number.POSITIVE_INFINITY,
   };
   it.each([
