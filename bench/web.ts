@@ -39,7 +39,7 @@ const management: ManagementPort = {
   updateUser: unused,
   linkIdentity: unused,
   unlinkIdentity: unused,
-  enabledClientsOf: unused,
+  findConnection: unused,
 };
 
 /** Open-loop load: requests leave on a fixed schedule and latency counts from the scheduled time. */

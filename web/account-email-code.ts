@@ -6,12 +6,13 @@ import {
   type EmailCodePort,
   emailCodePages,
   linkEmailCodeUser,
+  type SentCode,
+  sentCode,
 } from './email-code.ts';
 import type { EmailCodeStatus } from './email-code-views.ts';
 import { isTenantFailure, WebError } from './errors.ts';
 import { type LinkingDeps, linkAccount } from './link-account.ts';
 import type { ManagedUser } from './management.ts';
-import { epochSeconds } from './reauth.ts';
 import { WEB_ROUTES } from './routes.ts';
 import { type SealedCookie, sealedCookie } from './sealed-cookie.ts';
 import type { WebEnv } from './security-headers.ts';
@@ -19,13 +20,10 @@ import type { WebEnv } from './security-headers.ts';
 type AccountContext = Context<WebEnv>;
 
 /** A code emailed for a suggestion's Link, bound to the signed-in user and this browser (its own sealed cookie). */
-interface PendingAccountCode {
+interface PendingAccountCode extends SentCode {
   readonly sub: string;
   /** The suggestion being proved; its address came from the tenant's search, never from the form. */
   readonly target: string;
-  readonly email: string;
-  readonly sentAt: number;
-  readonly wrongAttempts: number;
 }
 
 export interface AccountEmailCodeDeps extends LinkingDeps {
@@ -67,15 +65,24 @@ export function mountAccountEmailCode(app: Hono<WebEnv>, deps: AccountEmailCodeD
     deps.now,
   );
 
-  async function send(c: AccountContext, csrf: string, pending: PendingAccountCode, status: EmailCodeStatus) {
+  /** Sends a code (the first or a new one) to `to` only while the connection offers codes, under its rules then. */
+  async function send(
+    c: AccountContext,
+    csrf: string,
+    to: Pick<PendingAccountCode, 'sub' | 'target' | 'email'>,
+    status: EmailCodeStatus,
+  ) {
+    const rules = await deps.emailCode.rules();
+    if (rules === undefined) return deps.refused(c);
     try {
-      await deps.emailCode.send(pending.email);
+      await deps.emailCode.send(to.email);
     } catch (error) {
       const failure = error instanceof WebError ? error.code : 'tenant_unreachable';
       deps.log('account_failed', { code: failure });
       return c.redirect(linked(isTenantFailure(failure) ? failure : 'reauth_failed'), 303);
     }
-    return show(c, csrf, { ...pending, sentAt: epochSeconds(deps.now()), wrongAttempts: 0 }, status);
+    const { sub, target, email } = to;
+    return show(c, csrf, { ...sentCode(email, rules, deps.now()), sub, target }, status);
   }
 
   async function show(c: AccountContext, csrf: string, pending: PendingAccountCode, status: EmailCodeStatus) {
@@ -89,7 +96,7 @@ export function mountAccountEmailCode(app: Hono<WebEnv>, deps: AccountEmailCodeD
     const { session, fresh, user, form } = checked;
     if (!fresh) return c.redirect(`${WEB_ROUTES.login}?fresh=1`, 303);
     if (form.action === undefined) {
-      if (typeof form.user_id !== 'string' || !(await deps.emailCode.available())) return deps.refused(c);
+      if (typeof form.user_id !== 'string') return deps.refused(c);
       let suggested: ManagedUser;
       try {
         suggested = await requireSuggestion(deps.management, user, form.user_id);
@@ -97,8 +104,12 @@ export function mountAccountEmailCode(app: Hono<WebEnv>, deps: AccountEmailCodeD
         return deps.changeRefused(c, error);
       }
       if (suggested.email === undefined) return deps.refused(c);
-      const pending = { sub: session.sub, target: suggested.user_id, email: suggested.email };
-      return send(c, session.csrf, { ...pending, sentAt: 0, wrongAttempts: 0 }, 'sent');
+      return send(
+        c,
+        session.csrf,
+        { sub: session.sub, target: suggested.user_id, email: suggested.email },
+        'sent',
+      );
     }
     const pending = await codes.read(c, deps.now()).catch(() => undefined);
     if (pending === undefined || pending.sub !== session.sub) return deps.refused(c);

@@ -242,7 +242,7 @@ export function mountAccount(app: Hono<WebEnv>, config: WebConfig, deps: Account
         connections: config.linkConnections,
         ...(isAccountNotice(notice) ? { notice } : {}),
         ...(choices === undefined ? {} : { choices }),
-        emailCode: (await deps.emailCode?.available()) === true,
+        emailCode: (await deps.emailCode?.rules()) !== undefined,
       }),
     );
   });

@@ -9,6 +9,8 @@ import {
   type EmailCodePort,
   emailCodePages,
   linkEmailCodeUser,
+  type SentCode,
+  sentCode,
 } from './email-code.ts';
 import type { EmailCodeStatus } from './email-code-views.ts';
 import { isTenantFailure, WebError, type WebErrorCode } from './errors.ts';
@@ -42,12 +44,10 @@ interface PendingReauth {
 }
 
 /** A code emailed to a candidate's address, bound to this consent round trip (and so to this browser). */
-interface PendingEmailCode {
+interface PendingEmailCode extends SentCode {
   readonly candidateId: string;
   /** The candidate's address from the Action's signed request: never one the browser sent. */
   readonly email: string;
-  readonly sentAt: number;
-  readonly wrongAttempts: number;
 }
 
 interface ConsentState {
@@ -93,7 +93,7 @@ export function mountConsent(app: Hono<WebEnv>, config: WebConfig, deps: Consent
         login: consent.login,
         candidates: consent.candidates,
         stripQuery,
-        emailCode: (await deps.emailCode?.available()) === true,
+        emailCode: (await deps.emailCode?.rules()) !== undefined,
       }),
     );
   }
@@ -226,7 +226,6 @@ export function mountConsent(app: Hono<WebEnv>, config: WebConfig, deps: Consent
     const candidate = consent.candidates.find((entry) => entry.user_id === form.candidate);
     if (candidate === undefined) return fail(c, 'csrf_invalid', 403, consent);
     if (decision === 'email-code') {
-      if ((await deps.emailCode?.available()) !== true) return fail(c, 'csrf_invalid', 403, consent);
       return sendEmailCode(c, { ...consent, reauth: undefined }, candidate.user_id, candidate.email);
     }
     let authorization: StartedAuthorization;
@@ -253,9 +252,11 @@ export function mountConsent(app: Hono<WebEnv>, config: WebConfig, deps: Consent
     return c.redirect(authorization.url.href, 303);
   });
 
+  /** Sends a code (the first or a new one) only while the connection offers codes, under its rules then. */
   async function sendEmailCode(c: ConsentContext, consent: ConsentState, candidateId: string, email: string) {
     const emailCode = deps.emailCode;
-    if (emailCode === undefined) return fail(c, 'csrf_invalid', 403, consent);
+    const rules = await emailCode?.rules();
+    if (emailCode === undefined || rules === undefined) return fail(c, 'csrf_invalid', 403, consent);
     try {
       await emailCode.send(email);
     } catch (error) {
@@ -263,12 +264,7 @@ export function mountConsent(app: Hono<WebEnv>, config: WebConfig, deps: Consent
       return fail(c, code, isTenantFailure(code) ? 502 : 400, consent);
     }
     const resent = consent.emailCode !== undefined;
-    const pending: PendingEmailCode = {
-      candidateId,
-      email,
-      sentAt: epochSeconds(deps.now()),
-      wrongAttempts: 0,
-    };
+    const pending: PendingEmailCode = { ...sentCode(email, rules, deps.now()), candidateId };
     deps.log('consent_email_code_sent', { resent: resent ? 1 : 0 });
     return showEmailCode(c, { ...consent, emailCode: pending }, resent ? 'resent' : 'sent');
   }

@@ -1,6 +1,12 @@
 import { AuthApiError, AuthenticationClient } from 'auth0/legacy';
 import type { Context } from 'hono';
 import type { LinkVia } from '../core/link-record.ts';
+import {
+  CODE_LENGTH_RANGE,
+  type CodeRules,
+  codeRules,
+  MAX_FAILED_ATTEMPTS,
+} from '../core/passwordless-codes.ts';
 import type { WebConfig } from './config.ts';
 import { type EmailCodeStatus, emailCodePage } from './email-code-views.ts';
 import { WebError } from './errors.ts';
@@ -13,20 +19,16 @@ import type { WebEnv } from './security-headers.ts';
 /** Auth0's passwordless email connection, as Auth0 names it (tenant.yaml deploys it). */
 export const EMAIL_CONNECTION = 'email';
 
-/**
- * How long a code lives and how many wrong tries spend it: Auth0's defaults (`options.totp.time_step` 180 s;
- * https://auth0.com/docs/authenticate/passwordless/authentication-methods/email-otp). The tenant answers a wrong,
- * expired or spent code alike, so the page counts both to know when to offer a new code instead of another try.
- */
-export const EMAIL_CODE_RULES = { lifetimeSeconds: 180, maxAttempts: 3 } as const;
-
-/** The availability lookup is cached this long: the page is shown far more often than connections change. */
+/** The connection lookup is cached this long: the page is shown far more often than connections change. */
 export const EMAIL_CODE_AVAILABILITY_SECONDS = 60;
 
 /** The tenant's passwordless email, driven server-side with the re-authentication client's credentials. */
 export interface EmailCodePort {
-  /** Whether the tenant's `email` connection is enabled for the re-authentication client. */
-  available(): Promise<boolean>;
+  /**
+   * The code rules of the tenant's `email` connection (its `options.totp`) while it is enabled for the
+   * re-authentication client; undefined while no code can be offered.
+   */
+  rules(): Promise<CodeRules | undefined>;
   /** `POST /passwordless/start` with `send: code` to `email`. */
   send(email: string): Promise<void>;
   /** The passwordless OTP grant; the validated ID token's claims. A wrong code throws `email_code_wrong`. */
@@ -37,7 +39,7 @@ const TIMEOUT_MS = 10_000;
 
 export function createEmailCodeClient(
   config: WebConfig,
-  management: Pick<ManagementPort, 'enabledClientsOf'>,
+  management: Pick<ManagementPort, 'findConnection'>,
   now: () => Date = () => new Date(),
 ): EmailCodePort {
   const auth = new AuthenticationClient({
@@ -47,7 +49,7 @@ export function createEmailCodeClient(
     timeoutDuration: TIMEOUT_MS,
   });
   return {
-    available: emailCodeAvailability(config, management, now),
+    rules: emailCodeRules(config, management, now),
     async send(email) {
       try {
         await auth.passwordless.sendEmail({ email, send: 'code' });
@@ -69,25 +71,33 @@ export function createEmailCodeClient(
   };
 }
 
-/** Whether the tenant's `email` connection is enabled for the re-authentication client, cached. */
-export function emailCodeAvailability(
+/**
+ * The `email` connection's code rules while it is enabled for the re-authentication client, from one cached lookup:
+ * the connection list it is found in carries its `options`, so the rules cost no request of their own.
+ */
+export function emailCodeRules(
   config: WebConfig,
-  management: Pick<ManagementPort, 'enabledClientsOf'>,
+  management: Pick<ManagementPort, 'findConnection'>,
   now: () => Date,
-): () => Promise<boolean> {
-  return cachedAvailability(
-    async () => (await management.enabledClientsOf(EMAIL_CONNECTION)).includes(config.reauthClient.clientId),
-    now,
-  );
+): () => Promise<CodeRules | undefined> {
+  return cachedLookup(async () => {
+    const connection = await management.findConnection(EMAIL_CONNECTION);
+    return connection?.enabledClients.includes(config.reauthClient.clientId)
+      ? codeRules(connection)
+      : undefined;
+  }, now);
 }
 
 /** `lookup` answered at most once per EMAIL_CODE_AVAILABILITY_SECONDS; a failed lookup offers no code meanwhile. */
-export function cachedAvailability(lookup: () => Promise<boolean>, now: () => Date): () => Promise<boolean> {
-  let cached: { value: Promise<boolean>; until: number } | undefined;
+function cachedLookup<T>(
+  lookup: () => Promise<T | undefined>,
+  now: () => Date,
+): () => Promise<T | undefined> {
+  let cached: { value: Promise<T | undefined>; until: number } | undefined;
   return () => {
     const at = now().getTime();
     if (cached === undefined || at >= cached.until) {
-      cached = { value: lookup().catch(() => false), until: at + EMAIL_CODE_AVAILABILITY_SECONDS * 1000 };
+      cached = { value: lookup().catch(() => undefined), until: at + EMAIL_CODE_AVAILABILITY_SECONDS * 1000 };
     }
     return cached.value;
   };
@@ -107,11 +117,22 @@ function toEmailCodeError(cause: unknown): WebError {
   return new WebError('tenant_unreachable', 'the tenant could not be reached', { cause });
 }
 
-/** A code sent to `email` and not yet accepted: when, and how many wrong tries it has had. */
+/**
+ * A code sent to `email` and not yet accepted: when, how long it lives and how many wrong tries it has had. The
+ * lifetime is the connection's when the code was sent, kept in the sealed cookie with it: that is the lifetime the
+ * page told the person, a later change of the connection's `time_step` does not reach a code already sent, and a try
+ * needs no lookup (a failed one would refuse a good code).
+ */
 export interface SentCode {
   readonly email: string;
   readonly sentAt: number;
+  readonly lifetimeSeconds: number;
   readonly wrongAttempts: number;
+}
+
+/** A code just sent to `email` under `rules`. */
+export function sentCode(email: string, rules: CodeRules, now: Date): SentCode {
+  return { email, sentAt: epochSeconds(now), lifetimeSeconds: rules.lifetimeSeconds, wrongAttempts: 0 };
 }
 
 /** What a typed code came to: the `email|` user it signed in, or a wrong code (`counted` when the tenant refused it). */
@@ -167,7 +188,7 @@ export function emailCodePages(routes: { readonly action: string; readonly back:
         email: sent.email,
         status: emailCodeStatus(sent, status, epochSeconds(now())),
         ...routes,
-        minutes: EMAIL_CODE_RULES.lifetimeSeconds / 60,
+        lifetimeSeconds: sent.lifetimeSeconds,
       }),
       status === 'wrong' ? 400 : 200,
     );
@@ -179,17 +200,21 @@ function emailCodeStatus(sent: SentCode, status: EmailCodeStatus, nowSeconds: nu
   return status === 'wrong' && !emailCodeUsable(sent, nowSeconds) ? 'spent' : status;
 }
 
-/** Whether another try can still succeed: the tenant spends a code when it expires or after too many wrong tries. */
+/**
+ * Whether another try can still succeed: the tenant spends a code when it expires or after too many wrong tries. It
+ * answers a wrong, expired or spent code alike, so the page counts both to offer a new code instead of another try.
+ */
 function emailCodeUsable(sent: SentCode, nowSeconds: number): boolean {
-  return (
-    sent.wrongAttempts < EMAIL_CODE_RULES.maxAttempts &&
-    nowSeconds - sent.sentAt < EMAIL_CODE_RULES.lifetimeSeconds
-  );
+  return sent.wrongAttempts < MAX_FAILED_ATTEMPTS && nowSeconds - sent.sentAt < sent.lifetimeSeconds;
 }
 
-/** What a person may type as a code (Auth0's are digits; anything else is wrong without asking the tenant). */
+/**
+ * What a person may type as a code: digits, as many as any `options.totp.length` allows (anything else is wrong
+ * without asking the tenant). Not the length in force: a length changed since the cached lookup would refuse every
+ * right code.
+ */
 function looksLikeCode(code: string): boolean {
-  return /^\d{4,12}$/.test(code);
+  return code.length >= CODE_LENGTH_RANGE.min && code.length <= CODE_LENGTH_RANGE.max && /^\d+$/.test(code);
 }
 
 /**

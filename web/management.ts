@@ -41,8 +41,13 @@ export interface ManagementPort {
   updateUser(userId: string, patch: MetadataPatch): Promise<void>;
   linkIdentity(primaryUserId: string, secondary: { provider: string; user_id: string }): Promise<void>;
   unlinkIdentity(primaryUserId: string, provider: string, identityUserId: string): Promise<void>;
-  /** The client ids a connection is enabled for (none when the tenant has no such connection). */
-  enabledClientsOf(connectionName: string): Promise<string[]>;
+  /** A connection's options and the client ids it is enabled for; undefined when the tenant has no such connection. */
+  findConnection(connectionName: string): Promise<ConnectionSettings | undefined>;
+}
+
+export interface ConnectionSettings {
+  readonly options: Readonly<Record<string, unknown>>;
+  readonly enabledClients: readonly string[];
 }
 
 const MANAGEMENT_TIMEOUT_SECONDS = 10;
@@ -96,16 +101,17 @@ export function createManagementClient(
         management.users.identities.delete(primaryUserId, provider as never, identityUserId),
       );
     },
-    async enabledClientsOf(connectionName) {
+    async findConnection(connectionName) {
       const connections = await call('GET /connections', 'read:connections', () =>
         management.connections.list({ name: connectionName }),
       );
-      const id = connections.data.find((connection) => connection.name === connectionName)?.id;
-      if (id === undefined) return [];
+      const connection = connections.data.find((entry) => entry.name === connectionName);
+      if (connection?.id === undefined) return undefined;
+      const { id, options = {} } = connection;
       const clients = await call('GET /connections/{id}/clients', 'read:connections', () =>
         management.connections.clients.get(id),
       );
-      return clients.data.map((client) => client.client_id);
+      return { options, enabledClients: clients.data.map((client) => client.client_id) };
     },
   };
 }

@@ -1,32 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { constantTimeEqual } from '../../core/constant-time.ts';
+import { type CodeRules, MAX_FAILED_ATTEMPTS } from '../../core/passwordless-codes.ts';
 import { ExpiringMap } from '../bounded-maps.ts';
-import type { ConnectionRecord } from '../connections.ts';
-
-/**
- * Auth0's one-time password rules for passwordless connections
- * (https://auth0.com/docs/authenticate/passwordless/authentication-methods/email-otp and .../sms-otp): only the last
- * code issued is accepted, a used code is spent, three failed attempts spend it too, and it lives three minutes
- * unless the connection's `options.totp` says otherwise (`time_step` seconds, at least 60; `length` digits).
- */
-export const DEFAULT_CODE_LENGTH = 6;
-export const DEFAULT_CODE_LIFETIME_SECONDS = 180;
-export const MAX_FAILED_ATTEMPTS = 3;
-
-export interface CodeRules {
-  length: number;
-  lifetimeSeconds: number;
-}
-
-export function codeRules(connection: Pick<ConnectionRecord, 'options'>): CodeRules {
-  const totp = connection.options.totp as { length?: unknown; time_step?: unknown } | undefined;
-  const length = typeof totp?.length === 'number' && totp.length >= 4 ? totp.length : DEFAULT_CODE_LENGTH;
-  const lifetimeSeconds =
-    typeof totp?.time_step === 'number' && totp.time_step >= 60
-      ? totp.time_step
-      : DEFAULT_CODE_LIFETIME_SECONDS;
-  return { length, lifetimeSeconds };
-}
 
 interface PendingCode {
   code: string;

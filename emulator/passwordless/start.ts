@@ -1,7 +1,7 @@
+import { codeRules } from '../../core/passwordless-codes.ts';
 import { type ConnectionRecord, isPasswordless } from '../connections.ts';
 import type { TenantContext } from '../context.ts';
 import { OAuthError } from '../errors.ts';
-import { codeRules } from './codes.ts';
 import { magicLinkUrl } from './magic-link.ts';
 import type { OutboxMessage } from './outbox.ts';
 

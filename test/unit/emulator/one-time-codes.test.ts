@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { codeRules, OneTimeCodes } from '../../../emulator/passwordless/codes.ts';
+import { OneTimeCodes } from '../../../emulator/passwordless/codes.ts';
 
 const RULES = { length: 6, lifetimeSeconds: 180 };
 
@@ -9,15 +9,6 @@ function codes() {
 }
 
 describe('passwordless one-time codes', () => {
-  it('reads length and lifetime from options.totp, with Auth0 defaults of 6 digits and 180 s', () => {
-    expect(codeRules({ options: {} })).toEqual({ length: 6, lifetimeSeconds: 180 });
-    expect(codeRules({ options: { totp: { length: 8, time_step: 300 } } })).toEqual({
-      length: 8,
-      lifetimeSeconds: 300,
-    });
-    expect(codeRules({ options: { totp: { length: 2, time_step: 10 } } })).toEqual(RULES);
-  });
-
   it('issues digits of the asked length', () => {
     expect(codes().codes.issue('email', 'a@x.test', 'app', { length: 8, lifetimeSeconds: 60 })).toMatch(
       /^\d{8}$/,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EMAIL_CODE_RULES } from '../../../web/email-code.ts';
+import { MAX_FAILED_ATTEMPTS } from '../../../core/passwordless-codes.ts';
 import { WebError } from '../../../web/errors.ts';
 import { makeUser } from '../../support/users.ts';
 import { signInAs } from './account-support.ts';
@@ -11,15 +11,21 @@ const SUGGESTED = 'google-oauth2|31';
 const EMAIL = 'alice@example.com';
 const CODE_USER = 'email|0123456789abcdef01234567';
 
-/** The signed-in user and a suggestion with the same verified email; the email connection enabled for `enabledFor`. */
-async function signedIn(enabledFor: readonly string[] = ['reauth-client']) {
-  const { t, email } = emailCodeApp(enabledFor);
+/**
+ * The signed-in user and a suggestion with the same verified email; the email connection enabled for `enabledFor`,
+ * with `options`.
+ */
+async function signedIn(
+  enabledFor: readonly string[] = ['reauth-client'],
+  options: Record<string, unknown> = {},
+) {
+  const { t, email, later } = emailCodeApp(enabledFor, options);
   t.tenant.seed(
     makeUser(ME),
     makeUser(SUGGESTED, { created_at: '2025-01-01T00:00:00.000Z' }),
     makeUser(CODE_USER, { connection: 'email' }),
   );
-  return { ...(await signInAs(t, ME)), email };
+  return { ...(await signInAs(t, ME)), email, later };
 }
 
 const ROUTE = '/account/link/email-code';
@@ -51,6 +57,15 @@ describe('account page: Email me a code on a suggestion', () => {
     ]);
   });
 
+  it('keeps a code usable as long as the connection’s time_step says: 5 minutes, linked at 200 s', async () => {
+    const { t, csrf, email, later } = await signedIn(undefined, { totp: { time_step: 300 } });
+    const sent = await t.post(ROUTE, { csrf, user_id: SUGGESTED });
+    expect(text(await sent.text())).toContain('It is valid for 5 minutes.');
+    later(200);
+    const linked = await t.post(ROUTE, { csrf, action: 'verify', code: email.codeFor(EMAIL) });
+    expect(linked.headers.get('location')).toBe('/account?notice=linked');
+  });
+
   it('refuses a code for an account that is not a suggestion (forged target) and sends nothing', async () => {
     const { t, csrf, email } = await signedIn();
     const response = await t.post(ROUTE, { csrf, user_id: 'github|stranger' });
@@ -73,7 +88,7 @@ describe('account page: Email me a code on a suggestion', () => {
   it('says a wrong code is wrong, then asks for a new code after three, and links nothing', async () => {
     const { t, csrf, email } = await signedIn();
     await t.post(ROUTE, { csrf, user_id: SUGGESTED });
-    for (let attempt = 1; attempt < EMAIL_CODE_RULES.maxAttempts; attempt++) {
+    for (let attempt = 1; attempt < MAX_FAILED_ATTEMPTS; attempt++) {
       const wrong = await t.post(ROUTE, { csrf, action: 'verify', code: '000000' });
       expect(wrong.status).toBe(400);
       expect(text(await wrong.text())).toContain('That code is not right.');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { EMAIL_CODE_AVAILABILITY_SECONDS, EMAIL_CODE_RULES } from '../../../web/email-code.ts';
+import { DEFAULT_CODE_LIFETIME_SECONDS } from '../../../core/passwordless-codes.ts';
+import { EMAIL_CODE_AVAILABILITY_SECONDS } from '../../../web/email-code.ts';
 import { makeUser } from '../../support/users.ts';
 import { type EmailCodeApp, emailCodeApp } from './email-code-support.ts';
 import {
@@ -145,12 +146,62 @@ describe('consent page: Email me a code', () => {
     const s = emailCodeApp();
     const { csrf } = await askForCode(s);
     const expired = s.email.codeFor(CANDIDATE.email);
-    s.later(EMAIL_CODE_RULES.lifetimeSeconds);
+    s.later(DEFAULT_CODE_LIFETIME_SECONDS);
     expect(text(await (await enterCode(s, csrf, expired)).text())).toContain('Send a new code');
     const resent = await s.t.post('/consent/code', { csrf, action: 'resend' });
     expect(text(await resent.text())).toContain('We emailed a new code to a•••e@example.com.');
     expect(s.email.sent).toEqual([CANDIDATE.email, CANDIDATE.email]);
     const body = await (await enterCode(s, csrf, s.email.codeFor(CANDIDATE.email))).text();
+    expect(claimsOf(hiddenField(body, 'session_token') ?? '').linked_user_id).toBe(CANDIDATE.user_id);
+  });
+
+  it.each([
+    [60, '1 minute'],
+    [90, '90 seconds'],
+    [300, '5 minutes'],
+  ])(
+    'says a code lives as long as the connection’s options.totp.time_step (%i s): %s',
+    async (timeStep, lifetime) => {
+      const { body } = await askForCode(emailCodeApp(undefined, { totp: { time_step: timeStep } }));
+      expect(text(body)).toContain(`It is valid for ${lifetime}.`);
+    },
+  );
+
+  it('checks a code typed at 200 s with the tenant, and accepts it, when time_step is 300', async () => {
+    const s = emailCodeApp(undefined, { totp: { time_step: 300 } });
+    const { csrf } = await askForCode(s);
+    const code = s.email.codeFor(CANDIDATE.email);
+    s.later(200);
+    const body = await (await enterCode(s, csrf, code)).text();
+    expect(s.email.verified).toEqual([code]);
+    expect(claimsOf(hiddenField(body, 'session_token') ?? '').linked_user_id).toBe(CANDIDATE.user_id);
+  });
+
+  it('treats a code typed at 200 s as spent, without asking the tenant, under Auth0’s default 180 s', async () => {
+    const s = emailCodeApp();
+    const { csrf } = await askForCode(s);
+    s.later(200);
+    const response = await enterCode(s, csrf, s.email.codeFor(CANDIDATE.email));
+    expect(text(await response.text())).toContain('That code can no longer be used');
+    expect(s.email.verified).toEqual([]);
+  });
+
+  it('keeps the lifetime a code was sent with when the connection’s time_step changes afterwards', async () => {
+    const s = emailCodeApp(undefined, { totp: { time_step: 300 } });
+    const { csrf } = await askForCode(s);
+    const code = s.email.codeFor(CANDIDATE.email);
+    s.setOptions({});
+    s.later(200);
+    await enterCode(s, csrf, code);
+    expect(s.email.verified).toEqual([code]);
+  });
+
+  it.each([4, 8, 40])('checks a %i-digit code (options.totp.length) with the tenant', async (length) => {
+    const s = emailCodeApp(undefined, { totp: { length } });
+    const { csrf } = await askForCode(s);
+    const code = s.email.codeFor(CANDIDATE.email);
+    expect(code).toHaveLength(length);
+    const body = await (await enterCode(s, csrf, code)).text();
     expect(claimsOf(hiddenField(body, 'session_token') ?? '').linked_user_id).toBe(CANDIDATE.user_id);
   });
 

@@ -1,12 +1,13 @@
-import { type EmailCodePort, emailCodeAvailability } from '../../../web/email-code.ts';
+import { type CodeRules, codeRules } from '../../../core/passwordless-codes.ts';
+import { type EmailCodePort, emailCodeRules } from '../../../web/email-code.ts';
 import { WebError } from '../../../web/errors.ts';
 import { createManagementClient } from '../../../web/management.ts';
 import type { IdTokenClaims } from '../../../web/oidc.ts';
 import { makeTestApp, NOW, tenantFor, testConfig } from './support.ts';
 
 /**
- * The tenant's passwordless email as the web app sees it: availability from the in-process tenant's connections
- * (the real lookup), codes as Auth0 keeps them (only the newest code to an address works, once).
+ * The tenant's passwordless email as the web app sees it: the code rules from the in-process tenant's connections
+ * (the real lookup), codes as Auth0 keeps them (`codeLength` digits; only the newest code to an address works, once).
  */
 export class FakeEmailTenant {
   readonly sent: string[] = [];
@@ -22,13 +23,24 @@ export class FakeEmailTenant {
     email_verified: true,
   });
 
-  port(available: () => Promise<boolean>): EmailCodePort {
+  readonly codeLength: number;
+
+  constructor(codeLength: number) {
+    this.codeLength = codeLength;
+  }
+
+  port(rules: () => Promise<CodeRules | undefined>): EmailCodePort {
     return {
-      available,
+      rules,
       send: async (email) => {
         if (this.sendFailure !== undefined) throw this.sendFailure;
         this.sent.push(email);
-        this.#codes.set(email, String(this.#next++));
+        this.#codes.set(
+          email,
+          String(this.#next++)
+            .padStart(this.codeLength, '0')
+            .slice(-this.codeLength),
+        );
       },
       verify: async (email, code) => {
         this.verified.push(code);
@@ -50,9 +62,13 @@ export type EmailCodeApp = ReturnType<typeof emailCodeApp>;
 
 /**
  * The web app with "Email me a code": its tenant has the passwordless `email` connection enabled for `enabledFor` (or
- * none), availability is the real lookup, codes are the fake's; `later` moves the clock of both.
+ * none), with `options` (`totp`), the code rules are the real lookup, codes are the fake's; `later` moves the clock of
+ * both.
  */
-export function emailCodeApp(enabledFor: readonly string[] | 'no connection' = ['reauth-client']) {
+export function emailCodeApp(
+  enabledFor: readonly string[] | 'no connection' = ['reauth-client'],
+  options: Record<string, unknown> = {},
+) {
   const config = testConfig();
   const tenant = tenantFor(config);
   if (enabledFor !== 'no connection') {
@@ -60,22 +76,29 @@ export function emailCodeApp(enabledFor: readonly string[] | 'no connection' = [
       name: 'email',
       strategy: 'email',
       enabled_clients: [...enabledFor],
+      options,
     });
   }
-  const email = new FakeEmailTenant();
+  const email = new FakeEmailTenant(codeRules({ options }).length);
   let now = NOW;
   const management = createManagementClient(config, { fetch: tenant.fetch });
   const t = makeTestApp({
     config,
     tenant,
     now: () => now,
-    emailCode: email.port(emailCodeAvailability(config, management, () => now)),
+    emailCode: email.port(emailCodeRules(config, management, () => now)),
   });
   return {
     t,
     email,
     later(seconds: number) {
       now = new Date(now.getTime() + seconds * 1000);
+    },
+    /** Changes the connection's options at the tenant (the web app sees it after its cached lookup expires). */
+    setOptions(next: Record<string, unknown>) {
+      const connection = tenant.context.store.connectionByName('email');
+      if (connection === undefined) throw new Error('the tenant has no email connection');
+      tenant.context.store.updateConnection(connection.id, { options: next });
     },
   };
 }
