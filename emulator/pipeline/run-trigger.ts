@@ -89,7 +89,9 @@ export class PostLoginPipeline {
   async #run(request: RunRequest, results: ExecutionResult[]): Promise<PipelineResult> {
     let actions: LoadedAction[];
     try {
-      actions = this.#options.bound().map((bound) => this.#load(bound));
+      const bound = this.#options.bound();
+      this.#forgetUnbound(bound);
+      actions = bound.map((action) => this.#load(action));
     } catch (cause) {
       return failed('server_error', cause instanceof Error ? cause.message : String(cause));
     }
@@ -120,6 +122,12 @@ export class PostLoginPipeline {
         return { status: 'redirect', url: outcome.redirect.url, actionIndex: index, changes };
     }
     return { status: 'completed', changes };
+  }
+
+  /** A version no longer bound is not run again: a later deployment of it gets a new instance, and memory stays flat. */
+  #forgetUnbound(bound: readonly BoundAction[]): void {
+    const current = new Set(bound.map((action) => action.version_id));
+    for (const versionId of this.#loaded.keys()) if (!current.has(versionId)) this.#loaded.delete(versionId);
   }
 
   #load(bound: BoundAction): LoadedAction {

@@ -56,6 +56,21 @@ describe('post-login pipeline', () => {
     });
   });
 
+  it('reuses a module instance across executions of one version, and loads it afresh once it is bound again', async () => {
+    const counting = `let runs = 0; exports.onExecutePostLogin = async (e, api) => { api.idToken.setCustomClaim('https://x/runs', ++runs); };`;
+    const actions = [bound('counter', counting, { version_id: 'ver_1' })];
+    const { runner } = pipeline(actions);
+    const runs = async () => {
+      const result = await runner.run({ event, phase: 'execute' });
+      return result.status === 'completed' ? result.changes.idTokenClaims['https://x/runs'] : result.status;
+    };
+    expect([await runs(), await runs()]).toEqual([1, 2]);
+    actions[0] = bound('counter', counting, { version_id: 'ver_2' });
+    expect(await runs()).toBe(1);
+    actions[0] = bound('counter', counting, { version_id: 'ver_1' });
+    expect(await runs()).toBe(1);
+  });
+
   it('stops at a deny and runs no later Action', async () => {
     const { runner, events } = pipeline([
       bound('deny', `exports.onExecutePostLogin = async (e, api) => { api.access.deny('not today'); };`),
