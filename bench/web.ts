@@ -36,6 +36,7 @@ const oidc: OidcPort = { authorizationUrl: unused, exchangeCode: unused };
 const management: ManagementPort = {
   getUser: unused,
   usersByEmail: unused,
+  userWithIdentity: unused,
   updateUser: unused,
   linkIdentity: unused,
   unlinkIdentity: unused,

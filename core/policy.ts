@@ -213,11 +213,11 @@ function isOlder(a: ManagementUser, b: ManagementUser): boolean {
 }
 
 /** The pair a link joins: the primary under `policy` of the two. */
-export function linkPair(
-  current: ManagementUser,
-  other: ManagementUser,
+export function linkPair<T extends ManagementUser>(
+  current: T,
+  other: T,
   policy?: PrimaryPolicy,
-): { primary: ManagementUser; secondary: ManagementUser } {
+): { primary: T; secondary: T } {
   const primary = choosePrimary([current, other], policy);
   return { primary, secondary: primary === current ? other : current };
 }
@@ -260,16 +260,34 @@ export function canBeSecondary(user: ManagementUser): boolean {
 }
 
 /**
- * The accounts the account page suggests linking into `current` (which stays the primary there): the Action's own
- * candidates (`filterLinkCandidates`: verified same email, not blocked, declined either way excluded), none that
- * holds linked identities (it cannot become a secondary; this also keeps out any account carrying a trojan
- * identity), and none at all for a shared or farmed address (`MAX_LINK_CANDIDATES`, as the Action). Each link
- * still needs a sign-in to the suggested account.
+ * The accounts the account page suggests linking with `current` (`accountPagePair` picks which one stays the
+ * primary): the Action's own candidates (`filterLinkCandidates`: verified same email, not blocked, declined either
+ * way excluded), none that holds linked identities (this keeps out any account carrying a trojan identity, and one
+ * the signed-in user could only join, not take in), and none at all for a shared or farmed address
+ * (`MAX_LINK_CANDIDATES`, as the Action). Each link still needs a sign-in to the suggested account.
  */
 export function linkSuggestions(current: ManagementUser, found: readonly ManagementUser[]): ManagementUser[] {
   const candidates = filterLinkCandidates(current, found);
   if (candidates.length > MAX_LINK_CANDIDATES) return [];
   return candidates.filter(canBeSecondary);
+}
+
+/**
+ * The pair a link made from the account page joins, once the signed-in `current` proved it owns `other`: the primary
+ * `PRIMARY_POLICY` picks, as at sign-in, so every path converges on one primary per email (and the app's data keyed
+ * by the older id stays reachable). When the account that would become the secondary holds linked identities, the
+ * signed-in user stays the primary if `other` can be its secondary; otherwise undefined: no link.
+ */
+export function accountPagePair<T extends ManagementUser>(
+  current: T,
+  other: T,
+  policy: PrimaryPolicy,
+): { primary: T; secondary: T } | undefined {
+  const pair = linkPair(current, other, policy);
+  if (canBeSecondary(pair.secondary)) return pair;
+  return pair.primary !== current && canBeSecondary(other)
+    ? { primary: current, secondary: other }
+    : undefined;
 }
 
 /** What a login would do with its candidates before asking anyone: the Action and the backfill share it. */

@@ -9,8 +9,7 @@ import {
   withoutDeclined,
   withoutSnooze,
 } from '../core/policy.ts';
-import type { ManagementUser } from '../core/users.ts';
-import { AccountChangeError, guarded } from './link-account.ts';
+import { AccountChangeError, asPolicyUser, guarded } from './link-account.ts';
 import { type ManagedUser, type ManagementPort, managementFailure } from './management.ts';
 import { maskEmail } from './mask.ts';
 
@@ -160,9 +159,4 @@ function lookupMiss(id: string) {
     if (managementFailure(error) === 'not_found') return [id, undefined];
     throw error;
   };
-}
-
-/** The web port's user as core's policy reads it (the same Management API shape, read-only there). */
-function asPolicyUser(user: ManagedUser): ManagementUser {
-  return user as unknown as ManagementUser;
 }

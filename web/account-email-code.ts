@@ -1,4 +1,5 @@
 import type { Context, Hono } from 'hono';
+import type { PrimaryPolicy } from '../core/config.ts';
 import { requireSuggestion } from './account-choices.ts';
 import {
   type CodeCheck,
@@ -11,7 +12,7 @@ import {
 } from './email-code.ts';
 import type { EmailCodeStatus } from './email-code-views.ts';
 import { isTenantFailure, WebError } from './errors.ts';
-import { type LinkingDeps, linkAccount } from './link-account.ts';
+import { type LinkedPair, type LinkingDeps, linkFromAccountPage } from './link-account.ts';
 import type { ManagedUser } from './management.ts';
 import { WEB_ROUTES } from './routes.ts';
 import { type SealedCookie, sealedCookie } from './sealed-cookie.ts';
@@ -44,6 +45,9 @@ export interface AccountEmailCodeDeps extends LinkingDeps {
   >;
   readonly refused: (c: AccountContext) => Response;
   readonly changeRefused: (c: AccountContext, error: unknown, event?: string) => Response;
+  /** The account page's answer to a link made (the session moves when the other account became the primary). */
+  readonly linked: (c: AccountContext, pair: LinkedPair) => Promise<Response>;
+  readonly primaryPolicy: PrimaryPolicy;
 }
 
 const PENDING_SECONDS = 600;
@@ -134,20 +138,21 @@ export function mountAccountEmailCode(app: Hono<WebEnv>, deps: AccountEmailCodeD
     }
     const { codeUser } = tried;
     codes.clear(c);
+    let pair: LinkedPair;
     try {
       // Linked only while it still is a suggestion (not blocked, declined or linked meanwhile).
       await requireSuggestion(deps.management, user, pending.target);
-      await linkAccount(deps.management, deps.planMerge, session.sub, pending.target, deps.now());
+      const ids = { current: session.sub, other: pending.target };
+      pair = await linkFromAccountPage(deps.management, deps.planMerge, ids, deps.now(), deps.primaryPolicy);
     } catch (error) {
       return deps.changeRefused(c, error, 'account_link_refused');
     }
     const at = deps.now();
     await linkEmailCodeUser(
       deps,
-      { primary: session.sub, codeUser, proved: pending.target, at },
+      { primary: pair.primary, codeUser, proved: pending.target, at },
       'account_page',
     );
-    deps.log('account_linked', { primary: session.sub, secondary: pending.target });
-    return c.redirect(linked('linked'), 303);
+    return deps.linked(c, pair);
   });
 }

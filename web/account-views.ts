@@ -8,6 +8,14 @@ import { WEB_ROUTES } from './routes.ts';
 
 const NOTICES: Record<AccountNotice, { kind: 'ok' | 'error'; text: string }> = {
   linked: { kind: 'ok', text: 'The account was linked. You can now sign in with either method.' },
+  linked_to_older: {
+    kind: 'ok',
+    text: 'The accounts were linked. The other account is the older one, so it stays your main account: you are now signed in to it. You can sign in with either method.',
+  },
+  linked_to_main: {
+    kind: 'ok',
+    text: 'The accounts were linked. The other account is the one this site keeps as your main account: you are now signed in to it. You can sign in with either method.',
+  },
   unlinked: { kind: 'ok', text: 'The sign-in method was unlinked and is a separate account again.' },
   fresh: {
     kind: 'ok',

@@ -14,7 +14,13 @@ import { failurePage } from './consent-views.ts';
 import { csrfMatches, newCsrfToken } from './csrf.ts';
 import type { EmailCodePort } from './email-code.ts';
 import { isTenantFailure, type TenantFailure, WebError } from './errors.ts';
-import { AccountChangeError, type LinkingDeps, linkAccount, unlinkAccount } from './link-account.ts';
+import {
+  AccountChangeError,
+  type LinkedPair,
+  type LinkingDeps,
+  linkFromAccountPage,
+  unlinkAccount,
+} from './link-account.ts';
 import { type ManagedUser, managementFailure } from './management.ts';
 import {
   finishAuthorization,
@@ -335,16 +341,37 @@ export function mountAccount(app: Hono<WebEnv>, config: WebConfig, deps: Account
         return c.redirect(withNotice(code), 303);
       return c.redirect(withNotice('reauth_failed'), 303);
     }
+    let pair: LinkedPair;
     try {
       // A suggestion is linked only while it still is one (not blocked, declined or linked meanwhile).
       if (pending.target !== undefined) await requireSuggestion(deps.management, live, pending.target);
-      await linkAccount(deps.management, deps.planMerge, session.sub, otherSub, deps.now());
+      pair = await linkFromAccountPage(
+        deps.management,
+        deps.planMerge,
+        { current: session.sub, other: otherSub },
+        deps.now(),
+        config.primaryPolicy,
+      );
     } catch (error) {
       return changeRefused(c, error, 'account_link_refused');
     }
-    deps.log('account_linked', { primary: session.sub, secondary: otherSub });
-    return c.redirect(withNotice('linked'), 303);
+    return linked(c, session, pair);
   });
+
+  /**
+   * The answer to a link made here. When the other account became the primary, the signed-in user's id is now one
+   * of its identities, so the session moves to the primary (Auth0 answers later logins of either identity as the
+   * primary: no new login is needed). It starts anew for revocation: marks the primary already holds ended its own
+   * earlier sessions, not this one.
+   */
+  async function linked(c: AccountContext, session: Session, pair: LinkedPair): Promise<Response> {
+    deps.log('account_linked', { ...pair });
+    if (pair.primary === session.sub) return c.redirect(withNotice('linked'), 303);
+    const now = deps.now();
+    await sessions.write(c, { ...session, sub: pair.primary, createdAt: now.getTime() }, now);
+    const notice = config.primaryPolicy.kind === 'oldest' ? 'linked_to_older' : 'linked_to_main';
+    return c.redirect(withNotice(notice), 303);
+  }
 
   app.post(WEB_ROUTES.accountUnlink, async (c) => {
     const checked = await formWithSession(c);
@@ -412,12 +439,17 @@ export function mountAccount(app: Hono<WebEnv>, config: WebConfig, deps: Account
       ...deps,
       emailCode: deps.emailCode,
       cookieSecret: secret,
+      primaryPolicy: config.primaryPolicy,
       formWithSession: async (c) => {
         const checked = await formWithSession(c);
         return checked instanceof Response ? checked : { ...checked, fresh: isFresh(checked.session) };
       },
       refused,
       changeRefused,
+      linked: async (c, pair) => {
+        const session = await readSession(c);
+        return session === undefined ? c.redirect(WEB_ROUTES.login, 303) : linked(c, session, pair);
+      },
     });
   }
 

@@ -1,7 +1,7 @@
 import type { Hono } from 'hono';
 import { SESSION_SECONDS } from './account.ts';
 import type { LogoutTokenClaims, LogoutTokenVerifier } from './logout-token.ts';
-import { type ManagementPort, managementFailure } from './management.ts';
+import { type ManagedUser, type ManagementPort, managementFailure } from './management.ts';
 import { WEB_ROUTES } from './routes.ts';
 import type { WebEnv } from './security-headers.ts';
 import { revocationPatch } from './session-revocation.ts';
@@ -34,13 +34,20 @@ export function mountBackchannelLogout(app: Hono<WebEnv>, deps: BackchannelLogou
       return refuse('invalid_request', 'the logout token is invalid');
     }
     try {
-      const user = await deps.management.getUser(claims.sub);
+      const user = await sessionOwner(deps.management, claims.sub);
       const target = claims.sid === undefined ? 'all' : { sid: claims.sid };
-      const patch = revocationPatch(user.app_metadata, target, deps.now().getTime(), SESSION_SECONDS * 1000);
-      await deps.management.updateUser(claims.sub, { app_metadata: patch });
+      // A user who no longer exists and is no one's identity (deleted) has no session left to end.
+      if (user !== undefined) {
+        const patch = revocationPatch(
+          user.app_metadata,
+          target,
+          deps.now().getTime(),
+          SESSION_SECONDS * 1000,
+        );
+        await deps.management.updateUser(user.user_id, { app_metadata: patch });
+      }
     } catch (error) {
       const failure = managementFailure(error);
-      // A user who no longer exists (deleted, or linked into another) has no session left to end.
       if (failure !== 'not_found') {
         deps.log('backchannel_logout_failed', { code: failure });
         return refuse('temporarily_unavailable', 'the session could not be ended; send the logout again');
@@ -49,4 +56,18 @@ export function mountBackchannelLogout(app: Hono<WebEnv>, deps: BackchannelLogou
     deps.log('backchannel_logout', { sub: claims.sub, scope: claims.sid === undefined ? 'user' : 'session' });
     return c.body(null, 200);
   });
+}
+
+/**
+ * Whose sessions a logout token for `sub` ends: that user's, or, once it was linked into another, the primary's. The
+ * tenant names the user its application was given at login, and the account page moves a session to the primary
+ * when it links the signed-in user into another account (docs/sessions.md).
+ */
+async function sessionOwner(management: ManagementPort, sub: string): Promise<ManagedUser | undefined> {
+  try {
+    return await management.getUser(sub);
+  } catch (error) {
+    if (managementFailure(error) !== 'not_found') throw error;
+  }
+  return management.userWithIdentity(sub);
 }

@@ -1,5 +1,10 @@
 import { isIP } from 'node:net';
-import { MIN_SECRET_LENGTH, sessionSecretWeakness } from '../core/config.ts';
+import {
+  MIN_SECRET_LENGTH,
+  type PrimaryPolicy,
+  parsePrimaryPolicy,
+  sessionSecretWeakness,
+} from '../core/config.ts';
 import { ConfigError } from '../core/errors.ts';
 import { isHostName, isHostWithOptionalPort, isHttpsOrLoopback } from '../core/hosts.ts';
 
@@ -14,6 +19,8 @@ export interface WebConfig {
   readonly sessionTokenSecret: string;
   readonly cookieSecret: string;
   readonly linkConnections: readonly string[];
+  /** The Action's `PRIMARY_POLICY`, set to the same value: which account the account page's links keep. */
+  readonly primaryPolicy: PrimaryPolicy;
   /** The address the server binds: loopback for `npm run web` and `npm start`, every interface in `dist/web.js`. */
   readonly host: string;
   readonly port: number;
@@ -60,6 +67,7 @@ export function parseWebConfig(env: Env, defaults: WebConfigDefaults = WEB_DEFAU
     sessionTokenSecret: required(env, 'SESSION_TOKEN_SECRET'),
     cookieSecret: longSecret(env, 'COOKIE_SECRET'),
     linkConnections: parseConnections(env.LINK_CONNECTIONS),
+    primaryPolicy: parsePrimaryPolicy(env.PRIMARY_POLICY?.trim() || undefined),
     host: parseHost(env.HOST, defaults.host),
     port: parsePort(env.PORT),
     trustProxyHops: parseTrustProxy(env.TRUST_PROXY),

@@ -1,5 +1,7 @@
+import { type PrimaryPolicy, primaryPolicyText } from '../core/config.ts';
 import { UnlinkError } from '../core/errors.ts';
-import { type LinkVia, withLinkRecordPatch } from '../core/link-record.ts';
+import { type LinkHow, type LinkVia, withLinkRecordPatch } from '../core/link-record.ts';
+import { accountPagePair } from '../core/policy.ts';
 import { type UnlinkPort, type UnlinkResult, unlinkAccount as unlinkRestoring } from '../core/unlink.ts';
 import { type ManagementUser, splitUserId } from '../core/users.ts';
 import {
@@ -14,6 +16,8 @@ import {
 /** What the account page tells the visitor after a change, or why it refused one. */
 export type AccountNotice =
   | 'linked'
+  | 'linked_to_older'
+  | 'linked_to_main'
   | 'unlinked'
   | 'fresh'
   | 'already_linked'
@@ -56,40 +60,89 @@ export interface LinkingDeps {
   readonly log: (event: string, fields: Record<string, string | number>) => void;
 }
 
-/**
- * Links `secondaryId` under `primaryId` in the order that never loses data: the secondary's metadata is merged
- * first, with the link record an unlink restores it from, because Auth0 drops a secondary's metadata when it is
- * linked.
- */
+/** Links `secondaryId` under `primaryId`, which the caller chose (an emailed code's user joins the primary kept). */
 export async function linkAccount(
   management: ManagementPort,
   planMerge: PlanMetadataMerge,
   primaryId: string,
   secondaryId: string,
   at: Date,
-  why: { readonly via: LinkVia; readonly reason: string } = { via: 'account_page', reason: 'user_choice' },
+  why: { readonly via: LinkVia; readonly reason: string },
 ): Promise<void> {
   await guarded(async () => {
-    if (primaryId === secondaryId) throw new AccountChangeError('already_linked');
-    const primary = await management.getUser(primaryId);
-    if (primary.identities.some((identity) => identityUserId(identity) === secondaryId)) {
-      throw new AccountChangeError('already_linked');
-    }
-    const secondary = await management.getUser(secondaryId);
+    const [primary, secondary] = await readUnlinkedPair(management, primaryId, secondaryId);
     if (secondary.identities.length !== 1) throw new AccountChangeError('linked_elsewhere');
-    const how = { at, ...why };
-    await management.updateUser(
-      primaryId,
-      withLinkRecordPatch(planMerge(primary, secondary), primary, secondary, how),
-    );
-    const identity = secondary.identities[0];
-    await management.linkIdentity(
-      primaryId,
-      identity === undefined
-        ? splitUserId(secondaryId)
-        : { provider: identity.provider, user_id: identity.user_id },
-    );
+    await mergeAndLink(management, planMerge, primary, secondary, { at, ...why });
   });
+}
+
+/** The ids of a link made: the primary kept, and the secondary that became one of its identities. */
+export interface LinkedPair {
+  readonly primary: string;
+  readonly secondary: string;
+}
+
+/**
+ * Links the signed-in user (`ids.current`) and the account it just proved it owns (`ids.other`), the primary being
+ * the one `PRIMARY_POLICY` picks (`accountPagePair`), as the Action would at sign-in. The record's reason is the
+ * policy when the other account becomes the primary, `user_choice` when the signed-in user stays it. When the primary
+ * is the other account, the signed-in user's own id no longer exists as a user.
+ */
+export async function linkFromAccountPage(
+  management: ManagementPort,
+  planMerge: PlanMetadataMerge,
+  ids: { readonly current: string; readonly other: string },
+  at: Date,
+  policy: PrimaryPolicy,
+): Promise<LinkedPair> {
+  return guarded(async () => {
+    const [current, other] = await readUnlinkedPair(management, ids.current, ids.other);
+    const pair = accountPagePair(asPolicyUser(current), asPolicyUser(other), policy);
+    if (pair === undefined) throw new AccountChangeError('linked_elsewhere');
+    const [primary, secondary] =
+      pair.primary.user_id === current.user_id ? [current, other] : [other, current];
+    const reason = primary === current ? 'user_choice' : primaryPolicyText(policy);
+    await mergeAndLink(management, planMerge, primary, secondary, { at, via: 'account_page', reason });
+    return { primary: primary.user_id, secondary: secondary.user_id };
+  });
+}
+
+/** Both users, read now, unless they are one user already (the same id, or `otherId` one of its identities). */
+async function readUnlinkedPair(
+  management: ManagementPort,
+  userId: string,
+  otherId: string,
+): Promise<[ManagedUser, ManagedUser]> {
+  if (userId === otherId) throw new AccountChangeError('already_linked');
+  const user = await management.getUser(userId);
+  if (user.identities.some((identity) => identityUserId(identity) === otherId)) {
+    throw new AccountChangeError('already_linked');
+  }
+  return [user, await management.getUser(otherId)];
+}
+
+/**
+ * The order that never loses data: the secondary's metadata is merged first, with the link record an unlink restores
+ * it from, because Auth0 drops a secondary's metadata when it is linked.
+ */
+async function mergeAndLink(
+  management: ManagementPort,
+  planMerge: PlanMetadataMerge,
+  primary: ManagedUser,
+  secondary: ManagedUser,
+  how: LinkHow,
+): Promise<void> {
+  await management.updateUser(
+    primary.user_id,
+    withLinkRecordPatch(planMerge(primary, secondary), primary, secondary, how),
+  );
+  const identity = secondary.identities[0];
+  await management.linkIdentity(
+    primary.user_id,
+    identity === undefined
+      ? splitUserId(secondary.user_id)
+      : { provider: identity.provider, user_id: identity.user_id },
+  );
 }
 
 /**
@@ -130,6 +183,11 @@ function unlinkPort(management: ManagementPort): UnlinkPort {
 
 function identityUserId(identity: UserIdentity): string {
   return `${identity.provider}|${identity.user_id}`;
+}
+
+/** The web port's user as core's policy reads it (the same Management API shape, read-only there). */
+export function asPolicyUser(user: ManagedUser): ManagementUser {
+  return user as unknown as ManagementUser;
 }
 
 /** Runs an account change, turning any failure into the AccountChangeError whose notice the page shows. */

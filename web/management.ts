@@ -4,7 +4,7 @@ import {
   retryingFetch,
   toManagementApiError,
 } from '../core/management-client.ts';
-import type { Metadata } from '../core/users.ts';
+import { holdsIdentityRef, type Metadata, splitUserId } from '../core/users.ts';
 import type { WebConfig } from './config.ts';
 
 export interface UserIdentity {
@@ -38,6 +38,11 @@ export interface ManagementPort {
   getUser(userId: string): Promise<ManagedUser>;
   /** `GET /api/v2/users-by-email`: exact and case-sensitive, as Auth0's. */
   usersByEmail(email: string): Promise<ManagedUser[]>;
+  /**
+   * The user holding `userId` as a linked identity (the primary it was linked into), by user search
+   * (`identities.user_id`); undefined when none does.
+   */
+  userWithIdentity(userId: string): Promise<ManagedUser | undefined>;
   updateUser(userId: string, patch: MetadataPatch): Promise<void>;
   linkIdentity(primaryUserId: string, secondary: { provider: string; user_id: string }): Promise<void>;
   unlinkIdentity(primaryUserId: string, provider: string, identityUserId: string): Promise<void>;
@@ -84,6 +89,17 @@ export function createManagementClient(
         management.users.listUsersByEmail({ email }),
       );
       return users.map((user) => toManagedUser(user as unknown as Record<string, unknown>));
+    },
+    async userWithIdentity(userId) {
+      const ref = splitUserId(userId);
+      // A quoted Lucene term: an id that would need escaping is no identity this app gave a session to.
+      if (/["\\]/.test(ref.user_id)) return undefined;
+      const found = await call('GET /users', 'read:users', () =>
+        management.users.list({ q: `identities.user_id:"${ref.user_id}"`, search_engine: 'v3' }),
+      );
+      return found.data
+        .map((user) => toManagedUser(user as unknown as Record<string, unknown>))
+        .find((user) => holdsIdentityRef(user.identities, ref));
     },
     async updateUser(userId, patch) {
       await call('PATCH /users/{id}', 'update:users', () => management.users.update(userId, patch));

@@ -40,6 +40,8 @@ export async function deployAndServe(tenant: RunningTenant, options: DemoOptions
     { caFile: tenant.caFile, log: options.log },
   );
   const { web, reauth } = deployment.clients;
+  // The account page picks the primary as the Action does, so it gets the same PRIMARY_POLICY.
+  const primaryPolicy = options.actionSettings?.PRIMARY_POLICY;
   const serveWeb = options.serveWeb ?? ((env) => startWebServer(env));
   const server = await serveWeb({
     AUTH0_DOMAIN: tenant.domain,
@@ -51,6 +53,7 @@ export async function deployAndServe(tenant: RunningTenant, options: DemoOptions
     SESSION_TOKEN_SECRET: options.sessionTokenSecret,
     COOKIE_SECRET: options.cookieSecret,
     PORT: String(options.port),
+    ...(primaryPolicy === undefined ? {} : { PRIMARY_POLICY: primaryPolicy }),
   });
   return { web: server, deployment };
 }

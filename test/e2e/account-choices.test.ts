@@ -120,18 +120,23 @@ describe.sequential('suggested accounts on the account page, in Chromium', () =>
     expect(accountLinking(await userById(stranger.user_id))).toBeUndefined();
   });
 
-  it('Link signs in to the suggested account at its own connection, then links it with its profile data', async () => {
+  it('Link signs in to the older suggested account, links the signed-in user into it, and moves the session there', async () => {
     await page.getByRole('button', { name: /^Link Username-Password-Authentication/ }).click();
     await submitPassword(page, email);
-    await expectNotice(page, 'linked', 'The account was linked');
+    // The password account is older than the Google sign-in: under PRIMARY_POLICY=oldest it stays the primary.
+    await expectNotice(page, 'linked_to_older', 'you are now signed in to it');
     await snapshot(page, 'account-suggestion-linked');
 
-    expect(await signedInUserId(page)).toBe(me);
+    expect(await signedInUserId(page)).toBe(passwordId);
     const users = await usersWithEmail(demo(), email);
-    expect(users.some((user) => user.user_id === passwordId)).toBe(false);
-    const primary = users.find((user) => user.user_id === me);
-    expect(primary?.identities.map((identity) => identity.provider)).toEqual(['google-oauth2', 'auth0']);
+    expect(users.some((user) => user.user_id === me)).toBe(false);
+    const primary = users.find((user) => user.user_id === passwordId);
+    expect(primary?.identities.map((identity) => identity.provider)).toEqual(['auth0', 'google-oauth2']);
     expect(primary?.user_metadata).toEqual({ plan: 'pro' });
-    await expect(page.getByRole('list', { name: 'Other accounts with your email' }).count()).resolves.toBe(0);
+    expect(primary?.app_metadata?.account_linking_links).toEqual([
+      expect.objectContaining({ user_id: me, via: 'account_page', reason: 'oldest' }),
+    ]);
+    // The moved session is the primary's: the page lists the Google sign-in as one of its methods.
+    await expect(page.getByRole('button', { name: 'Unlink google-oauth2' }).count()).resolves.toBe(1);
   });
 });

@@ -12,17 +12,18 @@ const EMAIL = 'alice@example.com';
 const CODE_USER = 'email|0123456789abcdef01234567';
 
 /**
- * The signed-in user and a suggestion with the same verified email; the email connection enabled for `enabledFor`,
- * with `options`.
+ * The signed-in user and a suggestion with the same verified email (created at `suggestionCreatedAt`); the email
+ * connection enabled for `enabledFor`, with `options`.
  */
 async function signedIn(
   enabledFor: readonly string[] = ['reauth-client'],
   options: Record<string, unknown> = {},
+  suggestionCreatedAt = '2025-01-01T00:00:00.000Z',
 ) {
   const { t, email, later } = emailCodeApp(enabledFor, options);
   t.tenant.seed(
     makeUser(ME),
-    makeUser(SUGGESTED, { created_at: '2025-01-01T00:00:00.000Z' }),
+    makeUser(SUGGESTED, { created_at: suggestionCreatedAt }),
     makeUser(CODE_USER, { connection: 'email' }),
   );
   return { ...(await signInAs(t, ME)), email, later };
@@ -64,6 +65,18 @@ describe('account page: Email me a code on a suggestion', () => {
     later(200);
     const linked = await t.post(ROUTE, { csrf, action: 'verify', code: email.codeFor(EMAIL) });
     expect(linked.headers.get('location')).toBe('/account?notice=linked');
+  });
+
+  it('links into an older suggestion, with the code user, and moves the session there', async () => {
+    const { t, csrf, email } = await signedIn(undefined, undefined, '2020-01-01T00:00:00.000Z');
+    await t.post(ROUTE, { csrf, user_id: SUGGESTED });
+    const linked = await t.post(ROUTE, { csrf, action: 'verify', code: email.codeFor(EMAIL) });
+    expect(linked.headers.get('location')).toBe('/account?notice=linked_to_older');
+    expect(t.links()).toEqual([
+      { primary: SUGGESTED, provider: 'auth0', user_id: 'me' },
+      { primary: SUGGESTED, provider: 'email', user_id: '0123456789abcdef01234567' },
+    ]);
+    expect(await (await t.request('/account')).text()).toContain(`<dd>${SUGGESTED}</dd>`);
   });
 
   it('refuses a code for an account that is not a suggestion (forged target) and sends nothing', async () => {

@@ -13,6 +13,9 @@ import {
   NOW,
   NOW_SECONDS,
   openConsent,
+  type TenantKeys,
+  tenantKeys,
+  testConfig,
   pageText as text,
 } from './support.ts';
 
@@ -442,5 +445,132 @@ describe('unlinking from the account page', () => {
     t.setNow(new Date(NOW.getTime() + 10 * 60_000));
     const response = await t.post('/account/unlink', { csrf, provider: 'google-oauth2', user_id: '104' });
     expect(response.headers.get('location')).toBe('/login?fresh=1');
+  });
+});
+
+describe('the primary of a link from the account page (PRIMARY_POLICY, as at sign-in)', () => {
+  const NEWER = 'google-oauth2|205';
+  const OLDER = 'auth0|older';
+
+  /** A newer Google user signed in, and an older password account of the same person. */
+  async function newerSignedIn(env: Record<string, string> = {}, keys?: TenantKeys, sid?: string) {
+    const t = makeTestApp({ config: testConfig(env), ...(keys === undefined ? {} : { jwks: keys.jwks }) });
+    t.tenant.seed(
+      makeUser(NEWER, { created_at: '2025-05-01T00:00:00.000Z', user_metadata: { theme: 'dark' } }),
+      makeUser(OLDER, { created_at: '2021-01-01T00:00:00.000Z', app_metadata: { purchases: 3 } }),
+    );
+    return signInAs(t, NEWER, NOW_SECONDS, sid);
+  }
+
+  const reasonOf = (t: ReturnType<typeof makeTestApp>, primary: string) =>
+    (
+      t.tenant.users.get(primary)?.app_metadata?.account_linking_links as { reason: string }[] | undefined
+    )?.[0]?.reason;
+
+  it('links the newer signed-in user into the older account it proved, and moves the session there', async () => {
+    const { t, csrf } = await newerSignedIn();
+    const response = await linkAs(t, csrf, OLDER);
+    expect(response.headers.get('location')).toBe('/account?notice=linked_to_older');
+    expect(t.links()).toEqual([{ primary: OLDER, provider: 'google-oauth2', user_id: '205' }]);
+    expect(t.tenant.users.get(NEWER)).toBeUndefined();
+    expect(t.tenant.users.get(OLDER)?.user_metadata).toEqual({ theme: 'dark' });
+    expect(reasonOf(t, OLDER)).toBe('oldest');
+    const page = await (await t.request('/account?notice=linked_to_older')).text();
+    expect(text(page)).toContain('The other account is the older one, so it stays your main account');
+    expect(page).toContain(`<dd>${OLDER}</dd>`);
+  });
+
+  it('keeps the session after the move: the same CSRF token unlinks from the primary', async () => {
+    const { t, csrf } = await newerSignedIn();
+    await linkAs(t, csrf, OLDER);
+    const response = await t.post('/account/unlink', { csrf, provider: 'google-oauth2', user_id: '205' });
+    expect(response.headers.get('location')).toBe('/account?notice=unlinked');
+    expect(t.unlinks()).toEqual([{ primary: OLDER, provider: 'google-oauth2', user_id: '205' }]);
+  });
+
+  it('signing out after the move ends the session on the primary', async () => {
+    const { t, csrf } = await newerSignedIn();
+    await linkAs(t, csrf, OLDER);
+    const copy = [...t.jar.cookies];
+    await t.post('/logout', { csrf });
+    for (const [name, value] of copy) t.jar.cookies.set(name, value);
+    expect((await t.request('/account')).headers.get('location')).toBe('/login');
+  });
+
+  it('a back-channel logout naming the signed-in account, now an identity of the primary, ends the moved session', async () => {
+    const keys = await tenantKeys();
+    const { t, csrf } = await newerSignedIn({}, keys, 'sid-9');
+    await linkAs(t, csrf, OLDER);
+    const response = await t.request('/backchannel-logout', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ logout_token: await keys.logoutToken({ sub: NEWER, sid: 'sid-9' }) }),
+    });
+    expect(response.status).toBe(200);
+    expect(t.updates().at(-1)?.userId).toBe(OLDER);
+    expect((await t.request('/account')).headers.get('location')).toBe('/login');
+  });
+
+  it('keeps the older signed-in user the primary when it links a newer account, as before', async () => {
+    const t = makeTestApp();
+    t.tenant.seed(
+      makeUser(NEWER, { created_at: '2025-05-01T00:00:00.000Z' }),
+      makeUser(OLDER, { created_at: '2021-01-01T00:00:00.000Z' }),
+    );
+    const { csrf } = await signInAs(t, OLDER);
+    expect((await linkAs(t, csrf, NEWER)).headers.get('location')).toBe('/account?notice=linked');
+    expect(t.links()).toEqual([{ primary: OLDER, provider: 'google-oauth2', user_id: '205' }]);
+    expect(reasonOf(t, OLDER)).toBe('user_choice');
+    expect(await (await t.request('/account')).text()).toContain(`<dd>${OLDER}</dd>`);
+  });
+
+  it('follows PRIMARY_POLICY=connections:<a>: the newer Google user stays the primary', async () => {
+    const { t, csrf } = await newerSignedIn({ PRIMARY_POLICY: 'connections:google-oauth2' });
+    expect((await linkAs(t, csrf, OLDER)).headers.get('location')).toBe('/account?notice=linked');
+    expect(t.links()).toEqual([{ primary: NEWER, provider: 'auth0', user_id: 'older' }]);
+  });
+
+  it('moves to the account PRIMARY_POLICY=connections:<a> ranks first, saying it is the main one', async () => {
+    const t = makeTestApp({ config: testConfig({ PRIMARY_POLICY: 'connections:github' }) });
+    t.tenant.seed(makeUser(OLDER, { created_at: '2021-01-01T00:00:00.000Z' }), makeUser('github|77'));
+    const { csrf } = await signInAs(t, OLDER);
+    const response = await linkAs(t, csrf, 'github|77');
+    expect(response.headers.get('location')).toBe('/account?notice=linked_to_main');
+    expect(t.links()).toEqual([{ primary: 'github|77', provider: 'auth0', user_id: 'older' }]);
+    expect(reasonOf(t, 'github|77')).toBe('connections:github');
+    expect(await (await t.request('/account')).text()).toContain('<dd>github|77</dd>');
+  });
+
+  /** `userId` with a GitHub identity linked to it already. */
+  const holdingGithub = (userId: string, created_at: string, githubId: string) => {
+    const own = makeUser(userId).identities ?? [];
+    return makeUser(userId, {
+      created_at,
+      identities: [...own, { provider: 'github', user_id: githubId, connection: 'github' }],
+    });
+  };
+
+  it('keeps the signed-in user the primary when it holds linked identities, which cannot become a secondary', async () => {
+    const t = makeTestApp();
+    t.tenant.seed(
+      holdingGithub(NEWER, '2025-05-01T00:00:00.000Z', '9'),
+      makeUser(OLDER, { created_at: '2021-01-01T00:00:00.000Z' }),
+    );
+    const { csrf } = await signInAs(t, NEWER);
+    expect((await linkAs(t, csrf, OLDER)).headers.get('location')).toBe('/account?notice=linked');
+    expect(t.links()).toEqual([{ primary: NEWER, provider: 'auth0', user_id: 'older' }]);
+    expect(reasonOf(t, NEWER)).toBe('user_choice');
+  });
+
+  it('refuses when neither account can become the secondary, changing nothing', async () => {
+    const t = makeTestApp();
+    t.tenant.seed(
+      holdingGithub(NEWER, '2025-05-01T00:00:00.000Z', '9'),
+      holdingGithub(OLDER, '2021-01-01T00:00:00.000Z', '10'),
+    );
+    const { csrf } = await signInAs(t, NEWER);
+    expect((await linkAs(t, csrf, OLDER)).headers.get('location')).toBe('/account?notice=linked_elsewhere');
+    expect(t.updates()).toHaveLength(0);
+    expect(t.links()).toHaveLength(0);
   });
 });

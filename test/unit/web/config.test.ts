@@ -95,6 +95,18 @@ describe('web configuration', () => {
     );
   });
 
+  it.each([
+    [undefined, { kind: 'oldest' }],
+    ['', { kind: 'oldest' }],
+    ['connections:github,google-oauth2', { kind: 'connections', order: ['github', 'google-oauth2'] }],
+  ])("reads PRIMARY_POLICY=%s with the Action's parser", (value, policy) => {
+    expect(parseWebConfig({ ...TEST_ENV, PRIMARY_POLICY: value }).primaryPolicy).toEqual(policy);
+  });
+
+  it('names PRIMARY_POLICY when it is not a policy', () => {
+    expect(configError({ ...TEST_ENV, PRIMARY_POLICY: 'newest' }).variable).toBe('PRIMARY_POLICY');
+  });
+
   it('refuses the same client for the web login and the re-authentication', () => {
     expect(configError({ ...TEST_ENV, REAUTH_CLIENT_ID: TEST_ENV.WEB_CLIENT_ID }).variable).toBe(
       'REAUTH_CLIENT_ID',
