@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { errors as joseErrors } from 'jose';
 import type { TenantContext, TenantEnv } from '../context.ts';
 import { ApiError } from '../errors.ts';
@@ -27,8 +27,7 @@ export function requireBearer(tenant: TenantContext): MiddlewareHandler<TenantEn
 /** Lets the request through when the token holds any of `scopes`; otherwise Auth0's 403 `insufficient_scope`. */
 export function requireScope(...scopes: ManagementScope[]): MiddlewareHandler<TenantEnv> {
   return async (c, next) => {
-    const granted = new Set((c.get('token').scope ?? '').split(' '));
-    if (!scopes.some((s) => granted.has(s))) {
+    if (!scopes.some((scope) => hasScope(c, scope))) {
       throw new ApiError(
         403,
         `Insufficient scope, expected any of: ${scopes.join(',')}`,
@@ -37,4 +36,9 @@ export function requireScope(...scopes: ManagementScope[]): MiddlewareHandler<Te
     }
     await next();
   };
+}
+
+/** Whether the request's bearer token holds `scope`. */
+export function hasScope(c: Context<TenantEnv>, scope: ManagementScope): boolean {
+  return (c.get('token').scope ?? '').split(' ').includes(scope);
 }

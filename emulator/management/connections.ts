@@ -1,8 +1,8 @@
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import type { ConnectionRecord } from '../connections.ts';
 import type { TenantContext, TenantEnv } from '../context.ts';
 import { badRequest } from '../errors.ts';
-import { requireScope } from './auth.ts';
+import { hasScope, requireScope } from './auth.ts';
 import { checkpointList, itemRoutes, jsonArrayBody, listPage, project } from './http.ts';
 
 /** `/connections` and `/connections/{id}/clients` (how a0deploy enables clients on a connection). */
@@ -16,7 +16,7 @@ export function connectionRoutes(tenant: TenantContext): Hono<TenantEnv> {
     const matching = store
       .listConnections()
       .filter((conn) => (!strategy || strategy.includes(conn.strategy)) && (!name || conn.name === name))
-      .map((conn) => project(c, conn));
+      .map((conn) => project(c, visibleConnection(c, conn)));
     return c.json(listPage('connections', matching, c) as object);
   });
 
@@ -25,6 +25,7 @@ export function connectionRoutes(tenant: TenantContext): Hono<TenantEnv> {
     create: (body) => store.createConnection(body),
     update: (id, body) => store.updateConnection(id, body),
     remove: (id) => store.deleteConnection(id),
+    present: visibleConnection,
   });
 
   app.get('/connections/:id/clients', requireScope('read:connections'), (c) => {
@@ -49,4 +50,15 @@ export function connectionRoutes(tenant: TenantContext): Hono<TenantEnv> {
   });
 
   return app;
+}
+
+/**
+ * A connection as the caller may read it: `options` only with `read:connections_options`, as Auth0 answers once a
+ * tenant has left "Allow Connections Management without Options Scopes"
+ * (https://auth0.com/docs/troubleshoot/product-lifecycle/deprecations-and-migrations/migrate-connection-options-scope).
+ */
+function visibleConnection(c: Context<TenantEnv>, connection: ConnectionRecord): Partial<ConnectionRecord> {
+  if (hasScope(c, 'read:connections_options')) return connection;
+  const { options: _unreadable, ...visible } = connection;
+  return visible;
 }

@@ -140,31 +140,34 @@ export function integer(value: string | undefined, fallback: number, name: strin
 }
 
 /** What one collection's item routes do with its store. */
-export interface ItemStore {
-  get(id: string): object;
-  create(body: Record<string, unknown>): object;
-  update(id: string, body: Record<string, unknown>): object;
+export interface ItemStore<T extends object> {
+  get(id: string): T;
+  create(body: Record<string, unknown>): T;
+  update(id: string, body: Record<string, unknown>): T;
   remove(id: string): void;
+  /** How an item is answered to the caller, default as stored: without the fields its token may not read. */
+  present?(c: Context<TenantEnv>, item: T): object;
 }
 
 /**
  * `POST {path}` and `GET`/`PATCH`/`DELETE {path}/{id}` of one Management API collection, each behind its
  * `<action>:<resource>` scope (`DELETE` answers 204, as Auth0's do).
  */
-export function itemRoutes(
+export function itemRoutes<T extends object>(
   app: Hono<TenantEnv>,
   path: string,
   resource: 'connections' | 'resource_servers' | 'client_grants',
-  store: ItemStore,
+  store: ItemStore<T>,
 ): void {
+  const present = (c: Context<TenantEnv>, item: T) => store.present?.(c, item) ?? item;
   app.get(`${path}/:id`, requireScope(`read:${resource}` as const), (c) =>
-    c.json(project(c, store.get(c.req.param('id')))),
+    c.json(project(c, present(c, store.get(c.req.param('id'))))),
   );
   app.post(path, requireScope(`create:${resource}` as const), async (c) =>
-    c.json(store.create(await jsonBody(c)), 201),
+    c.json(present(c, store.create(await jsonBody(c))), 201),
   );
   app.patch(`${path}/:id`, requireScope(`update:${resource}` as const), async (c) =>
-    c.json(store.update(c.req.param('id'), await jsonBody(c))),
+    c.json(present(c, store.update(c.req.param('id'), await jsonBody(c)))),
   );
   app.delete(`${path}/:id`, requireScope(`delete:${resource}` as const), (c) => {
     store.remove(c.req.param('id'));

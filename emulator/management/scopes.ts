@@ -26,6 +26,7 @@ export const MANAGEMENT_SCOPES = [
   'create:connections',
   'update:connections',
   'delete:connections',
+  'read:connections_options',
   'read:tenant_settings',
   'update:tenant_settings',
   'read:logs',

@@ -159,7 +159,12 @@ describe('npm run deploy against the local tenant', () => {
     const scopeOf = (clientId: string) =>
       store.findClientGrant(clientId, `https://${tenant.domain}/api/v2/`)?.scope;
     expect(scopeOf(first.clients.action.client_id)).toEqual(['read:users', 'update:users']);
-    expect(scopeOf(first.clients.web.client_id)).toEqual(['read:users', 'update:users', 'read:connections']);
+    expect(scopeOf(first.clients.web.client_id)).toEqual([
+      'read:users',
+      'update:users',
+      'read:connections',
+      'read:connections_options',
+    ]);
     expect(store.getClient(first.clients.reauth.client_id)?.grant_types).toEqual([
       'authorization_code',
       'http://auth0.com/oauth/grant-type/passwordless/otp',

@@ -96,7 +96,7 @@ describe('keyword mapping', () => {
     expect(web?.oidc_logout).toMatchObject({ backchannel_logout_urls: expected });
   });
 
-  it('grants the Action exactly read:users update:users, and the web client read:connections too', () => {
+  it('grants the Action exactly read:users update:users, and the web client read:connections and its options too', () => {
     const desired = loadDesiredTenant(TENANT_FILE, keywordMappings(CONFIG, FACTS));
     expect(desired.clientGrants).toEqual([
       {
@@ -107,7 +107,7 @@ describe('keyword mapping', () => {
       {
         client_id: 'Account Linking Web',
         audience: 'https://tenant.eu.auth0.com/api/v2/',
-        scope: ['read:users', 'update:users', 'read:connections'],
+        scope: ['read:users', 'update:users', 'read:connections', 'read:connections_options'],
       },
     ]);
   });

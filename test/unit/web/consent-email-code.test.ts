@@ -167,6 +167,18 @@ describe('consent page: Email me a code', () => {
     },
   );
 
+  it.each([
+    ['reads time_step with read:connections_options', ['read:connections_options'], '5 minutes'],
+    ['has Auth0’s default without it, the tenant leaving options out', [], '3 minutes'],
+  ])('%s', async (_, optionsScope, lifetime) => {
+    const s = emailCodeApp(undefined, { totp: { time_step: 300 } });
+    const { store } = s.t.tenant.context;
+    const grant = store.findClientGrant(s.t.tenant.clientId, store.managementAudience);
+    store.updateClientGrant(grant?.id ?? '', { scope: ['read:users', 'read:connections', ...optionsScope] });
+    const { body } = await askForCode(s);
+    expect(text(body)).toContain(`It is valid for ${lifetime}.`);
+  });
+
   it('checks a code typed at 200 s with the tenant, and accepts it, when time_step is 300', async () => {
     const s = emailCodeApp(undefined, { totp: { time_step: 300 } });
     const { csrf } = await askForCode(s);
