@@ -39,21 +39,31 @@ export async function deployAndServe(tenant: RunningTenant, options: DemoOptions
     },
     { caFile: tenant.caFile, log: options.log },
   );
-  const { web, reauth } = deployment.clients;
-  // The account page picks the primary as the Action does, so it gets the same PRIMARY_POLICY.
-  const primaryPolicy = options.actionSettings?.PRIMARY_POLICY;
   const serveWeb = options.serveWeb ?? ((env) => startWebServer(env));
-  const server = await serveWeb({
-    AUTH0_DOMAIN: tenant.domain,
+  const server = await serveWeb(webAppEnv(tenant.domain, deployment.clients, options));
+  return { web: server, deployment };
+}
+
+/**
+ * The web app's environment: the clients the deploy created, the demo's secrets, and the Action's `PRIMARY_POLICY`
+ * when one was given, since the account page picks the primary of a link as the Action does.
+ */
+export function webAppEnv(
+  tenantDomain: string,
+  clients: Pick<DeployResult['clients'], 'web' | 'reauth'>,
+  options: Pick<DemoOptions, 'webUrl' | 'port' | 'sessionTokenSecret' | 'cookieSecret' | 'actionSettings'>,
+): Record<string, string> {
+  const primaryPolicy = options.actionSettings?.PRIMARY_POLICY;
+  return {
+    AUTH0_DOMAIN: tenantDomain,
     WEB_URL: options.webUrl,
-    WEB_CLIENT_ID: web.client_id,
-    WEB_CLIENT_SECRET: web.client_secret,
-    REAUTH_CLIENT_ID: reauth.client_id,
-    REAUTH_CLIENT_SECRET: reauth.client_secret,
+    WEB_CLIENT_ID: clients.web.client_id,
+    WEB_CLIENT_SECRET: clients.web.client_secret,
+    REAUTH_CLIENT_ID: clients.reauth.client_id,
+    REAUTH_CLIENT_SECRET: clients.reauth.client_secret,
     SESSION_TOKEN_SECRET: options.sessionTokenSecret,
     COOKIE_SECRET: options.cookieSecret,
     PORT: String(options.port),
     ...(primaryPolicy === undefined ? {} : { PRIMARY_POLICY: primaryPolicy }),
-  });
-  return { web: server, deployment };
+  };
 }
