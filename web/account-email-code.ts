@@ -86,7 +86,7 @@ export function mountAccountEmailCode(app: Hono<WebEnv>, deps: AccountEmailCodeD
       return c.redirect(linked(isTenantFailure(failure) ? failure : 'reauth_failed'), 303);
     }
     const { sub, target, email } = to;
-    return show(c, csrf, { ...sentCode(email, rules, deps.now()), sub, target }, status);
+    return show(c, csrf, { ...sentCode(email, rules, deps.now(), PENDING_SECONDS), sub, target }, status);
   }
 
   async function show(c: AccountContext, csrf: string, pending: PendingAccountCode, status: EmailCodeStatus) {

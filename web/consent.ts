@@ -264,7 +264,10 @@ export function mountConsent(app: Hono<WebEnv>, config: WebConfig, deps: Consent
       return fail(c, code, isTenantFailure(code) ? 502 : 400, consent);
     }
     const resent = consent.emailCode !== undefined;
-    const pending: PendingEmailCode = { ...sentCode(email, rules, deps.now()), candidateId };
+    const pending: PendingEmailCode = {
+      ...sentCode(email, rules, deps.now(), CONSENT_COOKIE_SECONDS),
+      candidateId,
+    };
     deps.log('consent_email_code_sent', { resent: resent ? 1 : 0 });
     return showEmailCode(c, { ...consent, emailCode: pending }, resent ? 'resent' : 'sent');
   }

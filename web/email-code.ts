@@ -130,9 +130,13 @@ export interface SentCode {
   readonly wrongAttempts: number;
 }
 
-/** A code just sent to `email` under `rules`. */
-export function sentCode(email: string, rules: CodeRules, now: Date): SentCode {
-  return { email, sentAt: epochSeconds(now), lifetimeSeconds: rules.lifetimeSeconds, wrongAttempts: 0 };
+/**
+ * A code just sent to `email` under `rules`, pending in a cookie that lapses `keptSeconds` after its last write: a
+ * longer `time_step` could not be used here, so the page neither promises nor allows more.
+ */
+export function sentCode(email: string, rules: CodeRules, now: Date, keptSeconds: number): SentCode {
+  const lifetimeSeconds = Math.min(rules.lifetimeSeconds, keptSeconds);
+  return { email, sentAt: epochSeconds(now), lifetimeSeconds, wrongAttempts: 0 };
 }
 
 /** What a typed code came to: the `email|` user it signed in, or a wrong code (`counted` when the tenant refused it). */

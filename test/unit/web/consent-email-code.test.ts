@@ -167,6 +167,11 @@ describe('consent page: Email me a code', () => {
     },
   );
 
+  it('promises no more than the 10 minutes the round trip keeps a code, whatever time_step says', async () => {
+    const { body } = await askForCode(emailCodeApp(undefined, { totp: { time_step: 900 } }));
+    expect(text(body)).toContain('It is valid for 10 minutes.');
+  });
+
   it.each([
     ['reads time_step with read:connections_options', ['read:connections_options'], '5 minutes'],
     ['has Auth0’s default without it, the tenant leaving options out', [], '3 minutes'],
