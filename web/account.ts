@@ -113,9 +113,15 @@ export function mountAccount(app: Hono<WebEnv>, config: WebConfig, deps: Account
     try {
       user = await deps.management.getUser(session.sub);
     } catch (error) {
+      // Its user is gone: linked into another account (at a sign-in, or from this page in another browser) or
+      // deleted. Signing in again lands on the primary: Auth0 answers a linked identity's login as the primary.
+      if (managementFailure(error) === 'not_found') return endSession(c, session);
       return accountUnavailable(c, error);
     }
-    if (!isRevoked(user.app_metadata, session)) return user;
+    return isRevoked(user.app_metadata, session) ? endSession(c, session) : user;
+  }
+
+  function endSession(c: AccountContext, session: Session): Response {
     sessions.clear(c);
     deps.log('account_session_ended', { sub: session.sub });
     return c.redirect(WEB_ROUTES.login, 303);

@@ -497,6 +497,14 @@ describe('the primary of a link from the account page (PRIMARY_POLICY, as at sig
     expect((await t.request('/account')).headers.get('location')).toBe('/login');
   });
 
+  it("ends the signed-in user's session in another browser, which cannot move: signing in again reaches the primary", async () => {
+    const { t, csrf } = await newerSignedIn();
+    const { t: other } = await signInAs(makeTestApp({ tenant: t.tenant }), NEWER);
+    await linkAs(t, csrf, OLDER);
+    expect((await other.request('/account')).headers.get('location')).toBe('/login');
+    expect(other.jar.cookies.has('session')).toBe(false);
+  });
+
   it('a back-channel logout naming the signed-in account, now an identity of the primary, ends the moved session', async () => {
     const keys = await tenantKeys();
     const { t, csrf } = await newerSignedIn({}, keys, 'sid-9');
