@@ -22,7 +22,7 @@ ${choices.snoozedUntil === undefined ? '' : snoozeNotice(choices.snoozedUntil, c
 
 function suggestionList(suggestions: readonly OtherAccount[], csrf: string, emailCode: boolean): SafeHtml {
   return html`<h2 id="suggestions">Other accounts with your email</h2>
-<p class="muted">These accounts use your verified email address. Link one to sign in to it as part of this account: you will sign in to it first to prove it is yours.</p>
+<p class="muted">These accounts use your verified email address. Link one to join it with this account: you will sign in to it first to prove it is yours. The older account stays your main one, unless this site ranks sign-in methods otherwise.</p>
 <ul class="accounts" aria-labelledby="suggestions">
 ${suggestions.map(
   (account) => html`<li>
