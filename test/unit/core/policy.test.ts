@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../core/config.ts';
 import {
+  accountPagePair,
   choosePrimary,
   decideLink,
   decideProvenLink,
@@ -353,6 +354,57 @@ describe('account page suggestions', () => {
   it('are none for an email shared by more than ten accounts, as the Action skips it', () => {
     const many = Array.from({ length: 11 }, (_, i) => makeUser(`github|${i}`));
     expect(linkSuggestions(makeUser('auth0|me'), many)).toEqual([]);
+  });
+});
+
+describe('the pair a link from the account page joins', () => {
+  const holding = (user: typeof current) =>
+    withLinkedIdentity(user, { provider: 'github', user_id: '8', connection: 'github' }, 'alice@example.com');
+  const pairOf = (me: typeof current, other: typeof current, policy = 'oldest') => {
+    const pair = accountPagePair(me, other, config({ PRIMARY_POLICY: policy }).primaryPolicy);
+    return pair && [pair.primary.user_id, pair.secondary.user_id];
+  };
+
+  it.each([
+    [
+      'the newer signed-in user joins the older account',
+      current,
+      older,
+      'oldest',
+      ['auth0|old', 'google-oauth2|new'],
+    ],
+    [
+      'the older signed-in user keeps the newer account',
+      older,
+      current,
+      'oldest',
+      ['auth0|old', 'google-oauth2|new'],
+    ],
+    [
+      'the signed-in user joins the connection PRIMARY_POLICY ranks first',
+      older,
+      current,
+      'connections:google-oauth2',
+      ['google-oauth2|new', 'auth0|old'],
+    ],
+    [
+      'the signed-in user stays the primary when the one the policy picks cannot take it (it holds identities)',
+      holding(current),
+      older,
+      'oldest',
+      ['google-oauth2|new', 'auth0|old'],
+    ],
+  ])('%s', (_, me, other, policy, pair) => {
+    expect(pairOf(me, other, policy)).toEqual(pair);
+  });
+
+  it('is none when neither account can become the secondary', () => {
+    expect(pairOf(holding(current), holding(older))).toBeUndefined();
+    expect(pairOf(holding(older), holding(current))).toBeUndefined();
+  });
+
+  it('is none when the policy keeps the signed-in user and the other account holds identities', () => {
+    expect(pairOf(older, holding(current))).toBeUndefined();
   });
 });
 
