@@ -7,6 +7,7 @@ import {
   type EmailCodePort,
   emailCodePages,
   linkEmailCodeUser,
+  rulesForNewCode,
   type SentCode,
   sentCode,
 } from './email-code.ts';
@@ -69,14 +70,14 @@ export function mountAccountEmailCode(app: Hono<WebEnv>, deps: AccountEmailCodeD
     deps.now,
   );
 
-  /** Sends a code (the first or a new one) to `to` only while the connection offers codes, under its rules then. */
+  /** Sends a code to `to`: the first, or a new one `replacing` the pending one, under `rulesForNewCode`. */
   async function send(
     c: AccountContext,
     csrf: string,
     to: Pick<PendingAccountCode, 'sub' | 'target' | 'email'>,
-    status: EmailCodeStatus,
+    replacing?: PendingAccountCode,
   ) {
-    const rules = await deps.emailCode.rules();
+    const rules = await rulesForNewCode(deps.emailCode, replacing);
     if (rules === undefined) return deps.refused(c);
     try {
       await deps.emailCode.send(to.email);
@@ -86,7 +87,8 @@ export function mountAccountEmailCode(app: Hono<WebEnv>, deps: AccountEmailCodeD
       return c.redirect(linked(isTenantFailure(failure) ? failure : 'reauth_failed'), 303);
     }
     const { sub, target, email } = to;
-    return show(c, csrf, { ...sentCode(email, rules, deps.now(), PENDING_SECONDS), sub, target }, status);
+    const pending = { ...sentCode(email, rules, deps.now(), PENDING_SECONDS), sub, target };
+    return show(c, csrf, pending, replacing === undefined ? 'sent' : 'resent');
   }
 
   async function show(c: AccountContext, csrf: string, pending: PendingAccountCode, status: EmailCodeStatus) {
@@ -108,16 +110,11 @@ export function mountAccountEmailCode(app: Hono<WebEnv>, deps: AccountEmailCodeD
         return deps.changeRefused(c, error);
       }
       if (suggested.email === undefined) return deps.refused(c);
-      return send(
-        c,
-        session.csrf,
-        { sub: session.sub, target: suggested.user_id, email: suggested.email },
-        'sent',
-      );
+      return send(c, session.csrf, { sub: session.sub, target: suggested.user_id, email: suggested.email });
     }
     const pending = await codes.read(c, deps.now()).catch(() => undefined);
     if (pending === undefined || pending.sub !== session.sub) return deps.refused(c);
-    if (form.action === 'resend') return send(c, session.csrf, pending, 'resent');
+    if (form.action === 'resend') return send(c, session.csrf, pending, pending);
     if (form.action !== 'verify') return deps.refused(c);
     let tried: CodeCheck<PendingAccountCode>;
     try {

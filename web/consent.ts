@@ -9,6 +9,7 @@ import {
   type EmailCodePort,
   emailCodePages,
   linkEmailCodeUser,
+  rulesForNewCode,
   type SentCode,
   sentCode,
 } from './email-code.ts';
@@ -252,10 +253,10 @@ export function mountConsent(app: Hono<WebEnv>, config: WebConfig, deps: Consent
     return c.redirect(authorization.url.href, 303);
   });
 
-  /** Sends a code (the first or a new one) only while the connection offers codes, under its rules then. */
+  /** Sends a code (the first, or a new one replacing `consent.emailCode`) under `rulesForNewCode`. */
   async function sendEmailCode(c: ConsentContext, consent: ConsentState, candidateId: string, email: string) {
     const emailCode = deps.emailCode;
-    const rules = await emailCode?.rules();
+    const rules = emailCode && (await rulesForNewCode(emailCode, consent.emailCode));
     if (emailCode === undefined || rules === undefined) return fail(c, 'csrf_invalid', 403, consent);
     try {
       await emailCode.send(email);

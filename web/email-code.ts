@@ -131,10 +131,27 @@ export interface SentCode {
 }
 
 /**
+ * The rules a new code is sent under: the connection's while it offers codes; while the lookup is out (failed or
+ * cached as failed), a code replacing a pending one keeps that one's lifetime, as the page offered "Send a new code".
+ * Undefined when no code may be sent.
+ */
+export async function rulesForNewCode(
+  port: EmailCodePort,
+  replacing: SentCode | undefined,
+): Promise<Pick<CodeRules, 'lifetimeSeconds'> | undefined> {
+  return (await port.rules()) ?? replacing;
+}
+
+/**
  * A code just sent to `email` under `rules`, pending in a cookie that lapses `keptSeconds` after its last write: a
  * longer `time_step` could not be used here, so the page neither promises nor allows more.
  */
-export function sentCode(email: string, rules: CodeRules, now: Date, keptSeconds: number): SentCode {
+export function sentCode(
+  email: string,
+  rules: Pick<CodeRules, 'lifetimeSeconds'>,
+  now: Date,
+  keptSeconds: number,
+): SentCode {
   const lifetimeSeconds = Math.min(rules.lifetimeSeconds, keptSeconds);
   return { email, sentAt: epochSeconds(now), lifetimeSeconds, wrongAttempts: 0 };
 }

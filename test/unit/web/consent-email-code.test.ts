@@ -222,6 +222,19 @@ describe('consent page: Email me a code', () => {
     expect(claimsOf(hiddenField(body, 'session_token') ?? '').linked_user_id).toBe(CANDIDATE.user_id);
   });
 
+  it('sends a new code while the connection lookup fails, keeping the last code’s lifetime', async () => {
+    const s = emailCodeApp(undefined, { totp: { time_step: 300 } });
+    const { csrf } = await askForCode(s);
+    s.later(EMAIL_CODE_AVAILABILITY_SECONDS);
+    s.t.tenant.fail('GET /api/v2/connections', { status: 503, count: Infinity });
+    const resent = await s.t.post('/consent/code', { csrf, action: 'resend' });
+    expect(text(await resent.text())).toContain('We emailed a new code to a•••e@example.com.');
+    s.later(200);
+    const code = s.email.codeFor(CANDIDATE.email);
+    await enterCode(s, csrf, code);
+    expect(s.email.verified).toEqual([code]);
+  });
+
   it.each([
     ['another address', { email: 'someone-else@example.com', email_verified: true }],
     ['an unverified address', { email: CANDIDATE.email, email_verified: false }],
