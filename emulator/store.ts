@@ -457,6 +457,11 @@ export class TenantStore {
     this.#settings = copy.settings;
     const { client_id, client_secret } = this.bootstrapClient();
     this.#bootstrapCredentials = { client_id, client_secret };
+    // A snapshot from an older local tenant lacks the scopes added since: the bootstrap client keeps every scope.
+    for (const grant of this.#grants.values()) {
+      if (grant.client_id === client_id && grant.audience === this.managementAudience)
+        grant.scope = [...MANAGEMENT_SCOPES];
+    }
   }
 
   #managementApi(id: string): ResourceServerRecord {

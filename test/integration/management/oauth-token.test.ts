@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManagementClient } from 'auth0';
@@ -108,6 +108,13 @@ describe('snapshot', () => {
         password: 'a long passphrase',
       });
       await first.close();
+      // As a snapshot written before read:connections_options existed: the bootstrap grant gets it back on restore.
+      const state = JSON.parse(readFileSync(snapshotFile, 'utf8')) as {
+        clientGrants: Array<{ client_id: string; scope: string[] }>;
+      };
+      const grant = state.clientGrants.find((g) => g.client_id === first.clientId)!;
+      grant.scope = grant.scope.filter((scope) => scope !== 'read:connections_options');
+      writeFileSync(snapshotFile, JSON.stringify(state));
       const second = await startTenant({ port: 0, snapshotFile });
       try {
         expect(second.clientId).toBe(first.clientId);
@@ -118,6 +125,8 @@ describe('snapshot', () => {
           clientSecret: second.clientSecret,
         });
         expect((await again.users.get(created.user_id!)).email).toBe('keep@example.com');
+        const connections = await again.connections.list();
+        expect(connections.data.every((connection) => connection.options !== undefined)).toBe(true);
       } finally {
         await second.close();
       }
