@@ -1,9 +1,9 @@
 import { type Context, Hono } from 'hono';
 import type { ConnectionRecord } from '../connections.ts';
 import type { TenantContext, TenantEnv } from '../context.ts';
-import { badRequest } from '../errors.ts';
+import { ApiError, badRequest } from '../errors.ts';
 import { hasScope, requireScope } from './auth.ts';
-import { checkpointList, itemRoutes, jsonArrayBody, listPage, project } from './http.ts';
+import { checkpointList, itemRoutes, jsonArrayBody, jsonBody, listPage, project } from './http.ts';
 
 /** `/connections` and `/connections/{id}/clients` (how a0deploy enables clients on a connection). */
 export function connectionRoutes(tenant: TenantContext): Hono<TenantEnv> {
@@ -18,6 +18,19 @@ export function connectionRoutes(tenant: TenantContext): Hono<TenantEnv> {
       .filter((conn) => (!strategy || strategy.includes(conn.strategy)) && (!name || conn.name === name))
       .map((conn) => project(c, visibleConnection(c, conn)));
     return c.json(listPage('connections', matching, c) as object);
+  });
+
+  // "Requests to Update a connection fail if the request body contains the options field and the caller doesn't
+  // have the update:connections_options scope" (the migration page cited at visibleConnection).
+  app.patch('/connections/:id', async (c, next) => {
+    if ('options' in (await jsonBody(c)) && !hasScope(c, 'update:connections_options')) {
+      throw new ApiError(
+        403,
+        'Insufficient scope, expected any of: update:connections_options',
+        'insufficient_scope',
+      );
+    }
+    await next();
   });
 
   itemRoutes(app, '/connections', 'connections', {

@@ -27,6 +27,7 @@ export const MANAGEMENT_SCOPES = [
   'update:connections',
   'delete:connections',
   'read:connections_options',
+  'update:connections_options',
   'read:tenant_settings',
   'update:tenant_settings',
   'read:logs',

@@ -22,6 +22,14 @@ export function useManagedTenant(
   useTestTenant((tenant) => started(tenant, managementClient(tenant)), options);
 }
 
+/** An SDK client holding a token granted only `scopes`. */
+export async function managementClientWithScopes(
+  tenant: TestTenant,
+  scopes: string[],
+): Promise<ManagementClient> {
+  return new ManagementClient({ domain: tenant.domain, token: await tokenWithScopes(tenant, scopes) });
+}
+
 /** A new M2M client granted only `scopes` on the Management API, and its access token. */
 export async function tokenWithScopes(tenant: TestTenant, scopes: string[]): Promise<string> {
   const admin = managementClient(tenant);

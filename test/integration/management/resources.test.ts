@@ -2,7 +2,7 @@ import type { ManagementClient } from 'auth0';
 import { describe, expect, it } from 'vitest';
 import { bootstrapAccessToken } from '../../support/login-driver.ts';
 import type { TestTenant } from '../../support/tenant.ts';
-import { rejectionOf, useManagedTenant } from './helpers.ts';
+import { managementClientWithScopes, rejectionOf, useManagedTenant } from './helpers.ts';
 
 let tenant: TestTenant;
 let management: ManagementClient;
@@ -76,6 +76,32 @@ describe('connections', () => {
     await management.clients.create({ name: 'After', app_type: 'regular_web' });
     const enabled = await management.connections.clients.get(email.id!);
     expect(enabled.data.map((c) => c.client_id)).toEqual([before.client_id]);
+  });
+
+  it('answers options only with read:connections_options and changes them only with update:connections_options', async () => {
+    const db = (await management.connections.list({ name: 'Username-Password-Authentication' })).data[0]!;
+    const withoutOptionScopes = await managementClientWithScopes(tenant, [
+      'read:connections',
+      'update:connections',
+    ]);
+    expect((await withoutOptionScopes.connections.get(db.id!)).options).toBeUndefined();
+    const refused = await rejectionOf(
+      withoutOptionScopes.connections.update(db.id!, { options: { passwordPolicy: 'low' } }),
+    );
+    expect(refused).toMatchObject({
+      statusCode: 403,
+      body: expect.objectContaining({ errorCode: 'insufficient_scope' }),
+    });
+    await withoutOptionScopes.connections.update(db.id!, { display_name: 'Passwords' });
+
+    const withOptionScopes = await managementClientWithScopes(tenant, [
+      'read:connections',
+      'update:connections',
+      'read:connections_options',
+      'update:connections_options',
+    ]);
+    const updated = await withOptionScopes.connections.update(db.id!, { options: { passwordPolicy: 'low' } });
+    expect(updated.options).toMatchObject({ passwordPolicy: 'low' });
   });
 });
 
