@@ -142,7 +142,6 @@ export async function run(): Promise<void> {
   const app = createWebApp(config, {
     oidc,
     management,
-    planMerge: unused,
     log: () => {},
   });
   const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 });

@@ -90,7 +90,7 @@ export function parseConfig(secrets: Secrets): Config {
     autoLinkConnections: autoLink.includes('*') ? '*' : autoLink,
     skipClientIds: list(optional(secrets, 'SKIP_CLIENT_IDS')),
     checkOn: parseCheckOn(optional(secrets, 'CHECK_ON')),
-    mergeAppMetadataKeys: list(optional(secrets, 'MERGE_APP_METADATA_KEYS')),
+    mergeAppMetadataKeys: parseMergeAppMetadataKeys(optional(secrets, 'MERGE_APP_METADATA_KEYS')),
     dryRun: parseBoolean(optional(secrets, 'DRY_RUN'), 'DRY_RUN'),
     primaryPolicy: parsePrimaryPolicy(optional(secrets, 'PRIMARY_POLICY')),
     notNowDays: parseNotNowDays(optional(secrets, 'NOT_NOW_DAYS')),
@@ -138,6 +138,11 @@ function parseCheckOn(value: string | undefined): CheckOn {
 }
 
 /** `oldest` (default), `database-first`, or `connections:<a>,<b>,…` (priority order). */
+/** `MERGE_APP_METADATA_KEYS`: the `app_metadata` keys a link copies from the secondary (none by default). */
+export function parseMergeAppMetadataKeys(value: string | undefined): string[] {
+  return list(value);
+}
+
 export function parsePrimaryPolicy(value: string | undefined): PrimaryPolicy {
   if (value === undefined) return CONFIG_DEFAULTS.primaryPolicy;
   if (value === 'oldest' || value === 'database-first') return Object.freeze({ kind: value });

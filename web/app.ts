@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { JWTVerifyGetKey } from 'jose';
+import { planMetadataMerge } from '../core/merge.ts';
 import { mountAccount } from './account.ts';
 import { mountBackchannelLogout } from './backchannel-logout.ts';
 import type { WebConfig } from './config.ts';
@@ -23,8 +24,6 @@ export interface WebDeps {
   readonly management: ManagementPort;
   /** "Email me a code" as a proof of the other account; without it the pages never offer it. */
   readonly emailCode?: EmailCodePort;
-  /** The Action's metadata merge, so the account page and the Action merge the same way. */
-  readonly planMerge: PlanMetadataMerge;
   readonly now?: () => Date;
   /** Receives one line per event; fields never hold tokens, secrets or full emails. */
   readonly log?: (line: string) => void;
@@ -66,10 +65,14 @@ export function createWebApp(config: WebConfig, deps: WebDeps): Hono<WebEnv> {
     now,
     log,
   });
+  // The Action's merge with its MERGE_APP_METADATA_KEYS: the primary wins, the secondary's other user_metadata keys
+  // are copied, and of its app_metadata only the listed keys.
+  const planMerge: PlanMetadataMerge = (primary, secondary) =>
+    planMetadataMerge(primary, secondary, config.mergeAppMetadataKeys);
   const linking = {
     oidc: deps.oidc,
     management: deps.management,
-    planMerge: deps.planMerge,
+    planMerge,
     now,
     log,
     ...(deps.emailCode === undefined ? {} : { emailCode: deps.emailCode }),

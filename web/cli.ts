@@ -8,7 +8,7 @@ const USAGE = `Usage: node dist/web.js            (or, from a checkout: npm run 
 Serves the consent page and the account page. Configuration comes from the environment only:
   AUTH0_DOMAIN, WEB_URL, WEB_CLIENT_ID, WEB_CLIENT_SECRET, REAUTH_CLIENT_ID, REAUTH_CLIENT_SECRET,
   SESSION_TOKEN_SECRET, COOKIE_SECRET (required); HOST, PORT, TRUST_PROXY, LINK_CONNECTIONS,
-  PRIMARY_POLICY (optional).
+  PRIMARY_POLICY, MERGE_APP_METADATA_KEYS (optional).
 See docs/hosting.md. A missing or malformed variable exits 2, naming it. SIGTERM drains requests, then exits 0.`;
 
 /** The web app's command line: no flags but --help, everything else from the environment. */

@@ -1,14 +1,19 @@
 import { isIP } from 'node:net';
 import {
+  type Config,
   MIN_SECRET_LENGTH,
-  type PrimaryPolicy,
+  parseMergeAppMetadataKeys,
   parsePrimaryPolicy,
   sessionSecretWeakness,
 } from '../core/config.ts';
 import { ConfigError } from '../core/errors.ts';
 import { isHostName, isHostWithOptionalPort, isHttpsOrLoopback } from '../core/hosts.ts';
 
-export interface WebConfig {
+/**
+ * The web app's settings. `primaryPolicy` and `mergeAppMetadataKeys` are the Action's, set to the same values: the
+ * account page's links keep the primary and merge as the Action's do.
+ */
+export interface WebConfig extends Pick<Config, 'primaryPolicy' | 'mergeAppMetadataKeys'> {
   readonly auth0Domain: string;
   readonly tenantOrigin: string;
   readonly continueUrl: string;
@@ -19,8 +24,6 @@ export interface WebConfig {
   readonly sessionTokenSecret: string;
   readonly cookieSecret: string;
   readonly linkConnections: readonly string[];
-  /** The Action's `PRIMARY_POLICY`, set to the same value: which account the account page's links keep. */
-  readonly primaryPolicy: PrimaryPolicy;
   /** The address the server binds: loopback for `npm run web` and `npm start`, every interface in `dist/web.js`. */
   readonly host: string;
   readonly port: number;
@@ -68,6 +71,7 @@ export function parseWebConfig(env: Env, defaults: WebConfigDefaults = WEB_DEFAU
     cookieSecret: longSecret(env, 'COOKIE_SECRET'),
     linkConnections: parseConnections(env.LINK_CONNECTIONS),
     primaryPolicy: parsePrimaryPolicy(env.PRIMARY_POLICY?.trim() || undefined),
+    mergeAppMetadataKeys: parseMergeAppMetadataKeys(env.MERGE_APP_METADATA_KEYS),
     host: parseHost(env.HOST, defaults.host),
     port: parsePort(env.PORT),
     trustProxyHops: parseTrustProxy(env.TRUST_PROXY),
@@ -89,6 +93,7 @@ export function parseWebConfig(env: Env, defaults: WebConfigDefaults = WEB_DEFAU
     webClient: Object.freeze(config.webClient),
     reauthClient: Object.freeze(config.reauthClient),
     linkConnections: Object.freeze([...config.linkConnections]),
+    mergeAppMetadataKeys: Object.freeze([...config.mergeAppMetadataKeys]),
   });
 }
 

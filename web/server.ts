@@ -1,7 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { TokenProvider } from 'auth0';
-import { planMetadataMerge } from '../core/merge.ts';
 import { createWebApp } from './app.ts';
 import { parseWebConfig, type WebConfig, type WebConfigDefaults } from './config.ts';
 import { createEmailCodeClient } from './email-code.ts';
@@ -37,8 +36,6 @@ export async function startWebServer(
     oidc: createOidcClient(config),
     management,
     emailCode: createEmailCodeClient(config, management),
-    // The Action's own merge: primary wins, secondary-only user_metadata keys are copied, app_metadata never is.
-    planMerge: (primary, secondary) => planMetadataMerge(primary, secondary, []),
     readiness: [
       discoveryCheck(config),
       { name: 'management_token', run: () => tokens.getAccessToken().then() },

@@ -44,16 +44,18 @@ export async function deployAndServe(tenant: RunningTenant, options: DemoOptions
   return { web: server, deployment };
 }
 
-/**
- * The web app's environment: the clients the deploy created, the demo's secrets, and the Action's `PRIMARY_POLICY`
- * when one was given, since the account page picks the primary of a link as the Action does.
- */
+/** The Action's settings the web app reads too: the account page picks the primary and merges as the Action does. */
+const WEB_SHARED_SETTINGS: readonly string[] = ['PRIMARY_POLICY', 'MERGE_APP_METADATA_KEYS'];
+
+/** The web app's environment: the clients the deploy created, the demo's secrets, and the Action's shared settings. */
 export function webAppEnv(
   tenantDomain: string,
   clients: Pick<DeployResult['clients'], 'web' | 'reauth'>,
   options: Pick<DemoOptions, 'webUrl' | 'port' | 'sessionTokenSecret' | 'cookieSecret' | 'actionSettings'>,
 ): Record<string, string> {
-  const primaryPolicy = options.actionSettings?.PRIMARY_POLICY;
+  const shared = Object.entries(options.actionSettings ?? {}).filter(
+    (entry): entry is [string, string] => WEB_SHARED_SETTINGS.includes(entry[0]) && entry[1] !== undefined,
+  );
   return {
     AUTH0_DOMAIN: tenantDomain,
     WEB_URL: options.webUrl,
@@ -64,6 +66,6 @@ export function webAppEnv(
     SESSION_TOKEN_SECRET: options.sessionTokenSecret,
     COOKIE_SECRET: options.cookieSecret,
     PORT: String(options.port),
-    ...(primaryPolicy === undefined ? {} : { PRIMARY_POLICY: primaryPolicy }),
+    ...Object.fromEntries(shared),
   };
 }

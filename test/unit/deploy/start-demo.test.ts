@@ -14,12 +14,18 @@ const OPTIONS = {
 };
 
 describe('the web app npm start serves', () => {
-  it("gets the Action's PRIMARY_POLICY, so the account page keeps the primary the Action would", () => {
+  it("gets the Action's PRIMARY_POLICY and MERGE_APP_METADATA_KEYS, so the account page links as the Action would", () => {
     const env = webAppEnv('localhost:8443', CLIENTS, {
       ...OPTIONS,
-      actionSettings: { PRIMARY_POLICY: 'connections:github', CHECK_ON: 'first-login' },
+      actionSettings: {
+        PRIMARY_POLICY: 'connections:github',
+        MERGE_APP_METADATA_KEYS: 'plan, tier',
+        CHECK_ON: 'first-login',
+      },
     });
-    expect(parseWebConfig(env).primaryPolicy).toEqual({ kind: 'connections', order: ['github'] });
+    const config = parseWebConfig(env);
+    expect(config.primaryPolicy).toEqual({ kind: 'connections', order: ['github'] });
+    expect(config.mergeAppMetadataKeys).toEqual(['plan', 'tier']);
     expect(env).not.toHaveProperty('CHECK_ON');
   });
 
@@ -29,6 +35,9 @@ describe('the web app npm start serves', () => {
       actionSettings: { PRIMARY_POLICY: undefined },
     });
     expect(env).not.toHaveProperty('PRIMARY_POLICY');
-    expect(parseWebConfig(env).primaryPolicy).toEqual({ kind: 'oldest' });
+    expect(parseWebConfig(env)).toMatchObject({
+      primaryPolicy: { kind: 'oldest' },
+      mergeAppMetadataKeys: [],
+    });
   });
 });

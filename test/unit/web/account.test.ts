@@ -22,8 +22,8 @@ import {
 const PRIMARY = 'auth0|primary';
 const GOOGLE = 'google-oauth2|104';
 
-function seededApp() {
-  const t = makeTestApp();
+function seededApp(config = testConfig()) {
+  const t = makeTestApp({ config });
   t.tenant.seed(
     makeUser(PRIMARY, {
       user_metadata: { theme: 'dark' },
@@ -33,7 +33,12 @@ function seededApp() {
       ],
     }),
   );
-  t.tenant.seed(makeUser('github|77', { user_metadata: { theme: 'light', city: 'Oslo' } }));
+  t.tenant.seed(
+    makeUser('github|77', {
+      user_metadata: { theme: 'light', city: 'Oslo' },
+      app_metadata: { plan: 'pro', roles: ['admin'] },
+    }),
+  );
   return t;
 }
 
@@ -214,6 +219,7 @@ describe('linking another account from the account page', () => {
                 via: 'account_page',
                 reason: 'user_choice',
                 user_metadata: { theme: 'light', city: 'Oslo' },
+                app_metadata: { plan: 'pro', roles: ['admin'] },
                 merged: { user_metadata: ['city'] },
               },
             ],
@@ -222,6 +228,14 @@ describe('linking another account from the account page', () => {
       },
     ]);
     expect(t.links()).toEqual([{ primary: PRIMARY, provider: 'github', user_id: '77' }]);
+  });
+
+  it("copies the app_metadata keys the Action's MERGE_APP_METADATA_KEYS names, and no others", async () => {
+    const { t, csrf } = await signIn(seededApp(testConfig({ MERGE_APP_METADATA_KEYS: 'plan' })));
+    await linkAs(t, csrf, 'github|77');
+    const primary = t.tenant.users.get(PRIMARY);
+    expect(primary?.app_metadata).toMatchObject({ plan: 'pro' });
+    expect(primary?.app_metadata).not.toHaveProperty('roles');
   });
 
   it('shows when and how each linked sign-in method was linked', async () => {

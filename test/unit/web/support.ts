@@ -9,7 +9,6 @@ import {
 } from 'jose';
 import { expect } from 'vitest';
 import { sealLinkRequest } from '../../../core/link-request.ts';
-import { planMetadataMerge } from '../../../core/merge.ts';
 import { createWebApp, type WebDeps } from '../../../web/app.ts';
 import { parseWebConfig, type WebConfig } from '../../../web/config.ts';
 import type { EmailCodePort } from '../../../web/email-code.ts';
@@ -113,7 +112,6 @@ export function makeTestApp(options: TestAppOptions = {}) {
   const deps: WebDeps = {
     oidc,
     management: createManagementClient(config, { fetch: tenant.fetch }),
-    planMerge: (primary, secondary) => planMetadataMerge(primary, secondary, []),
     now: () => now(),
     log: (line) => logs.push(line),
     ...(options.jwks === undefined ? {} : { jwks: options.jwks }),
