@@ -10,7 +10,7 @@ import { browserBinding, sealLinkRequest } from '../core/link-request.ts';
 import { buildWeb } from '../scripts/build-web.ts';
 import { createWebApp } from '../web/app.ts';
 import { parseWebConfig } from '../web/config.ts';
-import type { ManagementPort } from '../web/management.ts';
+import type { WebManagementPort } from '../web/management.ts';
 import type { OidcPort } from '../web/oidc.ts';
 import { percentile } from './percentile.ts';
 
@@ -33,7 +33,7 @@ const unused = (): never => {
   throw new Error('the consent page render needs no tenant');
 };
 const oidc: OidcPort = { authorizationUrl: unused, exchangeCode: unused };
-const management: ManagementPort = {
+const management: WebManagementPort = {
   getUser: unused,
   usersByEmail: unused,
   userWithIdentity: unused,

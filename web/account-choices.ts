@@ -10,7 +10,7 @@ import {
   withoutSnooze,
 } from '../core/policy.ts';
 import { AccountChangeError, asPolicyUser, guarded } from './link-account.ts';
-import { type ManagedUser, type ManagementPort, managementFailure } from './management.ts';
+import { type ManagedUser, managementFailure, type WebManagementPort } from './management.ts';
 import { maskEmail } from './mask.ts';
 
 /** Another account, as the account page names it: never its full email. */
@@ -46,7 +46,7 @@ const DECLINED_LOOKUPS = 10;
  * account the search did not return (an account linked from the account page may hold another email).
  */
 export async function loadLinkingChoices(
-  management: ManagementPort,
+  management: WebManagementPort,
   user: ManagedUser,
   now: Date,
 ): Promise<LinkingChoices> {
@@ -82,7 +82,7 @@ export async function loadLinkingChoices(
 
 /** The suggestion `targetId` of `user`, searched now, or why it is not one (a stale page or a forged id). */
 export async function requireSuggestion(
-  management: ManagementPort,
+  management: WebManagementPort,
   user: ManagedUser,
   targetId: string,
 ): Promise<ManagedUser> {
@@ -99,7 +99,7 @@ export async function requireSuggestion(
 
 /** "Not mine": `targetId`, one of the user's suggestions now, joins the user's own decline list. */
 export async function declineSuggestion(
-  management: ManagementPort,
+  management: WebManagementPort,
   user: ManagedUser,
   targetId: string,
 ): Promise<void> {
@@ -109,7 +109,7 @@ export async function declineSuggestion(
 
 /** Takes `targetId` off the user's own decline list, so a sign-in may ask about it again. */
 export async function takeBackDecline(
-  management: ManagementPort,
+  management: WebManagementPort,
   user: ManagedUser,
   targetId: string,
 ): Promise<void> {
@@ -118,7 +118,11 @@ export async function takeBackDecline(
 }
 
 /** Ends a "Not now" early: the next sign-in may ask again. */
-export async function clearSnooze(management: ManagementPort, user: ManagedUser, now: Date): Promise<void> {
+export async function clearSnooze(
+  management: WebManagementPort,
+  user: ManagedUser,
+  now: Date,
+): Promise<void> {
   if (snoozedUntil(user, now) === undefined) return;
   await writeAccountLinking(management, user, withoutSnooze(user));
 }
@@ -128,7 +132,7 @@ export async function clearSnooze(management: ManagementPort, user: ManagedUser,
  * read in this request.
  */
 function writeAccountLinking(
-  management: ManagementPort,
+  management: WebManagementPort,
   user: ManagedUser,
   record: Record<string, unknown>,
 ): Promise<void> {
@@ -137,7 +141,7 @@ function writeAccountLinking(
   );
 }
 
-function sameEmailUsers(management: ManagementPort, user: ManagedUser): Promise<ManagedUser[]> {
+function sameEmailUsers(management: WebManagementPort, user: ManagedUser): Promise<ManagedUser[]> {
   // An unverified email finds nothing to suggest (security case 1), and its search is not made.
   if (!isVerifiedEmailUser(asPolicyUser(user)) || user.email === undefined) return Promise.resolve([]);
   return findUsersByEmail((email) => management.usersByEmail(email), user.email);

@@ -11,7 +11,7 @@ import type { EmailCodePort } from './email-code.ts';
 import { mountHealth, type ReadinessCheck } from './health.ts';
 import type { PlanMetadataMerge } from './link-account.ts';
 import { createLogoutTokenVerifier } from './logout-token.ts';
-import type { ManagementPort } from './management.ts';
+import type { WebManagementPort } from './management.ts';
 import { mountNotice } from './notice.ts';
 import type { OidcPort } from './oidc.ts';
 import { forwardedRequestGuard } from './proxy.ts';
@@ -21,7 +21,7 @@ import { securityHeaders, type WebEnv } from './security-headers.ts';
 
 export interface WebDeps {
   readonly oidc: OidcPort;
-  readonly management: ManagementPort;
+  readonly management: WebManagementPort;
   /** "Email me a code" as a proof of the other account; without it the pages never offer it. */
   readonly emailCode?: EmailCodePort;
   readonly now?: () => Date;

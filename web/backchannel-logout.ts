@@ -1,13 +1,13 @@
 import type { Hono } from 'hono';
 import { SESSION_SECONDS } from './account.ts';
 import type { LogoutTokenClaims, LogoutTokenVerifier } from './logout-token.ts';
-import { type ManagedUser, type ManagementPort, managementFailure } from './management.ts';
+import { type ManagedUser, managementFailure, type WebManagementPort } from './management.ts';
 import { WEB_ROUTES } from './routes.ts';
 import type { WebEnv } from './security-headers.ts';
 import { revocationPatch } from './session-revocation.ts';
 
 export interface BackchannelLogoutDeps {
-  readonly management: ManagementPort;
+  readonly management: WebManagementPort;
   readonly verifyLogoutToken: LogoutTokenVerifier;
   readonly now: () => Date;
   readonly log: (event: string, fields: Record<string, string | number>) => void;
@@ -63,7 +63,7 @@ export function mountBackchannelLogout(app: Hono<WebEnv>, deps: BackchannelLogou
  * tenant names the user its application was given at login, and the account page moves a session to the primary
  * when it links the signed-in user into another account (docs/sessions.md).
  */
-async function sessionOwner(management: ManagementPort, sub: string): Promise<ManagedUser | undefined> {
+async function sessionOwner(management: WebManagementPort, sub: string): Promise<ManagedUser | undefined> {
   try {
     return await management.getUser(sub);
   } catch (error) {

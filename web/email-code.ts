@@ -11,7 +11,7 @@ import type { WebConfig } from './config.ts';
 import { type EmailCodeStatus, emailCodePage } from './email-code-views.ts';
 import { WebError } from './errors.ts';
 import { type LinkingDeps, linkAccount } from './link-account.ts';
-import type { ManagementPort } from './management.ts';
+import type { WebManagementPort } from './management.ts';
 import type { IdTokenClaims } from './oidc.ts';
 import { epochSeconds } from './reauth.ts';
 import type { WebEnv } from './security-headers.ts';
@@ -39,7 +39,7 @@ const TIMEOUT_MS = 10_000;
 
 export function createEmailCodeClient(
   config: WebConfig,
-  management: Pick<ManagementPort, 'findConnection'>,
+  management: Pick<WebManagementPort, 'findConnection'>,
   now: () => Date = () => new Date(),
 ): EmailCodePort {
   const auth = new AuthenticationClient({
@@ -77,7 +77,7 @@ export function createEmailCodeClient(
  */
 export function emailCodeRules(
   config: WebConfig,
-  management: Pick<ManagementPort, 'findConnection'>,
+  management: Pick<WebManagementPort, 'findConnection'>,
   now: () => Date,
 ): () => Promise<CodeRules | undefined> {
   return cachedLookup(async () => {

@@ -1,16 +1,16 @@
 import { type PrimaryPolicy, primaryPolicyText } from '../core/config.ts';
 import { UnlinkError } from '../core/errors.ts';
 import { type LinkHow, type LinkVia, withLinkRecordPatch } from '../core/link-record.ts';
+import type { MetadataPatch } from '../core/merge.ts';
 import { accountPagePair } from '../core/policy.ts';
 import { type UnlinkPort, type UnlinkResult, unlinkAccount as unlinkRestoring } from '../core/unlink.ts';
 import { type ManagementUser, splitUserId } from '../core/users.ts';
 import {
   type ManagedUser,
   type ManagementFailure,
-  type ManagementPort,
-  type MetadataPatch,
   managementFailure,
   type UserIdentity,
+  type WebManagementPort,
 } from './management.ts';
 
 /** What the account page tells the visitor after a change, or why it refused one. */
@@ -53,7 +53,7 @@ export type PlanMetadataMerge = (primary: ManagedUser, secondary: ManagedUser) =
 
 /** What a page that links accounts works with: the tenant's Management API, the Action's merge, a clock, the log. */
 export interface LinkingDeps {
-  readonly management: ManagementPort;
+  readonly management: WebManagementPort;
   readonly planMerge: PlanMetadataMerge;
   readonly now: () => Date;
   /** One event with its fields, which never hold tokens, secrets or full emails. */
@@ -62,7 +62,7 @@ export interface LinkingDeps {
 
 /** Links `secondaryId` under `primaryId`, which the caller chose (an emailed code's user joins the primary kept). */
 export async function linkAccount(
-  management: ManagementPort,
+  management: WebManagementPort,
   planMerge: PlanMetadataMerge,
   primaryId: string,
   secondaryId: string,
@@ -89,7 +89,7 @@ export interface LinkedPair {
  * is the other account, the signed-in user's own id no longer exists as a user.
  */
 export async function linkFromAccountPage(
-  management: ManagementPort,
+  management: WebManagementPort,
   planMerge: PlanMetadataMerge,
   ids: { readonly current: string; readonly other: string },
   at: Date,
@@ -109,7 +109,7 @@ export async function linkFromAccountPage(
 
 /** Both users, read now, unless they are one user already (the same id, or `otherId` one of its identities). */
 async function readUnlinkedPair(
-  management: ManagementPort,
+  management: WebManagementPort,
   userId: string,
   otherId: string,
 ): Promise<[ManagedUser, ManagedUser]> {
@@ -126,7 +126,7 @@ async function readUnlinkedPair(
  * it from, because Auth0 drops a secondary's metadata when it is linked.
  */
 async function mergeAndLink(
-  management: ManagementPort,
+  management: WebManagementPort,
   planMerge: PlanMetadataMerge,
   primary: ManagedUser,
   secondary: ManagedUser,
@@ -151,7 +151,7 @@ async function mergeAndLink(
  * the last one.
  */
 export async function unlinkAccount(
-  management: ManagementPort,
+  management: WebManagementPort,
   primaryId: string,
   target: { provider: string; user_id: string },
 ): Promise<{ secondaryId: string; result: UnlinkResult }> {
@@ -163,7 +163,7 @@ export async function unlinkAccount(
 }
 
 /** The account page's Management client as the shared unlink reads it. */
-function unlinkPort(management: ManagementPort): UnlinkPort {
+function unlinkPort(management: WebManagementPort): UnlinkPort {
   return {
     async getUser(userId) {
       try {

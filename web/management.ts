@@ -4,6 +4,7 @@ import {
   retryingFetch,
   toManagementApiError,
 } from '../core/management-client.ts';
+import type { MetadataPatch } from '../core/merge.ts';
 import { holdsIdentityRef, type Metadata, splitUserId } from '../core/users.ts';
 import type { WebConfig } from './config.ts';
 
@@ -28,13 +29,8 @@ export interface ManagedUser {
   readonly app_metadata?: Readonly<Metadata>;
 }
 
-export interface MetadataPatch {
-  readonly user_metadata?: Readonly<Metadata>;
-  readonly app_metadata?: Readonly<Metadata>;
-}
-
-/** The Management API operations the account page needs. */
-export interface ManagementPort {
+/** The Management API operations the web app needs (the Action has its own small port: bundle size). */
+export interface WebManagementPort {
   getUser(userId: string): Promise<ManagedUser>;
   /** `GET /api/v2/users-by-email`: exact and case-sensitive, as Auth0's. */
   usersByEmail(email: string): Promise<ManagedUser[]>;
@@ -64,7 +60,7 @@ const MANAGEMENT_TIMEOUT_SECONDS = 10;
 export function createManagementClient(
   config: WebConfig,
   options: { token?: () => Promise<string>; fetch?: typeof globalThis.fetch } = {},
-): ManagementPort {
+): WebManagementPort {
   const { token } = options;
   const management = createManagementSdk({
     domain: config.auth0Domain,

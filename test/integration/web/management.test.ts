@@ -1,12 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { ManagementApiError } from '../../../core/management-client.ts';
 import { parseWebConfig } from '../../../web/config.ts';
-import { createManagementClient, type ManagementPort, managementFailure } from '../../../web/management.ts';
+import {
+  createManagementClient,
+  managementFailure,
+  type WebManagementPort,
+} from '../../../web/management.ts';
 import { type TestTenant, useTestTenant } from '../../support/tenant.ts';
 import { rejectionBy } from '../../support/thrown.ts';
 
 let tenant: TestTenant;
-let management: ManagementPort;
+let management: WebManagementPort;
 
 useTestTenant((started) => {
   tenant = started;
