@@ -1,11 +1,9 @@
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
+import { ACTION_CODE_LIMIT_BYTES } from '../build-action.ts';
 import { DeployError } from './errors.ts';
 import { ACTION_NAME, type BindingEntry, type KeywordMappings, replaceKeywords } from './keywords.ts';
-
-/** Auth0 refuses Action code over 100 kB. */
-export const MAX_ACTION_CODE_BYTES = 100 * 1024;
 
 export interface DesiredClient {
   name: string;
@@ -71,10 +69,10 @@ export function checkActionBundle(file: string): number {
   } catch {
     throw new DeployError('bundle_missing', `${file} does not exist: run npm run build`);
   }
-  if (size >= MAX_ACTION_CODE_BYTES) {
+  if (size > ACTION_CODE_LIMIT_BYTES) {
     throw new DeployError(
       'bundle_too_large',
-      `${path.basename(file)} is ${size} bytes: Auth0 accepts Action code under ${MAX_ACTION_CODE_BYTES} bytes`,
+      `${path.basename(file)} is ${size} bytes: Auth0 accepts Action code of at most ${ACTION_CODE_LIMIT_BYTES} bytes`,
     );
   }
   return size;

@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
+import { ACTION_CODE_LIMIT_BYTES } from '../../../scripts/build-action.ts';
 import { DeployConfigError, DeployError, deploy, planDeploy } from '../../../scripts/deploy.ts';
 import { rejectionBy } from '../../support/thrown.ts';
 
@@ -69,14 +70,14 @@ describe('deploy before any request', () => {
     expect(fakes.createManagement).not.toHaveBeenCalled();
   });
 
-  it('refuses a bundle of 100 kB or more before any request', async () => {
+  it('refuses a bundle over 100 kB, the limit the build enforces too, before any request', async () => {
     const fakes = boundaries();
     const error = await rejectionBy(
       DeployError,
-      deploy(VALID, { ...fakes, tenantFile: tenantWithBundle(100 * 1024), log: () => {} }),
+      deploy(VALID, { ...fakes, tenantFile: tenantWithBundle(ACTION_CODE_LIMIT_BYTES + 1), log: () => {} }),
     );
     expect(error.code).toBe('bundle_too_large');
-    expect(error.message).toContain('102400 bytes');
+    expect(error.message).toContain('102401 bytes');
     expect(fakes.buildAction).toHaveBeenCalledOnce();
     expect(fakes.createManagement).not.toHaveBeenCalled();
   });
