@@ -19,7 +19,7 @@ import {
   type LinkedPair,
   type LinkingDeps,
   linkFromAccountPage,
-  unlinkAccount,
+  unlinkFromAccountPage,
 } from './link-account.ts';
 import { type ManagedUser, managementFailure } from './management.ts';
 import {
@@ -390,7 +390,7 @@ export function mountAccount(app: Hono<WebEnv>, config: WebConfig, deps: Account
     if (!isFresh(session)) return c.redirect(`${WEB_ROUTES.login}?fresh=1`, 303);
     let unlinkedId: string;
     try {
-      ({ secondaryId: unlinkedId } = await unlinkAccount(deps.management, session.sub, {
+      ({ secondaryId: unlinkedId } = await unlinkFromAccountPage(deps.management, session.sub, {
         provider,
         user_id,
       }));

@@ -3,7 +3,7 @@ import { UnlinkError } from '../core/errors.ts';
 import { type LinkHow, type LinkVia, withLinkRecordPatch } from '../core/link-record.ts';
 import type { MetadataPatch } from '../core/merge.ts';
 import { accountPagePair } from '../core/policy.ts';
-import { type UnlinkPort, type UnlinkResult, unlinkAccount as unlinkRestoring } from '../core/unlink.ts';
+import { type UnlinkPort, type UnlinkResult, unlinkAccount } from '../core/unlink.ts';
 import { type ManagementUser, splitUserId } from '../core/users.ts';
 import {
   type ManagedUser,
@@ -150,7 +150,7 @@ async function mergeAndLink(
  * secondary's metadata given back from its link record, the record dropped. Never the primary's own identity nor
  * the last one.
  */
-export async function unlinkAccount(
+export async function unlinkFromAccountPage(
   management: WebManagementPort,
   primaryId: string,
   target: { provider: string; user_id: string },
@@ -158,7 +158,7 @@ export async function unlinkAccount(
   const secondaryId = `${target.provider}|${target.user_id}`;
   return guarded(async () => ({
     secondaryId,
-    result: await unlinkRestoring(unlinkPort(management), primaryId, secondaryId),
+    result: await unlinkAccount(unlinkPort(management), primaryId, secondaryId),
   }));
 }
 
