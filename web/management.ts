@@ -57,7 +57,7 @@ const MANAGEMENT_TIMEOUT_SECONDS = 10;
  * `token`: a shared token cache (the server's readiness probe uses the same one), default the SDK's own; `fetch`: what
  * the retries go through (tests pass the in-process tenant's).
  */
-export function createManagementClient(
+export function createWebManagementClient(
   config: WebConfig,
   options: { token?: () => Promise<string>; fetch?: typeof globalThis.fetch } = {},
 ): WebManagementPort {

@@ -5,7 +5,7 @@ import { createWebApp } from './app.ts';
 import { parseWebConfig, type WebConfig, type WebConfigDefaults } from './config.ts';
 import { createEmailCodeClient } from './email-code.ts';
 import type { ReadinessCheck } from './health.ts';
-import { createManagementClient } from './management.ts';
+import { createWebManagementClient } from './management.ts';
 import { createOidcClient } from './oidc.ts';
 
 export interface RunningWebServer {
@@ -31,7 +31,7 @@ export async function startWebServer(
     clientId: config.webClient.clientId,
     clientSecret: config.webClient.clientSecret,
   });
-  const management = createManagementClient(config, { token: () => tokens.getAccessToken() });
+  const management = createWebManagementClient(config, { token: () => tokens.getAccessToken() });
   const app = createWebApp(config, {
     oidc: createOidcClient(config),
     management,

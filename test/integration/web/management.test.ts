@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ManagementApiError } from '../../../core/management-client.ts';
 import { parseWebConfig } from '../../../web/config.ts';
 import {
-  createManagementClient,
+  createWebManagementClient,
   managementFailure,
   type WebManagementPort,
 } from '../../../web/management.ts';
@@ -24,7 +24,7 @@ useTestTenant((started) => {
     SESSION_TOKEN_SECRET: 'session-token-secret-0123456789-abcdef',
     COOKIE_SECRET: 'cookie-secret-0123456789-abcdefghijklmnop',
   });
-  management = createManagementClient(config);
+  management = createWebManagementClient(config);
 });
 
 async function seedPair() {

@@ -1,7 +1,7 @@
 import { type CodeRules, codeRules } from '../../../core/passwordless-codes.ts';
 import { type EmailCodePort, emailCodeRules } from '../../../web/email-code.ts';
 import { WebError } from '../../../web/errors.ts';
-import { createManagementClient } from '../../../web/management.ts';
+import { createWebManagementClient } from '../../../web/management.ts';
 import type { IdTokenClaims } from '../../../web/oidc.ts';
 import { makeTestApp, NOW, tenantFor, testConfig } from './support.ts';
 
@@ -81,7 +81,7 @@ export function emailCodeApp(
   }
   const email = new FakeEmailTenant(codeRules({ options }).length);
   let now = NOW;
-  const management = createManagementClient(config, { fetch: tenant.fetch });
+  const management = createWebManagementClient(config, { fetch: tenant.fetch });
   const t = makeTestApp({
     config,
     tenant,

@@ -13,7 +13,7 @@ import { createWebApp, type WebDeps } from '../../../web/app.ts';
 import { parseWebConfig, type WebConfig } from '../../../web/config.ts';
 import type { EmailCodePort } from '../../../web/email-code.ts';
 import type { WebError } from '../../../web/errors.ts';
-import { createManagementClient } from '../../../web/management.ts';
+import { createWebManagementClient } from '../../../web/management.ts';
 import type { AuthorizationRequest, CodeExchange, IdTokenClaims, OidcPort } from '../../../web/oidc.ts';
 import { InProcessTenant, type RouteName } from '../../support/in-process-tenant.ts';
 
@@ -111,7 +111,7 @@ export function makeTestApp(options: TestAppOptions = {}) {
   let now = options.now ?? (() => NOW);
   const deps: WebDeps = {
     oidc,
-    management: createManagementClient(config, { fetch: tenant.fetch }),
+    management: createWebManagementClient(config, { fetch: tenant.fetch }),
     now: () => now(),
     log: (line) => logs.push(line),
     ...(options.jwks === undefined ? {} : { jwks: options.jwks }),
