@@ -2,17 +2,17 @@ import { type ContinueView, connectionLabel, continueForm, when } from './consen
 import { csrfField, html, page } from './html.ts';
 import { maskEmail } from './mask.ts';
 import { WEB_ROUTES } from './routes.ts';
-import type { LinkNotice } from './tokens.ts';
+import type { SilentLinkNotice } from './tokens.ts';
 
 export interface NoticeView {
   readonly nonce: string;
   readonly csrf: string;
-  readonly notice: LinkNotice;
+  readonly notice: SilentLinkNotice;
   readonly stripQuery: boolean;
 }
 
 /** The sign-in that just happened: the added one, or the main account's own. */
-export function loginConnection(notice: LinkNotice): string {
+export function loginConnection(notice: SilentLinkNotice): string {
   return notice.sub === notice.secondary ? notice.linked.connection : notice.primary.connection;
 }
 

@@ -9,8 +9,8 @@ import { sealedCookie } from './sealed-cookie.ts';
 import type { WebEnv } from './security-headers.ts';
 import {
   isOpaqueState,
-  type LinkNotice,
   openRoundTrip,
+  type SilentLinkNotice,
   signNoticeAnswer,
   verifyLinkNotice,
 } from './tokens.ts';
@@ -21,7 +21,7 @@ export interface NoticeDeps {
 }
 
 interface NoticeState {
-  readonly notice: LinkNotice;
+  readonly notice: SilentLinkNotice;
   readonly state: string;
   readonly csrf: string;
 }

@@ -39,7 +39,7 @@ export interface LinkProof {
 }
 
 /** The Action's notice of a silent link it just made (actions/account-linking/notice.ts), for the notice page. */
-export interface LinkNotice {
+export interface SilentLinkNotice {
   readonly sub: string;
   readonly browser: string;
   /** When the Action linked (ISO 8601). */
@@ -119,7 +119,7 @@ export async function verifyLinkRequest(token: string, context: TokenContext): P
 }
 
 /** Opens the Action's sealed notice of a silent link, checked like a link request. */
-export async function verifyLinkNotice(token: string, context: TokenContext): Promise<LinkNotice> {
+export async function verifyLinkNotice(token: string, context: TokenContext): Promise<SilentLinkNotice> {
   const { payload, sub, browser } = await verifySealed(token, context, NOTICE_PURPOSES.notice);
   const { at, email, linked, primary, secondary } = payload as Record<string, Record<string, unknown>>;
   const linkedConnection = linked?.connection;
