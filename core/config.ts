@@ -137,12 +137,12 @@ function parseCheckOn(value: string | undefined): CheckOn {
   throw new ConfigError('invalid', 'CHECK_ON', 'CHECK_ON must be "every-login" or "first-login"');
 }
 
-/** `oldest` (default), `database-first`, or `connections:<a>,<b>,…` (priority order). */
 /** `MERGE_APP_METADATA_KEYS`: the `app_metadata` keys a link copies from the secondary (none by default). */
 export function parseMergeAppMetadataKeys(value: string | undefined): string[] {
   return list(value);
 }
 
+/** `oldest` (default), `database-first`, or `connections:<a>,<b>,…` (priority order). */
 export function parsePrimaryPolicy(value: string | undefined): PrimaryPolicy {
   if (value === undefined) return CONFIG_DEFAULTS.primaryPolicy;
   if (value === 'oldest' || value === 'database-first') return Object.freeze({ kind: value });
