@@ -275,8 +275,10 @@ export function linkSuggestions(current: ManagementUser, found: readonly Managem
 /**
  * The pair a link made from the account page joins, once the signed-in `current` proved it owns `other`: the primary
  * `PRIMARY_POLICY` picks, as at sign-in, so every path converges on one primary per email (and the app's data keyed
- * by the older id stays reachable). When the account that would become the secondary holds linked identities, the
- * signed-in user stays the primary if `other` can be its secondary; otherwise undefined: no link.
+ * by the older id stays reachable). The signed-in user never joins an account holding an identity of another email
+ * (a trojan identity, as the Action's silent-link guard). When the account that would become the secondary holds
+ * linked identities, the signed-in user stays the primary if `other` can be its secondary; otherwise undefined: no
+ * link.
  */
 export function accountPagePair<T extends ManagementUser>(
   current: T,
@@ -284,7 +286,8 @@ export function accountPagePair<T extends ManagementUser>(
   policy: PrimaryPolicy,
 ): { primary: T; secondary: T } | undefined {
   const pair = linkPair(current, other, policy);
-  if (canBeSecondary(pair.secondary)) return pair;
+  const trojan = pair.primary === other && holdsForeignIdentity(other, current.email ?? '');
+  if (canBeSecondary(pair.secondary) && !trojan) return pair;
   return pair.primary !== current && canBeSecondary(other)
     ? { primary: current, secondary: other }
     : undefined;

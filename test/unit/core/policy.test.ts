@@ -388,6 +388,13 @@ describe('the pair a link from the account page joins', () => {
       ['google-oauth2|new', 'auth0|old'],
     ],
     [
+      'the newer signed-in user joins the older account holding an identity of the same email',
+      current,
+      holding(older),
+      'oldest',
+      ['auth0|old', 'google-oauth2|new'],
+    ],
+    [
       'the signed-in user stays the primary when the one the policy picks cannot take it (it holds identities)',
       holding(current),
       older,
@@ -401,6 +408,15 @@ describe('the pair a link from the account page joins', () => {
   it('is none when neither account can become the secondary', () => {
     expect(pairOf(holding(current), holding(older))).toBeUndefined();
     expect(pairOf(holding(older), holding(current))).toBeUndefined();
+  });
+
+  it('is none when the account the policy picks holds an identity of another email (a trojan)', () => {
+    const trojan = withLinkedIdentity(
+      older,
+      { provider: 'github', user_id: '666', connection: 'github' },
+      'mallory@example.com',
+    );
+    expect(pairOf(current, trojan)).toBeUndefined();
   });
 
   it('is none when the policy keeps the signed-in user and the other account holds identities', () => {
