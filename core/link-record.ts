@@ -1,9 +1,14 @@
 import type { MetadataHolder, MetadataPatch } from './merge.ts';
+import { ACCOUNT_LINKING_KEY, declinedUserIds, withDeclined } from './policy.ts';
 import type { ManagementUser, Metadata } from './users.ts';
 
-/** What a record reads of the secondary: the Action, the web app and the backfill each pass their own user type. */
-export interface LinkedSecondary extends MetadataHolder {
+/** What a link reads of the primary: the Action, the web app and the backfill each pass their own user type. */
+export interface LinkedPrimary extends MetadataHolder {
   readonly user_id: string;
+}
+
+/** What a record reads of the secondary: the Action, the web app and the backfill each pass their own user type. */
+export interface LinkedSecondary extends LinkedPrimary {
   readonly identities?: readonly { readonly connection: string }[];
 }
 
@@ -98,20 +103,66 @@ export function withLinkRecord(
   return [...kept, bounded];
 }
 
-/** `patch` (a metadata merge, or nothing) with the primary's link records for `secondary` added: one PATCH. */
+/**
+ * The secondary's declines ("don't ask again", Not mine, an unlink) the primary lacks, neither account's own id
+ * among them: Auth0 drops a secondary's metadata on link, and its owner, now signing in as the primary, would be
+ * asked again about accounts they already said are not theirs.
+ */
+export function carriedDeclines(primary: LinkedPrimary, secondary: LinkedPrimary): string[] {
+  const kept = new Set([...declinedUserIds(primary), primary.user_id, secondary.user_id]);
+  return declinedUserIds(secondary).filter((id) => !kept.has(id));
+}
+
+/**
+ * `patch` (a metadata merge, or nothing) with the primary's link records for `secondary` added, and the
+ * secondary's `carriedDeclines` added to the primary's `account_linking` (keeping its other keys; `MAX_DECLINED`
+ * bounds it as any new decline does): one PATCH. `account_linking` is written only when there is a decline to
+ * carry, since the PATCH replaces it whole: `primary` must then be a read made right before (`patchPrimaryBeforeLink`).
+ */
 export function withLinkRecordPatch(
   patch: MetadataPatch | undefined,
-  primary: Pick<ManagementUser, 'app_metadata'>,
+  primary: LinkedPrimary,
   secondary: LinkedSecondary,
   how: LinkHow,
 ): MetadataPatch & { app_metadata: Metadata } {
+  const carried = carriedDeclines(primary, secondary);
   return {
     ...patch,
     app_metadata: {
       ...patch?.app_metadata,
       [LINK_RECORDS_KEY]: withLinkRecord(primary, secondary, how, patch),
+      ...(carried.length > 0 && { [ACCOUNT_LINKING_KEY]: withDeclined(primary, carried) }),
     },
   };
+}
+
+/** The Management calls `patchPrimaryBeforeLink` makes; each linker adapts its own client. */
+export interface LinkPatchPort<P extends LinkedPrimary> {
+  /** `undefined` when the user does not exist (404). */
+  getUser(userId: string): Promise<P | undefined>;
+  patchUser(userId: string, patch: MetadataPatch): Promise<void>;
+}
+
+/**
+ * The PATCH of the primary every linker makes before linking (Auth0 drops the secondary's metadata on link): the
+ * merge `planMerge` plans from the primary, the link record and the secondary's declines (`withLinkRecordPatch`).
+ * When there are declines to carry, the primary is read again right before the PATCH, as an unlink does
+ * (core/unlink.ts): the PATCH replaces `account_linking` whole and the Management API has no conditional update, so
+ * a decline or "Not now" written since the caller's read must be in it. Otherwise no read: a silent link stays at
+ * three Management calls.
+ */
+export async function patchPrimaryBeforeLink<P extends LinkedPrimary>(
+  port: LinkPatchPort<P>,
+  primary: P,
+  secondary: LinkedSecondary,
+  how: LinkHow,
+  planMerge: (primary: P) => MetadataPatch | undefined,
+): Promise<void> {
+  const current =
+    carriedDeclines(primary, secondary).length > 0
+      ? ((await port.getUser(primary.user_id)) ?? primary)
+      : primary;
+  await port.patchUser(primary.user_id, withLinkRecordPatch(planMerge(current), current, secondary, how));
 }
 
 /** The primary's records with `unlinking` set on the one for `secondaryId` (unchanged when it has none). */

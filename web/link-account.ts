@@ -1,6 +1,11 @@
 import { type PrimaryPolicy, primaryPolicyText } from '../core/config.ts';
 import { UnlinkError } from '../core/errors.ts';
-import { type LinkHow, type LinkVia, withLinkRecordPatch } from '../core/link-record.ts';
+import {
+  type LinkHow,
+  type LinkPatchPort,
+  type LinkVia,
+  patchPrimaryBeforeLink,
+} from '../core/link-record.ts';
 import type { MetadataPatch } from '../core/merge.ts';
 import { accountPagePair } from '../core/policy.ts';
 import { type UnlinkPort, type UnlinkResult, unlinkAccount } from '../core/unlink.ts';
@@ -123,7 +128,7 @@ async function readUnlinkedPair(
 
 /**
  * The order that never loses data: the secondary's metadata is merged first, with the link record an unlink restores
- * it from, because Auth0 drops a secondary's metadata when it is linked.
+ * it from and the secondary's declines, because Auth0 drops a secondary's metadata when it is linked.
  */
 async function mergeAndLink(
   management: WebManagementPort,
@@ -132,10 +137,11 @@ async function mergeAndLink(
   secondary: ManagedUser,
   how: LinkHow,
 ): Promise<void> {
-  await management.updateUser(
-    primary.user_id,
-    withLinkRecordPatch(planMerge(primary, secondary), primary, secondary, how),
-  );
+  const port: LinkPatchPort<ManagedUser> = {
+    getUser: (userId) => management.getUser(userId),
+    patchUser: (userId, patch) => management.updateUser(userId, patch),
+  };
+  await patchPrimaryBeforeLink(port, primary, secondary, how, (current) => planMerge(current, secondary));
   const identity = secondary.identities[0];
   await management.linkIdentity(
     primary.user_id,

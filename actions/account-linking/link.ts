@@ -1,5 +1,5 @@
 import type { Config } from '../../core/config.ts';
-import { type LinkHow, withLinkRecordPatch } from '../../core/link-record.ts';
+import { type LinkHow, patchPrimaryBeforeLink } from '../../core/link-record.ts';
 import { planMetadataMerge } from '../../core/merge.ts';
 import { loginInFlight } from '../../core/policy.ts';
 import type { ManagementUser } from '../../core/users.ts';
@@ -23,7 +23,7 @@ export interface LinkOptions {
 class SecondaryLoginInFlight extends Error {}
 
 /**
- * Merge (with the link record, in the same PATCH), then link: if the link fails after the merge, the primary
+ * Merge (with the link record and the secondary's declines, in the same PATCH), then link: if the link fails after the merge, the primary
  * simply holds copies of the secondary's metadata and a record the next login writes again; a link before the
  * merge would lose the metadata. A deferred secondary is read again right before every link attempt, so a login
  * that starts while this one merges or waits out a 429 is seen.
@@ -37,8 +37,9 @@ export async function linkAccounts(
 ): Promise<LinkResult> {
   const { deferInFlightSecondary, now } = options;
   if (deferInFlightSecondary && loginInFlight(secondary, now())) return 'deferred';
-  const merge = planMetadataMerge(primary, secondary, config.mergeAppMetadataKeys);
-  await port.patchUser(primary.user_id, withLinkRecordPatch(merge, primary, secondary, options.record));
+  await patchPrimaryBeforeLink(port, primary, secondary, options.record, (current) =>
+    planMetadataMerge(current, secondary, config.mergeAppMetadataKeys),
+  );
   const recheck = async () => {
     const fresh = await port.getUser(secondary.user_id);
     if (fresh !== undefined && loginInFlight(fresh, now())) throw new SecondaryLoginInFlight();

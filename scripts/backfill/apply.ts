@@ -1,12 +1,13 @@
 import {
   LINK_RECORDS_KEY,
   linkRecordOf,
-  withLinkRecordPatch,
+  patchPrimaryBeforeLink,
   withoutLinkRecord,
 } from '../../core/link-record.ts';
 import { ManagementApiError } from '../../core/management-client.ts';
 import { planMetadataMerge } from '../../core/merge.ts';
 import { holdsIdentity } from '../../core/unlink.ts';
+import type { ManagementUser } from '../../core/users.ts';
 import { LinkRefusalsError } from './errors.ts';
 import { isFinal, type JournalState, type JournalWriter, type StepKind } from './journal.ts';
 import type { BackfillPort } from './management.ts';
@@ -138,18 +139,18 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplyReport> {
       return skip(group, secondaryId, `now_${reason}`);
     }
     const merged = state.get(secondaryId) === 'merged';
+    const planMerge = (current: ManagementUser) =>
+      merged ? undefined : planMetadataMerge(current, secondary, policy.mergeAppMetadataKeys);
     // After `merged` the record is normally there; it is written again only if a skip removed it before a kill.
-    if (!merged || linkRecordOf(primary, secondaryId) === undefined) {
-      const merge = merged ? undefined : planMetadataMerge(primary, secondary, policy.mergeAppMetadataKeys);
-      const patch =
-        linkRecordOf(primary, secondaryId) === undefined
-          ? withLinkRecordPatch(merge, primary, secondary, { at: now(), via: 'backfill', reason: 'oldest' })
-          : (merge ?? {});
+    if (linkRecordOf(primary, secondaryId) === undefined) {
+      const how = { at: now(), via: 'backfill', reason: 'oldest' } as const;
+      await patchPrimaryBeforeLink(port, primary, secondary, how, planMerge);
+    } else {
       // Never an empty object: Auth0 reads `user_metadata: {}` as "delete it all".
-      if (patch.user_metadata !== undefined || patch.app_metadata !== undefined)
-        await port.patchUser(primary.user_id, patch);
-      if (!merged) record(group, secondaryId, 'merged');
+      const merge = planMerge(primary);
+      if (merge !== undefined) await port.patchUser(primary.user_id, merge);
     }
+    if (!merged) record(group, secondaryId, 'merged');
     let result: 'linked' | 'already-linked';
     try {
       result = await port.link(primary.user_id, secondaryId);

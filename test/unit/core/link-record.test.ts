@@ -1,15 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import {
+  carriedDeclines,
   LINK_RECORD_LIMITS,
   LINK_RECORDS_KEY,
+  type LinkPatchPort,
   type LinkRecord,
   type LinkRecords,
   linkRecordOf,
+  patchPrimaryBeforeLink,
   withLinkRecord,
   withLinkRecordPatch,
   withoutLinkRecord,
   withUnlinking,
 } from '../../../core/link-record.ts';
+import type { MetadataPatch } from '../../../core/merge.ts';
+import { ACCOUNT_LINKING_KEY, declinedUserIds, MAX_DECLINED } from '../../../core/policy.ts';
 import type { ManagementUser } from '../../../core/users.ts';
 import { makeUser } from '../../support/users.ts';
 
@@ -82,5 +87,104 @@ describe('link records', () => {
     expect(kept).toHaveLength(LINK_RECORD_LIMITS.maxRecords);
     expect(kept).not.toContain('github|0');
     expect(kept).toContain(`github|${LINK_RECORD_LIMITS.maxRecords + 4}`);
+  });
+});
+
+describe("a link carries the secondary's declines to the primary", () => {
+  const how = { at: new Date('2026-01-01T00:00:00Z'), via: 'silent' as const, reason: 'oldest' };
+  const declining = (userId: string, declined: string[], extra: Record<string, unknown> = {}) =>
+    makeUser(userId, { app_metadata: { [ACCOUNT_LINKING_KEY]: { declined, ...extra } } });
+
+  it("adds the secondary's declines the primary lacks, keeping the primary's other account_linking keys", () => {
+    const primary = declining('auth0|p', ['x|1'], { snoozed_until: '2026-01-05T00:00:00.000Z' });
+    const secondary = declining('google-oauth2|s', ['x|1', 'github|7']);
+    const patch = withLinkRecordPatch(undefined, primary, secondary, how);
+    expect(patch.app_metadata[ACCOUNT_LINKING_KEY]).toEqual({
+      declined: ['x|1', 'github|7'],
+      snoozed_until: '2026-01-05T00:00:00.000Z',
+    });
+    expect(linkRecordOf(patch, 'google-oauth2|s')).toBeDefined();
+  });
+
+  it("carries neither the primary's nor the secondary's own id", () => {
+    const secondary = declining('google-oauth2|s', ['auth0|p', 'google-oauth2|s', 'github|7']);
+    expect(carriedDeclines(makeUser('auth0|p'), secondary)).toEqual(['github|7']);
+  });
+
+  it('writes no account_linking when the secondary has nothing the primary lacks', () => {
+    const primary = declining('auth0|p', ['x|1'], { snoozed_until: '2026-01-05T00:00:00.000Z' });
+    for (const secondary of [makeUser('google-oauth2|s'), declining('google-oauth2|s', ['x|1', 'auth0|p'])]) {
+      expect(withLinkRecordPatch(undefined, primary, secondary, how).app_metadata).not.toHaveProperty(
+        ACCOUNT_LINKING_KEY,
+      );
+    }
+  });
+
+  it("stays within MAX_DECLINED, dropping the primary's oldest declines first", () => {
+    const own = Array.from({ length: MAX_DECLINED }, (_, i) => `auth0|own${i}`);
+    const primary = declining('auth0|p', own);
+    const patch = withLinkRecordPatch(undefined, primary, declining('google-oauth2|s', ['github|7']), how);
+    const declined = declinedUserIds(patch);
+    expect(declined).toHaveLength(MAX_DECLINED);
+    expect(declined).not.toContain('auth0|own0');
+    expect(declined.at(-1)).toBe('github|7');
+  });
+
+  /** Users as a tenant holds them: a PATCH replaces each first-level `app_metadata` key, as Auth0's does. */
+  function tenantOf(...users: ManagementUser[]) {
+    const held = new Map(users.map((user) => [user.user_id, user]));
+    const reads: string[] = [];
+    const port: LinkPatchPort<ManagementUser> = {
+      async getUser(userId) {
+        reads.push(userId);
+        return held.get(userId);
+      },
+      async patchUser(userId, patch: MetadataPatch) {
+        const user = held.get(userId)!;
+        held.set(userId, {
+          ...user,
+          user_metadata: { ...user.user_metadata, ...patch.user_metadata },
+          app_metadata: { ...user.app_metadata, ...patch.app_metadata },
+        });
+      },
+    };
+    return { held, reads, port };
+  }
+
+  it('reads the primary again before carrying, so a decline written since the caller read it stays', async () => {
+    const stale = declining('auth0|p', ['x|1']);
+    const { held, reads, port } = tenantOf(declining('auth0|p', ['x|1', 'x|2']));
+    await patchPrimaryBeforeLink(
+      port,
+      stale,
+      declining('google-oauth2|s', ['github|7']),
+      how,
+      () => undefined,
+    );
+    expect(reads).toEqual(['auth0|p']);
+    expect(declinedUserIds(held.get('auth0|p')!)).toEqual(['x|1', 'x|2', 'github|7']);
+  });
+
+  it('plans the merge from that fresh read', async () => {
+    const stale = makeUser('auth0|p');
+    const { held, port } = tenantOf(makeUser('auth0|p', { user_metadata: { lang: 'fr' } }));
+    const secondary = declining('google-oauth2|s', ['github|7']);
+    const seen: ManagementUser[] = [];
+    await patchPrimaryBeforeLink(port, stale, secondary, how, (current) => {
+      seen.push(current);
+      return undefined;
+    });
+    expect(seen.map((user) => user.user_metadata)).toEqual([{ lang: 'fr' }]);
+    expect(linkRecordOf(held.get('auth0|p')!, 'google-oauth2|s')).toBeDefined();
+  });
+
+  it('makes no read when there is nothing to carry: the PATCH alone', async () => {
+    const primary = makeUser('auth0|p');
+    const { held, reads, port } = tenantOf(primary);
+    const merge = { user_metadata: { lang: 'de' } };
+    await patchPrimaryBeforeLink(port, primary, makeUser('google-oauth2|s'), how, () => merge);
+    expect(reads).toEqual([]);
+    expect(held.get('auth0|p')?.user_metadata).toEqual({ lang: 'de' });
+    expect(held.get('auth0|p')?.app_metadata).not.toHaveProperty(ACCOUNT_LINKING_KEY);
   });
 });
