@@ -215,10 +215,72 @@ describe('Management calls per login', () => {
     expect(fake.calls.slice(before).map((call) => call.route)).toEqual(['users-by-email']);
   });
 
-  it('costs at most three Management calls for a silent link', async () => {
+  it('costs three Management calls for a silent link: search, PATCH, link (no read of the primary)', async () => {
     const fake = tenantWithPasswordUser({ plan: 'pro' });
     await login(fake, { user: { ...googleUser, user_metadata: { plan: 'pro' } }, secrets: secrets(fake) });
-    expect(fake.managementCalls()).toBeLessThanOrEqual(3);
+    expect(fake.managementCalls()).toBe(3);
+    expect(fake.calls.map((call) => call.route).filter((route) => route !== 'token')).toEqual([
+      'users-by-email',
+      'patch-user',
+      'link',
+    ]);
+  });
+});
+
+describe("the secondary's declines travel with a link", () => {
+  /** The Google user said a GitHub account with its email is not theirs; GitHub is not a trusted connection. */
+  const declining = { ...googleUser, app_metadata: { account_linking: { declined: ['github|9'] } } };
+  const tenantWithDecline = () => {
+    const fake = tenantWithPasswordUser().seed(
+      makeUser('github|9', { created_at: '2025-07-01T00:00:00.000Z' }),
+    );
+    fake.users.update('google-oauth2|1001', { app_metadata: declining.app_metadata });
+    return fake;
+  };
+  /** The next sign-in, as the password account that is now the primary. */
+  const primaryLogin = (fake: InProcessTenant) => {
+    const primary = fake.users.get('auth0|old');
+    return login(fake, {
+      user: {
+        user_id: 'auth0|old',
+        email: 'alice@example.com',
+        created_at: OLD,
+        app_metadata: primary?.app_metadata,
+        identities: primary?.identities,
+      } as never,
+      secrets: secrets(fake),
+    });
+  };
+
+  it('a silent link keeps the decline on the primary, reading it once more, and its next login asks nothing', async () => {
+    const fake = tenantWithDecline();
+    const { outcome } = await login(fake, { user: declining, secrets: secrets(fake) });
+    expect(outcome.primaryUserId).toBe('auth0|old');
+    expect(fake.users.get('auth0|old')?.app_metadata.account_linking).toEqual({ declined: ['github|9'] });
+    expect(fake.calls.map((call) => call.route).filter((route) => route !== 'token')).toEqual([
+      'users-by-email',
+      'get-user',
+      'patch-user',
+      'link',
+    ]);
+
+    const next = await primaryLogin(fake);
+    expect(next.outcome.redirect).toBeUndefined();
+    expect(next.decisions.at(-1)).toMatchObject({ decision: 'skip', reason: 'no_candidates' });
+  });
+
+  it('a link after the consent page keeps the decline on the primary, and its next login asks nothing', async () => {
+    const fake = tenantWithDecline();
+    const { outcome } = await continueWith(fake, validProof(), {
+      settings: { AUTO_LINK_CONNECTIONS: 'Username-Password-Authentication' },
+      user: declining,
+    });
+    expect(outcome.primaryUserId).toBe('auth0|old');
+    expect(fake.users.get('auth0|old')?.app_metadata.account_linking).toEqual({ declined: ['github|9'] });
+
+    const next = await primaryLogin(fake);
+    expect(next.outcome.redirect).toBeUndefined();
+    expect(next.decisions.at(-1)).toMatchObject({ decision: 'skip', reason: 'no_candidates' });
   });
 });
 

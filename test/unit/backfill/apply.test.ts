@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LinkRecord } from '../../../core/link-record.ts';
-import { ACCOUNT_LINKING_KEY } from '../../../core/policy.ts';
+import { ACCOUNT_LINKING_KEY, filterLinkCandidates } from '../../../core/policy.ts';
 import type { ManagementUser } from '../../../core/users.ts';
 import { type ApplyOutcome, linkExisting, unlink } from '../../../scripts/backfill/commands.ts';
 import { type BackfillConfig, parseBackfillEnv } from '../../../scripts/backfill/config.ts';
@@ -38,9 +38,11 @@ let dir: string;
 let planFile: string;
 let tenant: InProcessTenant;
 
-/** A tenant of `groups` pairs and the plan for it. */
-async function seed(groups: number): Promise<void> {
-  const users = Array.from({ length: groups }, (_, i) => pair(i)).flat();
+/** `groups` pairs. */
+const pairs = (groups: number) => Array.from({ length: groups }, (_, i) => pair(i)).flat();
+
+/** A tenant of `users` and the plan for it. */
+async function seed(users: ManagementUser[]): Promise<void> {
   tenant = new InProcessTenant({
     domain: env.AUTH0_DOMAIN,
     clientId: env.AUTH0_CLIENT_ID,
@@ -54,7 +56,7 @@ async function seed(groups: number): Promise<void> {
 beforeEach(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'apply-'));
   planFile = path.join(dir, 'plan.jsonl');
-  await seed(GROUPS);
+  await seed(pairs(GROUPS));
 });
 
 afterEach(() => {
@@ -160,7 +162,7 @@ describe('link-existing --apply, a link the tenant refuses', () => {
   );
 
   it('stops, naming the status and the last message, once 5 links in a row are refused with the same status', async () => {
-    await seed(8);
+    await seed(pairs(8));
     tenant.fail('link', { status: 400, count: Infinity });
     const error = await rejectionBy(LinkRefusalsError, apply());
     expect(error).toMatchObject({ code: 'link_refusals', status: 400, refusals: 5 });
@@ -175,7 +177,7 @@ describe('link-existing --apply, a link the tenant refuses', () => {
   });
 
   it('goes on while refusals are broken by a link or change status', async () => {
-    await seed(12);
+    await seed(pairs(12));
     const refusedWith: Record<string, number> = { s0: 404, s1: 404, s2: 404, s3: 404, s5: 404, s6: 404 };
     for (const i of [7, 8, 9, 10, 11]) refusedWith[`s${i}`] = i % 2 === 0 ? 409 : 400;
     for (const [secondary, status] of Object.entries(refusedWith))
@@ -242,6 +244,26 @@ describe('link-existing --apply beside the Action and the web app', () => {
     const primary = tenant.users.get('auth0|p0')!;
     expect(primary.app_metadata?.[ACCOUNT_LINKING_KEY]).toEqual({ declined: ['github|7'] });
     expect(backfillRecords('auth0|p0')?.map((r) => r.user_id)).toEqual(['google-oauth2|s0']);
+  });
+});
+
+describe("link-existing --apply carries the secondary's declines to the primary", () => {
+  it('keeps a decline the secondary made, so a planned account the person declined is skipped, not linked', async () => {
+    const [primary, secondary] = pair(0);
+    const email = 'user0@example.com';
+    const declined = makeUser('google-oauth2|x0', { email, created_at: '2022-01-01T00:00:00.000Z' });
+    await seed([
+      primary!,
+      { ...secondary!, app_metadata: { [ACCOUNT_LINKING_KEY]: { declined: [declined.user_id] } } },
+      declined,
+    ]);
+    const { report } = await apply();
+    expect(report).toMatchObject({ linked: 1, skipped: { now_declined: 1 } });
+    expect(linkedInto('auth0|p0')).toEqual(['google-oauth2|s0']);
+    const held = tenant.users.get('auth0|p0')!;
+    expect(held.app_metadata[ACCOUNT_LINKING_KEY]).toEqual({ declined: ['google-oauth2|x0'] });
+    // The primary's next login (or its account page) does not find it either.
+    expect(filterLinkCandidates(held as ManagementUser, [tenant.users.get('google-oauth2|x0')!])).toEqual([]);
   });
 });
 

@@ -494,6 +494,21 @@ describe('the primary of a link from the account page (PRIMARY_POLICY, as at sig
     expect(page).toContain(`<dd>${OLDER}</dd>`);
   });
 
+  it("carries the signed-in user's Not mine answers to the account it moves to, which is not offered that account", async () => {
+    const { t, csrf } = await newerSignedIn();
+    t.tenant.seed(makeUser('github|9', { created_at: '2025-06-01T00:00:00.000Z' }));
+    t.tenant.users.update(NEWER, { app_metadata: { account_linking: { declined: ['github|9'] } } });
+    await linkAs(t, csrf, OLDER);
+    expect(t.tenant.users.get(OLDER)?.app_metadata).toMatchObject({
+      purchases: 3,
+      account_linking: { declined: ['github|9'] },
+    });
+    const page = await (await t.request('/account?notice=linked_to_older')).text();
+    expect(page).toContain(`<dd>${OLDER}</dd>`);
+    expect(page).not.toContain('Other accounts with your email');
+    expect(page).toContain('Accounts you chose not to link');
+  });
+
   it('keeps the session after the move: the same CSRF token unlinks from the primary', async () => {
     const { t, csrf } = await newerSignedIn();
     await linkAs(t, csrf, OLDER);
