@@ -117,7 +117,8 @@ export function carriedDeclines(primary: LinkedPrimary, secondary: LinkedPrimary
  * `patch` (a metadata merge, or nothing) with the primary's link records for `secondary` added, and the
  * secondary's `carriedDeclines` added to the primary's `account_linking` (keeping its other keys; `MAX_DECLINED`
  * bounds it as any new decline does): one PATCH. `account_linking` is written only when there is a decline to
- * carry, since the PATCH replaces it whole: `primary` must then be a read made right before (`patchPrimaryBeforeLink`).
+ * carry, since the PATCH replaces it whole: `primary` must then be a read made right before
+ * (`patchPrimaryBeforeLink`).
  */
 export function withLinkRecordPatch(
   patch: MetadataPatch | undefined,
@@ -147,9 +148,9 @@ export interface LinkPatchPort<P extends LinkedPrimary> {
  * The PATCH of the primary every linker makes before linking (Auth0 drops the secondary's metadata on link): the
  * merge `planMerge` plans from the primary, the link record and the secondary's declines (`withLinkRecordPatch`).
  * When there are declines to carry, the primary is read again right before the PATCH, as an unlink does
- * (core/unlink.ts): the PATCH replaces `account_linking` whole and the Management API has no conditional update, so
- * a decline or "Not now" written since the caller's read must be in it. Otherwise no read: a silent link stays at
- * three Management calls.
+ * (core/unlink.ts): the PATCH replaces `account_linking` whole and the Management API has no conditional update,
+ * so a decline or "Not now" written since the caller's read must be in it. Otherwise no read: a silent link stays
+ * at three Management calls.
  */
 export async function patchPrimaryBeforeLink<P extends LinkedPrimary>(
   port: LinkPatchPort<P>,

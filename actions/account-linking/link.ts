@@ -23,9 +23,9 @@ export interface LinkOptions {
 class SecondaryLoginInFlight extends Error {}
 
 /**
- * Merge (with the link record and the secondary's declines, in the same PATCH), then link: if the link fails after the merge, the primary
- * simply holds copies of the secondary's metadata and a record the next login writes again; a link before the
- * merge would lose the metadata. A deferred secondary is read again right before every link attempt, so a login
+ * Merge (with the link record and the secondary's declines, in the same PATCH), then link: if the link fails after
+ * the merge, the primary simply holds copies of the secondary's metadata and a record the next login writes again;
+ * a link before the merge would lose the metadata. A deferred secondary is read again right before every link attempt, so a login
  * that starts while this one merges or waits out a 429 is seen.
  */
 export async function linkAccounts(
