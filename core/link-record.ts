@@ -1,15 +1,17 @@
 import type { MetadataHolder, MetadataPatch } from './merge.ts';
 import { ACCOUNT_LINKING_KEY, declinedUserIds, withDeclined } from './policy.ts';
-import type { ManagementUser, Metadata } from './users.ts';
+import {
+  holdsIdentityRef,
+  type ManagementIdentity,
+  type ManagementUser,
+  type Metadata,
+  splitUserId,
+} from './users.ts';
 
-/** What a link reads of the primary: the Action, the web app and the backfill each pass their own user type. */
-export interface LinkedPrimary extends MetadataHolder {
+/** What a link reads of either account: the Action, the web app and the backfill each pass their own user type. */
+export interface LinkedUser extends MetadataHolder {
   readonly user_id: string;
-}
-
-/** What a record reads of the secondary: the Action, the web app and the backfill each pass their own user type. */
-export interface LinkedSecondary extends LinkedPrimary {
-  readonly identities?: readonly { readonly connection: string }[];
+  readonly identities?: readonly ManagementIdentity[];
 }
 
 /**
@@ -76,7 +78,7 @@ export function linkRecordOf(
 /** The primary's records with one for `secondary` (oldest records dropped past the cap). */
 export function withLinkRecord(
   primary: Pick<ManagementUser, 'app_metadata'>,
-  secondary: LinkedSecondary,
+  secondary: LinkedUser,
   how: LinkHow,
   merge?: MetadataPatch,
 ): LinkRecord[] {
@@ -105,12 +107,14 @@ export function withLinkRecord(
 
 /**
  * The secondary's declines ("don't ask again", Not mine, an unlink) the primary lacks, neither account's own id
- * among them: Auth0 drops a secondary's metadata on link, and its owner, now signing in as the primary, would be
- * asked again about accounts they already said are not theirs.
+ * nor an account the primary already holds among them: Auth0 drops a secondary's metadata on link, and its owner,
+ * now signing in as the primary, would be asked again about accounts they already said are not theirs.
  */
-export function carriedDeclines(primary: LinkedPrimary, secondary: LinkedPrimary): string[] {
+export function carriedDeclines(primary: LinkedUser, secondary: LinkedUser): string[] {
   const kept = new Set([...declinedUserIds(primary), primary.user_id, secondary.user_id]);
-  return declinedUserIds(secondary).filter((id) => !kept.has(id));
+  return declinedUserIds(secondary).filter(
+    (id) => !kept.has(id) && !holdsIdentityRef(primary.identities, splitUserId(id)),
+  );
 }
 
 /**
@@ -122,8 +126,8 @@ export function carriedDeclines(primary: LinkedPrimary, secondary: LinkedPrimary
  */
 export function withLinkRecordPatch(
   patch: MetadataPatch | undefined,
-  primary: LinkedPrimary,
-  secondary: LinkedSecondary,
+  primary: LinkedUser,
+  secondary: LinkedUser,
   how: LinkHow,
 ): MetadataPatch & { app_metadata: Metadata } {
   const carried = carriedDeclines(primary, secondary);
@@ -138,7 +142,7 @@ export function withLinkRecordPatch(
 }
 
 /** The Management calls `patchPrimaryBeforeLink` makes; each linker adapts its own client. */
-export interface LinkPatchPort<P extends LinkedPrimary> {
+export interface LinkPatchPort<P extends LinkedUser> {
   /** `undefined` when the user does not exist (404). */
   getUser(userId: string): Promise<P | undefined>;
   patchUser(userId: string, patch: MetadataPatch): Promise<void>;
@@ -152,10 +156,10 @@ export interface LinkPatchPort<P extends LinkedPrimary> {
  * so a decline or "Not now" written since the caller's read must be in it. Otherwise no read: a silent link stays
  * at three Management calls.
  */
-export async function patchPrimaryBeforeLink<P extends LinkedPrimary>(
+export async function patchPrimaryBeforeLink<P extends LinkedUser>(
   port: LinkPatchPort<P>,
   primary: P,
-  secondary: LinkedSecondary,
+  secondary: LinkedUser,
   how: LinkHow,
   planMerge: (primary: P) => MetadataPatch | undefined,
 ): Promise<void> {

@@ -16,7 +16,7 @@ import {
 import type { MetadataPatch } from '../../../core/merge.ts';
 import { ACCOUNT_LINKING_KEY, declinedUserIds, MAX_DECLINED } from '../../../core/policy.ts';
 import type { ManagementUser } from '../../../core/users.ts';
-import { makeUser } from '../../support/users.ts';
+import { makeUser, withLinkedIdentity } from '../../support/users.ts';
 
 describe('link records', () => {
   const at = new Date('2026-01-01T00:00:00Z');
@@ -106,9 +106,19 @@ describe("a link carries the secondary's declines to the primary", () => {
     expect(linkRecordOf(patch, 'google-oauth2|s')).toBeDefined();
   });
 
-  it("carries neither the primary's nor the secondary's own id", () => {
-    const secondary = declining('google-oauth2|s', ['auth0|p', 'google-oauth2|s', 'github|7']);
-    expect(carriedDeclines(makeUser('auth0|p'), secondary)).toEqual(['github|7']);
+  it("carries neither the primary's nor the secondary's own id, nor an account the primary already holds", () => {
+    const secondary = declining('google-oauth2|s', [
+      'auth0|p',
+      'google-oauth2|s',
+      'samlp|acme|j.doe',
+      'github|7',
+    ]);
+    const primary = withLinkedIdentity(
+      makeUser('auth0|p'),
+      { provider: 'samlp', user_id: 'acme|j.doe', connection: 'acme' },
+      'alice@example.com',
+    );
+    expect(carriedDeclines(primary, secondary)).toEqual(['github|7']);
   });
 
   it('writes no account_linking when the secondary has nothing the primary lacks', () => {
