@@ -7,9 +7,8 @@ import {
   type EmailCodePort,
   emailCodePages,
   linkEmailCodeUser,
-  rulesForNewCode,
   type SentCode,
-  sentCode,
+  sendNewCode,
 } from './email-code.ts';
 import type { EmailCodeStatus } from './email-code-views.ts';
 import { isTenantFailure, WebError } from './errors.ts';
@@ -70,24 +69,23 @@ export function mountAccountEmailCode(app: Hono<WebEnv>, deps: AccountEmailCodeD
     deps.now,
   );
 
-  /** Sends a code to `to`: the first, or a new one `replacing` the pending one, under `rulesForNewCode`. */
+  /** Sends a code to `to`: the first, or a new one `replacing` the pending one (`sendNewCode`). */
   async function send(
     c: AccountContext,
     csrf: string,
     to: Pick<PendingAccountCode, 'sub' | 'target' | 'email'>,
     replacing?: PendingAccountCode,
   ) {
-    const rules = await rulesForNewCode(deps.emailCode, replacing);
-    if (rules === undefined) return deps.refused(c);
+    let sent: SentCode | undefined;
     try {
-      await deps.emailCode.send(to.email);
+      sent = await sendNewCode(deps.emailCode, to.email, replacing, deps.now, PENDING_SECONDS);
     } catch (error) {
       const failure = error instanceof WebError ? error.code : 'tenant_unreachable';
       deps.log('account_failed', { code: failure });
       return c.redirect(linked(isTenantFailure(failure) ? failure : 'reauth_failed'), 303);
     }
-    const { sub, target, email } = to;
-    const pending = { ...sentCode(email, rules, deps.now(), PENDING_SECONDS), sub, target };
+    if (sent === undefined) return deps.refused(c);
+    const pending = { ...sent, sub: to.sub, target: to.target };
     return show(c, csrf, pending, replacing === undefined ? 'sent' : 'resent');
   }
 

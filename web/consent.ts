@@ -9,9 +9,8 @@ import {
   type EmailCodePort,
   emailCodePages,
   linkEmailCodeUser,
-  rulesForNewCode,
   type SentCode,
-  sentCode,
+  sendNewCode,
 } from './email-code.ts';
 import type { EmailCodeStatus } from './email-code-views.ts';
 import { isTenantFailure, WebError, type WebErrorCode } from './errors.ts';
@@ -253,22 +252,19 @@ export function mountConsent(app: Hono<WebEnv>, config: WebConfig, deps: Consent
     return c.redirect(authorization.url.href, 303);
   });
 
-  /** Sends a code (the first, or a new one replacing `consent.emailCode`) under `rulesForNewCode`. */
+  /** Sends a code: the first, or a new one replacing `consent.emailCode` (`sendNewCode`). */
   async function sendEmailCode(c: ConsentContext, consent: ConsentState, candidateId: string, email: string) {
-    const emailCode = deps.emailCode;
-    const rules = emailCode && (await rulesForNewCode(emailCode, consent.emailCode));
-    if (emailCode === undefined || rules === undefined) return fail(c, 'csrf_invalid', 403, consent);
+    if (deps.emailCode === undefined) return fail(c, 'csrf_invalid', 403, consent);
+    let sent: SentCode | undefined;
     try {
-      await emailCode.send(email);
+      sent = await sendNewCode(deps.emailCode, email, consent.emailCode, deps.now, CONSENT_COOKIE_SECONDS);
     } catch (error) {
       const code = error instanceof WebError ? error.code : 'tenant_unreachable';
       return fail(c, code, isTenantFailure(code) ? 502 : 400, consent);
     }
+    if (sent === undefined) return fail(c, 'csrf_invalid', 403, consent);
     const resent = consent.emailCode !== undefined;
-    const pending: PendingEmailCode = {
-      ...sentCode(email, rules, deps.now(), CONSENT_COOKIE_SECONDS),
-      candidateId,
-    };
+    const pending: PendingEmailCode = { ...sent, candidateId };
     deps.log('consent_email_code_sent', { resent: resent ? 1 : 0 });
     return showEmailCode(c, { ...consent, emailCode: pending }, resent ? 'resent' : 'sent');
   }

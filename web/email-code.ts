@@ -131,29 +131,25 @@ export interface SentCode {
 }
 
 /**
- * The rules a new code is sent under: the connection's while it offers codes; while the lookup is out (failed or
- * cached as failed), a code replacing a pending one keeps that one's lifetime, as the page offered "Send a new code".
- * Undefined when no code may be sent.
+ * Sends a new code to `email` (the first, or one `replacing` the pending one) and returns it as pending; undefined,
+ * sending nothing, when no code may be sent. Its rules are the connection's while it offers codes; while the lookup
+ * is out (failed or cached as failed), a code replacing a pending one keeps that one's lifetime, as the page offered
+ * "Send a new code". The code is pending in a cookie that lapses `keptSeconds` after its last write: a longer
+ * `time_step` could not be used there, so the page neither promises nor allows more. A failed send throws the port's
+ * WebError.
  */
-export async function rulesForNewCode(
+export async function sendNewCode(
   port: EmailCodePort,
-  replacing: SentCode | undefined,
-): Promise<Pick<CodeRules, 'lifetimeSeconds'> | undefined> {
-  return (await port.rules()) ?? replacing;
-}
-
-/**
- * A code just sent to `email` under `rules`, pending in a cookie that lapses `keptSeconds` after its last write: a
- * longer `time_step` could not be used here, so the page neither promises nor allows more.
- */
-export function sentCode(
   email: string,
-  rules: Pick<CodeRules, 'lifetimeSeconds'>,
-  now: Date,
+  replacing: SentCode | undefined,
+  now: () => Date,
   keptSeconds: number,
-): SentCode {
+): Promise<SentCode | undefined> {
+  const rules = (await port.rules()) ?? replacing;
+  if (rules === undefined) return undefined;
+  await port.send(email);
   const lifetimeSeconds = Math.min(rules.lifetimeSeconds, keptSeconds);
-  return { email, sentAt: epochSeconds(now), lifetimeSeconds, wrongAttempts: 0 };
+  return { email, sentAt: epochSeconds(now()), lifetimeSeconds, wrongAttempts: 0 };
 }
 
 /** What a typed code came to: the `email|` user it signed in, or a wrong code (`counted` when the tenant refused it). */
